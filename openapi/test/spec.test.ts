@@ -1,0 +1,222 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, test } from "vitest";
+import {
+  compileSchema,
+  describeError,
+  examplesDir,
+  type JsonObject,
+  loadSpec,
+  metadataPlace,
+  metadataSchemas,
+  openapiDir,
+  readExample,
+} from "./contract.js";
+import { seedPayloads, seedText, withoutLayout } from "./seed.js";
+
+const spec = loadSpec();
+const schemas = spec.components.schemas;
+const graphSubset = JSON.parse(readFileSync(resolve(openapiDir, "reference/graph-subset.json"), "utf8"));
+/** Every description in Graph's v1.0 metadata (as extracted in reference/graph-subset.json), one per line. */
+const metadataDescriptions =
+  JSON.stringify(graphSubset.$defs["v1.0"])
+    .match(/"description":"(?:[^"\\]|\\.)*"/g)
+    ?.map((d: string) => JSON.parse(`{${d}}`).description)
+    .join("\n") ?? "";
+
+/** The example files in the order the reference page shows their payloads. */
+const examplesInPageOrder = [
+  "example-1-invite-one-participant",
+  "example-2-invite-multiple-participants",
+  "example-3-replace-peer-to-peer-call",
+  "example-4-invite-phone-participant",
+  "example-5-move-participant",
+].flatMap((example) =>
+  ["request", "response", "operation-completed", "roster-updated"].map((kind) => `${example}.${kind}.json`),
+);
+
+/** The schema each kind of example is an example of. */
+function schemaOf(file: string): string {
+  if (file.endsWith(".request.json")) return "invitePostRequestBody";
+  if (file.endsWith(".response.json")) return "inviteParticipantsOperation";
+  return "commsNotifications";
+}
+
+/** Every `externalValue` in the spec, with the JSON Pointer of its Example Object. */
+function externalValues(node: unknown, pointer = ""): Array<{ pointer: string; file: string }> {
+  if (node === null || typeof node !== "object") return [];
+  const object = node as JsonObject;
+  const own = typeof object["externalValue"] === "string" ? [{ pointer, file: object["externalValue"] }] : [];
+  return own.concat(Object.entries(object).flatMap(([key, value]) => externalValues(value, `${pointer}/${key}`)));
+}
+
+describe("the examples", () => {
+  test("are the reference page's twenty payloads, verbatim apart from whitespace", () => {
+    const payloads = seedPayloads();
+    expect(payloads).toHaveLength(20);
+    expect(readdirSync(examplesDir).sort()).toEqual([...examplesInPageOrder].sort());
+    examplesInPageOrder.forEach((file, index) => {
+      const text = JSON.stringify(readExample(file));
+      expect(withoutLayout(text), file).toBe(withoutLayout(payloads[index] ?? ""));
+    });
+  });
+
+  test("are each referenced once from the spec, under the schema they exemplify", () => {
+    const references = externalValues(spec);
+    expect(references.map((r) => r.file.replace("./examples/", "")).sort()).toEqual([...examplesInPageOrder].sort());
+    for (const { pointer, file } of references) {
+      expect(existsSync(resolve(examplesDir, "..", file)), file).toBe(true);
+      const isRequest = pointer.includes("/paths/") && pointer.includes("/requestBody/");
+      const isResponse = pointer.includes("/responses/200/");
+      const isWebhook = pointer.startsWith("/webhooks/commsNotifications/post/requestBody/");
+      const expected = { invitePostRequestBody: isRequest, inviteParticipantsOperation: isResponse };
+      const schema = schemaOf(file);
+      if (schema === "commsNotifications") expect(isWebhook, pointer).toBe(true);
+      else expect(expected[schema as keyof typeof expected], pointer).toBe(true);
+    }
+  });
+
+  test.each(examplesInPageOrder)("%s conforms to the contract", (file) => {
+    const validate = compileSchema(schemas, schemaOf(file));
+    validate(readExample(file));
+    expect(validate.errors?.map(describeError) ?? []).toEqual([]);
+  });
+});
+
+describe("where the examples depart from Graph's metadata", () => {
+  // Each line: the JSON Pointer in the example, the JSON Schema keyword the metadata's schema fails, and the place
+  // in the contract that widens the metadata for it (it carries the metadata's schema as `x-graph-metadata`).
+  const status = "/value/0/resourceData/status enum #/components/schemas/operationStatus";
+  const rosterId = (n: number) => `/value/0/resourceData/${n}/id type #/components/schemas/participant/properties/id`;
+  const infoLabel = (n: number) =>
+    `/value/0/resourceData/${n}/info/@odata.type const #/components/schemas/participantInfo/properties/@odata.type`;
+  const expected: Record<string, string[] | "conforms"> = {
+    "example-1-invite-one-participant.request.json": "conforms",
+    "example-1-invite-one-participant.response.json": "conforms",
+    "example-1-invite-one-participant.operation-completed.json": [status],
+    "example-1-invite-one-participant.roster-updated.json": [rosterId(0), infoLabel(0)],
+    "example-2-invite-multiple-participants.request.json": "conforms",
+    "example-2-invite-multiple-participants.response.json": "conforms",
+    "example-2-invite-multiple-participants.operation-completed.json": [
+      "/value/0/resourceData/id type #/components/schemas/operationId",
+      status,
+    ],
+    "example-2-invite-multiple-participants.roster-updated.json": [
+      rosterId(0),
+      infoLabel(0),
+      rosterId(1),
+      infoLabel(1),
+    ],
+    "example-3-replace-peer-to-peer-call.request.json": "conforms",
+    "example-3-replace-peer-to-peer-call.response.json": "conforms",
+    "example-3-replace-peer-to-peer-call.operation-completed.json": [status],
+    "example-3-replace-peer-to-peer-call.roster-updated.json": [rosterId(0), infoLabel(0)],
+    "example-4-invite-phone-participant.request.json": "conforms",
+    "example-4-invite-phone-participant.response.json": "conforms",
+    "example-4-invite-phone-participant.operation-completed.json": [status],
+    "example-4-invite-phone-participant.roster-updated.json": [rosterId(0)],
+    "example-5-move-participant.request.json": "conforms",
+    "example-5-move-participant.response.json": "conforms",
+    "example-5-move-participant.operation-completed.json": [status],
+    "example-5-move-participant.roster-updated.json": [rosterId(0)],
+  };
+  const metadata = metadataSchemas(schemas);
+
+  test("every example is listed", () => {
+    expect(Object.keys(expected).sort()).toEqual([...examplesInPageOrder].sort());
+  });
+
+  test.each(examplesInPageOrder)("%s", (file) => {
+    const validate = compileSchema(metadata, schemaOf(file));
+    validate(readExample(file));
+    const departures = new Set<string>();
+    for (const error of validate.errors ?? []) {
+      const place = metadataPlace(error);
+      if (place) departures.add(`${describeError(error)} ${place}`);
+    }
+    expect(departures.size === 0 ? "conforms" : [...departures]).toEqual(expected[file]);
+  });
+});
+
+describe("polymorphism", () => {
+  /** The members of a oneOf, with members that are themselves unions replaced by their own members. */
+  function flatten(members: JsonObject[]): JsonObject[] {
+    return members.flatMap((member) => {
+      const ref = member["$ref"];
+      const target = typeof ref === "string" ? schemas[ref.replace("#/components/schemas/", "")] : undefined;
+      return Array.isArray(target?.["oneOf"]) ? flatten(target["oneOf"] as JsonObject[]) : [member];
+    });
+  }
+
+  /** The `@odata.type` values a oneOf member pins (by `const` or `enum`), and whether the member requires one. */
+  function pinnedTypes(member: JsonObject): { values: unknown[]; required: boolean } {
+    const ref = member["$ref"];
+    const schema = typeof ref === "string" ? schemas[ref.replace("#/components/schemas/", "")] : member;
+    const property = (schema?.["properties"] as JsonObject | undefined)?.["@odata.type"] as JsonObject | undefined;
+    const values = property?.["const"] !== undefined ? [property["const"]] : ((property?.["enum"] as unknown[]) ?? []);
+    return { values, required: ((schema?.["required"] as string[]) ?? []).includes("@odata.type") };
+  }
+
+  function oneOfs(node: unknown, pointer = ""): Array<{ pointer: string; members: JsonObject[] }> {
+    if (node === null || typeof node !== "object") return [];
+    const object = node as JsonObject;
+    const own = Array.isArray(object["oneOf"]) ? [{ pointer, members: object["oneOf"] as JsonObject[] }] : [];
+    return own.concat(Object.entries(object).flatMap(([key, value]) => oneOfs(value, `${pointer}/${key}`)));
+  }
+
+  test("each oneOf member pins its own @odata.type, and at most one (the base type) leaves it optional", () => {
+    const unions = oneOfs(schemas).filter(({ members }) => members.some((m) => pinnedTypes(m).values.length > 0));
+    expect(unions.length).toBeGreaterThan(5);
+    for (const { pointer, members } of unions) {
+      const pins = flatten(members)
+        .filter((m) => m["type"] !== "null" && m["type"] !== "array")
+        .map(pinnedTypes);
+      const values = pins.flatMap((p) => p.values);
+      expect(
+        pins.every((p) => p.values.length > 0 && p.values.every((v) => typeof v === "string")),
+        pointer,
+      ).toBe(true);
+      expect(new Set(values).size, `${pointer} pins distinct types`).toBe(values.length);
+      expect(pins.filter((p) => !p.required).length, `${pointer} has one optional tag at most`).toBeLessThanOrEqual(1);
+    }
+  });
+});
+
+describe("the operation", () => {
+  const operation = (spec["paths"] as JsonObject)["/communications/calls/{call-id}/participants/invite"] as JsonObject;
+  const post = operation["post"] as JsonObject;
+
+  test("is served in the global and US Government clouds, not in China", () => {
+    const servers = (spec["servers"] as Array<{ url: string }>).map((s) => s.url);
+    expect(servers).toEqual([
+      "https://graph.microsoft.com/v1.0",
+      "https://graph.microsoft.us/v1.0",
+      "https://dod-graph.microsoft.us/v1.0",
+    ]);
+    expect(servers.some((url) => url.includes("chinacloudapi"))).toBe(false);
+    expect(/China operated by 21Vianet \|\n✅ \|\n✅ \|\n✅ \|\n❌ \|/.test(seedText)).toBe(true);
+  });
+
+  test("needs the application permission Calls.InitiateGroupCall.All", () => {
+    expect(post["security"]).toEqual([{ graphClientCredentials: ["Calls.InitiateGroupCall.All"] }]);
+    expect(seedText.includes("Application |\nCalls.InitiateGroupCall.All |")).toBe(true);
+  });
+
+  test("records each business rule with a stable code and the reference page's own words", () => {
+    const rules = post["x-graph-invite-rules"] as Array<{
+      code: string;
+      enforcedBy: string;
+      source: string;
+      quote: string;
+    }>;
+    expect(new Set(rules.map((r) => r.code)).size).toBe(rules.length);
+    const page = seedText.replace(/\s+/g, " ");
+    for (const rule of rules) {
+      expect(rule.code).toMatch(/^invite\.[a-z0-9-]+$/);
+      expect(["schema", "validator"]).toContain(rule.enforcedBy);
+      expect(["reference-page", "graph-metadata"]).toContain(rule.source);
+      const source = rule.source === "reference-page" ? page : metadataDescriptions;
+      expect(source.includes(rule.quote.replace(/\s+/g, " ")), `${rule.code} quotes its source`).toBe(true);
+    }
+  });
+});
