@@ -220,3 +220,73 @@ describe("the operation", () => {
     }
   });
 });
+
+describe("the rules the schemas state", () => {
+  const operation = (spec["paths"] as JsonObject)["/communications/calls/{call-id}/participants/invite"] as JsonObject;
+  const rules = (operation["post"] as JsonObject)["x-graph-invite-rules"] as Array<{
+    code: string;
+    enforcedBy: string;
+  }>;
+  const validate = compileSchema(schemas, "invitePostRequestBody");
+  const user = (id: string) => ({ identity: { user: { id } } });
+  const phone = (id: string) => ({
+    identity: {
+      "@odata.type": "#microsoft.graph.identitySet",
+      phone: { "@odata.type": "#microsoft.graph.identity", id },
+    },
+  });
+
+  /** For each rule: a body that keeps it, and a body that breaks it with the error that must name it. */
+  const cases: Record<string, { keeps: unknown; breaks: unknown; error: string }> = {
+    "invite.at-least-one-participant": {
+      keeps: { participants: [user("a")] },
+      breaks: { participants: [] },
+      error: "/participants minItems",
+    },
+    "invite.max-participants": {
+      keeps: { participants: ["a", "b", "c", "d", "e"].map(user) },
+      breaks: { participants: ["a", "b", "c", "d", "e", "f"].map(user) },
+      error: "/participants maxItems",
+    },
+    "invite.client-context-length": {
+      keeps: { participants: [user("a")], clientContext: "x".repeat(256) },
+      breaks: { participants: [user("a")], clientContext: "x".repeat(257) },
+      error: "/clientContext maxLength",
+    },
+    "invite.phone-e164": {
+      keeps: { participants: [phone("+12345678901")] },
+      breaks: { participants: [phone("12345678901")] },
+      error: "/participants/0/identity/phone/id pattern",
+    },
+  };
+
+  test("every rule marked `enforcedBy: schema` has a case here", () => {
+    expect(
+      rules
+        .filter((rule) => rule.enforcedBy === "schema")
+        .map((rule) => rule.code)
+        .sort(),
+    ).toEqual(Object.keys(cases).sort());
+  });
+
+  test.each(Object.entries(cases))("%s", (_code, { keeps, breaks, error }) => {
+    expect(validate(keeps), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate(breaks)).toBe(false);
+    expect(validate.errors?.map(describeError)).toContain(error);
+  });
+
+  test("a phone identity typed as such needs an E.164 id too", () => {
+    const body = {
+      participants: [
+        {
+          identity: {
+            "@odata.type": "#microsoft.graph.communicationsIdentitySet",
+            phone: { "@odata.type": "#microsoft.graph.communicationsPhoneIdentity", id: "555-0100" },
+          },
+        },
+      ],
+    };
+    expect(validate(body)).toBe(false);
+    expect(validate.errors?.map(describeError)).toContain("/participants/0/identity/phone/id pattern");
+  });
+});

@@ -4,9 +4,10 @@ import { sharedTestOptions } from "../../vitest.shared.js";
 export default defineConfig({
   test: {
     ...sharedTestOptions,
+    include: ["test/**/*.test.ts"],
+    // The type tests (`*.test-d.ts`) run through tsc.
     typecheck: {
       enabled: true,
-      only: true,
       include: ["test/**/*.test-d.ts"],
       tsconfig: "./tsconfig.json",
     },
