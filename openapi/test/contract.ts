@@ -36,7 +36,7 @@ function schemaDocument(schemas: Record<string, JsonObject>): JsonObject {
 
 /** A validator for the named component schema, with every error reported. */
 export function compileSchema(schemas: Record<string, JsonObject>, name: string): ValidateFunction {
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false });
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false });
   addFormats(ajv);
   ajv.addVocabulary(["example", "x-graph-metadata"]);
   ajv.addSchema(schemaDocument(schemas));
@@ -47,34 +47,59 @@ function fail(message: string): never {
   throw new Error(message);
 }
 
-/** Marks, in `$comment`, each schema that metadataSchemas put back. */
+/** Marks, in `$comment`, each schema that metadataSchemas changed back to Graph's metadata. */
 const metadataMark = "graph-metadata:";
 
+interface MetadataMark {
+  /** Where the changed schema sits in the contract, as a JSON Pointer under `#/components/schemas`. */
+  place: string;
+  /** The property that the metadata does not declare, for the check that reports its presence. */
+  undeclared?: string;
+}
+
 /**
- * The schemas as Graph's metadata states them: every node that carries `x-graph-metadata` (a place where the
- * contract widens the metadata) is replaced by that metadata schema, marked so that `metadataPlace` can tell the
- * errors it raises from the others.
+ * The schemas as Graph's metadata states them. A node that carries `x-graph-metadata` (a place where the contract
+ * widens the metadata) is replaced by that metadata schema. A property whose `x-graph-metadata` is `false` (one the
+ * metadata does not declare) stays, so that its value is still checked, and a check that it is absent is added.
+ * Each of these schemas is marked, so that `metadataDeparture` can tell the errors they raise from the others.
  */
 export function metadataSchemas(schemas: Record<string, JsonObject>): Record<string, JsonObject> {
+  const marked = (schema: JsonObject, mark: MetadataMark) => ({
+    ...schema,
+    $comment: `${metadataMark}${JSON.stringify(mark)}`,
+  });
   const visit = (node: unknown, path: string): unknown => {
     if (Array.isArray(node)) return node.map((item, index) => visit(item, `${path}/${index}`));
     if (node === null || typeof node !== "object") return node;
     const object = node as JsonObject;
     const metadata = object["x-graph-metadata"];
-    if (metadata !== undefined) return { ...(metadata as JsonObject), $comment: `${metadataMark}${path}` };
-    return Object.fromEntries(
+    if (metadata !== undefined && metadata !== false) return marked(metadata as JsonObject, { place: path });
+    const copy = Object.fromEntries(
       Object.entries(object).map(([key, value]) => [key, visit(value, `${path}/${escapePointer(key)}`)]),
     );
+    const properties = (object["properties"] ?? {}) as Record<string, JsonObject>;
+    const absenceChecks = Object.keys(properties)
+      .filter((key) => properties[key]?.["x-graph-metadata"] === false)
+      .map((key) =>
+        marked({ not: { required: [key] } }, { place: `${path}/properties/${escapePointer(key)}`, undeclared: key }),
+      );
+    if (absenceChecks.length === 0) return copy;
+    return { ...copy, allOf: [...((copy["allOf"] as unknown[]) ?? []), ...absenceChecks] };
   };
   return visit(schemas, "") as Record<string, JsonObject>;
 }
 
-/** Where in the contract the metadata schema that raised this error sits, if one did (a compile with `verbose`). */
-export function metadataPlace(error: ErrorObject): string | undefined {
+/**
+ * How an error that a metadataSchemas schema raised departs from the metadata (`pointer rule place`), or undefined
+ * for an error that none of them raised, such as one of a oneOf branch that does not apply.
+ */
+export function metadataDeparture(error: ErrorObject): string | undefined {
   const comment = (error.parentSchema as JsonObject | undefined)?.["$comment"];
-  return typeof comment === "string" && comment.startsWith(metadataMark)
-    ? `#/components/schemas${comment.slice(metadataMark.length)}`
-    : undefined;
+  if (typeof comment !== "string" || !comment.startsWith(metadataMark)) return undefined;
+  const mark = JSON.parse(comment.slice(metadataMark.length)) as MetadataMark;
+  const place = `#/components/schemas${mark.place}`;
+  if (mark.undeclared === undefined) return `${describeError(error)} ${place}`;
+  return `${error.instancePath}/${escapePointer(mark.undeclared)} undeclared ${place}`;
 }
 
 export function escapePointer(token: string): string {

@@ -17,12 +17,21 @@ const subset = JSON.parse(readFileSync(resolve(openapiDir, "reference/graph-subs
 const graphTypes: Record<string, JsonObject> = subset.$defs["v1.0"];
 const derivedTypes: Record<string, string[]> = subset["x-derivedTypes"]["v1.0"];
 
-/** Properties the contract declares although Graph's v1.0 metadata does not; each is explained in the spec. */
-const declaredBeyondMetadata: Record<string, string[]> = {
-  invitationParticipantInfo: ["endpointType", "id"],
-  identitySet: ["applicationInstance", "encrypted", "guest", "onPremises", "phone"],
-  identity: ["identityProvider", "tenantId"],
-  commsNotification: ["resource", "resourceData"],
+/**
+ * Non-null properties of the metadata that the contract does not require, because documented payloads leave them
+ * out. Every other non-null property is required.
+ */
+const nonNullButOptional: Record<string, Record<string, string>> = {
+  commsOperation: { id: "operation notifications of the 2019 docs carry no id" },
+  inviteParticipantsOperation: {
+    id: "operation notifications of the 2019 docs carry no id",
+    participants: "operation notifications of the 2019 docs carry no participants",
+  },
+  call: {
+    id: "a deleted call's notification carries only @odata.type and @odata.id",
+    callbackUri: "call notifications carry only what changed",
+  },
+  deltaParticipants: { id: "a delta carries its sequence number and participants" },
 };
 
 /** The metadata's x-odata facts of a type, its base types' included. */
@@ -96,13 +105,26 @@ describe("object types", () => {
     expect(objectTypes.length).toBeGreaterThan(30);
   });
 
-  test.each(objectTypes)("%s declares the metadata's properties", (name, schema) => {
-    const declared = Object.keys(schema["properties"] as JsonObject).filter((p) => p !== "@odata.type");
+  test.each(objectTypes)("%s declares the metadata's properties, and marks any other", (name, schema) => {
+    const properties = schema["properties"] as Record<string, JsonObject>;
+    // OData control information (@odata.type, @odata.id, @odata.etag) is not part of a type's metadata.
+    const declared = Object.keys(properties).filter((p) => !p.startsWith("@odata."));
     const metadata = odataProperties(name);
     const structural = metadata.filter((p) => p.kind === "Property").map((p) => p.name);
-    // Navigation properties (a call's participants, operations, ...) are separate resources, never inline.
+    // Navigation properties (a call's participants, operations, ...) are separate resources, not inline; a
+    // contract may still declare one that a notification sends inline.
     expect(structural.filter((p) => !declared.includes(p))).toEqual([]);
-    expect(declared.filter((p) => !structural.includes(p))).toEqual(declaredBeyondMetadata[name] ?? []);
+    const beyondMetadata = declared.filter((p) => !metadata.some((m) => m.name === p));
+    const markedUndeclared = declared.filter((p) => properties[p]?.["x-graph-metadata"] === false);
+    expect(beyondMetadata).toEqual(markedUndeclared);
+  });
+
+  test.each(objectTypes)("%s requires the metadata's non-null properties", (name, schema) => {
+    const required = (schema["required"] as string[] | undefined) ?? [];
+    const optional = odataProperties(name)
+      .filter((p) => p.kind === "Property" && p.nullable === "false" && !required.includes(p.name))
+      .map((p) => p.name);
+    expect(optional).toEqual(Object.keys(nonNullButOptional[name] ?? {}));
   });
 
   test.each(objectTypes)("%s keeps non-null properties non-null unless it records a widening", (name, schema) => {

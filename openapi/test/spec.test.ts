@@ -7,7 +7,7 @@ import {
   examplesDir,
   type JsonObject,
   loadSpec,
-  metadataPlace,
+  metadataDeparture,
   metadataSchemas,
   openapiDir,
   readExample,
@@ -56,7 +56,7 @@ describe("the examples", () => {
     expect(payloads).toHaveLength(20);
     expect(readdirSync(examplesDir).sort()).toEqual([...examplesInPageOrder].sort());
     examplesInPageOrder.forEach((file, index) => {
-      const text = JSON.stringify(readExample(file));
+      const text = readFileSync(resolve(examplesDir, file), "utf8");
       expect(withoutLayout(text), file).toBe(withoutLayout(payloads[index] ?? ""));
     });
   });
@@ -84,41 +84,117 @@ describe("the examples", () => {
 });
 
 describe("where the examples depart from Graph's metadata", () => {
-  // Each line: the JSON Pointer in the example, the JSON Schema keyword the metadata's schema fails, and the place
-  // in the contract that widens the metadata for it (it carries the metadata's schema as `x-graph-metadata`).
-  const status = "/value/0/resourceData/status enum #/components/schemas/operationStatus";
-  const rosterId = (n: number) => `/value/0/resourceData/${n}/id type #/components/schemas/participant/properties/id`;
-  const infoLabel = (n: number) =>
-    `/value/0/resourceData/${n}/info/@odata.type const #/components/schemas/participantInfo/properties/@odata.type`;
+  // Each line: the JSON Pointer in the example, how it departs, and the place in the contract that admits it.
+  // `widened`: the contract widens the metadata's schema there and keeps it under `x-graph-metadata`; the keyword is
+  // the one the metadata's schema fails. `undeclared`: the contract declares a property the metadata does not.
+  const widened = (pointer: string, keyword: string, place: string) =>
+    `${pointer} ${keyword} #/components/schemas/${place}`;
+  const undeclared = (pointer: string, place: string) => `${pointer} undeclared #/components/schemas/${place}`;
   const expected: Record<string, string[] | "conforms"> = {
     "example-1-invite-one-participant.request.json": "conforms",
-    "example-1-invite-one-participant.response.json": "conforms",
-    "example-1-invite-one-participant.operation-completed.json": [status],
-    "example-1-invite-one-participant.roster-updated.json": [rosterId(0), infoLabel(0)],
+    "example-1-invite-one-participant.response.json": [
+      undeclared("/participants/0/endpointType", "invitationParticipantInfo/properties/endpointType"),
+      undeclared("/participants/0/identity/phone", "identitySet/properties/phone"),
+    ],
+    "example-1-invite-one-participant.operation-completed.json": [
+      undeclared("/value/0/resource", "commsNotification/properties/resource"),
+      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      widened("/value/0/resourceData/status", "enum", "operationStatus"),
+    ],
+    "example-1-invite-one-participant.roster-updated.json": [
+      undeclared("/value/0/resource", "commsNotification/properties/resource"),
+      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      widened("/value/0/resourceData/0/id", "type", "participant/properties/id"),
+      widened("/value/0/resourceData/0/info/@odata.type", "const", "participantInfo/properties/@odata.type"),
+    ],
     "example-2-invite-multiple-participants.request.json": "conforms",
-    "example-2-invite-multiple-participants.response.json": "conforms",
+    "example-2-invite-multiple-participants.response.json": [
+      undeclared("/participants/0/endpointType", "invitationParticipantInfo/properties/endpointType"),
+      undeclared("/participants/0/identity/phone", "identitySet/properties/phone"),
+      undeclared("/participants/1/endpointType", "invitationParticipantInfo/properties/endpointType"),
+      undeclared("/participants/1/identity/phone", "identitySet/properties/phone"),
+    ],
     "example-2-invite-multiple-participants.operation-completed.json": [
-      "/value/0/resourceData/id type #/components/schemas/operationId",
-      status,
+      undeclared("/value/0/resource", "commsNotification/properties/resource"),
+      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      widened("/value/0/resourceData/id", "type", "operationId"),
+      widened("/value/0/resourceData/status", "enum", "operationStatus"),
     ],
     "example-2-invite-multiple-participants.roster-updated.json": [
-      rosterId(0),
-      infoLabel(0),
-      rosterId(1),
-      infoLabel(1),
+      undeclared("/value/0/resource", "commsNotification/properties/resource"),
+      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      widened("/value/0/resourceData/0/id", "type", "participant/properties/id"),
+      widened("/value/0/resourceData/0/info/@odata.type", "const", "participantInfo/properties/@odata.type"),
+      widened("/value/0/resourceData/1/id", "type", "participant/properties/id"),
+      widened("/value/0/resourceData/1/info/@odata.type", "const", "participantInfo/properties/@odata.type"),
     ],
     "example-3-replace-peer-to-peer-call.request.json": "conforms",
-    "example-3-replace-peer-to-peer-call.response.json": "conforms",
-    "example-3-replace-peer-to-peer-call.operation-completed.json": [status],
-    "example-3-replace-peer-to-peer-call.roster-updated.json": [rosterId(0), infoLabel(0)],
-    "example-4-invite-phone-participant.request.json": "conforms",
-    "example-4-invite-phone-participant.response.json": "conforms",
-    "example-4-invite-phone-participant.operation-completed.json": [status],
-    "example-4-invite-phone-participant.roster-updated.json": [rosterId(0)],
-    "example-5-move-participant.request.json": "conforms",
-    "example-5-move-participant.response.json": "conforms",
-    "example-5-move-participant.operation-completed.json": [status],
-    "example-5-move-participant.roster-updated.json": [rosterId(0)],
+    "example-3-replace-peer-to-peer-call.response.json": [
+      undeclared("/participants/0/endpointType", "invitationParticipantInfo/properties/endpointType"),
+      undeclared("/participants/0/identity/phone", "identitySet/properties/phone"),
+    ],
+    "example-3-replace-peer-to-peer-call.operation-completed.json": [
+      undeclared("/value/0/resource", "commsNotification/properties/resource"),
+      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      widened("/value/0/resourceData/status", "enum", "operationStatus"),
+    ],
+    "example-3-replace-peer-to-peer-call.roster-updated.json": [
+      undeclared("/value/0/resource", "commsNotification/properties/resource"),
+      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      widened("/value/0/resourceData/0/id", "type", "participant/properties/id"),
+      widened("/value/0/resourceData/0/info/@odata.type", "const", "participantInfo/properties/@odata.type"),
+    ],
+    "example-4-invite-phone-participant.request.json": [
+      undeclared("/participants/0/identity/phone", "identitySet/properties/phone"),
+    ],
+    "example-4-invite-phone-participant.response.json": [
+      undeclared("/participants/0/endpointType", "invitationParticipantInfo/properties/endpointType"),
+      undeclared("/participants/0/id", "invitationParticipantInfo/properties/id"),
+      undeclared("/participants/0/identity/applicationInstance", "identitySet/properties/applicationInstance"),
+      undeclared("/participants/0/identity/encrypted", "identitySet/properties/encrypted"),
+      undeclared("/participants/0/identity/guest", "identitySet/properties/guest"),
+      undeclared("/participants/0/identity/onPremises", "identitySet/properties/onPremises"),
+      undeclared("/participants/0/identity/phone", "identitySet/properties/phone"),
+    ],
+    "example-4-invite-phone-participant.operation-completed.json": [
+      undeclared("/value/0/resource", "commsNotification/properties/resource"),
+      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      widened("/value/0/resourceData/status", "enum", "operationStatus"),
+      undeclared("/value/0/resourceData/participants/0/identity/phone", "identitySet/properties/phone"),
+    ],
+    "example-4-invite-phone-participant.roster-updated.json": [
+      undeclared("/value/0/resource", "commsNotification/properties/resource"),
+      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      widened("/value/0/resourceData/0/id", "type", "participant/properties/id"),
+      undeclared("/value/0/resourceData/0/info/identity/phone", "identitySet/properties/phone"),
+    ],
+    "example-5-move-participant.request.json": [
+      undeclared("/participants/0/identity/user/identityProvider", "identity/properties/identityProvider"),
+    ],
+    "example-5-move-participant.response.json": [
+      undeclared("/participants/0/endpointType", "invitationParticipantInfo/properties/endpointType"),
+      undeclared("/participants/0/id", "invitationParticipantInfo/properties/id"),
+      undeclared("/participants/0/identity/phone", "identitySet/properties/phone"),
+      undeclared("/participants/0/identity/user/identityProvider", "identity/properties/identityProvider"),
+      undeclared("/participants/0/identity/user/tenantId", "identity/properties/tenantId"),
+    ],
+    "example-5-move-participant.operation-completed.json": [
+      undeclared("/value/0/resource", "commsNotification/properties/resource"),
+      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      widened("/value/0/resourceData/status", "enum", "operationStatus"),
+      undeclared(
+        "/value/0/resourceData/participants/0/identity/user/identityProvider",
+        "identity/properties/identityProvider",
+      ),
+      undeclared("/value/0/resourceData/participants/0/identity/user/tenantId", "identity/properties/tenantId"),
+    ],
+    "example-5-move-participant.roster-updated.json": [
+      undeclared("/value/0/resource", "commsNotification/properties/resource"),
+      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      widened("/value/0/resourceData/0/id", "type", "participant/properties/id"),
+      undeclared("/value/0/resourceData/0/info/identity/user/identityProvider", "identity/properties/identityProvider"),
+      undeclared("/value/0/resourceData/0/info/identity/user/tenantId", "identity/properties/tenantId"),
+    ],
   };
   const metadata = metadataSchemas(schemas);
 
@@ -131,8 +207,8 @@ describe("where the examples depart from Graph's metadata", () => {
     validate(readExample(file));
     const departures = new Set<string>();
     for (const error of validate.errors ?? []) {
-      const place = metadataPlace(error);
-      if (place) departures.add(`${describeError(error)} ${place}`);
+      const departure = metadataDeparture(error);
+      if (departure) departures.add(departure);
     }
     expect(departures.size === 0 ? "conforms" : [...departures]).toEqual(expected[file]);
   });
@@ -202,21 +278,26 @@ describe("the operation", () => {
     expect(seedText.includes("Application |\nCalls.InitiateGroupCall.All |")).toBe(true);
   });
 
-  test("records each business rule with a stable code and the reference page's own words", () => {
+  test("records each business rule with a stable code and its source", () => {
     const rules = post["x-graph-invite-rules"] as Array<{
       code: string;
       enforcedBy: string;
       source: string;
-      quote: string;
+      quote?: string;
+      basis?: string;
     }>;
     expect(new Set(rules.map((r) => r.code)).size).toBe(rules.length);
     const page = seedText.replace(/\s+/g, " ");
     for (const rule of rules) {
       expect(rule.code).toMatch(/^invite\.[a-z0-9-]+$/);
       expect(["schema", "validator"]).toContain(rule.enforcedBy);
+      if (rule.source === "derived") {
+        expect(rule.basis, `${rule.code} says why`).toMatch(/\w{3,}/);
+        continue;
+      }
       expect(["reference-page", "graph-metadata"]).toContain(rule.source);
       const source = rule.source === "reference-page" ? page : metadataDescriptions;
-      expect(source.includes(rule.quote.replace(/\s+/g, " ")), `${rule.code} quotes its source`).toBe(true);
+      expect(source.includes((rule.quote ?? "").replace(/\s+/g, " ")), `${rule.code} quotes its source`).toBe(true);
     }
   });
 });
@@ -288,5 +369,77 @@ describe("the rules the schemas state", () => {
     };
     expect(validate(body)).toBe(false);
     expect(validate.errors?.map(describeError)).toContain("/participants/0/identity/phone/id pattern");
+  });
+});
+
+describe("where the examples depart from what the reference page says, beyond any schema", () => {
+  type Notifications = { value: Array<{ resourceUrl: string; resourceData: unknown }> };
+  type Roster = Array<{ info: { identity: Record<string, { id?: string | null } | null> } }>;
+
+  const callIdOf = (resourceUrl: string) => resourceUrl.split("/")[3];
+  const exampleOf = (file: string) => file.slice(0, file.indexOf("."));
+  const invitedUserIds = (file: string) =>
+    (
+      readExample(`${exampleOf(file)}.request.json`) as {
+        participants: Array<{ identity: Roster[0]["info"]["identity"] }>;
+      }
+    ).participants
+      .map((p) => p.identity["user"]?.id)
+      .filter(Boolean);
+
+  /** Checks for what the page's own text and examples say, which a schema cannot state. */
+  function departures(file: string): string[] {
+    const found: string[] = [];
+    if (file.endsWith(".request.json")) {
+      const { participants } = readExample(file) as { participants: Array<{ replacesCallId?: string }> };
+      participants.forEach((participant, index) => {
+        // "only the first participant is read and the rest of the participants are ignored"
+        if (index > 0 && participant.replacesCallId) found.push(`/participants/${index} ignored-with-replacesCallId`);
+      });
+    }
+    if (file.endsWith(".operation-completed.json") || file.endsWith(".roster-updated.json")) {
+      const operation = (readExample(`${exampleOf(file)}.operation-completed.json`) as Notifications).value[0];
+      (readExample(file) as Notifications).value.forEach((notification, index) => {
+        const { resourceUrl, resourceData } = notification;
+        if (Array.isArray(resourceData)) {
+          if (!/^\/communications\/calls\/[^/]+\/participants$/.test(resourceUrl)) {
+            found.push(`/value/${index}/resourceUrl roster-on-another-path`);
+          }
+          if (operation && callIdOf(resourceUrl) !== callIdOf(operation.resourceUrl)) {
+            found.push(`/value/${index}/resourceUrl roster-of-another-call`);
+          }
+          (resourceData as Roster).forEach((participant, position) => {
+            const application = participant.info.identity["application"];
+            if (application && invitedUserIds(file).includes(application.id ?? undefined)) {
+              found.push(
+                `/value/${index}/resourceData/${position}/info/identity/application invited-user-as-application`,
+              );
+            }
+          });
+        } else if (resourceUrl.split("/").at(-1) !== (resourceData as { id?: string | null }).id) {
+          found.push(`/value/${index}/resourceUrl operation-path-without-its-id`);
+        }
+      });
+    }
+    return found;
+  }
+
+  const expected: Record<string, string[]> = {
+    "example-1-invite-one-participant.roster-updated.json": [
+      "/value/0/resourceData/0/info/identity/application invited-user-as-application",
+    ],
+    "example-2-invite-multiple-participants.request.json": ["/participants/1 ignored-with-replacesCallId"],
+    "example-2-invite-multiple-participants.operation-completed.json": [
+      "/value/0/resourceUrl operation-path-without-its-id",
+    ],
+    "example-2-invite-multiple-participants.roster-updated.json": [
+      "/value/0/resourceUrl roster-on-another-path",
+      "/value/0/resourceData/0/info/identity/application invited-user-as-application",
+    ],
+    "example-3-replace-peer-to-peer-call.roster-updated.json": ["/value/0/resourceUrl roster-of-another-call"],
+  };
+
+  test.each(examplesInPageOrder)("%s", (file) => {
+    expect(departures(file)).toEqual(expected[file] ?? []);
   });
 });

@@ -21,11 +21,11 @@ describe("the request body", () => {
     const body: InviteParticipantsRequest = {
       participants: [{ identity: { user: { id: "278405a3-f568-4b3e-b684-009193463064" } } }],
     };
-    expectTypeOf(body.participants).toEqualTypeOf<InvitationParticipantInfo[]>();
+    expectTypeOf(body).toHaveProperty("participants").toEqualTypeOf<InvitationParticipantInfo[]>();
   });
 
   test("rejects a wrong @odata.type", () => {
-    const body: InviteParticipantsRequest = {
+    const _body: InviteParticipantsRequest = {
       participants: [
         {
           // @ts-expect-error identitySet is not an invitationParticipantInfo
@@ -34,45 +34,39 @@ describe("the request body", () => {
         },
       ],
     };
-    expectTypeOf(body).toEqualTypeOf<InviteParticipantsRequest>();
   });
 
   test("rejects an identity @odata.type that Graph does not define", () => {
-    const identity: AnyIdentity = {
+    const _identity: AnyIdentity = {
       // @ts-expect-error there is no communicationsRobotIdentity
       "@odata.type": "#microsoft.graph.communicationsRobotIdentity",
       id: "x",
     };
-    expectTypeOf(identity).toEqualTypeOf<AnyIdentity>();
   });
 
   test("requires participants", () => {
     // @ts-expect-error participants is required
-    const body: InviteParticipantsRequest = { clientContext: "f2fa86af-3c51-4bc2-8fc0-475452d9764f" };
-    expectTypeOf(body).toEqualTypeOf<InviteParticipantsRequest>();
+    const _body: InviteParticipantsRequest = { clientContext: "f2fa86af-3c51-4bc2-8fc0-475452d9764f" };
   });
 
   test("requires an identity on each participant", () => {
     // @ts-expect-error identity is required
-    const participant: InvitationParticipantInfo = { replacesCallId: "a7ebfb2d-871e-419c-87af-27290b22e8db" };
-    expectTypeOf(participant).toEqualTypeOf<InvitationParticipantInfo>();
+    const _participant: InvitationParticipantInfo = {};
   });
 
   test("rejects a misspelt property", () => {
-    const participant: InvitationParticipantInfo = {
+    const _participant: InvitationParticipantInfo = {
       identity: { user: { id: "278405a3-f568-4b3e-b684-009193463064" } },
       // @ts-expect-error the property is replacesCallId
       replaceCallId: "a7ebfb2d-871e-419c-87af-27290b22e8db",
     };
-    expectTypeOf(participant).toEqualTypeOf<InvitationParticipantInfo>();
   });
 
   test("rejects a misspelt identity member", () => {
-    const participant: InvitationParticipantInfo = {
+    const _participant: InvitationParticipantInfo = {
       // @ts-expect-error the member is user
       identity: { usr: { id: "278405a3-f568-4b3e-b684-009193463064" } },
     };
-    expectTypeOf(participant).toEqualTypeOf<InvitationParticipantInfo>();
   });
 });
 
@@ -133,6 +127,11 @@ describe("what a consumer receives", () => {
 });
 
 describe("the maps openapi-fetch consumes", () => {
+  test("Retry-After is optional, because Graph does not always send it", () => {
+    type Throttled = paths["/communications/calls/{call-id}/participants/invite"]["post"]["responses"]["429"];
+    expectTypeOf<Throttled["headers"]>().toEqualTypeOf<{ "Retry-After"?: string; [name: string]: unknown }>();
+  });
+
   test("paths has the invite action and webhooks has the notifications", () => {
     expectTypeOf<keyof paths>().toEqualTypeOf<"/communications/calls/{call-id}/participants/invite">();
     expectTypeOf<keyof webhooks>().toEqualTypeOf<"commsNotifications">();

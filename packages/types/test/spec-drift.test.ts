@@ -1,5 +1,5 @@
 // Proves that the type tests guard the spec: a spec whose property is renamed generates types under which the
-// reference page's examples (test/seed-examples.test-d.ts) no longer compile.
+// generated type tests (the reference page's examples, and Graph's metadata) no longer compile.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,8 +15,23 @@ const scratch = mkdtempSync(join(packageDir, "node_modules", ".spec-drift-"));
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Generates the types from `spec` next to copies of the entry and the example type tests; returns tsc's errors. */
-async function compileExamplesAgainst(spec: object, name: string): Promise<string[]> {
+/** The generated type tests, which must stop compiling when the spec drifts. */
+const guardFiles = ["test/seed-examples.test-d.ts", "test/metadata-properties.test-d.ts"];
+
+/** The package's own compiler options. */
+const compilerOptions = (() => {
+  const parsed = ts.getParsedCommandLineOfConfigFile(resolve(packageDir, "tsconfig.json"), undefined, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, " "));
+    },
+  });
+  if (!parsed) throw new Error("tsconfig.json could not be read");
+  return { ...parsed.options, noEmit: true };
+})();
+
+/** Generates the types from `spec` next to copies of the entry and the guard files; returns tsc's errors. */
+async function compileGuardsAgainst(spec: object, name: string): Promise<string[]> {
   const dir = join(scratch, name);
   mkdirSync(join(dir, "src/generated"), { recursive: true });
   mkdirSync(join(dir, "test"), { recursive: true });
@@ -26,19 +41,12 @@ async function compileExamplesAgainst(spec: object, name: string): Promise<strin
   });
   writeFileSync(join(dir, "src/generated/openapi.ts"), astToString(ast));
   writeFileSync(join(dir, "src/index.ts"), readFileSync(join(packageDir, "src/index.ts")));
-  const examples = join(dir, "test/seed-examples.test-d.ts");
-  writeFileSync(examples, readFileSync(join(packageDir, "test/seed-examples.test-d.ts")));
+  for (const file of guardFiles) writeFileSync(join(dir, file), readFileSync(join(packageDir, file)));
 
-  const program = ts.createProgram([examples], {
-    strict: true,
-    exactOptionalPropertyTypes: true,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    target: ts.ScriptTarget.ES2022,
-    skipLibCheck: true,
-    noEmit: true,
-    types: [],
-  });
+  const program = ts.createProgram(
+    guardFiles.map((file) => join(dir, file)),
+    compilerOptions,
+  );
   return ts
     .getPreEmitDiagnostics(program)
     .map((d) => `${d.file?.fileName.replace(dir, "") ?? ""}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`);
@@ -68,22 +76,25 @@ function renameProperty(schema: string, from: string, to: string): Spec {
   return spec;
 }
 
-describe("the example type tests", () => {
+describe("the generated type tests", () => {
   test("compile against the spec as it is", async () => {
-    expect(await compileExamplesAgainst(parse(specText), "unchanged")).toEqual([]);
+    expect(await compileGuardsAgainst(parse(specText), "unchanged")).toEqual([]);
   }, 60_000);
 
   test.each([
     ["invitationParticipantInfo", "replacesCallId", "replacesCall"],
     ["commsNotification", "resourceUrl", "resourceUri"],
     ["participant", "isInLobby", "inLobby"],
+    // Properties that no example of the reference page uses.
+    ["resultInfo", "subcode", "subCode"],
+    ["call", "callbackUri", "callbackUrl"],
   ])(
     "fail when %s.%s is renamed",
     async (schema, from, to) => {
-      const errors = await compileExamplesAgainst(renameProperty(schema, from, to), `${schema}-${from}`);
+      const errors = await compileGuardsAgainst(renameProperty(schema, from, to), `${schema}-${from}`);
       expect(errors.length).toBeGreaterThan(0);
-      expect(errors.every((e) => e.startsWith("/test/seed-examples.test-d.ts"))).toBe(true);
-      expect(errors.some((e) => e.includes(`"${from}"`) || e.includes(`'${to}'`))).toBe(true);
+      expect(errors.every((e) => guardFiles.some((file) => e.startsWith(`/${file}`)))).toBe(true);
+      expect(errors.some((e) => e.includes(`"${from}"`) || e.includes(`"${to}"`))).toBe(true);
     },
     60_000,
   );

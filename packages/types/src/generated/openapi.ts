@@ -55,13 +55,17 @@ export interface webhooks {
          * @description Graph posts `commsNotifications` to the callback URL of the call (`callbackUri`). For an invite the bot
          *     receives:
          *
-         *     - a `deleted` notification for the operation (`resourceUrl` `/communications/calls/{call-id}/operations/{operation-id}`)
+         *     - a `deleted` notification for the operation, usually on `/communications/calls/{call-id}/operations/{operation-id}`,
          *       whose `resourceData` is the `inviteParticipantsOperation` with status `completed` or `failed` and, on failure,
          *       a `resultInfo`;
-         *     - `updated` notifications for the roster (`resourceUrl` `/communications/calls/{call-id}/participants`) whose
+         *     - `updated` notifications for the roster, usually on `/communications/calls/{call-id}/participants`, whose
          *       `resourceData` is a collection of `participant`;
          *     - after a replace (`replacesCallId`), notifications that the original peer-to-peer call was terminated and
          *       deleted.
+         *
+         *     Classify a notification by its `resourceData` (a collection of participants, or the `@odata.type` of an
+         *     entity), not by its path: Example 2 delivers both its operation result and its roster on
+         *     `/communications/calls/{call-id}/operations/participants`.
          *
          *     Every request carries `Authorization: Bearer <JWT>`, signed by Graph. Validate it before using the body, and
          *     answer quickly with `202 Accepted`.
@@ -244,6 +248,10 @@ export interface components {
         commsOperation: {
             /** @constant */
             "@odata.type": "#microsoft.graph.commsOperation";
+            /** @description The entity's OData id (control information). */
+            "@odata.id"?: string;
+            /** @description The entity's OData ETag (control information). */
+            "@odata.etag"?: string;
             id?: components["schemas"]["operationId"];
             clientContext?: components["schemas"]["clientContext"];
             resultInfo?: components["schemas"]["nullableResultInfo"];
@@ -253,6 +261,10 @@ export interface components {
         inviteParticipantsOperation: {
             /** @constant */
             "@odata.type"?: "#microsoft.graph.inviteParticipantsOperation";
+            /** @description The entity's OData id (control information). */
+            "@odata.id"?: string;
+            /** @description The entity's OData ETag (control information). */
+            "@odata.etag"?: string;
             id?: components["schemas"]["operationId"];
             clientContext?: components["schemas"]["clientContext"];
             resultInfo?: components["schemas"]["nullableResultInfo"];
@@ -300,10 +312,10 @@ export interface components {
             changeType: components["schemas"]["changeType"];
             /** @description URI of the resource that was changed, such as `/communications/calls/{call-id}/participants`. */
             resourceUrl: string;
-            /** @description The same resource under its legacy path, such as `/app/calls/{call-id}/participants`. */
+            /** @description The resource again, either under its legacy path (`/app/calls/{call-id}/participants`) or the same as `resourceUrl`. */
             resource?: string;
             /** @description The resource after the change. It is either an entity or a collection of entities. */
-            resourceData?: components["schemas"]["anyCommsOperation"] | components["schemas"]["call"] | components["schemas"]["participant"][];
+            resourceData?: components["schemas"]["anyCommsOperation"] | components["schemas"]["call"] | components["schemas"]["deltaParticipants"] | components["schemas"]["participant"][];
         };
         /**
          * @description The kind of change.
@@ -314,13 +326,17 @@ export interface components {
         participant: {
             /** @constant */
             "@odata.type"?: "#microsoft.graph.participant";
+            /** @description The entity's OData id (control information). */
+            "@odata.id"?: string;
+            /** @description The entity's OData ETag (control information). */
+            "@odata.etag"?: string;
             /** @description The participant's id. Graph's metadata says non-null, but roster notifications carry `null` (widened, see the description of this API): key the participant by its identity then. */
             id: string | null;
-            info?: components["schemas"]["participantInfo"];
+            info: components["schemas"]["participantInfo"];
             /** @description true if the participant is in lobby. */
-            isInLobby?: boolean;
+            isInLobby: boolean;
             /** @description true if the participant is muted (client or server muted). */
-            isMuted?: boolean;
+            isMuted: boolean;
             /** @description The list of media streams. */
             mediaStreams?: components["schemas"]["mediaStream"][];
             /** @description A blob of data provided by the participant in the roster. */
@@ -336,6 +352,22 @@ export interface components {
              * @description Indicates the roster sequence number in which the participant was last updated.
              */
             rosterSequenceNumber?: number | null;
+        };
+        /** @description The participants updated since the last roster update, sent instead of the whole roster when the call was created with `callOptions.isDeltaRosterEnabled`. */
+        deltaParticipants: {
+            /** @constant */
+            "@odata.type": "#microsoft.graph.deltaParticipants";
+            /** @description The entity's OData id (control information). */
+            "@odata.id"?: string;
+            /** @description The unique identifier of the update. */
+            id?: string;
+            /**
+             * Format: int64
+             * @description The sequence number for the roster update that is used to identify the notification order.
+             */
+            sequenceNumber?: number | null;
+            /** @description The collection of participants that were updated since the last roster update. */
+            participants?: components["schemas"]["participant"][];
         };
         /** @description Information about a participant. */
         participantInfo: {
@@ -418,6 +450,10 @@ export interface components {
         call: {
             /** @constant */
             "@odata.type": "#microsoft.graph.call";
+            /** @description The entity's OData id (control information). */
+            "@odata.id"?: string;
+            /** @description The entity's OData ETag (control information). */
+            "@odata.etag"?: string;
             /** @description The unique identifier of the call. */
             id?: string;
             /** @description The callback URL on which callbacks are delivered. Must be an HTTPS URL. */
@@ -682,7 +718,11 @@ export interface components {
         /** @description Graph is throttling (429) or unavailable (503). Retry after the time in `Retry-After`. */
         graphRetryableError: {
             headers: {
-                "Retry-After": components["headers"]["retryAfter"];
+                /**
+                 * @description How long to wait before retrying: a number of seconds (Graph sends fractional seconds such as `2.128`)
+                 *     or an HTTP date. Graph does not always send it.
+                 */
+                "Retry-After"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -695,13 +735,7 @@ export interface components {
         callId: string;
     };
     requestBodies: never;
-    headers: {
-        /**
-         * @description How long to wait before retrying: a number of seconds (Graph sends fractional seconds such as `2.128`)
-         *     or an HTTP date.
-         */
-        retryAfter: string;
-    };
+    headers: never;
     pathItems: never;
 }
 export type InvitePostRequestBody = components['schemas']['invitePostRequestBody'];
@@ -734,6 +768,7 @@ export type CommsNotifications = components['schemas']['commsNotifications'];
 export type CommsNotification = components['schemas']['commsNotification'];
 export type ChangeType = components['schemas']['changeType'];
 export type Participant = components['schemas']['participant'];
+export type DeltaParticipants = components['schemas']['deltaParticipants'];
 export type ParticipantInfo = components['schemas']['participantInfo'];
 export type MediaStream = components['schemas']['mediaStream'];
 export type MediaDirection = components['schemas']['mediaDirection'];
@@ -774,7 +809,6 @@ export type InnerError = components['schemas']['innerError'];
 export type ResponseGraphError = components['responses']['graphError'];
 export type ResponseGraphRetryableError = components['responses']['graphRetryableError'];
 export type ParameterCallId = components['parameters']['callId'];
-export type HeaderRetryAfter = components['headers']['retryAfter'];
 export type $defs = Record<string, never>;
 export interface operations {
     inviteParticipants: {
