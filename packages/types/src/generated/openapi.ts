@@ -159,7 +159,7 @@ export interface components {
         };
         /** @description An identity of any kind, or null. */
         nullableIdentity: components["schemas"]["anyIdentity"] | null;
-        /** @description An identity whose id, when present, is a phone number in E.164 format; or null. */
+        /** @description An identity whose id, when present, is a phone number in E.164 format; or null. This holds for what Graph sends as well: its examples and rosters carry E.164 numbers. */
         nullablePhoneIdentity: components["schemas"]["anyIdentity"] | null;
         /** @description An identity or one of the communications identities, selected by `@odata.type` (absent means identity). */
         anyIdentity: components["schemas"]["identity"] | components["schemas"]["communicationsUserIdentity"] | components["schemas"]["communicationsApplicationIdentity"] | components["schemas"]["communicationsApplicationInstanceIdentity"] | components["schemas"]["communicationsGuestIdentity"] | components["schemas"]["communicationsPhoneIdentity"] | components["schemas"]["communicationsEncryptedIdentity"] | components["schemas"]["azureCommunicationServicesUserIdentity"];
@@ -386,7 +386,7 @@ export interface components {
             languageId?: string | null;
             /** @description The participant ID of the participant. */
             participantId?: string | null;
-            /** @description The home region of the participant. */
+            /** @description The home region of the participant. This can be a country, a continent, or a larger geographic region. This doesn't change based on the participant's current physical location. */
             region?: string | null;
         };
         /** @description A media stream of a participant. */
@@ -605,7 +605,7 @@ export interface components {
             "@odata.type"?: "#microsoft.graph.mediaInfo";
             /** @description Optional. Used to uniquely identity the resource. */
             resourceId?: string | null;
-            /** @description Path to the prompt that will be played. */
+            /** @description Path to the prompt that will be played. Currently supports only Wave file (.wav) format, single-channel, 16-bit samples with a 16,000 (16 KHz) sampling rate. */
             uri: string;
         };
         /** @description Call context associated with an incoming call. */
