@@ -82,6 +82,11 @@ describe("where the examples depart from Graph's metadata", () => {
   const widened = (pointer: string, keyword: string, place: string) =>
     `${pointer} ${keyword} #/components/schemas/${place}`;
   const undeclared = (pointer: string, place: string) => `${pointer} undeclared #/components/schemas/${place}`;
+  // Every notification of the page carries `resource` and `resourceData`.
+  const undeclaredEnvelope = [
+    undeclared("/value/0/resource", "commsNotification/properties/resource"),
+    undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+  ];
   const expected: Record<string, string[] | "conforms"> = {
     "example-1-invite-one-participant.request.json": "conforms",
     "example-1-invite-one-participant.response.json": [
@@ -89,13 +94,11 @@ describe("where the examples depart from Graph's metadata", () => {
       undeclared("/participants/0/identity/phone", "identitySet/properties/phone"),
     ],
     "example-1-invite-one-participant.operation-completed.json": [
-      undeclared("/value/0/resource", "commsNotification/properties/resource"),
-      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      ...undeclaredEnvelope,
       widened("/value/0/resourceData/status", "enum", "operationStatus"),
     ],
     "example-1-invite-one-participant.roster-updated.json": [
-      undeclared("/value/0/resource", "commsNotification/properties/resource"),
-      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      ...undeclaredEnvelope,
       widened("/value/0/resourceData/0/id", "type", "participant/properties/id"),
       widened("/value/0/resourceData/0/info/@odata.type", "const", "participantInfo/properties/@odata.type"),
     ],
@@ -107,14 +110,12 @@ describe("where the examples depart from Graph's metadata", () => {
       undeclared("/participants/1/identity/phone", "identitySet/properties/phone"),
     ],
     "example-2-invite-multiple-participants.operation-completed.json": [
-      undeclared("/value/0/resource", "commsNotification/properties/resource"),
-      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      ...undeclaredEnvelope,
       widened("/value/0/resourceData/id", "type", "operationId"),
       widened("/value/0/resourceData/status", "enum", "operationStatus"),
     ],
     "example-2-invite-multiple-participants.roster-updated.json": [
-      undeclared("/value/0/resource", "commsNotification/properties/resource"),
-      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      ...undeclaredEnvelope,
       widened("/value/0/resourceData/0/id", "type", "participant/properties/id"),
       widened("/value/0/resourceData/0/info/@odata.type", "const", "participantInfo/properties/@odata.type"),
       widened("/value/0/resourceData/1/id", "type", "participant/properties/id"),
@@ -126,13 +127,11 @@ describe("where the examples depart from Graph's metadata", () => {
       undeclared("/participants/0/identity/phone", "identitySet/properties/phone"),
     ],
     "example-3-replace-peer-to-peer-call.operation-completed.json": [
-      undeclared("/value/0/resource", "commsNotification/properties/resource"),
-      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      ...undeclaredEnvelope,
       widened("/value/0/resourceData/status", "enum", "operationStatus"),
     ],
     "example-3-replace-peer-to-peer-call.roster-updated.json": [
-      undeclared("/value/0/resource", "commsNotification/properties/resource"),
-      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      ...undeclaredEnvelope,
       widened("/value/0/resourceData/0/id", "type", "participant/properties/id"),
       widened("/value/0/resourceData/0/info/@odata.type", "const", "participantInfo/properties/@odata.type"),
     ],
@@ -149,14 +148,12 @@ describe("where the examples depart from Graph's metadata", () => {
       undeclared("/participants/0/identity/phone", "identitySet/properties/phone"),
     ],
     "example-4-invite-phone-participant.operation-completed.json": [
-      undeclared("/value/0/resource", "commsNotification/properties/resource"),
-      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      ...undeclaredEnvelope,
       widened("/value/0/resourceData/status", "enum", "operationStatus"),
       undeclared("/value/0/resourceData/participants/0/identity/phone", "identitySet/properties/phone"),
     ],
     "example-4-invite-phone-participant.roster-updated.json": [
-      undeclared("/value/0/resource", "commsNotification/properties/resource"),
-      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      ...undeclaredEnvelope,
       widened("/value/0/resourceData/0/id", "type", "participant/properties/id"),
       undeclared("/value/0/resourceData/0/info/identity/phone", "identitySet/properties/phone"),
     ],
@@ -171,8 +168,7 @@ describe("where the examples depart from Graph's metadata", () => {
       undeclared("/participants/0/identity/user/tenantId", "identity/properties/tenantId"),
     ],
     "example-5-move-participant.operation-completed.json": [
-      undeclared("/value/0/resource", "commsNotification/properties/resource"),
-      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      ...undeclaredEnvelope,
       widened("/value/0/resourceData/status", "enum", "operationStatus"),
       undeclared(
         "/value/0/resourceData/participants/0/identity/user/identityProvider",
@@ -181,8 +177,7 @@ describe("where the examples depart from Graph's metadata", () => {
       undeclared("/value/0/resourceData/participants/0/identity/user/tenantId", "identity/properties/tenantId"),
     ],
     "example-5-move-participant.roster-updated.json": [
-      undeclared("/value/0/resource", "commsNotification/properties/resource"),
-      undeclared("/value/0/resourceData", "commsNotification/properties/resourceData"),
+      ...undeclaredEnvelope,
       widened("/value/0/resourceData/0/id", "type", "participant/properties/id"),
       undeclared("/value/0/resourceData/0/info/identity/user/identityProvider", "identity/properties/identityProvider"),
       undeclared("/value/0/resourceData/0/info/identity/user/tenantId", "identity/properties/tenantId"),
