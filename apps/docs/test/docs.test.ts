@@ -24,7 +24,7 @@ const requested: string[] = [];
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(htmlPath)) throw new Error(`${htmlPath} is missing: run \`pnpm docs\` first`);
+  if (!existsSync(htmlPath)) throw new Error(`${htmlPath} is missing: run \`pnpm run docs\` first`);
   browser = await chromium.launch({
     executablePath,
     // As root and without network: no sandbox, and none of Chromium's own background traffic.
