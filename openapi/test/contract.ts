@@ -34,12 +34,19 @@ function schemaDocument(schemas: Record<string, JsonObject>): JsonObject {
   return { $id: schemasId, $defs: JSON.parse(text) };
 }
 
+/** One compiled set of schemas for each schema set the tests use, so each is compiled once. */
+const compiled = new WeakMap<Record<string, JsonObject>, Ajv2020>();
+
 /** A validator for the named component schema, with every error reported. */
 export function compileSchema(schemas: Record<string, JsonObject>, name: string): ValidateFunction {
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false });
-  addFormats(ajv);
-  ajv.addVocabulary(["example", "x-graph-metadata"]);
-  ajv.addSchema(schemaDocument(schemas));
+  let ajv = compiled.get(schemas);
+  if (!ajv) {
+    ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false });
+    addFormats(ajv);
+    ajv.addVocabulary(["example", "x-graph-metadata"]);
+    ajv.addSchema(schemaDocument(schemas));
+    compiled.set(schemas, ajv);
+  }
   return ajv.getSchema(`${schemasId}#/$defs/${name}`) ?? fail(`no schema ${name}`);
 }
 
@@ -102,7 +109,7 @@ export function metadataDeparture(error: ErrorObject): string | undefined {
   return `${error.instancePath}/${escapePointer(mark.undeclared)} undeclared ${place}`;
 }
 
-export function escapePointer(token: string): string {
+function escapePointer(token: string): string {
   return token.replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
