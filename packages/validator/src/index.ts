@@ -1,1 +1,35 @@
-export {};
+/**
+ * Validators for the Microsoft Graph `participant: invite` action and the `commsNotifications` a calling bot
+ * receives, compiled ahead of time from graph-invite's OpenAPI spec (no code is generated or evaluated at run time),
+ * with the reference page's rules and a tolerant parser for what Graph really sends.
+ *
+ * @packageDocumentation
+ */
+export type {
+  CallNotification,
+  ClassifiedNotification,
+  OperationNotification,
+  OtherNotification,
+  RosterNotification,
+} from "./classify.js";
+export type { CompiledValidator, SchemaError } from "./compiled-validator.js";
+export { rules } from "./generated/rules.js";
+export type { CallKind, InviteContext, RuleCode } from "./invite-rules.js";
+export { validateInviteRequest } from "./invite-rules.js";
+export type { Invalid, Issue, Result, Valid } from "./issues.js";
+export type { JsonPosition, JsonSyntaxIssue } from "./json.js";
+export { canonicalStatus, type OperationStatus, operationStatuses } from "./normalise.js";
+export type { NotificationsResult, ParseOptions } from "./notifications.js";
+export { parseGraphError, parseInviteResponse, parseNotifications } from "./notifications.js";
+export type { PayloadInput } from "./payload.js";
+export type { RuleDefinition } from "./rule-definition.js";
+export type { Mode, SchemaName, Schemas } from "./validators.js";
+export {
+  isCommsNotifications,
+  isGraphError,
+  isInviteRequest,
+  isInviteResponse,
+  isSchema,
+  validateSchema,
+  validatorFor,
+} from "./validators.js";

@@ -1,0 +1,109 @@
+// Generates the validators from the spec with ajv's standalone code, so that nothing is compiled or evaluated at run
+// time (they run under a CSP that forbids eval, in browsers and on edge runtimes), and the spec's rules as data.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import standaloneCode from "ajv/dist/standalone/index.js";
+import addFormatsModule from "ajv-formats";
+import { buildSync } from "esbuild";
+import { parse } from "yaml";
+import { discriminated, strictSchemas, tolerantSchemas } from "./schemas.mjs";
+
+const addFormats = addFormatsModule.default;
+const here = dirname(fileURLToPath(import.meta.url));
+const specPath = resolve(here, "../../../openapi/graph-invite.yaml");
+const outDir = resolve(here, "../src/generated");
+const spec = parse(readFileSync(specPath, "utf8"));
+const header =
+  "// Generated from openapi/graph-invite.yaml by scripts/generate.mjs. Do not edit: run `pnpm generate`.\n";
+
+const strict = discriminated(strictSchemas(spec.components.schemas));
+const tolerant = discriminated(tolerantSchemas(spec.components.schemas));
+
+const ajv = new Ajv2020({
+  allErrors: true,
+  strict: true,
+  strictTypes: false,
+  strictRequired: false,
+  // The runtime writes its own messages from each error's params, so ajv's are not compiled in.
+  messages: false,
+  // One function per schema rather than copies inlined at every reference: a fraction of the code, and a
+  // validator for every schema that a oneOf branch can be checked against on its own.
+  inlineRefs: false,
+  code: { source: true, esm: true, optimize: true },
+});
+addFormats(ajv);
+// Each schema is its own document, so that every reference to it and its export share one compiled function.
+// (Fragments of one document compile once per way they are reached.) `.invalid` keeps the ids from resolving.
+const schemaId = (mode, name) => `https://schemas.graph-invite.invalid/${mode}/${name}`;
+const exportsMap = {};
+for (const [mode, schemas] of Object.entries({ strict, tolerant })) {
+  for (const [name, schema] of Object.entries(schemas)) {
+    const relative = JSON.parse(JSON.stringify(schema).replaceAll('"#/$defs/', '"'));
+    ajv.addSchema({ $id: schemaId(mode, name), ...relative });
+    exportsMap[`${mode}_${name}`] = schemaId(mode, name);
+  }
+}
+mkdirSync(outDir, { recursive: true });
+writeFileSync(resolve(outDir, "validators.ts"), asTypedModule(selfContained(standaloneCode(ajv, exportsMap))));
+writeFileSync(resolve(outDir, "rules.ts"), rulesModule(spec));
+
+/**
+ * ajv's standalone code `require()`s its runtime helpers (string length, formats) even when asked for ESM (ajv#1976),
+ * and the interop of a CommonJS default export differs between Node and bundlers. Bundling the helpers into the
+ * module removes both problems, and with them any runtime dependency on ajv.
+ */
+function selfContained(code) {
+  const { outputFiles } = buildSync({
+    stdin: { contents: code, resolveDir: here, loader: "js", sourcefile: "validators.js" },
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    mainFields: ["main"],
+    legalComments: "none",
+    // Whitespace only: the names stay, so that a stack trace into the validators still reads.
+    minifyWhitespace: true,
+    write: false,
+  });
+  return outputFiles[0].text;
+}
+
+/** The module as TypeScript: the bundled code unchecked, and each export typed as a validator. */
+function asTypedModule(code) {
+  const exportList = /export\s*\{([^}]*)\};?\s*$/.exec(code);
+  if (!exportList) throw new Error("esbuild's output has no export list");
+  const typedExports = exportList[1]
+    .split(",")
+    .map((entry) => entry.trim().split(/\s+as\s+/))
+    .map(([local, exported = local]) => [`typed_${exported}`, local, exported]);
+  return `${header}// @ts-nocheck: ajv's standalone output is untyped JavaScript; the exports are typed below.
+import type { CompiledValidator } from "../compiled-validator.js";
+${code.slice(0, exportList.index)}
+${typedExports.map(([typed, local]) => `const ${typed}: CompiledValidator = ${local} as unknown as CompiledValidator;`).join("\n")}
+export { ${typedExports.map(([typed, , exported]) => `${typed} as ${exported}`).join(", ")} };
+`;
+}
+
+function rulesModule(spec) {
+  const operation = spec.paths["/communications/calls/{call-id}/participants/invite"].post;
+  const rules = operation["x-graph-invite-rules"].map(({ code, enforcedBy, pointer, quote, basis }) => ({
+    code,
+    enforcedBy,
+    pointer,
+    ...(quote ? { quote } : { basis }),
+  }));
+  const clouds = spec.components.securitySchemes.graphClientCredentials["x-graph-invite-clouds"];
+  const unavailable = spec["x-graph-invite-unavailable-clouds"];
+  return `${header}import type { RuleDefinition } from "../rule-definition.js";
+
+/** The invite action's rules, as the spec states them (\`x-graph-invite-rules\`). */
+export const rules = ${JSON.stringify(rules, null, 2)} as const satisfies readonly RuleDefinition[];
+
+/** The national clouds where the action is available, as the spec lists them. */
+export const availableClouds = ${JSON.stringify(clouds, null, 2)} as const;
+
+/** The national clouds where the action is not available. */
+export const unavailableClouds = ${JSON.stringify(unavailable, null, 2)} as const;
+`;
+}

@@ -1,0 +1,104 @@
+// Sorts parsed notifications into what a bot acts on: an operation's result, a roster update, a change to the
+// call itself, or anything else.
+import type {
+  AnyCommsOperation,
+  Call,
+  ChangeType,
+  CommsNotification,
+  Participant,
+  ResultInfo,
+} from "@graph-invite/types";
+import { canonicalStatus, isObject, type OperationStatus } from "./normalise.js";
+import { operationIdOf, parseResourcePath } from "./resource-path.js";
+
+interface Classified {
+  /** The notification itself, as parsed. */
+  readonly notification: CommsNotification;
+  readonly changeType: ChangeType;
+  /** The call the notification is about, from its `resourceUrl`; undefined if the path names no call. */
+  readonly callId: string | undefined;
+}
+
+/** A long-running operation changed, typically its terminal `deleted` notification. */
+export interface OperationNotification extends Classified {
+  readonly kind: "operation";
+  /** The operation's id, from its body or else its path; null when Graph sends neither (it sends `id: null`). */
+  readonly operationId: string | null;
+  /** The `@odata.type` of the operation, such as `#microsoft.graph.inviteParticipantsOperation`. */
+  readonly operationType: string;
+  readonly clientContext: string | null;
+  /** The status, spelt as Graph's documentation spells it whatever casing arrived. */
+  readonly status: OperationStatus;
+  readonly resultInfo: ResultInfo | null;
+  readonly operation: AnyCommsOperation;
+}
+
+/** The call's roster: the full list or the participants that changed (a delta roster), in either case `participants`. */
+export interface RosterNotification extends Classified {
+  readonly kind: "roster";
+  readonly participants: readonly Participant[];
+  /** True when the call sends delta rosters (`deltaParticipants`). */
+  readonly delta: boolean;
+  /** The delta roster's sequence number, when it has one. */
+  readonly sequenceNumber: number | null;
+}
+
+/** The call itself changed: its state, or its end with a resultInfo. */
+export interface CallNotification extends Classified {
+  readonly kind: "call";
+  readonly state: string | null;
+  readonly resultInfo: ResultInfo | null;
+  readonly call: Call;
+}
+
+export interface OtherNotification extends Classified {
+  readonly kind: "other";
+}
+
+export type ClassifiedNotification = OperationNotification | RosterNotification | CallNotification | OtherNotification;
+
+export function classify(notification: CommsNotification): ClassifiedNotification {
+  const path = parseResourcePath(notification.resourceUrl);
+  const base = { notification, changeType: notification.changeType, callId: path?.callId };
+  const data: unknown = notification.resourceData;
+  if (Array.isArray(data)) {
+    return { ...base, kind: "roster", participants: data as Participant[], delta: false, sequenceNumber: null };
+  }
+  if (!isObject(data)) return { ...base, kind: "other" };
+  const type = data["@odata.type"];
+  if (type === "#microsoft.graph.deltaParticipants") {
+    const sequenceNumber = data["sequenceNumber"];
+    return {
+      ...base,
+      kind: "roster",
+      participants: (data["participants"] ?? []) as Participant[],
+      delta: true,
+      sequenceNumber: typeof sequenceNumber === "number" ? sequenceNumber : null,
+    };
+  }
+  if (type === "#microsoft.graph.call") {
+    return {
+      ...base,
+      kind: "call",
+      state: typeof data["state"] === "string" ? data["state"] : null,
+      resultInfo: (data["resultInfo"] ?? null) as ResultInfo | null,
+      call: data as Call,
+    };
+  }
+  const status = typeof data["status"] === "string" ? canonicalStatus(data["status"]) : undefined;
+  if (status !== undefined) {
+    const id = data["id"];
+    const clientContext = data["clientContext"];
+    return {
+      ...base,
+      kind: "operation",
+      operationId: typeof id === "string" ? id : (operationIdOf(path?.rest ?? "") ?? null),
+      operationType: typeof type === "string" ? type : "#microsoft.graph.inviteParticipantsOperation",
+      clientContext: typeof clientContext === "string" ? clientContext : null,
+      status,
+      resultInfo: (data["resultInfo"] ?? null) as ResultInfo | null,
+      operation: data as AnyCommsOperation,
+    };
+  }
+  return { ...base, kind: "other" };
+}

@@ -1,0 +1,179 @@
+// The invite action's rules from the reference page, checked with what the caller knows about the call.
+import type { InviteParticipantsRequest } from "@graph-invite/types";
+import { rules, unavailableClouds } from "./generated/rules.js";
+import { type Issue, invalid, type Result, valid } from "./issues.js";
+import { isObject } from "./normalise.js";
+import { type PayloadInput, readPayload } from "./payload.js";
+import type { RuleDefinition } from "./rule-definition.js";
+import { check, type SchemaIssue } from "./schema-errors.js";
+import { validatorFor } from "./validators.js";
+
+export type RuleCode = (typeof rules)[number]["code"];
+
+/** The kind of call the participants are invited into. */
+export type CallKind = "p2p" | "group" | "meeting";
+
+export interface InviteContext {
+  /** What kind of call it is; rules that depend on it are skipped when it is not given. */
+  readonly callKind?: CallKind;
+  /** Whether a bot (an application or application instance) other than yours is already in the call, if known. */
+  readonly botInCall?: boolean;
+  /** The cloud the request goes to: its Graph base URL, or a name such as `global` or `china`. */
+  readonly cloud?: string;
+  /**
+   * With `replacesCallId` or `participantId`, Graph reads only the first participant and ignores the rest. By
+   * default more than one is an error; `warning` accepts the request and names the participants Graph will ignore.
+   */
+  readonly ignoredParticipants?: "error" | "warning";
+}
+
+const byCode = new Map<string, RuleDefinition>(rules.map((rule) => [rule.code, rule]));
+
+/** The rules the schema states, by the keyword that states each and the pointer where it applies. */
+const schemaRules: ReadonlyArray<{ code: RuleCode; keyword: string; pointer: RegExp }> = [
+  { code: "invite.max-participants", keyword: "maxItems", pointer: /^\/participants$/ },
+  { code: "invite.at-least-one-participant", keyword: "minItems", pointer: /^\/participants$/ },
+  { code: "invite.client-context-length", keyword: "maxLength", pointer: /^\/clientContext$/ },
+  { code: "invite.phone-e164", keyword: "pattern", pointer: /^\/participants\/\d+\/identity\/phone\/id$/ },
+];
+
+/** The rules that the schema enforces, for the test that keeps this table and the spec in step. */
+export const schemaRuleCodes: readonly string[] = schemaRules.map((rule) => rule.code);
+
+/**
+ * Checks an invite request body against the contract (strict) and the rules of the reference page. Each issue of
+ * a rule carries the rule's code and quotes the page.
+ */
+export function validateInviteRequest(
+  input: PayloadInput,
+  context: InviteContext = {},
+): Result<InviteParticipantsRequest> {
+  const read = readPayload(input);
+  if (!read.ok) return invalid([read.issue]);
+  const body = read.value;
+  const schemaIssues = check(validatorFor("invitePostRequestBody"), body).map(asRuleIssue);
+  const found = new Findings();
+  checkCloud(context, found);
+  if (schemaIssues.length === 0) checkParticipants(body as InviteParticipantsRequest, context, found);
+  const errors = [...schemaIssues, ...found.errors];
+  return errors.length === 0
+    ? valid(body as InviteParticipantsRequest, found.warnings)
+    : invalid(errors, found.warnings);
+}
+
+class Findings {
+  readonly errors: Issue[] = [];
+  readonly warnings: Issue[] = [];
+
+  add(severity: "error" | "warning", code: RuleCode, pointer: string, finding: string): void {
+    (severity === "error" ? this.errors : this.warnings).push({ pointer, code, message: ruleMessage(code, finding) });
+  }
+}
+
+/** The finding, then the page's own words (or, for a derived rule, why it holds). */
+function ruleMessage(code: RuleCode, finding: string): string {
+  const rule = byCode.get(code);
+  if (rule?.quote !== undefined) return `${finding}. The reference page says: "${rule.quote}"`;
+  return rule?.basis !== undefined ? `${finding}. ${rule.basis}` : finding;
+}
+
+function asRuleIssue(issue: SchemaIssue): Issue {
+  const rule = schemaRules.find(
+    (candidate) => candidate.keyword === issue.keyword && candidate.pointer.test(issue.pointer),
+  );
+  const plain = { pointer: issue.pointer, code: issue.code, message: issue.message };
+  if (rule === undefined) return plain;
+  const subject = issue.pointer.split("/").at(-1) ?? "";
+  return { ...plain, code: rule.code, message: ruleMessage(rule.code, `\`${subject}\` ${issue.message}`) };
+}
+
+function checkCloud({ cloud }: InviteContext, found: Findings): void {
+  if (cloud === undefined) return;
+  const named = cloud.toLowerCase();
+  const unavailable = unavailableClouds.find(
+    (candidate) =>
+      (named !== "" && candidate.name.toLowerCase().includes(named)) ||
+      named.includes("china") ||
+      named.includes("21vianet") ||
+      sameHost(candidate.url, cloud),
+  );
+  if (unavailable !== undefined) {
+    found.add("error", "invite.cloud-unavailable", "", `The invite action is not available in ${unavailable.name}`);
+  }
+}
+
+function sameHost(a: string, b: string): boolean {
+  try {
+    return new URL(a).host === new URL(b).host;
+  } catch {
+    return false;
+  }
+}
+
+type Participant = InviteParticipantsRequest["participants"][number];
+
+function checkParticipants({ participants }: InviteParticipantsRequest, context: InviteContext, found: Findings): void {
+  participants.forEach((participant, index) => {
+    if (identitiesOf(participant).length === 0) {
+      found.add(
+        "error",
+        "invite.identity-set-not-empty",
+        `/participants/${index}/identity`,
+        "The identity set names no identity (user, application, phone, …), so it names nobody to invite",
+      );
+    }
+  });
+
+  const moving = participants.some((participant) => participant.participantId != null);
+  const replacing = participants.some((participant) => participant.replacesCallId != null);
+  if (participants.length > 1 && (moving || replacing)) {
+    const ignored = participants
+      .slice(1)
+      .map((participant, index) => `/participants/${index + 1} (${describe(participant)})`);
+    found.add(
+      context.ignoredParticipants ?? "error",
+      moving ? "invite.move-single-participant" : "invite.replaces-call-single-participant",
+      "/participants",
+      `${moving ? "Moving a participant (`participantId`)" : "Replacing a call (`replacesCallId`)"} takes only the first participant, ${describe(participants[0])}; Graph will ignore ${ignored.join(", ")}`,
+    );
+  } else if (participants.length > 1 && context.callKind !== undefined && context.callKind !== "group") {
+    found.add(
+      "error",
+      "invite.multiple-participants-group-call-only",
+      "/participants",
+      `${participants.length} participants are invited into a ${context.callKind === "p2p" ? "peer-to-peer call" : "meeting"}`,
+    );
+  }
+
+  const bots = participants.flatMap((participant, index) =>
+    identitiesOf(participant)
+      .filter(([kind]) => kind === "application" || kind === "applicationInstance")
+      .map(([kind]) => `/participants/${index}/identity/${kind}`)
+      .slice(0, 1),
+  );
+  const botsInCall = bots.length + (context.botInCall === true ? 1 : 0);
+  if (botsInCall > 1 && context.callKind !== "p2p") {
+    found.add(
+      "error",
+      "invite.single-bot",
+      bots[context.botInCall === true ? 0 : 1] ?? "/participants",
+      context.botInCall === true
+        ? "A bot is already in the call, and the request invites another"
+        : `The request invites ${bots.length} bots (${bots.join(", ")})`,
+    );
+  }
+}
+
+/** The identities an invitation's identity set names: `[kind, identity]` for each non-null one. */
+function identitiesOf(participant: Participant): Array<[string, unknown]> {
+  const identity: unknown = participant.identity;
+  if (!isObject(identity)) return [];
+  return Object.entries(identity).filter(([kind, value]) => kind !== "@odata.type" && isObject(value));
+}
+
+function describe(participant: Participant | undefined): string {
+  const [kind, identity] = (participant && identitiesOf(participant)[0]) ?? ["nobody", undefined];
+  if (!isObject(identity)) return kind;
+  const name = identity["displayName"] ?? identity["id"];
+  return typeof name === "string" ? `${kind} ${JSON.stringify(name)}` : kind;
+}

@@ -1,0 +1,237 @@
+// Tolerant mode: rewrites the known ways real Graph payloads depart from the contract into the contract's shape,
+// and records each rewrite as a warning with its pointer. The rules come from the payloads under
+// openapi/reference/payloads and the notes in its sources.md. Data is moved, never dropped.
+import type { Issue } from "./issues.js";
+import { childPointer, preview } from "./pointer.js";
+import { currentPath, isLegacyPath, parseResourcePath, rosterPath } from "./resource-path.js";
+
+type JsonObject = Record<string, unknown>;
+
+/** The statuses as Graph's documentation spells them, which tolerant mode uses for every status it reads. */
+export const operationStatuses = ["notStarted", "running", "completed", "failed"] as const;
+export type OperationStatus = (typeof operationStatuses)[number];
+
+/** The status as the documentation spells it, whatever its casing; undefined for a status that is not one. */
+export function canonicalStatus(status: string): OperationStatus | undefined {
+  return operationStatuses.find((known) => known.toLowerCase() === status.toLowerCase());
+}
+
+/**
+ * Required properties that documented payloads omit, which tolerant mode accepts and reports. The generator relaxes
+ * the same list in the tolerant schemas (scripts/schemas.mjs); a test keeps the two equal.
+ */
+export const knownOmissions = {
+  participant: ["info", "isInLobby", "isMuted"],
+  mediaStream: ["serverMuted"],
+  resultInfo: ["subcode"],
+} as const;
+
+/** Deeper than any Graph payload nests (about 12 levels); deeper input is refused rather than walked. */
+export const maxDepth = 64;
+
+export class Normaliser {
+  readonly warnings: Issue[] = [];
+
+  private warn(pointer: string, code: string, message: string): void {
+    this.warnings.push({ pointer, code, message });
+  }
+
+  /** `{ value: [...] }` for a body that is a single notification, or the body as it is. */
+  envelope(body: unknown): { body: unknown; unwrapped: boolean } {
+    if (!isObject(body) || "value" in body) return { body, unwrapped: false };
+    if (!("changeType" in body || "resourceUrl" in body || "resource" in body)) return { body, unwrapped: false };
+    this.warn(
+      "",
+      "notification.unwrapped",
+      "A single notification arrived without the `commsNotifications` envelope; read as `{ value: [notification] }`.",
+    );
+    return { body: { value: [body] }, unwrapped: true };
+  }
+
+  notifications(body: unknown): void {
+    if (!isObject(body) || !Array.isArray(body["value"])) return;
+    body["value"].forEach((notification, index) => {
+      if (isObject(notification)) this.notification(notification, `/value/${index}`);
+    });
+  }
+
+  /**
+   * Adds the `#` that OData type names start with, wherever `@odata.type` lacks it (unless `repair` is false), and
+   * reports whether the payload nests no deeper than `maxDepth`. Iterative, so that no input can exhaust the stack.
+   */
+  odataTypes(root: unknown, repair = true): boolean {
+    const pending: Array<[node: unknown, pointer: string, depth: number]> = [[root, "", 0]];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      const [node, pointer, depth] = next;
+      if (node === null || typeof node !== "object") continue;
+      if (depth > maxDepth) return false;
+      if (Array.isArray(node)) {
+        for (let index = node.length - 1; index >= 0; index--)
+          pending.push([node[index], `${pointer}/${index}`, depth + 1]);
+        continue;
+      }
+      const object = node as JsonObject;
+      const type = object["@odata.type"];
+      if (repair && typeof type === "string" && type.startsWith("microsoft.graph.")) {
+        object["@odata.type"] = `#${type}`;
+        this.warn(
+          `${pointer}/@odata.type`,
+          "odata-type.missing-hash",
+          `\`@odata.type\` ${preview(type)} lacks the leading \`#\`; read as "#${type}".`,
+        );
+      }
+      for (const key of Object.keys(object)) pending.push([object[key], childPointer(pointer, key), depth + 1]);
+    }
+    return true;
+  }
+
+  private notification(notification: JsonObject, pointer: string): void {
+    this.resourceUrl(notification, pointer);
+    const path =
+      typeof notification["resourceUrl"] === "string" ? parseResourcePath(notification["resourceUrl"]) : undefined;
+    const dataPointer = `${pointer}/resourceData`;
+    let data = notification["resourceData"];
+    if (path === undefined) return;
+
+    const onOperationsPath = path.rest === "operations/participants";
+    const looksLikeRoster = Array.isArray(data) || isParticipant(data);
+    if (onOperationsPath && looksLikeRoster) {
+      notification["resourceUrl"] = rosterPath(path.callId);
+      this.warn(
+        `${pointer}/resourceUrl`,
+        "notification.roster-on-operations-path",
+        `A roster arrived on ${preview(path.rest)}; read as the call's roster (${rosterPath(path.callId)}).`,
+      );
+    }
+    const isRoster = path.rest === "participants" || (onOperationsPath && looksLikeRoster);
+    if (isRoster && isObject(data) && data["@odata.type"] !== "#microsoft.graph.deltaParticipants") {
+      data = [data];
+      notification["resourceData"] = data;
+      this.warn(
+        dataPointer,
+        "notification.resource-data-single",
+        "A roster's `resourceData` was a single participant; read as a collection of one.",
+      );
+    }
+    if (!isRoster && Array.isArray(data) && data.length === 1) {
+      data = data[0];
+      notification["resourceData"] = data;
+      this.warn(
+        dataPointer,
+        "notification.resource-data-collection",
+        "`resourceData` was a collection of one entity; read as the entity.",
+      );
+    }
+
+    if (Array.isArray(data)) {
+      data.forEach((participant, index) => {
+        if (isObject(participant)) this.participant(participant, `${dataPointer}/${index}`);
+      });
+    } else if (isObject(data)) {
+      if (data["@odata.type"] === "#microsoft.graph.deltaParticipants" && Array.isArray(data["participants"])) {
+        data["participants"].forEach((participant, index) => {
+          if (isObject(participant)) this.participant(participant, `${dataPointer}/participants/${index}`);
+        });
+      } else if (path.rest === "") {
+        this.call(data, dataPointer);
+      } else if (path.rest.startsWith("operations/") || "status" in data) {
+        this.operation(data, dataPointer);
+      }
+    }
+  }
+
+  private resourceUrl(notification: JsonObject, pointer: string): void {
+    const url = notification["resourceUrl"];
+    const resource = notification["resource"];
+    if (typeof url !== "string" && typeof resource === "string") {
+      notification["resourceUrl"] = currentPath(resource);
+      this.warn(
+        `${pointer}/resourceUrl`,
+        "notification.resource-url-missing",
+        `\`resourceUrl\` is missing; read from the legacy \`resource\` ${preview(resource)} as ${preview(currentPath(resource))}.`,
+      );
+    } else if (typeof url === "string" && isLegacyPath(url)) {
+      notification["resourceUrl"] = currentPath(url);
+      this.warn(
+        `${pointer}/resourceUrl`,
+        "notification.legacy-path",
+        `\`resourceUrl\` uses the legacy path ${preview(url)}; read as ${preview(currentPath(url))}.`,
+      );
+    }
+  }
+
+  private call(call: JsonObject, pointer: string): void {
+    if (call["@odata.type"] === undefined) {
+      call["@odata.type"] = "#microsoft.graph.call";
+      this.warn(
+        `${pointer}/@odata.type`,
+        "odata-type.inferred",
+        "The call has no `@odata.type`; its path names a call, so it is read as #microsoft.graph.call.",
+      );
+    }
+    if (isObject(call["resultInfo"])) this.resultInfo(call["resultInfo"], `${pointer}/resultInfo`);
+  }
+
+  /** An operation, in a notification or an action's response. */
+  operation(operation: JsonObject, pointer: string): void {
+    const status = operation["status"];
+    if (typeof status === "string" && !(operationStatuses as readonly string[]).includes(status)) {
+      const canonical = canonicalStatus(status);
+      if (canonical !== undefined) {
+        operation["status"] = canonical;
+        this.warn(`${pointer}/status`, "status.casing", `Status ${preview(status)} read as "${canonical}".`);
+      }
+    }
+    if (isObject(operation["resultInfo"])) this.resultInfo(operation["resultInfo"], `${pointer}/resultInfo`);
+  }
+
+  private resultInfo(resultInfo: JsonObject, pointer: string): void {
+    if ("subCode" in resultInfo && !("subcode" in resultInfo)) {
+      resultInfo["subcode"] = resultInfo["subCode"];
+      delete resultInfo["subCode"];
+      this.warn(`${pointer}/subCode`, "result-info.subcode-casing", "`subCode` read as `subcode`.");
+    }
+    for (const key of ["code", "subcode"] as const) {
+      const value = resultInfo[key];
+      if (typeof value === "string" && /^-?[0-9]{1,15}$/.test(value)) {
+        resultInfo[key] = Number(value);
+        this.warn(
+          `${pointer}/${key}`,
+          "result-info.code-string",
+          `\`${key}\` was the string ${preview(value)}; read as the number ${Number(value)}.`,
+        );
+      }
+    }
+    this.omissions(resultInfo, pointer, knownOmissions.resultInfo);
+  }
+
+  private participant(participant: JsonObject, pointer: string): void {
+    this.omissions(participant, pointer, knownOmissions.participant);
+    const streams = participant["mediaStreams"];
+    if (Array.isArray(streams)) {
+      streams.forEach((stream, index) => {
+        if (isObject(stream)) this.omissions(stream, `${pointer}/mediaStreams/${index}`, knownOmissions.mediaStream);
+      });
+    }
+  }
+
+  private omissions(object: JsonObject, pointer: string, properties: readonly string[]): void {
+    for (const property of properties) {
+      if (!(property in object)) {
+        this.warn(
+          childPointer(pointer, property),
+          "contract.missing-property",
+          `\`${property}\` is missing; the contract requires it, but Graph is known to omit it, so it is accepted.`,
+        );
+      }
+    }
+  }
+}
+
+export function isObject(value: unknown): value is JsonObject {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function isParticipant(value: unknown): boolean {
+  return isObject(value) && (value["@odata.type"] === "#microsoft.graph.participant" || "info" in value);
+}
