@@ -45,7 +45,9 @@ export function discriminated(schemas) {
     );
     if (!Array.isArray(node.oneOf)) return copy;
     const { oneOf, ...rest } = copy;
-    return { ...rest, ...selectBranch(oneOf.map((branch) => describeBranch(branch, schemas))) };
+    const chain = selectBranch(oneOf.map((branch) => describeBranch(branch, schemas)));
+    // A schema with its own if/then (such as nullablePhoneIdentity's E.164 check) keeps it beside the chain.
+    return "if" in rest ? { ...rest, allOf: [chain] } : { ...rest, ...chain };
   };
   return mapValues(schemas, rewrite);
 }

@@ -22,7 +22,11 @@ export function describeErrors(errors: readonly SchemaError[], root: unknown, at
     const issue = describeError(error, root, at);
     issues.set(`${issue.pointer} ${issue.code} ${issue.message}`, issue);
   }
-  return [...issues.values()];
+  // A value of the wrong type also fails its enum, pattern or length; the type is the one thing to fix.
+  const mistyped = new Set(
+    [...issues.values()].filter((issue) => issue.keyword === "type").map((issue) => issue.pointer),
+  );
+  return [...issues.values()].filter((issue) => issue.keyword === "type" || !mistyped.has(issue.pointer));
 }
 
 function describeError(error: SchemaError, root: unknown, at: string): SchemaIssue {

@@ -39,7 +39,11 @@ export function validateSchema<Name extends SchemaName>(
   data: unknown,
   mode: Mode = "strict",
 ): Result<Schemas[Name]> {
-  const errors = check(validatorFor(name, mode), data);
+  const errors = check(validatorFor(name, mode), data).map(({ pointer, code, message }) => ({
+    pointer,
+    code,
+    message,
+  }));
   return errors.length === 0 ? valid(data as Schemas[Name]) : invalid(errors);
 }
 

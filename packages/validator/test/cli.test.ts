@@ -1,0 +1,134 @@
+// graph-invite-validate, run in process for its outcomes and as a real process for its exit codes and streams.
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { run } from "../src/cli.js";
+import { examplesDir, malformedDir, payloadsDir } from "./helpers.js";
+
+function cli(...argv: string[]) {
+  let output = "";
+  const code = run(
+    argv,
+    (file) => readFileSync(file, "utf8"),
+    (text) => {
+      output += text;
+    },
+  );
+  return { code, output };
+}
+
+const example = (name: string) => resolve(examplesDir, name);
+
+describe("detects the kind and validates", () => {
+  it.each([
+    ["example-1-invite-one-participant.request.json", "valid invite-request"],
+    ["example-1-invite-one-participant.response.json", "valid invite-response"],
+    ["example-1-invite-one-participant.operation-completed.json", "valid notifications (operation)"],
+    ["example-3-replace-peer-to-peer-call.roster-updated.json", "valid notifications (roster)"],
+  ])("%s", (file, verdict) => {
+    const { code, output } = cli(example(file));
+    expect(code).toBe(0);
+    expect(output.split("\n")[0]).toBe(`${example(file)}: ${verdict}`);
+  });
+
+  it("a Graph error body", () => {
+    const file = resolve(payloadsDir, "docs-concepts-throttling-429-TooManyRequests-error.json");
+    expect(cli(file).output).toContain(": valid graph-error");
+  });
+});
+
+it("prints each error with its pointer, message and code, and exits 1", () => {
+  const { code, output } = cli(example("example-2-invite-multiple-participants.request.json"), "--call-kind", "group");
+  expect(code).toBe(1);
+  expect(output).toMatch(
+    /^ {2}error {3}\/participants {2}Replacing a call .* \[invite\.replaces-call-single-participant\]$/m,
+  );
+});
+
+it("turns the ignored participants into a warning on request", () => {
+  const { code, output } = cli(
+    example("example-2-invite-multiple-participants.request.json"),
+    "--ignored-participants",
+    "warning",
+  );
+  expect(code).toBe(0);
+  expect(output).toMatch(/^ {2}warning \/participants {2}Replacing a call/m);
+});
+
+it("prints the result as JSON", () => {
+  const { code, output } = cli(
+    "--json",
+    resolve(payloadsDir, "docs-beta-2019-transfer-failed-established-500-1000.json"),
+  );
+  expect(code).toBe(0);
+  expect(JSON.parse(output)).toMatchObject({
+    kind: "notifications",
+    valid: true,
+    errors: [],
+    warnings: [{ pointer: "/value/0/resourceData/resultInfo/subCode", code: "result-info.subcode-casing" }],
+    notifications: ["call"],
+  });
+});
+
+it("checks in strict mode on request", () => {
+  const file = resolve(payloadsDir, "docs-beta-2019-transfer-failed-established-500-1000.json");
+  expect(cli("--mode", "strict", file).code).toBe(1);
+});
+
+it("reports a syntax error with its line and column, and exits 1", () => {
+  const { code, output } = cli(resolve(malformedDir, "docs-beta-call-mute-roster-js-comment.json"));
+  expect(code).toBe(1);
+  expect(output).toContain("Invalid JSON at line 30, column 28: a comment");
+});
+
+it("says when a payload is none of the kinds it knows", () => {
+  const { code, output } = cli(resolve(payloadsDir, "comms-samples-docs-callback-jwt-claims.json"));
+  expect(code).toBe(1);
+  expect(output).toContain("[payload.unknown-kind]");
+});
+
+describe("usage errors exit 2", () => {
+  it.each([
+    [[]],
+    [["a.json", "b.json"]],
+    [["--kind", "bogus", "a.json"]],
+    [["--mode", "lenient", "a.json"]],
+    [["--call-kind", "conference", "a.json"]],
+    [["--bogus", "a.json"]],
+    [["/no/such/file.json"]],
+  ])("%j", (argv) => {
+    const { code, output } = cli(...argv);
+    expect(code).toBe(2);
+    expect(output).toMatch(/^graph-invite-validate: /);
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+
+  it("--help exits 0", () => {
+    expect(cli("--help")).toMatchObject({ code: 0, output: expect.stringContaining("Usage: graph-invite-validate") });
+  });
+});
+
+describe("the installed command", () => {
+  const bin = resolve(import.meta.dirname, "../bin/graph-invite-validate.js");
+  const exec = promisify(execFile);
+
+  it("reads stdin, prints no stack trace for bad input, and exits 1", async () => {
+    const child = exec(process.execPath, [bin, "-"]);
+    child.child.stdin?.end('{"participants": [], ');
+    const failure = await child.then(
+      () => undefined,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stdout).toContain("-: invalid unknown");
+    expect(failure?.stdout).toContain("Invalid JSON at line 1, column 22");
+    expect(`${failure?.stdout}${failure?.stderr}`).not.toMatch(/\n\s+at /);
+  });
+
+  it("exits 0 for a valid file", async () => {
+    const { stdout } = await exec(process.execPath, [bin, example("example-4-invite-phone-participant.request.json")]);
+    expect(stdout).toContain("valid invite-request");
+  });
+});

@@ -1,0 +1,143 @@
+// How failures read: a JSON Pointer, a stable code and a message a person can act on. A oneOf failure is reported
+// against the branch the payload's @odata.type selects, not as the failures of every branch.
+import { describe, expect, it } from "vitest";
+import { parseNotifications, validateInviteRequest, validateSchema } from "../src/index.js";
+import { examplesDir, readText } from "./helpers.js";
+
+const seedRequest = () => JSON.parse(readText(examplesDir, "example-1-invite-one-participant.request.json"));
+
+function errorsOf(result: { ok: boolean; errors?: readonly { pointer: string; code: string; message: string }[] }) {
+  return result.ok ? [] : (result.errors ?? []);
+}
+
+describe("a union member with a problem", () => {
+  it("reports only the problem of the branch its @odata.type selects", () => {
+    const body = seedRequest();
+    body.participants[0].identity.user.id = 42;
+    const errors = errorsOf(validateInviteRequest(body));
+    expect(errors).toEqual([
+      {
+        pointer: "/participants/0/identity/user/id",
+        code: "schema.type",
+        message: "must be one of string, null, not 42 (integer)",
+      },
+    ]);
+  });
+
+  it("reports a communications identity's own properties, not an identity's", () => {
+    const errors = errorsOf(
+      validateSchema("anyIdentity", {
+        "@odata.type": "#microsoft.graph.communicationsUserIdentity",
+        id: "a",
+        identityProvider: "AAD",
+      }),
+    );
+    expect(errors).toEqual([
+      expect.objectContaining({ pointer: "/identityProvider", code: "schema.unknown-property" }),
+    ]);
+  });
+
+  it("reports an @odata.type that selects no branch once, with the types it could be", () => {
+    const errors = errorsOf(validateSchema("anyIdentity", { "@odata.type": "#microsoft.graph.robot", id: "a" }));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ pointer: "/@odata.type", code: "schema.odata-type" });
+    expect(errors[0]?.message).toContain('"#microsoft.graph.robot" is not a type this position accepts');
+    expect(errors[0]?.message).toContain('"#microsoft.graph.communicationsPhoneIdentity"');
+  });
+
+  it("reports the wrong JSON type once", () => {
+    expect(errorsOf(validateSchema("nullableIdentity", "alice"))).toEqual([
+      { pointer: "", code: "schema.type", message: 'must be one of object, null, not "alice" (string)' },
+    ]);
+  });
+
+  it("checks a roster's participants when resourceData is a collection", () => {
+    const roster = JSON.parse(readText(examplesDir, "example-1-invite-one-participant.roster-updated.json"));
+    roster.value[0].resourceData[0].isMuted = "no";
+    const errors = errorsOf(parseNotifications(roster));
+    expect(errors).toEqual([
+      {
+        pointer: "/value/0/resourceData/0/isMuted",
+        code: "schema.type",
+        message: 'must be a boolean, not "no" (string)',
+      },
+    ]);
+  });
+});
+
+describe("pointers", () => {
+  it("name a missing property as the place it should be", () => {
+    const errors = errorsOf(validateInviteRequest({ participants: [{}] }));
+    expect(errors).toEqual([
+      { pointer: "/participants/0/identity", code: "schema.required", message: "`identity` is required here" },
+    ]);
+  });
+
+  it("name an unknown property, escaped as RFC 6901 says", () => {
+    const body = { ...seedRequest(), "a/b~c": 1 };
+    const errors = errorsOf(validateInviteRequest(body));
+    expect(errors.map((error) => [error.pointer, error.code])).toEqual([["/a~1b~0c", "schema.unknown-property"]]);
+    expect(errors[0]?.message).toContain("check its spelling");
+  });
+
+  it("point into a bare notification as it arrived, not into the envelope tolerant mode wraps it in", () => {
+    const notification = JSON.parse(readText(examplesDir, "example-1-invite-one-participant.operation-completed.json"))
+      .value[0];
+    notification.resourceData.status = 7;
+    const result = parseNotifications(notification);
+    expect(errorsOf(result).map((error) => error.pointer)).toEqual(["/resourceData/status"]);
+    expect(result.warnings.map((warning) => warning.pointer)).toEqual([""]);
+  });
+});
+
+describe("messages", () => {
+  it("shorten a huge value instead of repeating it", () => {
+    const body = seedRequest();
+    body.participants[0].identity.user.displayName = 7;
+    body.clientContext = "x".repeat(1_000_000);
+    const errors = errorsOf(validateInviteRequest(body));
+    for (const error of errors) expect(error.message.length).toBeLessThan(600);
+  });
+});
+
+describe("strict and tolerant mode", () => {
+  const withExtras = () => {
+    const body = JSON.parse(readText(examplesDir, "example-1-invite-one-participant.roster-updated.json"));
+    body.value[0].resourceData[0].publishedStates = [];
+    body.value[0].resourceData[0].info.endpointId = "e";
+    return body;
+  };
+
+  it("strict rejects properties the contract does not declare", () => {
+    const errors = errorsOf(parseNotifications(withExtras(), { mode: "strict" }));
+    expect(errors.map((error) => error.pointer)).toEqual([
+      "/value/0/resourceData/0/publishedStates",
+      "/value/0/resourceData/0/info/endpointId",
+    ]);
+  });
+
+  it("tolerant accepts them and keeps them", () => {
+    const result = parseNotifications(withExtras());
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.value.value[0]?.resourceData).toMatchObject([
+      { publishedStates: [], info: { endpointId: "e" } },
+    ]);
+  });
+
+  it("tolerant reads an unknown operation type as a commsOperation", () => {
+    const body = JSON.parse(readText(examplesDir, "example-1-invite-one-participant.operation-completed.json"));
+    body.value[0].resourceData["@odata.type"] = "#microsoft.graph.muteParticipantOperation";
+    expect(parseNotifications(body).ok).toBe(true);
+    expect(errorsOf(parseNotifications(body, { mode: "strict" }))[0]).toMatchObject({
+      pointer: "/value/0/resourceData/@odata.type",
+      code: "schema.odata-type",
+    });
+  });
+
+  it("never changes the caller's object", () => {
+    const body = JSON.parse(readText(examplesDir, "example-1-invite-one-participant.response.json"));
+    const copy = structuredClone(body);
+    parseNotifications({ changeType: "deleted", resource: "/app/calls/a/operations/b", resourceData: body });
+    expect(body).toEqual(copy);
+  });
+});

@@ -1,0 +1,122 @@
+// Arbitrary and mutated payloads, very deep nesting and huge strings: nothing throws, nothing hangs, and every
+// failure comes back as data with a pointer and a message.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  type Issue,
+  parseGraphError,
+  parseInviteResponse,
+  parseNotifications,
+  validateInviteRequest,
+  validateSchema,
+} from "../src/index.js";
+import { locateSyntaxError } from "../src/json.js";
+import { knownPayloads, mutatedPayload } from "./arbitraries.js";
+
+const checks = {
+  parseNotifications: (input: unknown) => parseNotifications(input),
+  parseNotificationsStrict: (input: unknown) => parseNotifications(input, { mode: "strict" }),
+  parseInviteResponse: (input: unknown) => parseInviteResponse(input),
+  parseGraphError: (input: unknown) => parseGraphError(input),
+  validateInviteRequest: (input: unknown) =>
+    validateInviteRequest(input, { callKind: "group", botInCall: true, cloud: "global" }),
+  validateSchema: (input: unknown) => validateSchema("call", input),
+};
+
+function expectWellFormed(issues: readonly Issue[]): void {
+  for (const issue of issues) {
+    expect(issue.pointer === "" || issue.pointer.startsWith("/")).toBe(true);
+    expect(issue.code).toMatch(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/);
+    expect(issue.message.length).toBeGreaterThan(5);
+    expect(issue.message.length).toBeLessThan(2000);
+  }
+}
+
+function expectData(result: { ok: boolean; warnings: readonly Issue[]; errors?: readonly Issue[] }): void {
+  expectWellFormed(result.warnings);
+  if (!result.ok) {
+    expect(result.errors?.length).toBeGreaterThan(0);
+    expectWellFormed(result.errors ?? []);
+  }
+}
+
+describe.each(Object.entries(checks))("%s", (_, run) => {
+  it("returns data for any JSON value", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => expectData(run(value))),
+      { numRuns: 300 },
+    );
+  });
+
+  it("returns data for any text", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json()), (text) => expectData(run(text))),
+      { numRuns: 300 },
+    );
+  });
+
+  it("returns data for mutated real payloads, as objects and as text", () => {
+    fc.assert(
+      fc.property(mutatedPayload, (payload) => {
+        expectData(run(payload));
+        expectData(run(JSON.stringify(payload)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("refuses nesting far deeper than Graph's, as data", () => {
+    for (const depth of [100, 10_000, 200_000]) {
+      const deep = `${'{"value":['.repeat(depth)}${"]}".repeat(depth)}`;
+      const result = run(deep);
+      expect(result.ok).toBe(false);
+      expectData(result);
+    }
+  });
+
+  it("takes a huge string in stride", () => {
+    const huge = "x".repeat(5_000_000);
+    expectData(run({ participants: [{ identity: { user: { id: huge, displayName: huge } } }], clientContext: huge }));
+    expectData(run(JSON.stringify({ value: [{ changeType: "updated", resourceUrl: huge, resourceData: huge }] })));
+  });
+
+  it("returns data for bytes that are not UTF-8", () => {
+    expectData(run(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])));
+  });
+
+  it("returns data for values JSON cannot carry", () => {
+    expectData(run({ value: [() => 1] }));
+    expectData(run(Symbol("x")));
+  });
+});
+
+describe("the JSON syntax locator", () => {
+  it("finds a fault exactly when JSON.parse fails", () => {
+    const nearlyJson = fc
+      .tuple(fc.json(), fc.nat(), fc.constantFrom("", ",", "}", "]", "//", "'", "\\", '"', "\n", "tru", "-", "0"))
+      .map(([text, at, insert]) => text.slice(0, at % (text.length + 1)) + insert + text.slice(at % (text.length + 1)));
+    fc.assert(
+      fc.property(fc.oneof(nearlyJson, fc.string(), fc.json()), (text) => {
+        let parses = true;
+        try {
+          JSON.parse(text);
+        } catch {
+          parses = false;
+        }
+        const fault = locateSyntaxError(text);
+        expect(fault === undefined).toBe(parses);
+        if (fault) expect(fault.offset).toBeLessThanOrEqual(text.length);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+it("parses every known payload the same from text, from bytes and from an object", () => {
+  for (const payload of knownPayloads) {
+    const text = JSON.stringify(payload);
+    const fromObject = parseNotifications(payload);
+    expect(parseNotifications(text)).toEqual(fromObject);
+    expect(parseNotifications(new TextEncoder().encode(text))).toEqual(fromObject);
+  }
+});

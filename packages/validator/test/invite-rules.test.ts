@@ -1,0 +1,199 @@
+// Each rule of the reference page, with the context it depends on. Every issue of a rule carries its stable code
+// and quotes the page (or, for a derived rule, says why it holds).
+
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { rules, validateInviteRequest } from "../src/index.js";
+import { schemaRuleCodes } from "../src/invite-rules.js";
+import { specPath } from "./helpers.js";
+
+const user = (id: string, displayName?: string) => ({
+  "@odata.type": "#microsoft.graph.invitationParticipantInfo",
+  identity: {
+    "@odata.type": "#microsoft.graph.identitySet",
+    user: { "@odata.type": "#microsoft.graph.identity", id, ...(displayName && { displayName }) },
+  },
+});
+const bot = (kind: "application" | "applicationInstance", id: string) => ({
+  identity: { [kind]: { id, displayName: `Bot ${id}` } },
+});
+const phone = (id: string) => ({
+  identity: {
+    "@odata.type": "#microsoft.graph.identitySet",
+    phone: { "@odata.type": "#microsoft.graph.identity", id },
+  },
+});
+
+function errorsOf(body: unknown, context: Parameters<typeof validateInviteRequest>[1] = {}) {
+  const result = validateInviteRequest(body, context);
+  return result.ok ? [] : result.errors;
+}
+
+function quoteOf(code: string): string {
+  const rule = rules.find((candidate) => candidate.code === code);
+  return (rule && ("quote" in rule ? rule.quote : rule.basis)) ?? "";
+}
+
+describe("the rules table", () => {
+  it("holds the spec's x-graph-invite-rules", () => {
+    const spec = parse(readFileSync(specPath, "utf8"));
+    const declared = spec.paths["/communications/calls/{call-id}/participants/invite"].post["x-graph-invite-rules"];
+    expect(rules.map((rule) => rule.code)).toEqual(declared.map((rule: { code: string }) => rule.code));
+  });
+
+  it("maps every rule the schema enforces to the keyword that enforces it", () => {
+    const bySchema = rules.filter((rule) => rule.enforcedBy === "schema").map((rule) => rule.code);
+    expect([...schemaRuleCodes].sort()).toEqual([...bySchema].sort());
+  });
+});
+
+describe("invite.at-least-one-participant", () => {
+  it("rejects an invite of nobody", () => {
+    const [error] = errorsOf({ participants: [] });
+    expect(error).toMatchObject({ pointer: "/participants", code: "invite.at-least-one-participant" });
+    expect(error?.message).toContain(quoteOf("invite.at-least-one-participant"));
+  });
+});
+
+describe("invite.max-participants", () => {
+  const six = Array.from({ length: 6 }, (_, index) => user(`user-${index}`));
+  it("rejects six participants, quoting the page", () => {
+    const [error] = errorsOf({ participants: six }, { callKind: "group" });
+    expect(error).toMatchObject({ pointer: "/participants", code: "invite.max-participants" });
+    expect(error?.message).toContain("at most 5 items, not 6");
+    expect(error?.message).toContain(
+      'The reference page says: "The existing group call must have a valid chatInfo. Inviting up to 5 participants is supported."',
+    );
+  });
+  it("accepts five into a group call", () => {
+    expect(errorsOf({ participants: six.slice(0, 5) }, { callKind: "group" })).toEqual([]);
+  });
+});
+
+describe("invite.multiple-participants-group-call-only", () => {
+  const two = { participants: [user("a"), user("b")] };
+  it.each(["p2p", "meeting"] as const)("rejects several participants in a %s call", (callKind) => {
+    const [error, ...others] = errorsOf(two, { callKind });
+    expect(others).toEqual([]);
+    expect(error).toMatchObject({ pointer: "/participants", code: "invite.multiple-participants-group-call-only" });
+    expect(error?.message).toContain(
+      "Inviting multiple participants in one request is only supported for group calls.",
+    );
+  });
+  it("accepts several participants in a group call", () => {
+    expect(errorsOf(two, { callKind: "group" })).toEqual([]);
+  });
+  it("cannot judge without the call kind, so it does not reject", () => {
+    expect(errorsOf(two)).toEqual([]);
+  });
+});
+
+describe("invite.single-bot", () => {
+  it("rejects two bots in one request, pointing at the second", () => {
+    const [error] = errorsOf(
+      { participants: [bot("application", "a"), bot("applicationInstance", "b")] },
+      { callKind: "group" },
+    );
+    expect(error).toMatchObject({ pointer: "/participants/1/identity/applicationInstance", code: "invite.single-bot" });
+    expect(error?.message).toContain("Inviting more than one bot to a meeting or group call isn't allowed.");
+  });
+  it("rejects a bot when another is already in the group call", () => {
+    const [error] = errorsOf({ participants: [bot("application", "a")] }, { callKind: "group", botInCall: true });
+    expect(error).toMatchObject({ pointer: "/participants/0/identity/application", code: "invite.single-bot" });
+    expect(error?.message).toMatch(/already in the call/);
+  });
+  it("accepts one bot with a user", () => {
+    expect(errorsOf({ participants: [bot("application", "a"), user("u")] }, { callKind: "group" })).toEqual([]);
+  });
+});
+
+describe.each([
+  ["invite.replaces-call-single-participant", { replacesCallId: "p2p-call" }],
+  ["invite.move-single-participant", { replacesCallId: "source-meeting", participantId: "participant-1" }],
+] as const)("%s", (code, fields) => {
+  const body = { participants: [{ ...user("first", "Alice"), ...fields }, user("second", "Bob"), user("third")] };
+
+  it("is an error by default, naming the participants Graph would ignore", () => {
+    const [error] = errorsOf(body, { callKind: "group" });
+    expect(error).toMatchObject({ pointer: "/participants", code });
+    expect(error?.message).toContain('user "Alice"');
+    expect(error?.message).toContain('/participants/1 (user "Bob"), /participants/2 (user "third")');
+    expect(error?.message).toContain(quoteOf(code));
+  });
+
+  it("is a warning when the caller accepts that Graph ignores them", () => {
+    const result = validateInviteRequest(body, { callKind: "group", ignoredParticipants: "warning" });
+    expect(result.ok).toBe(true);
+    expect(result.warnings.map((warning) => warning.code)).toEqual([code]);
+    expect(result.warnings[0]?.message).toContain("/participants/1");
+  });
+
+  it("is no issue with one participant", () => {
+    expect(errorsOf({ participants: [body.participants[0]] }, { callKind: "group" })).toEqual([]);
+  });
+});
+
+describe("invite.client-context-length", () => {
+  it("accepts 256 characters, counted as code points", () => {
+    expect(errorsOf({ participants: [user("a")], clientContext: "😀".repeat(256) })).toEqual([]);
+  });
+  it("rejects 257", () => {
+    const [error] = errorsOf({ participants: [user("a")], clientContext: "x".repeat(257) });
+    expect(error).toMatchObject({ pointer: "/clientContext", code: "invite.client-context-length" });
+    expect(error?.message).toContain("at most 256 characters long, not 257");
+    expect(error?.message).toContain("Max limit is 256 chars.");
+  });
+});
+
+describe("invite.phone-e164", () => {
+  it.each(["+12345678901", "+441632960961"])("accepts %s", (id) => {
+    expect(errorsOf({ participants: [phone(id)] })).toEqual([]);
+  });
+  it.each(["12345678901", "+0123", "+1 234 567", "+1234567890123456", "tel:+12345"])("rejects %s", (id) => {
+    const errors = errorsOf({ participants: [phone(id)] });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ pointer: "/participants/0/identity/phone/id", code: "invite.phone-e164" });
+    expect(errors[0]?.message).toContain("Phone ID is the phone number in E.164 format.");
+  });
+});
+
+describe("invite.identity-set-not-empty", () => {
+  it.each([{}, { "@odata.type": "#microsoft.graph.identitySet" }, { user: null, application: null }])(
+    "rejects an identity set that names nobody: %j",
+    (identity) => {
+      const [error] = errorsOf({ participants: [user("a"), { identity }] }, { callKind: "group" });
+      expect(error).toMatchObject({ pointer: "/participants/1/identity", code: "invite.identity-set-not-empty" });
+    },
+  );
+});
+
+describe("invite.cloud-unavailable", () => {
+  it.each(["china", "China operated by 21Vianet", "https://microsoftgraph.chinacloudapi.cn/v1.0"])(
+    "rejects %s",
+    (cloud) => {
+      const [error] = errorsOf({ participants: [user("a")] }, { cloud });
+      expect(error).toMatchObject({ pointer: "", code: "invite.cloud-unavailable" });
+      expect(error?.message).toContain("This API is available in the following national cloud deployments.");
+    },
+  );
+  it.each(["global", "https://graph.microsoft.us/v1.0", "https://dod-graph.microsoft.us/v1.0"])(
+    "accepts %s",
+    (cloud) => {
+      expect(errorsOf({ participants: [user("a")] }, { cloud })).toEqual([]);
+    },
+  );
+});
+
+it("reports schema problems and rule problems together, each once", () => {
+  const errors = errorsOf(
+    { participants: [phone("12345"), { identity: { user: { id: 7 } } }], clientContext: 5 },
+    { cloud: "china" },
+  );
+  expect(errors.map(({ pointer, code }) => `${code} ${pointer}`).sort()).toEqual([
+    "invite.cloud-unavailable ",
+    "invite.phone-e164 /participants/0/identity/phone/id",
+    "schema.type /clientContext",
+    "schema.type /participants/1/identity/user/id",
+  ]);
+});
