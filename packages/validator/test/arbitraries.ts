@@ -13,7 +13,8 @@ type Path = Array<string | number>;
 function pathsOf(root: unknown, path: Path = [], into: Path[] = []): Path[] {
   into.push(path);
   if (root === null || typeof root !== "object") return into;
-  for (const [key, value] of Object.entries(root)) pathsOf(value, [...path, Array.isArray(root) ? Number(key) : key], into);
+  for (const [key, value] of Object.entries(root))
+    pathsOf(value, [...path, Array.isArray(root) ? Number(key) : key], into);
   return into;
 }
 
