@@ -33,8 +33,8 @@ export const clouds: Readonly<Record<GraphCloud, CloudEndpoints>> = {
   },
 };
 
-const chinaNotAvailable =
-  "participant: invite is not available in the China cloud operated by 21Vianet (see the national cloud table of its Graph reference page)";
+// The reference page's national cloud table marks the action as not available there.
+const chinaNotAvailable = "participant: invite is not available in the China cloud operated by 21Vianet";
 
 /**
  * Picks the base URL and token scope. A custom `baseUrl` (a proxy or a local Graph stand-in) keeps the scope of the

@@ -56,15 +56,16 @@ export interface CredentialError extends FailureBase {
   cause: unknown;
 }
 
-/** Something a `validate` hook reports about a request body. */
+/** Something a `validate` hook reports about a request body (the `Issue` of `@graph-invite/validator` fits). */
 export interface ValidationIssue {
   /** What is wrong, for a person. */
   message: string;
   /** Only issues whose severity is not `"warning"` stop the request. */
   severity?: "error" | "warning";
   /** Where, as a JSON Pointer into the body. */
-  path?: string;
-  [key: string]: unknown;
+  pointer?: string;
+  /** A stable code for the rule that failed. */
+  code?: string;
 }
 
 /** The `validate` hook reported errors. Nothing was sent. */
@@ -127,8 +128,7 @@ export function toGraphError(response: Response, body: unknown): GraphError {
     code: text(error.code) ?? `HTTP ${response.status}`,
     message: text(error.message) ?? (text(body) || response.statusText || `HTTP ${response.status}`),
     requestId: text(inner["request-id"]) ?? text(inner["requestId"]) ?? response.headers.get("request-id"),
-    clientRequestId:
-      text(inner["client-request-id"]) ?? text(inner["clientRequestId"]) ?? response.headers.get("client-request-id"),
+    clientRequestId: text(inner["client-request-id"]) ?? response.headers.get("client-request-id"),
     date: text(inner["date"]),
     retryAfter: wait === undefined ? null : wait / 1000,
     body: graphBody,

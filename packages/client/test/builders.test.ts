@@ -149,8 +149,8 @@ describe("the validate hook", () => {
   it("an error stops the request: nothing is sent, and the issues come back", async () => {
     graph = await startGraph(accepted());
     const issues: ValidationIssue[] = [
-      { message: "at most one bot may be invited into a group call", severity: "error", path: "/participants" },
-      { message: "displayName is empty", severity: "warning", path: "/participants/0/identity/user/displayName" },
+      { message: "at most one bot may be invited into a group call", severity: "error", pointer: "/participants" },
+      { message: "displayName is empty", severity: "warning", pointer: "/participants/0/identity/user/displayName" },
     ];
     const seen: InvitePostRequestBody[] = [];
     const client = createInviteClient({

@@ -11,6 +11,7 @@ import {
   phoneParticipant,
   type TokenCredential,
   userParticipant,
+  type ValidationIssue,
 } from "../src/index.js";
 
 declare const client: InviteClient;
@@ -104,6 +105,19 @@ describe("results", () => {
       default:
         expectTypeOf(result.error).toBeNever();
     }
+  });
+});
+
+describe("validation hook", () => {
+  it("takes the issues of @graph-invite/validator as they are", () => {
+    // The validator's `Issue`, copied from its declarations.
+    interface ValidatorIssue {
+      readonly pointer: string;
+      readonly code: string;
+      readonly message: string;
+    }
+    expectTypeOf<ValidatorIssue>().toExtend<ValidationIssue>();
+    createInviteClient({ credential: async () => "t", validate: (): readonly ValidatorIssue[] => [] });
   });
 });
 

@@ -74,6 +74,12 @@ describe("invite: success", () => {
     expect(result.ok && result.operation?.id).toBeNull();
   });
 
+  it("prefers the operation's own id to the Location path", async () => {
+    const operation = { ...example<object>("example-1-invite-one-participant.response.json"), id: "from-the-body" };
+    const result = await inviteAgainst([accepted(operation)]);
+    expect(result.ok && result.operationId).toBe("from-the-body");
+  });
+
   it("generates a clientContext when the caller gives none, and sends it", async () => {
     graph = await startGraph(accepted());
     const client = createInviteClient({ baseUrl: graph.baseUrl, credential: async () => "token-1" });

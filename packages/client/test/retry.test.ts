@@ -1,6 +1,12 @@
 import type { InvitePostRequestBody } from "@graph-invite/types";
 import { afterEach, describe, expect, it } from "vitest";
-import { createInviteClient, type InviteClientOptions, type InviteResult, parseRetryAfter } from "../src/index.js";
+import {
+  createInviteClient,
+  type InviteClientOptions,
+  type InviteResult,
+  parseRetryAfter,
+  RequestFailure,
+} from "../src/index.js";
 import {
   accepted,
   callId,
@@ -222,5 +228,16 @@ describe("the typed api client shares the transport", () => {
       "Bearer token-1",
       "Bearer token-1",
     ]);
+  });
+
+  it("rejects with a RequestFailure when no HTTP answer comes back", async () => {
+    graph = await startGraph((response) => response.socket?.destroy());
+    const sending = clientFor(graph).api.POST("/communications/calls/{call-id}/participants/invite", {
+      params: { path: { "call-id": callId } },
+      body,
+    });
+    await expect(sending).rejects.toBeInstanceOf(RequestFailure);
+    await expect(sending).rejects.toMatchObject({ kind: "network", ambiguous: true, name: "RequestFailure" });
+    expect(graph.requests).toHaveLength(1);
   });
 });

@@ -1,0 +1,167 @@
+// What @graph-invite/client costs an app, against Microsoft's two JavaScript SDKs and against raw fetch:
+// (a) the browser bundle of an app that invites one participant: raw, minified, and minified + gzipped;
+// (b) the time per invite on loopback, against a raw fetch POST of the same body, in the same process.
+// Exits non-zero when the size targets fail: at most 5 kB gzipped, and at most half of the smallest alternative.
+import { realpathSync } from "node:fs";
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { createInviteClient, userParticipant } from "@graph-invite/client";
+import { build } from "esbuild";
+import { Bench } from "tinybench";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const budgetBytes = 5000;
+
+// The msgraph-sdk app imports @microsoft/kiota-abstractions, the runtime the SDK is built on, which an app installs
+// with it. pnpm keeps it beside the SDK in its store rather than in this package's node_modules.
+const pnpmStore = join(realpathSync(dirname(require.resolve("@microsoft/msgraph-sdk/package.json"))), "../../../..");
+
+const apps = [
+  { name: "@graph-invite/client", entry: "apps/graph-invite-client.mjs", ours: true },
+  { name: "@microsoft/microsoft-graph-client", entry: "apps/microsoft-graph-client.mjs" },
+  { name: "@microsoft/msgraph-sdk", entry: "apps/msgraph-sdk.mjs" },
+];
+
+async function bundle(entry, minify) {
+  const result = await build({
+    entryPoints: [join(here, entry)],
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    minify,
+    write: false,
+    logLevel: "error",
+    nodePaths: [join(pnpmStore, "node_modules")],
+  });
+  return result.outputFiles[0].contents;
+}
+
+const kB = (bytes) => `${(bytes / 1000).toFixed(1)} kB`;
+const print = (line = "") => process.stdout.write(`${line}\n`);
+
+/** Prints rows of cells as a table; the first row is the header, and every column but the first is right-aligned. */
+function printTable(rows) {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
+  const line = (row) =>
+    row.map((cell, column) =>
+      column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]),
+    );
+  print(line(rows[0]).join("  "));
+  print(widths.map((width) => "-".repeat(width)).join("  "));
+  for (const row of rows.slice(1)) {
+    print(line(row).join("  "));
+  }
+  print();
+}
+
+print("(a) Bundle size of an app that invites one participant (esbuild, platform browser, ESM, bundled; gzip -9)");
+print();
+const sizes = [];
+for (const app of apps) {
+  const raw = await bundle(app.entry, false);
+  const minified = await bundle(app.entry, true);
+  sizes.push({ ...app, raw: raw.length, min: minified.length, gz: gzipSync(minified, { level: 9 }).length });
+}
+const ours = sizes.find((size) => size.ours);
+const alternatives = sizes.filter((size) => !size.ours);
+const smallest = Math.min(...alternatives.map((size) => size.gz));
+printTable([
+  ["app", "raw bytes", "minified bytes", "min+gzip bytes", "min+gzip", "gzip vs ours"],
+  ...sizes.map((size) => [size.name, size.raw, size.min, size.gz, kB(size.gz), `${(size.gz / ours.gz).toFixed(2)}x`]),
+]);
+const ratio = ours.gz / smallest;
+print(`ours: ${ours.gz} B min+gzip (target <= ${budgetBytes} B)`);
+print(`ours / smallest alternative (min+gzip): ${ratio.toFixed(3)} (target <= 0.5)`);
+print();
+
+print("(b) Time per invite on loopback: client.invite() against a raw fetch POST of the same body and headers");
+print();
+const operation = {
+  "@odata.type": "#microsoft.graph.inviteParticipantsOperation",
+  id: "eec3812a-fdc3-4fb4-825c-a06c9f35414e",
+  status: "Running",
+  clientContext: "f2fa86af-3c51-4bc2-8fc0-475452d9764f",
+  resultInfo: null,
+};
+const answer = JSON.stringify(operation);
+const server = createServer((request, response) => {
+  request.resume();
+  request.on("end", () => {
+    response.writeHead(200, {
+      "Content-Type": "application/json",
+      Location: `https://graph.microsoft.com/v1.0/communications/calls/c/operations/${operation.id}`,
+      "request-id": "94fb3b52-452a-4535-a601-69e0a90e3aa2",
+    });
+    response.end(answer);
+  });
+});
+await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+const baseUrl = `http://127.0.0.1:${server.address().port}/v1.0`;
+const callId = "7531d31f-d10d-44de-802f-c569dbca451c";
+const token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.bench.token";
+const body = {
+  participants: [userParticipant("278405a3-f568-4b3e-b684-009193463064", { displayName: "Adele Vance" })],
+  clientContext: operation.clientContext,
+};
+
+const client = createInviteClient({
+  baseUrl,
+  credential: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }),
+});
+const rawFetch = async () => {
+  const response = await fetch(`${baseUrl}/communications/calls/${callId}/participants/invite`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const parsed = await response.json();
+  return { ok: response.ok, id: parsed.id, location: response.headers.get("Location") };
+};
+const viaClient = () => client.invite(callId, body);
+
+const [checkRaw, checkClient] = [await rawFetch(), await viaClient()];
+if (!checkRaw.ok || !checkClient.ok || checkClient.operationId !== checkRaw.id) {
+  throw new Error(`the two tasks disagree: ${JSON.stringify({ checkRaw, checkClient })}`);
+}
+
+const bench = new Bench({ time: 3000, warmupTime: 500 });
+bench.add("raw fetch POST", rawFetch).add("client.invite()", viaClient);
+await bench.run();
+server.close();
+
+const latency = (name) => bench.tasks.find((task) => task.name === name).result.latency;
+const us = (ms) => (ms * 1000).toFixed(1);
+printTable([
+  ["task", "mean us", "p50 us", "p99 us", "rme %", "samples"],
+  ...bench.tasks.map(({ name, result: { latency: l } }) => [
+    name,
+    us(l.mean),
+    us(l.p50),
+    us(l.p99),
+    l.rme.toFixed(2),
+    l.samplesCount,
+  ]),
+]);
+const overhead = latency("client.invite()").mean / latency("raw fetch POST").mean;
+const overheadP50 = latency("client.invite()").p50 / latency("raw fetch POST").p50;
+print(
+  `overhead ratio (client.invite() / raw fetch): ${overhead.toFixed(2)} by mean, ${overheadP50.toFixed(2)} by median`,
+);
+print();
+
+const failures = [];
+if (ours.gz > budgetBytes) {
+  failures.push(`@graph-invite/client is ${ours.gz} B gzipped, over the ${budgetBytes} B budget`);
+}
+if (ratio > 0.5) {
+  failures.push(`@graph-invite/client is ${(ratio * 100).toFixed(0)}% of the smallest alternative, over 50%`);
+}
+for (const failure of failures) {
+  process.stderr.write(`TARGET MISSED: ${failure}\n`);
+}
+print(failures.length === 0 ? "size targets met" : "size targets missed");
+process.exitCode = failures.length === 0 ? 0 : 1;

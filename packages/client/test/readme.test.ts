@@ -1,0 +1,99 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import ts from "typescript";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { accepted, callId, failed, fixture, type LoopbackGraph, operationId, startGraph } from "./graph-server.js";
+
+const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+const scratch = new URL("./.readme/", import.meta.url);
+
+/** The first TypeScript block under a heading of the README. */
+function codeUnder(heading: string): string {
+  const section = readme.slice(readme.indexOf(`## ${heading}\n`));
+  const code = section.match(/```ts\n([\s\S]*?)```/)?.[1];
+  if (!code) {
+    throw new Error(`no TypeScript block under "${heading}"`);
+  }
+  return code;
+}
+
+/**
+ * Runs the quick start as a reader would, against a loopback Graph. The only changes: the import points at the built
+ * package, and `cloud: "global"` becomes the loopback base URL.
+ */
+function writeQuickStart(baseUrl: string, name: string): URL {
+  const code = codeUnder("Quick start");
+  expect(code).toContain('from "@graph-invite/client"');
+  expect(code).toContain('cloud: "global",');
+  const runnable = code
+    .replace('from "@graph-invite/client"', 'from "../../dist/index.js"')
+    .replace('cloud: "global",', `baseUrl: ${JSON.stringify(baseUrl)},`);
+  mkdirSync(scratch, { recursive: true });
+  const file = new URL(`${name}.ts`, scratch);
+  writeFileSync(file, runnable);
+  return file;
+}
+
+async function runQuickStart(graph: LoopbackGraph, name: string): Promise<string[]> {
+  const file = writeQuickStart(graph.baseUrl, name);
+
+  const printed: string[] = [];
+  const log = vi.spyOn(console, "log").mockImplementation((line: string) => printed.push(line));
+  const error = vi.spyOn(console, "error").mockImplementation((line: string) => printed.push(line));
+  vi.stubEnv("GRAPH_TOKEN", "token-from-env");
+  vi.stubEnv("CALL_ID", callId);
+  try {
+    await import(/* @vite-ignore */ file.href);
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+    vi.unstubAllEnvs();
+  }
+  return printed;
+}
+
+describe("README quick start", () => {
+  let graph: LoopbackGraph | undefined;
+  afterAll(async () => {
+    await graph?.close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it("invites the user and prints the operation", async () => {
+    graph = await startGraph(accepted());
+    const printed = await runQuickStart(graph, "success");
+
+    expect(graph.requests).toHaveLength(1);
+    const [request] = graph.requests;
+    expect(request?.url).toBe(`/v1.0/communications/calls/${callId}/participants/invite`);
+    expect(request?.headers.authorization).toBe("Bearer token-from-env");
+    const sent = JSON.parse(request?.body ?? "");
+    expect(sent.participants[0].identity.user).toEqual({
+      "@odata.type": "#microsoft.graph.identity",
+      id: "278405a3-f568-4b3e-b684-009193463064",
+      displayName: "Adele Vance",
+    });
+    expect(printed).toEqual([`operation ${operationId} is Running; context ${sent.clientContext}`]);
+    await graph.close();
+    graph = undefined;
+  });
+
+  it("typechecks under the repository's strict settings", () => {
+    const file = writeQuickStart("http://127.0.0.1:9/v1.0", "typecheck");
+    const config = ts.getParsedCommandLineOfConfigFile(
+      new URL("../tsconfig.json", import.meta.url).pathname,
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+    );
+    const program = ts.createProgram([file.pathname], { ...config?.options, noEmit: true });
+    const problems = ts
+      .getPreEmitDiagnostics(program)
+      .map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"));
+    expect(problems).toEqual([]);
+  });
+
+  it("prints Graph's error when the invite is refused", async () => {
+    graph = await startGraph(failed(403, fixture("docs-concepts-onlinemeeting-access-policy-Unauthorized-error.json")));
+    const printed = await runQuickStart(graph, "refused");
+    expect(printed).toEqual(["Graph said 403 Unauthorized (request-id 599d9cb0-56ac-4dc5-b6f8-1456a1414609)"]);
+  });
+});
