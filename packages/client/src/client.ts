@@ -103,7 +103,12 @@ export function createInviteClient(options: InviteClientOptions): InviteClient {
     async invite(callId, body, { signal } = {}) {
       const clientContext = body.clientContext ?? newClientContext();
       const sent = { ...body, clientContext };
-      const issues = (await options.validate?.(sent)) ?? [];
+      let issues: readonly ValidationIssue[];
+      try {
+        issues = (await options.validate?.(sent)) ?? [];
+      } catch (thrown) {
+        issues = [{ message: `the validate hook threw: ${String(thrown)}` }];
+      }
       if (issues.some((issue) => issue.severity !== "warning")) {
         const message = `the request body is invalid: ${issues.map((issue) => issue.message).join("; ")}`;
         return { ok: false, clientContext, error: { kind: "validation", message, ambiguous: false, issues } };

@@ -190,6 +190,23 @@ describe("the validate hook", () => {
     expect(graph.requests).toHaveLength(0);
   });
 
+  it("a hook that throws stops the request as a validation failure, instead of rejecting", async () => {
+    graph = await startGraph(accepted());
+    const client = createInviteClient({
+      baseUrl: graph.baseUrl,
+      credential: async () => "token",
+      validate: () => {
+        throw new TypeError("schema not loaded");
+      },
+    });
+    const result = await client.invite(callId, inviteBody(userParticipant("u")));
+    expect(result.ok === false && result.error).toMatchObject({
+      kind: "validation",
+      issues: [{ message: "the validate hook threw: TypeError: schema not loaded" }],
+    });
+    expect(graph.requests).toHaveLength(0);
+  });
+
   it("warnings alone do not stop the request", async () => {
     graph = await startGraph(accepted());
     const client = createInviteClient({

@@ -147,6 +147,32 @@ describe("token cache", () => {
     expect(new Set(authorizations(graph))).toEqual(new Set(["Bearer token-1"]));
   });
 
+  it("an abort while the token is fetched ends only that caller's wait", async () => {
+    graph = await startGraph(accepted());
+    let release: (token: AccessToken) => void = () => {};
+    let calls = 0;
+    const client = createInviteClient({
+      baseUrl: graph.baseUrl,
+      credential: () => {
+        calls++;
+        return new Promise<AccessToken>((resolve) => {
+          release = resolve;
+        });
+      },
+    });
+    const controller = new AbortController();
+    const aborted = client.invite(callId, body, { signal: controller.signal });
+    const patient = client.invite(callId, body);
+    controller.abort();
+
+    const abortedResult = await aborted;
+    expect(abortedResult.ok === false && abortedResult.error).toMatchObject({ kind: "abort", ambiguous: false });
+    release(hourToken("token-1"));
+    expect((await patient).ok).toBe(true);
+    expect(calls).toBe(1);
+    expect(authorizations(graph)).toEqual(["Bearer token-1"]);
+  });
+
   it("concurrent 401s of the same token lead to one refresh", async () => {
     graph = await startGraph((response, request) =>
       request.headers.authorization === "Bearer token-1"

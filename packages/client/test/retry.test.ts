@@ -7,6 +7,7 @@ import {
   parseRetryAfter,
   RequestFailure,
 } from "../src/index.js";
+import { backoffMs } from "../src/retry.js";
 import {
   accepted,
   callId,
@@ -57,6 +58,26 @@ describe("parseRetryAfter", () => {
 
   it.each([null, "", "  ", "soon", "NaN"])("ignores %j", (value) => {
     expect(parseRetryAfter(value, now)).toBeUndefined();
+  });
+});
+
+describe("backoff without Retry-After", () => {
+  it("doubles from baseDelayMs, with jitter between half and all of the delay", () => {
+    const options = { baseDelayMs: 100, maxDelayMs: 1000 };
+    expect(backoffMs(1, { ...options, random: () => 0 })).toBe(50);
+    expect(backoffMs(1, { ...options, random: () => 0.999999 })).toBeCloseTo(100, 3);
+    expect(backoffMs(2, { ...options, random: () => 0.5 })).toBe(150);
+    expect(backoffMs(3, { ...options, random: () => 0 })).toBe(200);
+  });
+
+  it("never exceeds maxDelayMs", () => {
+    expect(backoffMs(20, { baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.999999 })).toBeLessThanOrEqual(1000);
+    expect(backoffMs(20, { baseDelayMs: 100, maxDelayMs: 1000, random: () => 0 })).toBe(500);
+  });
+
+  it("defaults to 500 ms doubling up to 30 s", () => {
+    expect(backoffMs(1, { random: () => 0 })).toBe(250);
+    expect(backoffMs(30, { random: () => 0 })).toBe(15_000);
   });
 });
 
