@@ -60,27 +60,35 @@ export class Normaliser {
    * reports whether the payload nests no deeper than `maxDepth`. Iterative, so that no input can exhaust the stack.
    */
   odataTypes(root: unknown, repair = true): boolean {
-    const pending: Array<[node: unknown, pointer: string, depth: number]> = [[root, "", 0]];
-    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-      const [node, pointer, depth] = next;
+    // Each pending entry knows its parent and key, so that a pointer is built only for a node that needs one.
+    const pending: Place[] = [{ node: root, parent: undefined, key: "", depth: 0 }];
+    for (let place = pending.pop(); place !== undefined; place = pending.pop()) {
+      if (place.depth > maxDepth) return false;
+      const { node } = place;
       if (node === null || typeof node !== "object") continue;
-      if (depth > maxDepth) return false;
       if (Array.isArray(node)) {
-        for (let index = node.length - 1; index >= 0; index--)
-          pending.push([node[index], `${pointer}/${index}`, depth + 1]);
+        for (let index = node.length - 1; index >= 0; index--) {
+          const child: unknown = node[index];
+          if (child !== null && typeof child === "object")
+            pending.push({ node: child, parent: place, key: index, depth: place.depth + 1 });
+        }
         continue;
       }
       const object = node as JsonObject;
+      for (const key in object) {
+        const child = object[key];
+        if (child !== null && typeof child === "object")
+          pending.push({ node: child, parent: place, key, depth: place.depth + 1 });
+      }
       const type = object["@odata.type"];
       if (repair && typeof type === "string" && type.startsWith("microsoft.graph.")) {
         object["@odata.type"] = `#${type}`;
         this.warn(
-          `${pointer}/@odata.type`,
+          `${pointerOf(place)}/@odata.type`,
           "odata-type.missing-hash",
           `\`@odata.type\` ${preview(type)} lacks the leading \`#\`; read as "#${type}".`,
         );
       }
-      for (const key of Object.keys(object)) pending.push([object[key], childPointer(pointer, key), depth + 1]);
     }
     return true;
   }
@@ -226,6 +234,20 @@ export class Normaliser {
       }
     }
   }
+}
+
+interface Place {
+  node: unknown;
+  parent: Place | undefined;
+  key: string | number;
+  depth: number;
+}
+
+function pointerOf(place: Place): string {
+  let pointer = "";
+  for (let at: Place | undefined = place; at?.parent !== undefined; at = at.parent)
+    pointer = childPointer("", at.key) + pointer;
+  return pointer;
 }
 
 export function isObject(value: unknown): value is JsonObject {

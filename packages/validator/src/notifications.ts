@@ -5,7 +5,7 @@ import type { CompiledValidator } from "./compiled-validator.js";
 import { type Invalid, type Issue, invalid, type Valid, valid } from "./issues.js";
 import { isObject, maxDepth, Normaliser } from "./normalise.js";
 import { type PayloadInput, readPayload } from "./payload.js";
-import { check } from "./schema-errors.js";
+import { describeErrors } from "./schema-errors.js";
 import { type Mode, validatorFor } from "./validators.js";
 
 export interface ParseOptions {
@@ -56,6 +56,12 @@ export function parseGraphError(input: PayloadInput, options: ParseOptions = {})
   }));
 }
 
+const tooDeep: Issue = {
+  pointer: "",
+  code: "json.too-deep",
+  message: `The payload nests more than ${maxDepth} levels deep, far deeper than any Graph payload; it is refused unread.`,
+};
+
 interface Prepared {
   body: unknown;
   /** Whether the body was wrapped in an envelope, whose pointers must then be mapped back to the input's. */
@@ -72,11 +78,6 @@ function parsePayload<T>(
   const read = readPayload(input);
   if (!read.ok) return invalid([read.issue]);
   const normaliser = new Normaliser();
-  const tooDeep: Issue = {
-    pointer: "",
-    code: "json.too-deep",
-    message: `The payload nests more than ${maxDepth} levels deep, far deeper than any Graph payload; it is refused unread.`,
-  };
   if (mode === "strict") {
     if (!normaliser.odataTypes(read.value, false)) return invalid([tooDeep]);
     return finish<T>(validatorFor(schema, "strict"), read.value, [], false);
@@ -94,9 +95,12 @@ function finish<T>(
   unwrapped: boolean,
 ): Valid<T> | Invalid {
   const asReceived = (issue: Issue): Issue => (unwrapped ? { ...issue, pointer: unwrap(issue.pointer) } : issue);
-  const errors = check(validator, body).map(({ pointer, code, message }) => asReceived({ pointer, code, message }));
-  const received = warnings.map(asReceived);
-  return errors.length === 0 ? valid(body as T, received) : invalid(errors, received);
+  const received = unwrapped ? warnings.map(asReceived) : warnings;
+  if (validator(body)) return valid(body as T, received);
+  const errors = describeErrors(validator.errors ?? [], body).map(({ pointer, code, message }) =>
+    asReceived({ pointer, code, message }),
+  );
+  return invalid(errors, received);
 }
 
 /** A pointer into `{ value: [notification] }` as a pointer into the bare notification that arrived. */

@@ -1,7 +1,7 @@
 // The generated validators by schema name and mode, as type guards and as checks that return issues.
 import type { components } from "@graph-invite/types";
+import * as generated from "../generated/validators.js";
 import type { CompiledValidator } from "./compiled-validator.js";
-import * as generated from "./generated/validators.js";
 import { invalid, type Result, valid } from "./issues.js";
 import { check } from "./schema-errors.js";
 

@@ -1,0 +1,153 @@
+// Benchmarks @graph-invite/validator against ajv compiled at run time from the same spec with the same options.
+//
+// Throughput: tolerant parsing of the seed's ten notifications (JSON text in, classified notifications out). The
+// baseline does the same work with the same normaliser and classifier, but validates with ajv compiling the spec's
+// tolerant schemas as written (with their oneOf) when the process starts.
+// Cold start: a fresh Node process per sample. Ours imports the package and parses one notification; the baseline
+// imports ajv, compiles the schemas and validates one notification.
+// Both report a ratio, baseline over ours, measured in this run. Targets: throughput >= 1.0x, cold start >= 10x.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseNotifications } from "@graph-invite/validator";
+import { buildSync } from "esbuild";
+import { Bench } from "tinybench";
+import { parse } from "yaml";
+import { tolerantSchemas } from "../../packages/validator/scripts/schemas.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), "graph-invite-bench-"));
+
+// The baseline reuses the parser's own normaliser and classifier, built from the package's source.
+const parserSteps = join(scratch, "parser-steps.mjs");
+buildSync({
+  stdin: {
+    contents: 'export { Normaliser } from "./src/normalise.ts"; export { classify } from "./src/classify.ts";',
+    resolveDir: resolve(here, "../../packages/validator"),
+    loader: "ts",
+  },
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  outfile: parserSteps,
+  logLevel: "warning",
+});
+const { Normaliser, classify } = await import(parserSteps);
+const root = resolve(here, "../..");
+const examplesDir = join(root, "openapi/examples");
+const notifications = readdirSync(examplesDir)
+  .filter((file) => /\.(operation-completed|roster-updated)\.json$/.test(file))
+  .map((file) => readFileSync(join(examplesDir, file), "utf8"));
+
+const ajvOptions = { allErrors: true, strict: true, strictTypes: false, strictRequired: false };
+const spec = parse(readFileSync(join(root, "openapi/graph-invite.yaml"), "utf8"));
+const schemaDocument = {
+  $id: "tolerant.json",
+  $defs: JSON.parse(
+    JSON.stringify(tolerantSchemas(spec.components.schemas)).replaceAll('"#/$defs/', '"tolerant.json#/$defs/'),
+  ),
+};
+
+const { Ajv2020 } = await import("ajv/dist/2020.js");
+const addFormats = (await import("ajv-formats")).default.default;
+const ajv = new Ajv2020(ajvOptions);
+addFormats(ajv);
+ajv.addSchema(schemaDocument);
+const validateAtRunTime = ajv.getSchema("tolerant.json#/$defs/commsNotifications");
+
+/** The parser's steps, validating with the run-time compiled schema. */
+function baselineParse(text) {
+  const normaliser = new Normaliser();
+  const { body } = normaliser.envelope(JSON.parse(text));
+  normaliser.odataTypes(body);
+  normaliser.notifications(body);
+  if (!validateAtRunTime(body)) throw new Error(JSON.stringify(validateAtRunTime.errors));
+  return body.value.map(classify);
+}
+
+function oursParse(text) {
+  const result = parseNotifications(text);
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return result.notifications;
+}
+
+// Both must agree before their speed is compared.
+for (const text of notifications) {
+  const ours = oursParse(text).map((notification) => notification.kind);
+  const baseline = baselineParse(text).map((notification) => notification.kind);
+  if (JSON.stringify(ours) !== JSON.stringify(baseline)) throw new Error("The two parsers disagree");
+}
+
+let next = 0;
+const bench = new Bench({ time: 1000, warmupTime: 300 });
+bench
+  .add("baseline: ajv compiled at run time", () => baselineParse(notifications[next++ % notifications.length]))
+  .add("@graph-invite/validator", () => oursParse(notifications[next++ % notifications.length]));
+// Five rounds, the order swapped each round so that neither side always runs on a warmer or cooler machine. The
+// ratio is taken within each round and the median round reported, which a shared machine's noise moves least.
+const rounds = [];
+for (let round = 0; round < 5; round++) {
+  await bench.run();
+  const ops = Object.fromEntries(bench.tasks.map((task) => [task.name, task.result.throughput.mean]));
+  rounds.push({ ours: ops["@graph-invite/validator"], baseline: ops["baseline: ajv compiled at run time"] });
+  bench.tasks.reverse();
+}
+rounds.sort((a, b) => a.ours / a.baseline - b.ours / b.baseline);
+const { ours: oursOps, baseline: baselineOps } = rounds[Math.floor(rounds.length / 2)];
+
+const schemaFile = join(scratch, "schemas.json");
+writeFileSync(schemaFile, JSON.stringify(schemaDocument));
+const sample = notifications[0];
+const coldOurs = `
+  const start = performance.now();
+  const { parseNotifications } = await import("@graph-invite/validator");
+  if (!parseNotifications(${JSON.stringify(sample)}).ok) process.exit(3);
+  process.stdout.write(String(performance.now() - start));`;
+const coldBaseline = `
+  const start = performance.now();
+  const { Ajv2020 } = await import("ajv/dist/2020.js");
+  const addFormats = (await import("ajv-formats")).default.default;
+  const { readFileSync } = await import("node:fs");
+  const ajv = new Ajv2020(${JSON.stringify(ajvOptions)});
+  addFormats(ajv);
+  ajv.addSchema(JSON.parse(readFileSync(${JSON.stringify(schemaFile)}, "utf8")));
+  const validate = ajv.getSchema("tolerant.json#/$defs/commsNotifications");
+  if (!validate(JSON.parse(${JSON.stringify(sample)}))) process.exit(3);
+  process.stdout.write(String(performance.now() - start));`;
+const coldRun = (source) =>
+  Number(execFileSync(process.execPath, ["--input-type=module", "-e", source], { cwd: here, encoding: "utf8" }));
+const samples = { ours: [], baseline: [] };
+for (let run = 0; run < 7; run++) {
+  samples.ours.push(coldRun(coldOurs));
+  samples.baseline.push(coldRun(coldBaseline));
+}
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const coldOursMs = median(samples.ours);
+const coldBaselineMs = median(samples.baseline);
+
+const throughputRatio = oursOps / baselineOps;
+const coldRatio = coldBaselineMs / coldOursMs;
+const verdict = (ok) => (ok ? "met" : "MISSED");
+const table = [
+  ["", "@graph-invite/validator", "ajv at run time", "ratio", "target"],
+  [
+    "tolerant parse, ops/s (median of 5 rounds)",
+    oursOps.toFixed(0),
+    baselineOps.toFixed(0),
+    `${throughputRatio.toFixed(2)}x`,
+    `>= 1.0x ${verdict(throughputRatio >= 1)}`,
+  ],
+  [
+    "cold start, ms (median of 7 processes)",
+    coldOursMs.toFixed(1),
+    coldBaselineMs.toFixed(1),
+    `${coldRatio.toFixed(1)}x`,
+    `>= 10x ${verdict(coldRatio >= 10)}`,
+  ],
+];
+const widths = table[0].map((_, column) => Math.max(...table.map((row) => row[column].length)));
+process.stdout.write(`bench/validator (Node ${process.version}, ${notifications.length} seed notifications)\n`);
+for (const row of table) process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column])).join("  ")}\n`);
+if (throughputRatio < 1 || coldRatio < 10) process.exitCode = 1;
