@@ -53,6 +53,7 @@ export interface TokenSource {
   invalidate(token: string): void;
 }
 
+/** Caches the tokens of `credential` for `scope`, as {@link TokenSource} describes. */
 export function createTokenSource(credential: Credential, scope: string): TokenSource {
   let cached: AccessToken | undefined;
   let pending: Promise<string> | undefined;

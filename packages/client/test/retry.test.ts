@@ -104,6 +104,17 @@ describe("retries of 429 and 503", () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
   });
 
+  it("retries a 503 as its Retry-After says", async () => {
+    graph = await startGraph(
+      failed(503, graphErrorBody("ServiceUnavailable", "Service unavailable."), { "Retry-After": "0.02" }),
+      accepted(),
+    );
+    // With this jitter a backoff would never end, so only the header can make the retry happen.
+    const result = await clientFor(graph, { retry: { random: () => Number.POSITIVE_INFINITY } }).invite(callId, body);
+    expect(result.ok).toBe(true);
+    expect(graph.requests).toHaveLength(2);
+  });
+
   it("retries a 503 without Retry-After with jittered exponential backoff", async () => {
     const unavailable = failed(503, graphErrorBody("ServiceUnavailable", "Service unavailable."));
     graph = await startGraph(unavailable, unavailable, accepted());
