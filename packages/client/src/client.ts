@@ -77,7 +77,9 @@ export interface InviteClient {
 }
 
 // Graph documents the context as unique per request; it is also what correlates the invite with its notifications.
-const newClientContext = (): string => globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}`.slice(2);
+// randomUUID is missing outside secure contexts (a browser page on plain http).
+const newClientContext = (): string =>
+  globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 
 /**
  * Builds a client for one cloud and credential.
@@ -89,6 +91,7 @@ export function createInviteClient(options: InviteClientOptions): InviteClient {
   const api = createClient<paths>({
     baseUrl,
     fetch: createTransport({
+      // Called through a closure: browsers reject a `fetch` detached from its global ("Illegal invocation").
       fetch: options.fetch ?? ((request) => fetch(request)),
       tokens: createTokenSource(options.credential, scope),
       retry: options.retry ?? {},

@@ -74,6 +74,16 @@ describe("invite: success", () => {
     expect(result.ok && result.operation?.id).toBeNull();
   });
 
+  it("a 202 without a body (Graph's first invite responses) is a success whose operation is null", async () => {
+    const result = await inviteAgainst([
+      (response) => {
+        response.writeHead(202, { Location: `/app/calls/${callId}/operations/${operationId}` });
+        response.end();
+      },
+    ]);
+    expect(result).toMatchObject({ ok: true, operation: null, operationId, requestId: null });
+  });
+
   it("prefers the operation's own id to the Location path", async () => {
     const operation = { ...example<object>("example-1-invite-one-participant.response.json"), id: "from-the-body" };
     const result = await inviteAgainst([accepted(operation)]);
