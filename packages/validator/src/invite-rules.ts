@@ -54,7 +54,11 @@ export function validateInviteRequest(
   const schemaIssues = check(validatorFor("invitePostRequestBody"), body).map(asRuleIssue);
   const found = new Findings();
   checkCloud(context, found);
-  if (schemaIssues.length === 0) checkParticipants(body as InviteParticipantsRequest, context, found);
+  // The rules read only the participants' shape, so they are checked even when other parts of the body are wrong,
+  // and a caller sees every problem at once.
+  if (isObject(body) && Array.isArray(body["participants"]) && body["participants"].every(isObject)) {
+    checkParticipants(body as InviteParticipantsRequest, context, found);
+  }
   const errors = [...schemaIssues, ...found.errors];
   return errors.length === 0
     ? valid(body as InviteParticipantsRequest, found.warnings)
@@ -114,7 +118,8 @@ type Participant = InviteParticipantsRequest["participants"][number];
 
 function checkParticipants({ participants }: InviteParticipantsRequest, context: InviteContext, found: Findings): void {
   participants.forEach((participant, index) => {
-    if (identitiesOf(participant).length === 0) {
+    // A missing identity set is the schema's `required` issue; an empty one is this rule's.
+    if (isObject(participant.identity) && identitiesOf(participant).length === 0) {
       found.add(
         "error",
         "invite.identity-set-not-empty",

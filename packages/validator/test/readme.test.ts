@@ -1,0 +1,33 @@
+// The README's quick start runs as written (with the import pointed at the source) and prints what it says.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { afterAll, expect, it, vi } from "vitest";
+
+const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+const scratch = new URL("./.readme/", import.meta.url);
+
+function blockAfter(heading: string, language: string): string {
+  const section = readme.slice(readme.indexOf(heading));
+  const code = section.match(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``))?.[1];
+  if (code === undefined) throw new Error(`no ${language} block after ${heading}`);
+  return code;
+}
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+it("runs the quick start and prints what the README says it prints", async () => {
+  const code = blockAfter("## Quick start", "ts");
+  expect(code).toContain('from "@graph-invite/validator"');
+  mkdirSync(scratch, { recursive: true });
+  const file = new URL("quick-start.ts", scratch);
+  writeFileSync(file, code.replace('from "@graph-invite/validator"', 'from "../../src/index.js"'));
+  const printed: string[] = [];
+  const log = vi.spyOn(console, "log").mockImplementation((line: string) => {
+    printed.push(line);
+  });
+  try {
+    await import(/* @vite-ignore */ file.href);
+  } finally {
+    log.mockRestore();
+  }
+  expect(printed.join("\n")).toBe(blockAfter("It prints:", "text").trimEnd());
+});
