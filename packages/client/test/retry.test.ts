@@ -1,5 +1,5 @@
 import type { InvitePostRequestBody } from "@graph-invite/types";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   createInviteClient,
   type InviteClientOptions,
@@ -214,8 +214,12 @@ describe("abort", () => {
   it("during the request: an abort, flagged ambiguous, and not retried", async () => {
     graph = await startGraph(() => {});
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 30);
-    const result = await clientFor(graph).invite(callId, body, { signal: controller.signal });
+    const invited = clientFor(graph).invite(callId, body, { signal: controller.signal });
+    // Abort once Graph has the request, which is what makes the abort ambiguous.
+    const server = graph;
+    await vi.waitFor(() => expect(server.requests).toHaveLength(1));
+    controller.abort();
+    const result = await invited;
 
     expect(failure(result)).toMatchObject({ kind: "abort", ambiguous: true });
     expect(graph.requests).toHaveLength(1);
