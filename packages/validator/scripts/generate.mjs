@@ -3,12 +3,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import AjvModule from "ajv";
+import AjvModule, { _, Name } from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import addFormatsModule from "ajv-formats";
 import { buildSync } from "esbuild";
 import { parse } from "yaml";
-import { discriminated, strictSchemas, tolerantSchemas } from "./schemas.mjs";
+import { discriminated, modeKeyword, switchableSchemas } from "./schemas.mjs";
 
 const addFormats = addFormatsModule.default;
 const Ajv = AjvModule.default;
@@ -20,8 +20,7 @@ const spec = parse(readFileSync(specPath, "utf8"));
 const header =
   "// Generated from openapi/graph-invite.yaml by scripts/generate.mjs. Do not edit: run `pnpm generate`.\n";
 
-const strict = discriminated(strictSchemas(spec.components.schemas));
-const tolerant = discriminated(tolerantSchemas(spec.components.schemas));
+const schemas = discriminated(switchableSchemas(spec.components.schemas));
 
 // The spec's dialect is 2020-12, but its schemas use only keywords that mean the same in draft-07 (a test compares
 // these validators with a 2020-12 compile of the spec on every known payload and on mutations of them). Code
@@ -40,18 +39,26 @@ const ajv = new Ajv({
   code: { source: true, esm: true, optimize: true },
 });
 addFormats(ajv);
+const modeVariable = new Name("graphInviteMode");
+
+// `{ graphInviteMode: "strict" }` holds while the validator runs in that mode: the generated code compares the
+// keyword's value with a variable of the module, which the module's runInMode sets (see selfContained).
+ajv.addKeyword({
+  keyword: modeKeyword,
+  schemaType: "string",
+  code(cxt) {
+    cxt.fail(_`${modeVariable} !== ${cxt.schema}`);
+  },
+});
+
 // Each schema is its own document, so that every reference to it and its export share one compiled function.
 // (Fragments of one document compile once per way they are reached.) `.invalid` keeps the ids from resolving.
-const schemaId = (mode, name) => `https://schemas.graph-invite.invalid/${mode}/${name}`;
-const exportsMap = {};
-for (const [mode, schemas] of Object.entries({ strict, tolerant })) {
-  for (const [name, schema] of Object.entries(schemas)) {
-    const relative = JSON.parse(JSON.stringify(schema).replaceAll('"#/$defs/', '"'));
-    ajv.addSchema({ $id: schemaId(mode, name), ...relative });
-    exportsMap[`${mode}_${name}`] = schemaId(mode, name);
-  }
+const schemaId = (name) => `https://schemas.graph-invite.invalid/${name}`;
+for (const [name, schema] of Object.entries(schemas)) {
+  const relative = JSON.parse(JSON.stringify(schema).replaceAll('"#/$defs/', '"'));
+  ajv.addSchema({ $id: schemaId(name), ...relative });
 }
-mkdirSync(outDir, { recursive: true });
+const exportsMap = Object.fromEntries(Object.keys(schemas).map((name) => [name, schemaId(name)]));
 const { code, exportNames } = selfContained(standaloneCode(ajv, exportsMap));
 mkdirSync(validatorsDir, { recursive: true });
 writeFileSync(resolve(validatorsDir, "validators.js"), `${header}${code}`);
@@ -65,8 +72,20 @@ writeFileSync(resolve(outDir, "rules.ts"), rulesModule(spec));
  * size is what a bot pays at start-up (see bench/validator); nobody reads it.
  */
 function selfContained(standalone) {
+  const withMode = `${standalone}
+let ${modeVariable} = "strict";
+/** Runs a validator in a mode. Validators are synchronous, so the mode cannot leak into another call. */
+export function runInMode(mode, validator, data) {
+  ${modeVariable} = mode;
+  try {
+    return validator(data);
+  } finally {
+    ${modeVariable} = "strict";
+  }
+}
+`;
   const { outputFiles } = buildSync({
-    stdin: { contents: standalone, resolveDir: here, loader: "js", sourcefile: "validators.js" },
+    stdin: { contents: withMode, resolveDir: here, loader: "js", sourcefile: "validators.js" },
     bundle: true,
     format: "esm",
     platform: "neutral",
@@ -90,7 +109,13 @@ function selfContained(standalone) {
 function declarations(exportNames) {
   return `${header}import type { CompiledValidator } from "../src/compiled-validator.js";
 
-${exportNames.map((name) => `export declare const ${name}: CompiledValidator;`).join("\n")}
+/** Runs a validator in a mode: \`strict\` checks the exact contract, \`tolerant\` what a bot should accept. */
+export declare function runInMode(mode: "strict" | "tolerant", validator: CompiledValidator, data: unknown): boolean;
+
+${exportNames
+  .filter((name) => name !== "runInMode")
+  .map((name) => `export declare const ${name}: CompiledValidator;`)
+  .join("\n")}
 `;
 }
 

@@ -1,6 +1,7 @@
-// The two schema sets the validators are compiled from. Strict is the contract as the spec states it. Tolerant is
-// what a bot should accept from Graph: every object open to properties the contract does not declare, base types
-// open to derived types it does not know, and the few required properties real payloads are known to omit.
+// The schemas the validators are compiled from. Strict is the contract as the spec states it. Tolerant is what a
+// bot should accept from Graph: every object open to properties the contract does not declare, base types open to
+// derived types it does not know, and the few required properties real payloads are known to omit. The generated
+// code holds both in one set of functions, which read the mode at run time (switchableSchemas).
 
 /**
  * Base types that Graph derives further than the contract does. An OData reader treats an unknown derived type as its
@@ -22,9 +23,95 @@ export const knownOmissions = {
   resultInfo: ["subcode"],
 };
 
-/** The spec's schemas without annotations: ajv's strict mode rejects the unknown `x-*` keywords. */
+/**
+ * The spec's schemas without annotations (ajv's strict mode rejects the unknown `x-*` keywords), and with each
+ * `format` stated as the keywords that mean it, so that the generated code needs no format library.
+ */
 export function strictSchemas(schemas) {
-  return withoutAnnotations(withLocalRefs(schemas));
+  return withFormatsAsKeywords(withoutAnnotations(withLocalRefs(schemas)));
+}
+
+/** What each format the spec uses means, in plain JSON Schema. */
+export const formatKeywords = {
+  int32: { minimum: -(2 ** 31), maximum: 2 ** 31 - 1 },
+  // As ajv-formats reads int64. (JavaScript numbers are exact only up to 2^53, but a larger Int64 is still valid.)
+  int64: { minimum: -(2 ** 63), maximum: 2 ** 63 - 1 },
+  // RFC 3339's date-time, as OData's DateTimeOffset is written.
+  "date-time": {
+    pattern:
+      "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$",
+  },
+};
+
+function withFormatsAsKeywords(node) {
+  if (Array.isArray(node)) return node.map(withFormatsAsKeywords);
+  if (node === null || typeof node !== "object") return node;
+  const { format, ...rest } = node;
+  const copy = Object.fromEntries(
+    Object.entries(rest).map(([key, value]) => [
+      key,
+      key === "properties" ? mapValues(value, withFormatsAsKeywords) : withFormatsAsKeywords(value),
+    ]),
+  );
+  if (typeof format !== "string") return copy;
+  const keywords = formatKeywords[format];
+  if (keywords === undefined) throw new Error(`No keywords for format ${format}: add them to formatKeywords`);
+  return { ...copy, ...keywords };
+}
+
+/** The keyword whose schema `{ [modeKeyword]: "strict" }` holds only while a validator runs in strict mode. */
+export const modeKeyword = "graphInviteMode";
+
+// biome-ignore lint/suspicious/noThenProperty: `then` is the JSON Schema keyword; these objects are schemas.
+const inMode = (mode, schema) => ({ if: { [modeKeyword]: mode }, then: schema });
+
+/**
+ * Strict and tolerant in one set: the tolerant schemas, with what strict mode adds (closed objects, the required
+ * properties Graph omits) held in `if: { graphInviteMode: "strict" }`, and each schema that differs otherwise (the
+ * `@odata.type` of an open base type) as an if/then/else on the mode. One compiled function per schema then serves
+ * both modes, which halves the code a bot loads at start-up.
+ */
+export function switchableSchemas(schemas) {
+  return merge(strictSchemas(schemas), tolerantSchemas(schemas));
+}
+
+function merge(strict, tolerant) {
+  if (JSON.stringify(strict) === JSON.stringify(tolerant)) return tolerant;
+  if (!isPlainObject(strict) || !isPlainObject(tolerant)) return conflict(strict, tolerant);
+  const merged = {};
+  const strictOnly = {};
+  for (const key of new Set([...Object.keys(strict), ...Object.keys(tolerant)])) {
+    const [inStrict, inTolerant] = [strict[key], tolerant[key]];
+    if (key === "additionalProperties" && inStrict === false && inTolerant === undefined) {
+      strictOnly.properties = mapValues(strict.properties ?? {}, () => true);
+      strictOnly.additionalProperties = false;
+    } else if (key === "required") {
+      merged.required = inTolerant ?? [];
+      const omitted = (inStrict ?? []).filter((property) => !merged.required.includes(property));
+      if (omitted.length > 0) strictOnly.required = omitted;
+    } else if (key === "properties" && isPlainObject(inStrict) && isPlainObject(inTolerant)) {
+      merged.properties = Object.fromEntries(
+        Object.keys(inTolerant).map((name) => [name, merge(inStrict[name], inTolerant[name])]),
+      );
+    } else if (JSON.stringify(inStrict) === JSON.stringify(inTolerant)) {
+      merged[key] = inTolerant;
+    } else if (isPlainObject(inStrict) && isPlainObject(inTolerant)) {
+      merged[key] = merge(inStrict, inTolerant);
+    } else {
+      return conflict(strict, tolerant);
+    }
+  }
+  if (Object.keys(strictOnly).length === 0) return merged;
+  return { ...merged, allOf: [...(merged.allOf ?? []), inMode("strict", strictOnly)] };
+}
+
+function conflict(strict, tolerant) {
+  // biome-ignore lint/suspicious/noThenProperty: `then` is the JSON Schema keyword; these objects are schemas.
+  return { if: { [modeKeyword]: "strict" }, then: strict, else: tolerant };
+}
+
+function isPlainObject(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /**
@@ -68,12 +155,15 @@ function describeBranch(branch, schemas) {
       untagged: objects.some((member) => member.untagged),
     };
   }
+  // A tag that differs by mode is `if: <mode> then: <strict> else: <tolerant>`: exact in strict mode, open in tolerant.
   const tagSchema = target.properties?.[tag];
+  const exact = tagSchema?.then ?? tagSchema;
+  const open = tagSchema?.else ?? tagSchema;
   return {
     schema: branch,
     type: target.type ?? "object",
-    tags: tagSchema?.const !== undefined ? [tagSchema.const] : (tagSchema?.enum ?? []),
-    patterns: tagSchema?.pattern ? [tagSchema.pattern] : [],
+    tags: exact?.const !== undefined ? [exact.const] : (exact?.enum ?? []),
+    patterns: open?.pattern ? [open.pattern] : [],
     untagged: !(target.required ?? []).includes(tag),
   };
 }
@@ -85,19 +175,29 @@ function describeBranch(branch, schemas) {
  */
 function selectBranch(branches) {
   const isObject = { type: "object" };
+  const objectBranches = branches.filter((branch) => branch.type === "object");
+  const byTag = (tags) => ({ [tag]: tags.length === 1 ? { const: tags[0] } : { enum: tags } });
   const conditions = [
     ...branches.filter((branch) => branch.type !== "object").map((branch) => [{ type: branch.type }, branch]),
-    ...branches.flatMap((branch) =>
-      branch.tags.map((value) => [{ ...isObject, required: [tag], properties: { [tag]: { const: value } } }, branch]),
-    ),
-    ...branches.flatMap((branch) =>
-      branch.patterns.map((pattern) => [{ ...isObject, required: [tag], properties: { [tag]: { pattern } } }, branch]),
-    ),
-    ...branches
-      .filter((branch) => branch.type === "object" && branch.untagged)
-      .map((branch) => [{ ...isObject, not: { required: [tag] } }, branch]),
+    // With one kind of object (an entity or null, say), being an object selects it, and it checks its own tag.
+    ...(objectBranches.length === 1
+      ? [[isObject, objectBranches[0]]]
+      : [
+          ...objectBranches
+            .filter((branch) => branch.tags.length > 0)
+            .map((branch) => [{ ...isObject, required: [tag], properties: byTag(branch.tags) }, branch]),
+          // Open base types take unknown derived types in tolerant mode only.
+          ...objectBranches.flatMap((branch) =>
+            branch.patterns.map((pattern) => [
+              { [modeKeyword]: "tolerant", ...isObject, required: [tag], properties: { [tag]: { pattern } } },
+              branch,
+            ]),
+          ),
+          ...objectBranches
+            .filter((branch) => branch.untagged)
+            .map((branch) => [{ ...isObject, not: { required: [tag] } }, branch]),
+        ]),
   ];
-  const objectBranches = branches.filter((branch) => branch.type === "object");
   const types = [...new Set(branches.map((branch) => branch.type))];
   const otherwise = {
     type: types.length === 1 ? types[0] : types,

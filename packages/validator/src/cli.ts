@@ -1,11 +1,18 @@
 // graph-invite-validate: checks a payload file (or stdin) and says what it is and what is wrong with it.
 import { parseArgs } from "node:util";
 import { detectKind, type PayloadKind } from "./detect.js";
-import { type CallKind, type InviteContext, validateInviteRequest } from "./invite-rules.js";
-import type { Issue } from "./issues.js";
-import { parseJson } from "./json.js";
-import { parseGraphError, parseInviteResponse, parseNotifications } from "./notifications.js";
-import type { Mode } from "./validators.js";
+// The library through its entry point, which the CLI's bundle leaves external (scripts/build.mjs).
+import {
+  type CallKind,
+  type InviteContext,
+  type Issue,
+  type Mode,
+  parseGraphError,
+  parseInviteResponse,
+  parseJson,
+  parseNotifications,
+  validateInviteRequest,
+} from "./index.js";
 
 const usage = `Usage: graph-invite-validate [options] <file|->
 

@@ -9,7 +9,8 @@ export type ReadPayload =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly issue: Issue };
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+// Created on first use: most callers pass text, and a decoder costs start-up time on some runtimes.
+let utf8: TextDecoder | undefined;
 
 /** The payload as a fresh value that the normaliser may rewrite. */
 export function readPayload(input: PayloadInput): ReadPayload {
@@ -17,6 +18,7 @@ export function readPayload(input: PayloadInput): ReadPayload {
   if (input instanceof Uint8Array) {
     let text: string;
     try {
+      utf8 ??= new TextDecoder("utf-8", { fatal: true });
       text = utf8.decode(input);
     } catch {
       return {

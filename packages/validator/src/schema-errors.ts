@@ -77,6 +77,10 @@ function describeError(error: SchemaError, root: unknown, at: string): SchemaIss
       return issue("schema.max-items", `must have at most ${String(params["limit"])} items${countOf(value)}`);
     case "minItems":
       return issue("schema.min-items", `must have at least ${String(params["limit"])} item(s)${countOf(value)}`);
+    case "minimum":
+      return issue("schema.minimum", `must be at least ${String(params["limit"])}${got}`);
+    case "maximum":
+      return issue("schema.maximum", `must be at most ${String(params["limit"])}${got}`);
     case "format":
       return issue("schema.format", `must be a valid ${String(params["format"])}${got}`);
     case "not":

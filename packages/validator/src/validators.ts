@@ -15,12 +15,25 @@ export type SchemaName = keyof Schemas;
  */
 export type Mode = "strict" | "tolerant";
 
-const compiled = generated as unknown as Readonly<Record<string, CompiledValidator>>;
+const { runInMode, ...compiled } = generated as unknown as Readonly<Record<string, CompiledValidator>> & {
+  runInMode: typeof generated.runInMode;
+};
 
-/** The generated validator of a schema of the spec (`components.schemas`). */
+/** Each generated function serves both modes; these wrappers fix the mode, one per schema and mode. */
+const byMode: Record<Mode, Map<string, CompiledValidator>> = { strict: new Map(), tolerant: new Map() };
+
+/** The generated validator of a schema of the spec (`components.schemas`), in a mode. */
 export function validatorFor(name: SchemaName, mode: Mode = "strict"): CompiledValidator {
-  const validator = compiled[`${mode}_${name}`];
-  if (validator === undefined) throw new TypeError(`No schema named ${JSON.stringify(name)} in the spec`);
+  const known = byMode[mode].get(name);
+  if (known !== undefined) return known;
+  const generatedValidator = Object.hasOwn(compiled, name) ? compiled[name] : undefined;
+  if (generatedValidator === undefined) throw new TypeError(`No schema named ${JSON.stringify(name)} in the spec`);
+  const validator: CompiledValidator = (data: unknown) => {
+    const valid = runInMode(mode, generatedValidator, data);
+    validator.errors = generatedValidator.errors ?? null;
+    return valid;
+  };
+  byMode[mode].set(name, validator);
   return validator;
 }
 

@@ -65,6 +65,12 @@ describe("a union member with a problem", () => {
   });
 });
 
+it("reports a result code outside a 32-bit integer, as Graph's Int32 is", () => {
+  expect(errorsOf(validateSchema("resultInfo", { code: 2 ** 31, subcode: 0 }))).toEqual([
+    { pointer: "/code", code: "schema.maximum", message: "must be at most 2147483647, not 2147483648" },
+  ]);
+});
+
 describe("pointers", () => {
   it("name a missing property as the place it should be", () => {
     const errors = errorsOf(validateInviteRequest({ participants: [{}] }));

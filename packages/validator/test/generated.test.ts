@@ -7,7 +7,12 @@ import addFormatsModule from "ajv-formats";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { knownOmissions as generatorOmissions, strictSchemas, tolerantSchemas } from "../scripts/schemas.mjs";
+import {
+  formatKeywords,
+  knownOmissions as generatorOmissions,
+  strictSchemas,
+  tolerantSchemas,
+} from "../scripts/schemas.mjs";
 import { validatorFor } from "../src/index.js";
 import { knownOmissions } from "../src/normalise.js";
 import { knownPayloads, mutatedPayload } from "./arbitraries.js";
@@ -20,7 +25,6 @@ const roots = ["invitePostRequestBody", "inviteParticipantsOperation", "odataErr
 /** The schemas compiled as they are, oneOf and all. */
 function compileAsWritten(schemas: Record<string, unknown>): (name: string) => ValidateFunction {
   const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
-  addFormats(ajv);
   ajv.addSchema({
     $id: "as-written.json",
     $defs: JSON.parse(JSON.stringify(schemas).replaceAll('"#/$defs/', '"as-written.json#/$defs/')),
@@ -50,4 +54,27 @@ describe.each([
 
 it("accept in tolerant mode the same omissions that the parser reports", () => {
   expect(knownOmissions).toEqual(generatorOmissions);
+});
+
+describe("the formats, stated as keywords", () => {
+  const ajv = new Ajv2020({ strict: true });
+  addFormats(ajv);
+  const samples = fc.oneof(
+    fc.integer({ min: -(2 ** 33), max: 2 ** 33 }),
+    fc.constantFrom(2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 53, -(2 ** 53), 2 ** 53 - 1, 0.5),
+    fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+    fc.constantFrom("2026-11-27T08:00:00Z", "2026-11-27T08:00:00.123+01:00", "2026-13-01T00:00:00Z", "2026-11-27", "x"),
+  );
+
+  it.each(Object.keys(formatKeywords))("%s accepts what ajv-formats accepts", (format) => {
+    const type = format === "date-time" ? "string" : "integer";
+    const withFormat = ajv.compile({ type, format });
+    const withKeywords = ajv.compile({ type, ...formatKeywords[format] });
+    fc.assert(
+      fc.property(samples, (value) => {
+        expect(withKeywords(value)).toBe(withFormat(value));
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });
