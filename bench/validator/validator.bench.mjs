@@ -16,6 +16,7 @@ import { parseNotifications } from "@graph-invite/validator";
 import { buildSync } from "esbuild";
 import { parse } from "yaml";
 import { tolerantSchemas } from "../../packages/validator/scripts/schemas.mjs";
+import { compareAlternating, median } from "../alternating.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "graph-invite-bench-"));
@@ -78,32 +79,16 @@ for (const text of notifications) {
   if (JSON.stringify(ours) !== JSON.stringify(baseline)) throw new Error("The two parsers disagree");
 }
 
-// Throughput is measured in many short slices that alternate between the two parsers, in swapped order each pair,
-// and the ratio is the median of the pairs' ratios. A shared machine's bursts of other work then land on single
-// slices, which the median discards, instead of on one parser's whole measurement.
-const slices = 61;
-const sliceIterations = 2000;
-function timeSlice(parseOne) {
-  const start = performance.now();
-  for (let index = 0; index < sliceIterations; index++) parseOne(notifications[index % notifications.length]);
-  return performance.now() - start;
-}
-for (let warmup = 0; warmup < 5; warmup++) {
-  timeSlice(baselineParse);
-  timeSlice(oursParse);
-}
-const pairs = [];
-for (let slice = 0; slice < slices; slice++) {
-  const [first, second] = slice % 2 === 0 ? [oursParse, baselineParse] : [baselineParse, oursParse];
-  const firstMs = timeSlice(first);
-  const secondMs = timeSlice(second);
-  pairs.push(first === oursParse ? { ours: firstMs, baseline: secondMs } : { ours: secondMs, baseline: firstMs });
-}
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const throughputRatio = median(pairs.map((pair) => pair.baseline / pair.ours));
-const opsPerSecond = (ms) => (sliceIterations / ms) * 1000;
-const oursOps = opsPerSecond(median(pairs.map((pair) => pair.ours)));
-const baselineOps = opsPerSecond(median(pairs.map((pair) => pair.baseline)));
+// Throughput: alternating slices of 2,000 parses each (see ../alternating.mjs).
+const throughput = await compareAlternating({
+  ours: (index) => oursParse(notifications[index % notifications.length]),
+  baseline: (index) => baselineParse(notifications[index % notifications.length]),
+  sliceSize: 2000,
+});
+const throughputRatio = throughput.ratio;
+const opsPerSecond = (ms) => (throughput.sliceSize / ms) * 1000;
+const oursOps = opsPerSecond(throughput.oursMs);
+const baselineOps = opsPerSecond(throughput.baselineMs);
 
 const schemaFile = join(scratch, "schemas.json");
 writeFileSync(schemaFile, JSON.stringify(schemaDocument));
@@ -138,7 +123,7 @@ const verdict = (ok) => (ok ? "met" : "MISSED");
 const table = [
   ["", "@graph-invite/validator", "ajv at run time", "ratio", "target"],
   [
-    `tolerant parse, ops/s (median of ${slices} alternating slices)`,
+    `tolerant parse, ops/s (median of ${throughput.slices} alternating slices)`,
     oursOps.toFixed(0),
     baselineOps.toFixed(0),
     `${throughputRatio.toFixed(2)}x`,
