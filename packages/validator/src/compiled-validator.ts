@@ -1,7 +1,9 @@
-/** One error as ajv's generated code reports it (its messages are not compiled in; see schema-errors.ts). */
+/**
+ * One error as ajv's generated code reports it. Its messages are not compiled in (schema-errors.ts writes them), nor
+ * its schema paths (see scripts/generate.mjs).
+ */
 export interface SchemaError {
   instancePath: string;
-  schemaPath: string;
   keyword: string;
   params: Record<string, unknown>;
 }
