@@ -8,7 +8,7 @@ import standaloneCode from "ajv/dist/standalone/index.js";
 import addFormatsModule from "ajv-formats";
 import { buildSync } from "esbuild";
 import { parse } from "yaml";
-import { discriminated, modeKeyword, switchableSchemas } from "./schemas.mjs";
+import { discriminated, knownOmissions, modeKeyword, switchableSchemas } from "./schemas.mjs";
 
 const addFormats = addFormatsModule.default;
 const Ajv = AjvModule.default;
@@ -66,6 +66,7 @@ mkdirSync(validatorsDir, { recursive: true });
 writeFileSync(resolve(validatorsDir, "validators.js"), `${header}${code}`);
 writeFileSync(resolve(validatorsDir, "validators.d.ts"), declarations(exportNames));
 writeFileSync(resolve(outDir, "rules.ts"), rulesModule(spec));
+writeFileSync(resolve(outDir, "tolerance.ts"), toleranceModule());
 
 /**
  * ajv's code keeps each schema as an object, only to quote parts of it in error params (`schema12.properties.x.type`),
@@ -145,6 +146,14 @@ ${exportNames
 `;
 }
 
+/** What tolerant mode accepts, as the parser needs it to report each acceptance (scripts/schemas.mjs). */
+function toleranceModule() {
+  return `${header}
+/** Required properties that documented payloads omit: tolerant mode accepts their absence and reports it. */
+export const knownOmissions = ${JSON.stringify(knownOmissions, null, 2)} as const;
+`;
+}
+
 function rulesModule(spec) {
   const operation = spec.paths["/communications/calls/{call-id}/participants/invite"].post;
   const rules = operation["x-graph-invite-rules"].map(({ code, enforcedBy, pointer, quote, basis }) => ({
@@ -153,15 +162,11 @@ function rulesModule(spec) {
     pointer,
     ...(quote ? { quote } : { basis }),
   }));
-  const clouds = spec.components.securitySchemes.graphClientCredentials["x-graph-invite-clouds"];
   const unavailable = spec["x-graph-invite-unavailable-clouds"];
   return `${header}import type { RuleDefinition } from "../rule-definition.js";
 
 /** The invite action's rules, as the spec states them (\`x-graph-invite-rules\`). */
 export const rules = ${JSON.stringify(rules, null, 2)} as const satisfies readonly RuleDefinition[];
-
-/** The national clouds where the action is available, as the spec lists them. */
-export const availableClouds = ${JSON.stringify(clouds, null, 2)} as const;
 
 /** The national clouds where the action is not available. */
 export const unavailableClouds = ${JSON.stringify(unavailable, null, 2)} as const;

@@ -1,6 +1,5 @@
 // Types for the generator's schema transforms, which the tests also use.
 type Schemas = Record<string, Record<string, unknown>>;
-export const knownOmissions: Record<string, readonly string[]>;
 export const formatKeywords: Record<string, Record<string, unknown>>;
 export const modeKeyword: string;
 export function switchableSchemas(schemas: Schemas): Schemas;

@@ -14,8 +14,8 @@ const openBaseTypes = {
 };
 
 /**
- * Required properties that documented payloads omit. The parser reports each omission as a warning; the list is
- * the runtime's `knownOmissions`, which a test keeps equal to this one.
+ * Required properties that documented payloads omit. The parser reports each omission as a warning, from the copy
+ * the generator writes to src/generated/tolerance.ts.
  */
 export const knownOmissions = {
   participant: ["info", "isInLobby", "isMuted"],
@@ -44,19 +44,12 @@ export const formatKeywords = {
 };
 
 function withFormatsAsKeywords(node) {
-  if (Array.isArray(node)) return node.map(withFormatsAsKeywords);
-  if (node === null || typeof node !== "object") return node;
-  const { format, ...rest } = node;
-  const copy = Object.fromEntries(
-    Object.entries(rest).map(([key, value]) => [
-      key,
-      key === "properties" ? mapValues(value, withFormatsAsKeywords) : withFormatsAsKeywords(value),
-    ]),
-  );
-  if (typeof format !== "string") return copy;
+  const copy = withChildren(node, withFormatsAsKeywords);
+  if (!isPlainObject(copy) || typeof copy.format !== "string") return copy;
+  const { format, ...rest } = copy;
   const keywords = formatKeywords[format];
   if (keywords === undefined) throw new Error(`No keywords for format ${format}: add them to formatKeywords`);
-  return { ...copy, ...keywords };
+  return { ...rest, ...keywords };
 }
 
 /** The keyword whose schema `{ [modeKeyword]: "strict" }` holds only while a validator runs in strict mode. */
@@ -122,15 +115,8 @@ function isPlainObject(value) {
  */
 export function discriminated(schemas) {
   const rewrite = (node) => {
-    if (Array.isArray(node)) return node.map(rewrite);
-    if (node === null || typeof node !== "object") return node;
-    const copy = Object.fromEntries(
-      Object.entries(node).map(([key, value]) => [
-        key,
-        key === "properties" ? mapValues(value, rewrite) : rewrite(value),
-      ]),
-    );
-    if (!Array.isArray(node.oneOf)) return copy;
+    const copy = withChildren(node, rewrite);
+    if (!Array.isArray(copy?.oneOf)) return copy;
     const { oneOf, ...rest } = copy;
     const chain = selectBranch(oneOf.map((branch) => describeBranch(branch, schemas)));
     // A schema with its own if/then (such as nullablePhoneIdentity's E.164 check) keeps it beside the chain.
@@ -248,26 +234,28 @@ function withLocalRefs(schemas) {
 const annotations = new Set(["description", "example", "examples", "title"]);
 
 function withoutAnnotations(node) {
-  if (Array.isArray(node)) return node.map(withoutAnnotations);
-  if (node === null || typeof node !== "object") return node;
-  return Object.fromEntries(
-    Object.entries(node)
-      .filter(([key]) => !key.startsWith("x-") && !annotations.has(key))
-      .map(([key, value]) => [
-        key,
-        key === "properties" ? mapValues(value, withoutAnnotations) : withoutAnnotations(value),
-      ]),
-  );
+  return withoutKeys(withChildren(node, withoutAnnotations), (key) => key.startsWith("x-") || annotations.has(key));
 }
 
 function openObjects(node) {
-  if (Array.isArray(node)) return node.map(openObjects);
-  if (node === null || typeof node !== "object") return node;
-  return Object.fromEntries(
-    Object.entries(node)
-      .filter(([key, value]) => !(key === "additionalProperties" && value === false))
-      .map(([key, value]) => [key, key === "properties" ? mapValues(value, openObjects) : openObjects(value)]),
+  return withoutKeys(
+    withChildren(node, openObjects),
+    (key, value) => key === "additionalProperties" && value === false,
   );
+}
+
+/** A copy of a schema with `visit` applied to each child. The names under `properties` are names, not keywords. */
+function withChildren(node, visit) {
+  if (Array.isArray(node)) return node.map(visit);
+  if (!isPlainObject(node)) return node;
+  return Object.fromEntries(
+    Object.entries(node).map(([key, value]) => [key, key === "properties" ? mapValues(value, visit) : visit(value)]),
+  );
+}
+
+function withoutKeys(node, drop) {
+  if (!isPlainObject(node)) return node;
+  return Object.fromEntries(Object.entries(node).filter(([key, value]) => !drop(key, value)));
 }
 
 function mapValues(object, transform) {

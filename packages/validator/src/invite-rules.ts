@@ -5,7 +5,7 @@ import { type Issue, invalid, type Result, valid } from "./issues.js";
 import { isObject } from "./normalise.js";
 import { type PayloadInput, readPayload } from "./payload.js";
 import type { RuleDefinition } from "./rule-definition.js";
-import { check, type SchemaIssue } from "./schema-errors.js";
+import { asIssue, check, type SchemaIssue } from "./schema-errors.js";
 import { validatorFor } from "./validators.js";
 
 export type RuleCode = (typeof rules)[number]["code"];
@@ -85,7 +85,7 @@ function asRuleIssue(issue: SchemaIssue): Issue {
   const rule = schemaRules.find(
     (candidate) => candidate.keyword === issue.keyword && candidate.pointer.test(issue.pointer),
   );
-  const plain = { pointer: issue.pointer, code: issue.code, message: issue.message };
+  const plain = asIssue(issue);
   if (rule === undefined) return plain;
   const subject = issue.pointer.split("/").at(-1) ?? "";
   return { ...plain, code: rule.code, message: ruleMessage(rule.code, `\`${subject}\` ${issue.message}`) };

@@ -49,7 +49,7 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function positionOf(text: string, offset: number): JsonPosition {
+function positionOf(text: string, offset: number): JsonPosition {
   let line = 1;
   let lineStart = 0;
   for (let index = text.indexOf("\n"); index !== -1 && index < offset; index = text.indexOf("\n", index + 1)) {

@@ -1,6 +1,8 @@
 // Tolerant mode: rewrites the known ways real Graph payloads depart from the contract into the contract's shape,
 // and records each rewrite as a warning with its pointer. The rules come from the payloads under
 // openapi/reference/payloads and the notes in its sources.md. Data is moved, never dropped.
+
+import { knownOmissions } from "./generated/tolerance.js";
 import type { Issue } from "./issues.js";
 import { childPointer, preview } from "./pointer.js";
 import { currentPath, isLegacyPath, parseResourcePath, rosterPath } from "./resource-path.js";
@@ -15,16 +17,6 @@ export type OperationStatus = (typeof operationStatuses)[number];
 export function canonicalStatus(status: string): OperationStatus | undefined {
   return operationStatuses.find((known) => known.toLowerCase() === status.toLowerCase());
 }
-
-/**
- * Required properties that documented payloads omit, which tolerant mode accepts and reports. The generator relaxes
- * the same list in the tolerant schemas (scripts/schemas.mjs); a test keeps the two equal.
- */
-export const knownOmissions = {
-  participant: ["info", "isInLobby", "isMuted"],
-  mediaStream: ["serverMuted"],
-  resultInfo: ["subcode"],
-} as const;
 
 /** Deeper than any Graph payload nests (about 12 levels); deeper input is refused rather than walked. */
 export const maxDepth = 64;
@@ -132,14 +124,10 @@ export class Normaliser {
     }
 
     if (Array.isArray(data)) {
-      data.forEach((participant, index) => {
-        if (isObject(participant)) this.participant(participant, `${dataPointer}/${index}`);
-      });
+      this.participants(data, dataPointer);
     } else if (isObject(data)) {
       if (data["@odata.type"] === "#microsoft.graph.deltaParticipants" && Array.isArray(data["participants"])) {
-        data["participants"].forEach((participant, index) => {
-          if (isObject(participant)) this.participant(participant, `${dataPointer}/participants/${index}`);
-        });
+        this.participants(data["participants"], `${dataPointer}/participants`);
       } else if (path.rest === "") {
         this.call(data, dataPointer);
       } else if (path.rest.startsWith("operations/") || "status" in data) {
@@ -152,18 +140,20 @@ export class Normaliser {
     const url = notification["resourceUrl"];
     const resource = notification["resource"];
     if (typeof url !== "string" && typeof resource === "string") {
-      notification["resourceUrl"] = currentPath(resource);
+      const read = currentPath(resource);
+      notification["resourceUrl"] = read;
       this.warn(
         `${pointer}/resourceUrl`,
         "notification.resource-url-missing",
-        `\`resourceUrl\` is missing; read from the legacy \`resource\` ${preview(resource)} as ${preview(currentPath(resource))}.`,
+        `\`resourceUrl\` is missing; read from the legacy \`resource\` ${preview(resource)} as ${preview(read)}.`,
       );
     } else if (typeof url === "string" && isLegacyPath(url)) {
-      notification["resourceUrl"] = currentPath(url);
+      const read = currentPath(url);
+      notification["resourceUrl"] = read;
       this.warn(
         `${pointer}/resourceUrl`,
         "notification.legacy-path",
-        `\`resourceUrl\` uses the legacy path ${preview(url)}; read as ${preview(currentPath(url))}.`,
+        `\`resourceUrl\` uses the legacy path ${preview(url)}; read as ${preview(read)}.`,
       );
     }
   }
@@ -211,6 +201,12 @@ export class Normaliser {
       }
     }
     this.omissions(resultInfo, pointer, knownOmissions.resultInfo);
+  }
+
+  private participants(participants: unknown[], pointer: string): void {
+    participants.forEach((participant, index) => {
+      if (isObject(participant)) this.participant(participant, `${pointer}/${index}`);
+    });
   }
 
   private participant(participant: JsonObject, pointer: string): void {

@@ -5,7 +5,7 @@ import type { CompiledValidator } from "./compiled-validator.js";
 import { type Invalid, type Issue, invalid, type Valid, valid } from "./issues.js";
 import { isObject, maxDepth, Normaliser } from "./normalise.js";
 import { type PayloadInput, readPayload } from "./payload.js";
-import { describeErrors } from "./schema-errors.js";
+import { asIssue, describeErrors } from "./schema-errors.js";
 import { type Mode, validatorFor } from "./validators.js";
 
 export interface ParseOptions {
@@ -97,9 +97,7 @@ function finish<T>(
   const asReceived = (issue: Issue): Issue => (unwrapped ? { ...issue, pointer: unwrap(issue.pointer) } : issue);
   const received = unwrapped ? warnings.map(asReceived) : warnings;
   if (validator(body)) return valid(body as T, received);
-  const errors = describeErrors(validator.errors ?? [], body).map(({ pointer, code, message }) =>
-    asReceived({ pointer, code, message }),
-  );
+  const errors = describeErrors(validator.errors ?? [], body).map((issue) => asReceived(asIssue(issue)));
   return invalid(errors, received);
 }
 

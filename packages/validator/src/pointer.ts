@@ -1,6 +1,6 @@
 // JSON Pointers (RFC 6901): how every issue says where it is.
 
-export function escapeToken(token: string | number): string {
+function escapeToken(token: string | number): string {
   return String(token).replaceAll("~", "~0").replaceAll("/", "~1");
 }
 

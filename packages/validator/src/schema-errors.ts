@@ -9,17 +9,22 @@ export interface SchemaIssue extends Issue {
 }
 
 /** Runs a validator and describes its errors; an empty list means the data is valid. */
-export function check(validator: CompiledValidator, data: unknown, at = ""): SchemaIssue[] {
+export function check(validator: CompiledValidator, data: unknown): SchemaIssue[] {
   if (validator(data)) return [];
-  return describeErrors(validator.errors ?? [], data, at);
+  return describeErrors(validator.errors ?? [], data);
 }
 
-export function describeErrors(errors: readonly SchemaError[], root: unknown, at = ""): SchemaIssue[] {
+/** The issue as the API reports it, without the keyword that raised it. */
+export function asIssue({ pointer, code, message }: SchemaIssue): Issue {
+  return { pointer, code, message };
+}
+
+export function describeErrors(errors: readonly SchemaError[], root: unknown): SchemaIssue[] {
   const issues = new Map<string, SchemaIssue>();
   for (const error of errors) {
     // An `if` error only says that a `then` failed; the `then`'s own errors say how.
     if (error.keyword === "if") continue;
-    const issue = describeError(error, root, at);
+    const issue = describeError(error, root);
     issues.set(`${issue.pointer} ${issue.code} ${issue.message}`, issue);
   }
   // A value of the wrong type also fails its enum, pattern or length; the type is the one thing to fix.
@@ -29,9 +34,8 @@ export function describeErrors(errors: readonly SchemaError[], root: unknown, at
   return [...issues.values()].filter((issue) => issue.keyword === "type" || !mistyped.has(issue.pointer));
 }
 
-function describeError(error: SchemaError, root: unknown, at: string): SchemaIssue {
-  const { keyword, params } = error;
-  const pointer = at + error.instancePath;
+function describeError(error: SchemaError, root: unknown): SchemaIssue {
+  const { keyword, params, instancePath: pointer } = error;
   const value = valueAt(root, error.instancePath);
   const got = `, not ${preview(value)}`;
   const issue = (code: string, message: string, where = pointer): SchemaIssue => ({

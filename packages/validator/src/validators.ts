@@ -3,7 +3,7 @@ import type { components } from "@graph-invite/types";
 import * as generated from "../generated/validators.js";
 import type { CompiledValidator } from "./compiled-validator.js";
 import { invalid, type Result, valid } from "./issues.js";
-import { check } from "./schema-errors.js";
+import { asIssue, check } from "./schema-errors.js";
 
 export type Schemas = components["schemas"];
 export type SchemaName = keyof Schemas;
@@ -52,11 +52,7 @@ export function validateSchema<Name extends SchemaName>(
   data: unknown,
   mode: Mode = "strict",
 ): Result<Schemas[Name]> {
-  const errors = check(validatorFor(name, mode), data).map(({ pointer, code, message }) => ({
-    pointer,
-    code,
-    message,
-  }));
+  const errors = check(validatorFor(name, mode), data).map(asIssue);
   return errors.length === 0 ? valid(data as Schemas[Name]) : invalid(errors);
 }
 

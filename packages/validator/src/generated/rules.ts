@@ -65,25 +65,6 @@ export const rules = [
   }
 ] as const satisfies readonly RuleDefinition[];
 
-/** The national clouds where the action is available, as the spec lists them. */
-export const availableClouds = [
-  {
-    "server": "https://graph.microsoft.com/v1.0",
-    "authority": "https://login.microsoftonline.com",
-    "scope": "https://graph.microsoft.com/.default"
-  },
-  {
-    "server": "https://graph.microsoft.us/v1.0",
-    "authority": "https://login.microsoftonline.us",
-    "scope": "https://graph.microsoft.us/.default"
-  },
-  {
-    "server": "https://dod-graph.microsoft.us/v1.0",
-    "authority": "https://login.microsoftonline.us",
-    "scope": "https://dod-graph.microsoft.us/.default"
-  }
-] as const;
-
 /** The national clouds where the action is not available. */
 export const unavailableClouds = [
   {
