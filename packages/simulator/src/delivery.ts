@@ -1,0 +1,143 @@
+// Sends notifications to callbacks as Graph does: POST with a freshly signed bearer token, one message id per
+// notification (kept across retries and duplicates), and bounded retries with backoff when the callback fails.
+import { randomUUID } from "node:crypto";
+import type { CommsNotificationsBody } from "@graph-invite/types";
+import type { Signer, TokenClaims } from "./keys.js";
+import type { NotificationKind } from "./options.js";
+import { sleep } from "./tracker.js";
+
+/** One HTTP request to a callback. */
+export interface DeliveryAttempt {
+  /** 1 for the first try. */
+  readonly attempt: number;
+  /** When the request started (ISO 8601). */
+  readonly sentAt: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The callback's status, or null when it could not be reached. */
+  readonly status: number | null;
+  /** Why the callback could not be reached, or null. */
+  readonly error: string | null;
+  readonly durationMs: number;
+}
+
+/** One notification and everything that happened to it. */
+export interface Delivery {
+  /** The message id, sent as `X-Microsoft-Skype-Message-Id`; a duplicate delivery repeats it. */
+  readonly messageId: string;
+  readonly kind: NotificationKind;
+  readonly callId: string;
+  readonly url: string;
+  /** The body exactly as sent, deviations included. */
+  readonly body: CommsNotificationsBody;
+  /** True for the second copy of a duplicated notification. */
+  readonly duplicate: boolean;
+  /**
+   * `pending` while being tried; `delivered` once the callback answered 2xx; `rejected` when it answered another
+   * status that a sender does not retry; `failed` when every attempt failed; `dropped` when the scenario dropped it.
+   */
+  outcome: "pending" | "delivered" | "rejected" | "failed" | "dropped";
+  readonly attempts: DeliveryAttempt[];
+}
+
+export interface RetryPolicy {
+  readonly maxAttempts: number;
+  readonly retryDelayMs: number;
+}
+
+/** The statuses after which a notification sender tries again. */
+const retryable = (status: number) => status >= 500 || status === 408 || status === 429;
+
+/** How long one attempt may take before it counts as unreachable. */
+const attemptTimeoutMs = 10_000;
+
+export class Courier {
+  readonly log: Delivery[] = [];
+
+  constructor(
+    private readonly signer: Signer,
+    private readonly issuer: string,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** Records a notification the scenario dropped, so tests can see what the bot never got. */
+  drop(notification: Omit<Delivery, "outcome" | "attempts" | "duplicate" | "messageId">): Delivery {
+    const delivery: Delivery = {
+      ...notification,
+      messageId: randomUUID(),
+      duplicate: false,
+      outcome: "dropped",
+      attempts: [],
+    };
+    this.log.push(delivery);
+    return delivery;
+  }
+
+  /** Delivers a notification, retrying as `policy` allows; resolves when it is delivered or given up. */
+  async send(
+    notification: Omit<Delivery, "outcome" | "attempts" | "duplicate" | "messageId">,
+    audience: { appId: string; tenantId: string },
+    policy: RetryPolicy,
+    copyOf?: Delivery,
+  ): Promise<Delivery> {
+    const delivery: Delivery = {
+      ...notification,
+      messageId: copyOf?.messageId ?? randomUUID(),
+      duplicate: copyOf !== undefined,
+      outcome: "pending",
+      attempts: [],
+    };
+    this.log.push(delivery);
+    const text = JSON.stringify(delivery.body);
+    for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+      if (attempt > 1) await sleep(policy.retryDelayMs * 2 ** (attempt - 2), this.signal);
+      const result = await this.attempt(delivery, text, attempt, audience);
+      delivery.attempts.push(result);
+      if (result.status !== null && result.status >= 200 && result.status < 300) {
+        delivery.outcome = "delivered";
+        return delivery;
+      }
+      if (result.status !== null && !retryable(result.status)) {
+        delivery.outcome = "rejected";
+        return delivery;
+      }
+    }
+    delivery.outcome = "failed";
+    return delivery;
+  }
+
+  private async attempt(
+    delivery: Delivery,
+    text: string,
+    attempt: number,
+    audience: { appId: string; tenantId: string },
+  ): Promise<DeliveryAttempt> {
+    // RS256 signatures are deterministic and iat has one-second resolution, so without a jti two attempts within the
+    // same second would carry byte-identical tokens instead of a fresh one each.
+    const claims: TokenClaims = { iss: this.issuer, aud: audience.appId, tid: audience.tenantId, jti: randomUUID() };
+    const headers = {
+      "Content-Type": "application/json; charset=utf-8",
+      Authorization: `Bearer ${await this.signer.sign(claims)}`,
+      "X-Microsoft-Skype-Message-Id": delivery.messageId,
+      "X-Microsoft-Skype-Chain-Id": delivery.callId,
+      "Client-Request-Id": randomUUID(),
+      "User-Agent": "graph-invite-simulator",
+    };
+    const sentAt = new Date();
+    const started = performance.now();
+    const timing = () => ({ sentAt: sentAt.toISOString(), durationMs: Math.round(performance.now() - started) });
+    try {
+      const response = await fetch(delivery.url, {
+        method: "POST",
+        headers,
+        body: text,
+        signal: AbortSignal.any([this.signal, AbortSignal.timeout(attemptTimeoutMs)]),
+      });
+      await response.arrayBuffer();
+      return { attempt, headers, status: response.status, error: null, ...timing() };
+    } catch (error) {
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
+      const reason = cause ?? (error instanceof Error ? error.message : String(error));
+      return { attempt, headers, status: null, error: reason, ...timing() };
+    }
+  }
+}

@@ -1,0 +1,22 @@
+// The CLI's process wiring, kept apart from cli.ts so that tests run the CLI in process.
+import { readFileSync } from "node:fs";
+import { run } from "./cli.js";
+
+const result = await run(process.argv.slice(2), {
+  readFile: (path) => readFileSync(path, "utf8"),
+  write: (text) => process.stdout.write(text),
+});
+if (typeof result === "number") {
+  process.exitCode = result;
+} else {
+  const stop = () =>
+    void result.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stdout.write(`graph-invite-sim: could not stop cleanly: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}

@@ -1,0 +1,220 @@
+// The simulator's HTTP face: Graph's routes, the identity platform's, the calling service's key metadata, and a
+// small control API under /simulator for tools that drive the simulator from outside the process.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { checkCallSeed, controlBody, parseScenario } from "./control.js";
+import type { Courier } from "./delivery.js";
+import type { SimulatedGraph } from "./graph.js";
+import { bearerToken, graphError, HttpError, isJson, readBody, sendJson } from "./http.js";
+import type { IdentityPlatform } from "./identity-platform.js";
+import type { Signer } from "./keys.js";
+import { callResource, operationResource, snapshot } from "./snapshots.js";
+
+/** A request Graph's side of the simulator received, and how it answered. */
+export interface ReceivedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  body: string;
+  readonly receivedAt: string;
+  status: number;
+}
+
+export interface ServerParts {
+  readonly origin: () => string;
+  readonly graph: SimulatedGraph;
+  readonly identity: IdentityPlatform;
+  readonly notificationSigner: Signer;
+  readonly notificationIssuer: string;
+  readonly courier: Courier;
+  readonly requests: ReceivedRequest[];
+}
+
+type Handler = (request: IncomingMessage, body: string, match: string[]) => Promise<Reply> | Reply;
+interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const ok = (body: unknown, headers?: Record<string, string>): Reply => ({
+  status: 200,
+  body,
+  ...(headers && { headers }),
+});
+const guid = "[^/]+";
+
+export function createHandler(parts: ServerParts): (request: IncomingMessage, response: ServerResponse) => void {
+  const { graph, identity } = parts;
+  const authenticated = async (request: IncomingMessage) => identity.authenticate(bearerToken(request));
+  const callFor = async (request: IncomingMessage, callId: string) => {
+    const caller = await authenticated(request);
+    const call = graph.calls.get(callId);
+    if (call === undefined || call.appId !== caller.appId) {
+      throw new HttpError(404, graphError("ItemNotFound", `The call '${callId}' was not found.`));
+    }
+    return call;
+  };
+
+  const routes: Array<[method: string, path: RegExp, handler: Handler]> = [
+    // The Microsoft identity platform.
+    [
+      "POST",
+      new RegExp(`^/(${guid})/oauth2/v2\\.0/token$`),
+      (request, body, [tenantId = ""]) => {
+        if (
+          request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase() !== "application/x-www-form-urlencoded"
+        ) {
+          throw new HttpError(400, {
+            error: "invalid_request",
+            error_description: "AADSTS900144: The request body must be application/x-www-form-urlencoded.",
+          });
+        }
+        return identity
+          .token(tenantId, new URLSearchParams(body), request.headers.authorization)
+          .then((token) => ok(token));
+      },
+    ],
+    [
+      "GET",
+      new RegExp(`^/(${guid})/v2\\.0/\\.well-known/openid-configuration$`),
+      (_, __, [tenantId = ""]) => ok(identity.metadata(tenantId)),
+    ],
+    ["GET", new RegExp(`^/(${guid})/discovery/v2\\.0/keys$`), () => ok(identity.jwks)],
+    // The calling service that signs notifications (api.aps.skype.com for Graph).
+    [
+      "GET",
+      /^\/v1\/\.well-known\/OpenIdConfiguration$/i,
+      () =>
+        ok({
+          issuer: parts.notificationIssuer,
+          jwks_uri: `${parts.origin()}/v1/.well-known/keys`,
+          id_token_signing_alg_values_supported: ["RS256"],
+          token_endpoint_auth_signing_alg_values_supported: ["RS256"],
+        }),
+    ],
+    ["GET", /^\/v1\/\.well-known\/keys$/, () => ok(parts.notificationSigner.jwks)],
+    // Graph.
+    [
+      "POST",
+      new RegExp(`^/v1\\.0/communications/calls/(${guid})/participants/invite$`),
+      async (request, body, [callId = ""]) => {
+        const caller = await authenticated(request);
+        const clientRequestId = header(request, "client-request-id");
+        if (!isJson(request)) {
+          throw new HttpError(
+            415,
+            graphError("UnsupportedMediaType", "The request body must be application/json.", { clientRequestId }),
+          );
+        }
+        const accepted = graph.invite(caller, callId, body, clientRequestId);
+        if (graph.scenario.delivery?.terminalBeforeResponse === true) await accepted.done;
+        return ok(accepted.body, {
+          Location: `${parts.origin()}/v1.0/communications/calls/${callId}/operations/${accepted.operation.id}`,
+          "request-id": randomUUID(),
+          ...(clientRequestId !== undefined && { "client-request-id": clientRequestId }),
+        });
+      },
+    ],
+    [
+      "GET",
+      new RegExp(`^/v1\\.0/communications/calls/(${guid})$`),
+      async (request, _, [callId = ""]) => ok(callResource(await callFor(request, callId))),
+    ],
+    [
+      "GET",
+      new RegExp(`^/v1\\.0/communications/calls/(${guid})/participants$`),
+      async (request, _, [callId = ""]) => ok({ value: snapshot((await callFor(request, callId)).participants) }),
+    ],
+    [
+      "GET",
+      new RegExp(`^/v1\\.0/communications/calls/(${guid})/operations/(${guid})$`),
+      async (request, _, [callId = "", operationId = ""]) => {
+        await callFor(request, callId);
+        const operation = graph.operations.get(operationId);
+        if (operation?.callId !== callId) {
+          throw new HttpError(404, graphError("ItemNotFound", `The operation '${operationId}' was not found.`));
+        }
+        return ok(operationResource(operation));
+      },
+    ],
+    // The control API.
+    ["GET", /^\/simulator\/state$/, () => ok(stateOf(parts))],
+    ["GET", /^\/simulator\/deliveries$/, () => ok({ value: snapshot(parts.courier.log) })],
+    ["GET", /^\/simulator\/requests$/, () => ok({ value: snapshot(parts.requests) })],
+    [
+      "POST",
+      /^\/simulator\/calls$/,
+      (_, body) => ({
+        status: 201,
+        body: snapshot(controlBody(body, (seed) => graph.createCall(checkCallSeed(seed)))),
+      }),
+    ],
+    [
+      "PUT",
+      /^\/simulator\/scenario$/,
+      (_, body) => {
+        graph.scenario = parseScenario(body);
+        return ok(graph.scenario);
+      },
+    ],
+  ];
+
+  return (request, response) => {
+    const url = new URL(request.url ?? "/", "http://simulator");
+    const path = url.pathname;
+    const record: ReceivedRequest = {
+      method: request.method ?? "",
+      path: `${url.pathname}${url.search}`,
+      headers: request.headers,
+      body: "",
+      receivedAt: new Date().toISOString(),
+      status: 0,
+    };
+    void (async () => {
+      let reply: Reply;
+      try {
+        const route = routes.find(([method, pattern]) => method === request.method && pattern.test(path));
+        const body = await readBody(request);
+        record.body = body;
+        if (route === undefined) {
+          const known = routes.some(([, pattern]) => pattern.test(path));
+          throw new HttpError(
+            known ? 405 : 404,
+            graphError(
+              known ? "MethodNotAllowed" : "UnknownRoute",
+              `No ${request.method} resource at ${url.pathname}.`,
+            ),
+          );
+        }
+        const [, pattern, handler] = route;
+        reply = await handler(request, body, (pattern.exec(path) ?? []).slice(1));
+      } catch (error) {
+        reply =
+          error instanceof HttpError
+            ? error
+            : { status: 500, body: graphError("InternalServerError", `The simulator failed: ${String(error)}`) };
+      }
+      if (!url.pathname.startsWith("/simulator/")) {
+        record.status = reply.status;
+        parts.requests.push(record);
+      }
+      try {
+        sendJson(response, reply.status, reply.body, reply.headers);
+      } catch (error) {
+        // Only a header the simulator was told to send (such as a scenario's Retry-After) can be refused here.
+        if (!response.headersSent) sendJson(response, 500, graphError("InternalServerError", String(error)));
+        else response.destroy();
+      }
+    })();
+  };
+}
+
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function stateOf(parts: ServerParts): unknown {
+  return snapshot({ calls: parts.graph.calls.all(), operations: [...parts.graph.operations.values()] });
+}

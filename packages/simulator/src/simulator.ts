@@ -1,0 +1,180 @@
+// start(): a simulated Graph on loopback, and the handle tests use to arrange, drive and inspect it.
+import { randomBytes, randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { SimulatedCall } from "./calls.js";
+import { checkCallSeed, checkOptions, checkScenario } from "./control.js";
+import { Courier, type Delivery } from "./delivery.js";
+import { SimulatedGraph } from "./graph.js";
+import { Directory } from "./identities.js";
+import { graphResource, IdentityPlatform } from "./identity-platform.js";
+import { Signer, type TokenClaims, type TokenTiming } from "./keys.js";
+import type { AppRegistration, CallSeed, Scenario, SimulatorOptions } from "./options.js";
+import { createHandler, type ReceivedRequest } from "./server.js";
+import { snapshot } from "./snapshots.js";
+import { Tracker } from "./tracker.js";
+import type { SimulatedOperation } from "./wire.js";
+
+export type { ReceivedRequest, SimulatedCall, SimulatedOperation };
+
+/** A running simulator. */
+export interface Simulator {
+  /** The server's origin, such as `http://127.0.0.1:51234`. */
+  readonly url: string;
+  /** Graph's root on the simulator, to give a client as its base URL: `{url}/v1.0`. */
+  readonly graphUrl: string;
+  /** The first registered app: the one calls belong to unless they name another. */
+  readonly app: AppRegistration;
+  readonly apps: readonly AppRegistration[];
+  /** The OpenID metadata of the service that signs notifications, as a bot configures Graph's. */
+  readonly openIdConfigurationUrl: string;
+  /** The `iss` of notification tokens. */
+  readonly notificationIssuer: string;
+  /** The client-credentials token endpoint of an app's tenant. */
+  tokenUrl(tenantId?: string): string;
+  /**
+   * Gets an access token from the token endpoint over HTTP, as a credential for `@graph-invite/client`:
+   * `createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl })`.
+   */
+  credential(app?: AppRegistration): () => Promise<{ token: string; expiresOnTimestamp: number }>;
+
+  /** Adds a call; throws a {@link ConfigError} naming the field when the seed is wrong or its id is taken. */
+  createCall(seed: CallSeed): SimulatedCall;
+  /** A copy of the call's state, or undefined. */
+  call(id: string): SimulatedCall | undefined;
+  calls(): SimulatedCall[];
+  operation(id: string): SimulatedOperation | undefined;
+  operations(): SimulatedOperation[];
+  /** Every notification with each attempt to deliver it, in the order they were started. */
+  deliveries(): Delivery[];
+  /** Every request Graph's and the identity platform's routes received, with the status they were answered with. */
+  requests(): ReceivedRequest[];
+
+  /** The scenario in force. */
+  readonly scenario: Scenario;
+  /**
+   * Replaces the scenario, checked as `start()` checks its options. Invites already ringing keep the answers they
+   * started with; notifications not yet sent follow the new delivery controls and deviations.
+   */
+  setScenario(scenario: Scenario): void;
+  /**
+   * Resolves once every invite has finished and every notification has been delivered or given up. Rejects with an
+   * `AggregateError` if carrying out an invite failed inside the simulator.
+   */
+  settled(): Promise<void>;
+
+  /** Signs a notification token as the simulator would, with any claim or lifetime changed, for auth tests. */
+  signNotificationToken(claims?: Partial<TokenClaims>, timing?: TokenTiming): Promise<string>;
+  /** Replaces the notification signing key; the published key set then holds only the new key. Returns its `kid`. */
+  rotateNotificationKey(): Promise<string>;
+
+  /**
+   * Stops the server, cancels what is still waiting and ends every open connection. Rejects, once closed, as
+   * {@link Simulator.settled} does if carrying out an invite had failed.
+   */
+  close(): Promise<void>;
+}
+
+function defaultApp(): AppRegistration {
+  return { appId: randomUUID(), secret: randomBytes(24).toString("base64url"), tenantId: randomUUID() };
+}
+
+/**
+ * Starts a simulator. Options are checked as a config file is, and a mistake throws a {@link ConfigError} that names
+ * the field.
+ */
+export async function start(given: SimulatorOptions = {}): Promise<Simulator> {
+  const options = checkOptions(given);
+  const apps = options.apps !== undefined && options.apps.length > 0 ? options.apps : [defaultApp()];
+  const [app] = apps as [AppRegistration];
+  const notificationIssuer = options.notificationIssuer ?? "https://api.botframework.com";
+  const [identitySigner, notificationSigner] = await Promise.all([Signer.create(), Signer.create()]);
+  const lifetime = new AbortController();
+  const tracker = new Tracker();
+  const courier = new Courier(notificationSigner, notificationIssuer, lifetime.signal);
+  const graph = new SimulatedGraph({
+    apps,
+    directory: new Directory(options.directory),
+    courier,
+    tracker,
+    signal: lifetime.signal,
+    scenario: options.scenario ?? {},
+  });
+  for (const seed of options.calls ?? []) graph.createCall(seed);
+
+  let url = "";
+  const identity = new IdentityPlatform(() => url, apps, identitySigner);
+  const requests: ReceivedRequest[] = [];
+  const server = createServer(
+    createHandler({ origin: () => url, graph, identity, notificationSigner, notificationIssuer, courier, requests }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  url = `http://${host}:${address.port}`;
+
+  return {
+    url,
+    graphUrl: `${url}/v1.0`,
+    app,
+    apps,
+    openIdConfigurationUrl: `${url}/v1/.well-known/OpenIdConfiguration`,
+    notificationIssuer,
+    tokenUrl: (tenantId = app.tenantId) => identity.tokenEndpoint(tenantId),
+    credential:
+      (client = app) =>
+      async () => {
+        const response = await fetch(identity.tokenEndpoint(client.tenantId), {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({
+            grant_type: "client_credentials",
+            client_id: client.appId,
+            client_secret: client.secret,
+            scope: `${graphResource}/.default`,
+          }),
+        });
+        const body = (await response.json()) as {
+          access_token?: string;
+          expires_in?: number;
+          error_description?: string;
+        };
+        if (!response.ok || body.access_token === undefined) {
+          throw new Error(`the token endpoint answered ${response.status}: ${body.error_description ?? "no token"}`);
+        }
+        return { token: body.access_token, expiresOnTimestamp: Date.now() + (body.expires_in ?? 0) * 1000 };
+      },
+    createCall: (seed) => snapshot(graph.createCall(checkCallSeed(seed))),
+    call: (id) => snapshot(graph.calls.get(id)),
+    calls: () => snapshot(graph.calls.all()),
+    operation: (id) => snapshot(graph.operations.get(id)),
+    operations: () => snapshot([...graph.operations.values()]),
+    deliveries: () => snapshot(courier.log),
+    requests: () => snapshot(requests),
+    get scenario() {
+      return graph.scenario;
+    },
+    setScenario: (scenario) => {
+      graph.scenario = checkScenario(scenario);
+    },
+    settled: () => tracker.idle(),
+    signNotificationToken: (claims = {}, timing) =>
+      notificationSigner.sign(
+        { iss: notificationIssuer, aud: app.appId, tid: app.tenantId, jti: randomUUID(), ...claims },
+        timing,
+      ),
+    rotateNotificationKey: () => notificationSigner.rotate(),
+    close: async () => {
+      lifetime.abort();
+      try {
+        await tracker.idle();
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    },
+  };
+}

@@ -1,0 +1,377 @@
+// The invite action as Graph carries it out: what it accepts and refuses, the operation it answers with, and the
+// notifications and roster changes that follow, including a replace and a move.
+import {
+  applicationParticipant,
+  createInviteClient,
+  inviteBody,
+  movingParticipant,
+  phoneParticipant,
+  replacingCall,
+  userParticipant,
+} from "@graph-invite/client";
+import { parseGraphError, parseInviteResponse, parseNotifications } from "@graph-invite/validator";
+import { afterEach, describe, expect, test } from "vitest";
+import { type Simulator, type SimulatorOptions, start } from "../src/index.js";
+import { type Callback, startCallback } from "./callback.js";
+import { postInvite } from "./harness.js";
+
+const ann = "7e1b4346-85a6-4bdd-abe3-d11c5d420efe";
+const bob = "1e126418-44a0-4a94-a6f8-0efe1ad71acb";
+
+const open: Array<{ close(): Promise<void> } | { stop(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const resource of open.splice(0)) await ("close" in resource ? resource.close() : resource.stop());
+});
+
+async function world(options: SimulatorOptions = {}): Promise<{ sim: Simulator; bot: Callback }> {
+  const bot = await startCallback();
+  open.push(bot);
+  const sim = await start(options);
+  open.push(sim);
+  return { sim, bot };
+}
+
+const clientOf = (sim: Simulator) =>
+  createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl, retry: { maxAttempts: 1 } });
+
+/** The Graph error body of a refused request, checked against the contract, and its first detail. */
+function refusal(body: unknown) {
+  const parsed = parseGraphError(body, { mode: "strict" });
+  expect(parsed.ok, JSON.stringify(parsed)).toBe(true);
+  const error = (body as { error: { code: string; message: string; details?: Array<Record<string, string>> } }).error;
+  return { ...error, detail: error.details?.[0] };
+}
+
+describe("an accepted invite", () => {
+  test("is answered 200 with a Running operation and its Location, then completes by notification", async () => {
+    const { sim, bot } = await world();
+    const call = sim.createCall({ kind: "group", callbackUri: bot.url });
+    const result = await clientOf(sim).invite(call.id, inviteBody(userParticipant(ann), "my-context"));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(parseInviteResponse(result.operation, { mode: "strict" })).toMatchObject({ ok: true, warnings: [] });
+    expect(result.operation).toMatchObject({ status: "Running", clientContext: "my-context", resultInfo: null });
+    expect(result.location).toBe(`${sim.graphUrl}/communications/calls/${call.id}/operations/${result.operationId}`);
+    expect(sim.operation(result.operationId ?? "")?.status).toBe("running");
+
+    await sim.settled();
+    expect(sim.operation(result.operationId ?? "")).toMatchObject({ status: "completed", resultInfo: null });
+    const [operation, roster] = bot.bodies();
+    expect(bot.received).toHaveLength(2);
+    expect(operation?.value[0]).toMatchObject({
+      changeType: "deleted",
+      resourceUrl: `/communications/calls/${call.id}/operations/${result.operationId}`,
+      resourceData: { status: "completed", clientContext: "my-context", id: result.operationId },
+    });
+    expect(roster?.value[0]).toMatchObject({
+      changeType: "updated",
+      resourceUrl: `/communications/calls/${call.id}/participants`,
+    });
+    expect(sim.call(call.id)?.participants.map((participant) => participant.info.identity.user?.id)).toEqual([ann]);
+  });
+
+  test("sends notifications that meet the contract exactly, with no deviation to normalise", async () => {
+    const { sim, bot } = await world();
+    const call = sim.createCall({ kind: "group", callbackUri: bot.url });
+    await clientOf(sim).invite(call.id, inviteBody([userParticipant(ann), phoneParticipant("+12345678901")]));
+    await sim.settled();
+    expect(bot.received.length).toBe(2);
+    for (const received of bot.received) {
+      const parsed = parseNotifications(received.body, { mode: "strict" });
+      expect(parsed, received.body).toMatchObject({ ok: true, warnings: [] });
+    }
+  });
+
+  test("can be read back through Graph's GET routes", async () => {
+    const { sim, bot } = await world();
+    const call = sim.createCall({ kind: "group", callbackUri: bot.url });
+    const result = await clientOf(sim).invite(call.id, inviteBody(userParticipant(ann)));
+    await sim.settled();
+    const { token } = await sim.credential()();
+    const get = async (path: string) =>
+      (await fetch(`${sim.graphUrl}${path}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    expect(
+      await get(`/communications/calls/${call.id}/operations/${result.ok ? result.operationId : ""}`),
+    ).toMatchObject({
+      status: "completed",
+    });
+    expect(await get(`/communications/calls/${call.id}`)).toMatchObject({ id: call.id, state: "established" });
+    expect(await get(`/communications/calls/${call.id}/participants`)).toMatchObject({
+      value: [{ info: { identity: { user: { id: ann } } } }],
+    });
+  });
+
+  test("fills in the invitee's name and tenant from the directory in the response", async () => {
+    const tenantId = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    const { sim, bot } = await world({ directory: [{ id: ann, displayName: "Ann Smith", tenantId }] });
+    const call = sim.createCall({ kind: "group", callbackUri: bot.url });
+    const result = await clientOf(sim).invite(call.id, inviteBody(userParticipant(ann, { displayName: "ann" })));
+    expect(result.ok && result.operation?.participants?.[0]?.identity).toMatchObject({
+      user: { id: ann, displayName: "Ann Smith", tenantId },
+      application: null,
+      device: null,
+    });
+  });
+});
+
+describe("a refused invite", () => {
+  test("names the field and the rule of a bad body in Graph's error body", async () => {
+    const { sim, bot } = await world();
+    const call = sim.createCall({ kind: "group", callbackUri: bot.url });
+    const response = await postInvite(sim, call.id, {
+      participants: [{ identity: { "@odata.type": "#microsoft.graph.identitySet", phone: { id: "12345" } } }],
+    });
+    expect(response.status).toBe(400);
+    const error = refusal(response.body);
+    expect(error.code).toBe("BadRequest");
+    expect(error.message).toContain("/participants/0/identity/phone/id");
+    expect(error.detail).toMatchObject({ code: "invite.phone-e164", target: "/participants/0/identity/phone/id" });
+    expect(sim.operations()).toEqual([]);
+    await sim.settled();
+    expect(bot.received).toEqual([]);
+  });
+
+  test.each([
+    {
+      name: "malformed JSON",
+      body: '{"participants": [,]}',
+      detail: { code: "json.syntax", target: "", message: expect.stringContaining("line 1, column 19") },
+    },
+    {
+      name: "an undeclared property",
+      body: { participants: [userParticipant(ann)], extra: true },
+      detail: { code: "schema.unknown-property", target: "/extra" },
+    },
+    {
+      name: "six participants",
+      body: inviteBody([ann, bob, "a", "b", "c", "d"].map((id) => userParticipant(id))),
+      detail: { code: "invite.max-participants", target: "/participants" },
+    },
+    {
+      name: "a client context over 256 characters",
+      body: inviteBody(userParticipant(ann), "x".repeat(257)),
+      detail: { code: "invite.client-context-length", target: "/clientContext" },
+    },
+  ])("refuses $name", async ({ body, detail }) => {
+    const { sim, bot } = await world();
+    const call = sim.createCall({ kind: "group", callbackUri: bot.url });
+    const response = await postInvite(sim, call.id, body);
+    expect(response.status).toBe(400);
+    expect(refusal(response.body).detail).toMatchObject(detail);
+  });
+
+  test("refuses several participants into a peer-to-peer call", async () => {
+    const { sim, bot } = await world();
+    const call = sim.createCall({ kind: "p2p", callbackUri: bot.url });
+    const response = await postInvite(sim, call.id, inviteBody([userParticipant(ann), userParticipant(bob)]));
+    expect(response.status).toBe(400);
+    expect(refusal(response.body).detail).toMatchObject({ code: "invite.multiple-participants-group-call-only" });
+  });
+
+  test("refuses a second bot into a group call, and accepts the first", async () => {
+    const { sim, bot } = await world();
+    const empty = sim.createCall({ kind: "group", callbackUri: bot.url });
+    const withBot = sim.createCall({
+      kind: "group",
+      callbackUri: bot.url,
+      participants: [{ identity: { application: { id: "2b7ec3a2-6a8c-4b58-9d3a-4d1e0f1f5b8e" } } }],
+    });
+    const invite = inviteBody(applicationParticipant("5b8c0d3e-1f2a-4b6c-8d9e-0a1b2c3d4e5f"));
+    expect((await postInvite(sim, empty.id, invite)).status).toBe(200);
+    const refused = await postInvite(sim, withBot.id, invite);
+    expect(refused.status).toBe(400);
+    expect(refusal(refused.body).detail).toMatchObject({ code: "invite.single-bot" });
+  });
+
+  test("answers 415 to a body that is not JSON, 404 to an unknown call", async () => {
+    const { sim } = await world();
+    const call = sim.createCall({ kind: "group", callbackUri: "http://127.0.0.1:9/api/calls" });
+    const wrongType = await postInvite(sim, call.id, inviteBody(userParticipant(ann)), {
+      "Content-Type": "text/plain",
+    });
+    expect(wrongType.status).toBe(415);
+    expect(refusal(wrongType.body).code).toBe("UnsupportedMediaType");
+    const unknown = await postInvite(sim, "00000000-0000-0000-0000-000000000000", inviteBody(userParticipant(ann)));
+    expect(unknown.status).toBe(404);
+    expect(refusal(unknown.body).message).toContain("00000000-0000-0000-0000-000000000000");
+  });
+
+  test("echoes the caller's client-request-id in the error", async () => {
+    const { sim } = await world();
+    const call = sim.createCall({ kind: "group", callbackUri: "http://127.0.0.1:9/api/calls" });
+    const response = await postInvite(sim, call.id, "{}", { "client-request-id": "trace-me" });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ error: { innerError: { "client-request-id": "trace-me" } } });
+  });
+});
+
+describe("a replace", () => {
+  async function replaceWorld() {
+    const { sim, bot } = await world();
+    const p2pBot = await startCallback();
+    open.push(p2pBot);
+    const group = sim.createCall({ kind: "group", callbackUri: bot.url });
+    const p2p = sim.createCall({
+      kind: "p2p",
+      callbackUri: p2pBot.url,
+      participants: [{ identity: { user: { id: ann } } }],
+    });
+    return { sim, bot, p2pBot, group, p2p };
+  }
+
+  test("ends the peer-to-peer call once the invitee has joined the group call", async () => {
+    const { sim, bot, p2pBot, group, p2p } = await replaceWorld();
+    const result = await clientOf(sim).invite(group.id, inviteBody(replacingCall(userParticipant(ann), p2p.id)));
+    expect(result.ok && result.operation?.participants?.[0]?.replacesCallId).toBe(p2p.id);
+    await sim.settled();
+
+    expect(bot.bodies().map((body) => body.value[0]?.["changeType"])).toEqual(["deleted", "updated"]);
+    const [terminated, deleted] = p2pBot.bodies();
+    expect(p2pBot.received).toHaveLength(2);
+    expect(terminated?.value[0]).toMatchObject({
+      changeType: "updated",
+      resourceUrl: `/communications/calls/${p2p.id}`,
+      resourceData: { "@odata.type": "#microsoft.graph.call", state: "terminated", resultInfo: { code: 200 } },
+    });
+    expect(deleted?.value[0]).toMatchObject({ changeType: "deleted", resourceUrl: `/communications/calls/${p2p.id}` });
+    for (const received of p2pBot.received) {
+      expect(parseNotifications(received.body, { mode: "strict" })).toMatchObject({ ok: true, warnings: [] });
+    }
+    expect(sim.call(p2p.id)?.state).toBe("terminated");
+    const again = await postInvite(sim, p2p.id, inviteBody(userParticipant(bob)));
+    expect(again.status).toBe(404);
+  });
+
+  test("keeps the peer-to-peer call when the invitee declines", async () => {
+    const { sim, p2pBot, group, p2p } = await replaceWorld();
+    sim.setScenario({ answers: { [ann]: { kind: "decline" } } });
+    await clientOf(sim).invite(group.id, inviteBody(replacingCall(userParticipant(ann), p2p.id)));
+    await sim.settled();
+    expect(p2pBot.received).toEqual([]);
+    expect(sim.call(p2p.id)?.state).toBe("established");
+  });
+
+  test("acts on the first participant only, as the page says", async () => {
+    const { sim, bot, group, p2p } = await replaceWorld();
+    const response = await postInvite(
+      sim,
+      group.id,
+      inviteBody([replacingCall(userParticipant(ann), p2p.id), userParticipant(bob)]),
+    );
+    expect(response.status).toBe(200);
+    expect((response.body as { participants: unknown[] }).participants).toHaveLength(1);
+    await sim.settled();
+    expect(sim.call(group.id)?.participants.map((participant) => participant.info.identity.user?.id)).toEqual([ann]);
+    expect(bot.bodies()[0]?.value[0]).toMatchObject({
+      resourceData: { participants: [{ identity: { user: { id: ann } } }] },
+    });
+  });
+
+  test("refuses to replace a call that is not peer-to-peer", async () => {
+    const { sim, group } = await replaceWorld();
+    const other = sim.createCall({ kind: "group", callbackUri: "http://127.0.0.1:9/api/calls" });
+    const response = await postInvite(sim, group.id, inviteBody(replacingCall(userParticipant(ann), other.id)));
+    expect(response.status).toBe(400);
+    expect(refusal(response.body).message).toContain("/participants/0/replacesCallId");
+  });
+
+  test("ignores a replaced call it does not know, and says so by echoing null", async () => {
+    const { sim, group } = await replaceWorld();
+    const unknown = "a7ebfb2d-871e-419c-87af-27290b22e8db";
+    const response = await postInvite(sim, group.id, inviteBody(replacingCall(userParticipant(bob), unknown)));
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ participants: [{ replacesCallId: null }] });
+  });
+});
+
+describe("a move", () => {
+  const participantId = "7d501bf1-5ee4-4605-ba92-0ae4513c611c";
+
+  async function moveWorld(options: SimulatorOptions = {}) {
+    const { sim, bot } = await world(options);
+    const target = sim.createCall({ kind: "meeting", callbackUri: bot.url });
+    const source = sim.createCall({
+      kind: "meeting",
+      callbackUri: bot.url,
+      participants: [{ id: participantId, identity: { user: { id: ann } } }, { identity: { user: { id: bob } } }],
+    });
+    return { sim, bot, target, source };
+  }
+
+  test("takes the participant out of the source meeting and into the target", async () => {
+    const { sim, bot, target, source } = await moveWorld();
+    const invite = inviteBody(movingParticipant(userParticipant(ann), { participantId, replacesCallId: source.id }));
+    const result = await clientOf(sim).invite(target.id, invite);
+    expect(result.ok && result.operation?.participants?.[0]).toMatchObject({
+      participantId,
+      replacesCallId: source.id,
+    });
+    await sim.settled();
+    expect(sim.call(source.id)?.participants.map((participant) => participant.id)).not.toContain(participantId);
+    expect(sim.call(target.id)?.participants.map((participant) => participant.info.identity.user?.id)).toEqual([ann]);
+    const rosters = bot.bodies().filter((body) => String(body.value[0]?.["resourceUrl"]).endsWith("/participants"));
+    const sourceRoster = rosters.find((body) => String(body.value[0]?.["resourceUrl"]).includes(source.id));
+    // The full roster of the source meeting no longer lists the moved participant.
+    expect(sourceRoster?.value[0]?.["resourceData"]).toEqual([
+      expect.objectContaining({
+        info: expect.objectContaining({
+          identity: expect.objectContaining({ user: expect.objectContaining({ id: bob }) }),
+        }),
+      }),
+    ]);
+  });
+
+  test("reports the departure with a removedState in delta rosters", async () => {
+    const { sim, bot, target, source } = await moveWorld({ scenario: { roster: "delta" } });
+    const invite = inviteBody(movingParticipant(userParticipant(ann), { participantId, replacesCallId: source.id }));
+    await clientOf(sim).invite(target.id, invite);
+    await sim.settled();
+    const sourceRoster = bot
+      .bodies()
+      .find((body) => body.value[0]?.["resourceUrl"] === `/communications/calls/${source.id}/participants`);
+    expect(sourceRoster?.value[0]?.["resourceData"]).toMatchObject({
+      "@odata.type": "#microsoft.graph.deltaParticipants",
+      participants: [{ id: participantId, removedState: { reason: "movedToAnotherMeeting" } }],
+    });
+    expect(parseNotifications(sourceRoster, { mode: "strict" })).toMatchObject({ ok: true, warnings: [] });
+  });
+
+  test.each([
+    {
+      name: "a participant who is not in the source",
+      id: "00000000-0000-0000-0000-000000000001",
+      status: 404,
+      pointer: "/participants/0/participantId",
+    },
+    {
+      name: "a source that does not exist",
+      source: "00000000-0000-0000-0000-000000000002",
+      status: 404,
+      pointer: "/participants/0/replacesCallId",
+    },
+  ])("refuses $name", async ({ id, source: sourceId, status, pointer }) => {
+    const { sim, target, source } = await moveWorld();
+    const from = { participantId: id ?? participantId, replacesCallId: sourceId ?? source.id };
+    const response = await postInvite(sim, target.id, inviteBody(movingParticipant(userParticipant(ann), from)));
+    expect(response.status).toBe(status);
+    expect(refusal(response.body).message).toContain(pointer);
+  });
+
+  test("refuses a move between meetings of different apps", async () => {
+    const other = { appId: "9d1f6c55-2b1e-4a8e-9f3e-5a7b0c6d4e21", secret: "s", tenantId: "t" };
+    const { sim, bot } = await world({
+      apps: [{ appId: "3c9e8f1a-5b2d-4e6f-8a7b-9c0d1e2f3a4b", secret: "s", tenantId: "t" }, other],
+    });
+    const target = sim.createCall({ kind: "meeting", callbackUri: bot.url });
+    const source = sim.createCall({
+      kind: "meeting",
+      appId: other.appId,
+      callbackUri: bot.url,
+      participants: [{ id: participantId, identity: { user: { id: ann } } }],
+    });
+    const from = { participantId, replacesCallId: source.id };
+    const response = await postInvite(sim, target.id, inviteBody(movingParticipant(userParticipant(ann), from)));
+    expect(response.status).toBe(400);
+    expect(refusal(response.body).message).toContain("same app");
+  });
+});
