@@ -16,12 +16,12 @@ export interface SimulatedCall {
   readonly participants: Participant[];
   /** Bumped at every roster change; each participant carries the number of its last change. */
   rosterSequence: number;
-  /** The next media `sourceId` to hand out. */
-  nextSourceId: number;
 }
 
 export class Calls {
   private readonly byId = new Map<string, SimulatedCall>();
+  /** The media `sourceId`s handed out in each call so far. */
+  private readonly sourceIds = new Map<string, number>();
 
   constructor(private readonly directory: Directory) {}
 
@@ -31,13 +31,12 @@ export class Calls {
       id,
       kind: seed.kind,
       appId: owner.appId,
-      tenantId: seed.tenantId ?? owner.tenantId,
+      tenantId: owner.tenantId,
       callbackUri: new URL(seed.callbackUri).href,
       chatInfo: seed.chatInfo ?? (seed.kind === "p2p" ? null : newChatInfo()),
       state: "established",
       participants: [],
       rosterSequence: 0,
-      nextSourceId: 1,
     };
     this.byId.set(id, call);
     this.join(call, seed.participants ?? []);
@@ -80,7 +79,8 @@ export class Calls {
   }
 
   private entry(call: SimulatedCall, { id, identity }: SeedParticipant): Participant {
-    const sourceId = String(call.nextSourceId++);
+    const sourceId = (this.sourceIds.get(call.id) ?? 0) + 1;
+    this.sourceIds.set(call.id, sourceId);
     return {
       "@odata.type": "#microsoft.graph.participant",
       id: id ?? randomUUID(),
@@ -93,7 +93,7 @@ export class Calls {
         {
           "@odata.type": "#microsoft.graph.mediaStream",
           mediaType: "audio",
-          sourceId,
+          sourceId: String(sourceId),
           direction: "sendReceive",
           serverMuted: false,
         },

@@ -16,7 +16,10 @@ Runs a local Microsoft Graph for the participant: invite flow until interrupted.
 
 export interface CliIo {
   readFile(path: string): string;
+  /** Standard output: the help and the banner, which scripts read. */
   write(text: string): void;
+  /** Standard error: what went wrong. */
+  error(text: string): void;
 }
 
 /** Parses the arguments and starts the simulator; returns it, or the exit code for a usage or config error. */
@@ -40,7 +43,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<Simulator
       allowPositionals: false,
     }).values;
   } catch (error) {
-    io.write(`graph-invite-sim: ${error instanceof Error ? error.message : String(error)}\n\n${usage}`);
+    io.error(`graph-invite-sim: ${error instanceof Error ? error.message : String(error)}\n\n${usage}`);
     return 2;
   }
   if (flags.help === true) {
@@ -53,7 +56,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<Simulator
       options = parseConfig(io.readFile(flags.config));
     } catch (error) {
       // A ConfigError's message starts with the pointer; a read error's names the cause (ENOENT and the like).
-      io.write(`graph-invite-sim: ${flags.config}: ${error instanceof Error ? error.message : String(error)}\n`);
+      io.error(`graph-invite-sim: ${flags.config}: ${error instanceof Error ? error.message : String(error)}\n`);
       return 2;
     }
   }
@@ -61,7 +64,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<Simulator
     const port = Number(flags.port);
     // Number() alone would also take "", " 80", "0x50" and "1e3".
     if (!/^\d{1,5}$/.test(flags.port) || port > 65535) {
-      io.write(`graph-invite-sim: --port must be a port number, not ${JSON.stringify(flags.port)}\n`);
+      io.error(`graph-invite-sim: --port must be a port number, not ${JSON.stringify(flags.port)}\n`);
       return 2;
     }
     options = { ...options, port };
@@ -72,10 +75,17 @@ export async function run(argv: readonly string[], io: CliIo): Promise<Simulator
   try {
     simulator = await start(options);
   } catch (error) {
-    io.write(`graph-invite-sim: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.error(`graph-invite-sim: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
   io.write(banner(simulator));
+  const { hostname } = new URL(simulator.url);
+  if (!["127.0.0.1", "[::1]", "localhost"].includes(hostname)) {
+    io.error(
+      `graph-invite-sim: warning: listening on ${hostname}, beyond this machine; anyone who can reach it can read ` +
+        "its state and change its scenario, since the control API has no authentication\n",
+    );
+  }
   return simulator;
 }
 

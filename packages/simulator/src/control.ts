@@ -157,13 +157,12 @@ const readUser = (field: Field): DirectoryUser => {
 };
 
 const readCallSeed = (field: Field): CallSeed => {
-  field.object(["id", "kind", "callbackUri", "appId", "tenantId", "chatInfo", "participants"]);
+  field.object(["id", "kind", "callbackUri", "appId", "chatInfo", "participants"]);
   return {
     ...field.optional("id", (id) => id.string()),
     kind: field.child("kind").oneOf(["p2p", "group", "meeting"] as const),
     callbackUri: field.child("callbackUri").url(),
     ...field.optional("appId", (id) => id.string()),
-    ...field.optional("tenantId", (id) => id.string()),
     ...field.optional("chatInfo", (chat) => chat.schema<ChatInfo>("chatInfo")),
     ...field.optional("participants", (list) => list.array().map(readSeedParticipant)),
   };
@@ -312,6 +311,5 @@ export function controlBody<T>(text: string, read: (value: unknown) => T): T {
   }
 }
 
-/** A control API body holding a scenario or a call, read as {@link controlBody} reads it. */
+/** A control API body holding a scenario, read as {@link controlBody} reads it. */
 export const parseScenario = (text: string) => controlBody(text, checkScenario);
-export const parseCallSeed = (text: string) => controlBody(text, checkCallSeed);

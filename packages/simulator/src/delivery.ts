@@ -10,11 +10,15 @@ import { sleep } from "./tracker.js";
 export interface DeliveryAttempt {
   /** 1 for the first try. */
   readonly attempt: number;
+  /** Where it was sent: the callback, or the address an earlier attempt was redirected to. */
+  readonly url: string;
   /** When the request started (ISO 8601). */
   readonly sentAt: string;
   readonly headers: Readonly<Record<string, string>>;
   /** The callback's status, or null when it could not be reached. */
   readonly status: number | null;
+  /** Where a redirect told the next attempt to go, or null. */
+  readonly location: string | null;
   /** Why the callback could not be reached, or null. */
   readonly error: string | null;
   readonly durationMs: number;
@@ -44,6 +48,19 @@ export interface RetryPolicy {
   readonly retryDelayMs: number;
 }
 
+/** What is sent: everything a {@link Delivery} records before it is tried. */
+type Notification = Pick<Delivery, "kind" | "callId" | "url" | "body">;
+
+export interface SendOptions {
+  /** The delivery this one duplicates: it repeats its message id. */
+  readonly copyOf?: Delivery | undefined;
+  /** Called once the first attempt has finished, whatever its result. */
+  readonly afterFirstAttempt?: (() => void) | undefined;
+}
+
+/** The redirects a notification follows, to the address in `Location`. */
+const redirects = new Set([301, 302, 307, 308]);
+
 /** The statuses after which a notification sender tries again. */
 const retryable = (status: number) => status >= 500 || status === 408 || status === 429;
 
@@ -60,7 +77,7 @@ export class Courier {
   ) {}
 
   /** Records a notification the scenario dropped, so tests can see what the bot never got. */
-  drop(notification: Omit<Delivery, "outcome" | "attempts" | "duplicate" | "messageId">): Delivery {
+  drop(notification: Notification): Delivery {
     const delivery: Delivery = {
       ...notification,
       messageId: randomUUID(),
@@ -72,13 +89,18 @@ export class Courier {
     return delivery;
   }
 
-  /** Delivers a notification, retrying as `policy` allows; resolves when it is delivered or given up. */
+  /**
+   * Delivers a notification, retrying as `policy` allows; resolves when it is delivered or given up. A redirect
+   * (301, 302, 307, 308 with `Location`) sends the next attempt to the new address at once, as a callback may move
+   * its notifications to another instance of the bot.
+   */
   async send(
-    notification: Omit<Delivery, "outcome" | "attempts" | "duplicate" | "messageId">,
+    notification: Notification,
     audience: { appId: string; tenantId: string },
     policy: RetryPolicy,
-    copyOf?: Delivery,
+    options: SendOptions = {},
   ): Promise<Delivery> {
+    const { copyOf, afterFirstAttempt } = options;
     const delivery: Delivery = {
       ...notification,
       messageId: copyOf?.messageId ?? randomUUID(),
@@ -88,10 +110,18 @@ export class Courier {
     };
     this.log.push(delivery);
     const text = JSON.stringify(delivery.body);
+    let url = delivery.url;
+    let redirected = false;
     for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
-      if (attempt > 1) await sleep(policy.retryDelayMs * 2 ** (attempt - 2), this.signal);
-      const result = await this.attempt(delivery, text, attempt, audience);
+      if (attempt > 1 && !redirected) await sleep(policy.retryDelayMs * 2 ** (attempt - 2), this.signal);
+      const result = await this.attempt(delivery, url, text, attempt, audience);
       delivery.attempts.push(result);
+      if (attempt === 1) afterFirstAttempt?.();
+      redirected = result.location !== null;
+      if (redirected) {
+        url = result.location ?? url;
+        continue;
+      }
       if (result.status !== null && result.status >= 200 && result.status < 300) {
         delivery.outcome = "delivered";
         return delivery;
@@ -107,6 +137,7 @@ export class Courier {
 
   private async attempt(
     delivery: Delivery,
+    url: string,
     text: string,
     attempt: number,
     audience: { appId: string; tenantId: string },
@@ -126,18 +157,25 @@ export class Courier {
     const started = performance.now();
     const timing = () => ({ sentAt: sentAt.toISOString(), durationMs: Math.round(performance.now() - started) });
     try {
-      const response = await fetch(delivery.url, {
+      const response = await fetch(url, {
         method: "POST",
         headers,
         body: text,
+        // Followed here rather than by fetch, which would turn a 301 or 302 into a GET without the body.
+        redirect: "manual",
         signal: AbortSignal.any([this.signal, AbortSignal.timeout(attemptTimeoutMs)]),
       });
       await response.arrayBuffer();
-      return { attempt, headers, status: response.status, error: null, ...timing() };
+      const target = response.headers.get("location");
+      const location =
+        redirects.has(response.status) && target !== null && URL.canParse(target, url)
+          ? new URL(target, url).href
+          : null;
+      return { attempt, url, headers, status: response.status, location, error: null, ...timing() };
     } catch (error) {
       const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
       const reason = cause ?? (error instanceof Error ? error.message : String(error));
-      return { attempt, headers, status: null, error: reason, ...timing() };
+      return { attempt, url, headers, status: null, location: null, error: reason, ...timing() };
     }
   }
 }

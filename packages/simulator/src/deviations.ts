@@ -15,7 +15,12 @@ function rosterParticipants(data: unknown): Json[] {
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
-const apply: Record<Deviation, (notification: Json) => void> = {
+/** What a deviation may need to know about the call the notification is about. */
+interface Context {
+  readonly callbackUri: string;
+}
+
+const apply: Record<Deviation, (notification: Json, context: Context) => void> = {
   "status-casing": (notification) => {
     const data = notification["resourceData"];
     if (isObject(data) && typeof data["status"] === "string") data["status"] = capitalise(data["status"]);
@@ -44,8 +49,8 @@ const apply: Record<Deviation, (notification: Json) => void> = {
       }
     }
   },
-  "undeclared-properties": (notification) => {
-    notification["callbackUri"] = "https://bot.contoso.com/api/calls";
+  "undeclared-properties": (notification, { callbackUri }) => {
+    notification["callbackUri"] = callbackUri;
     for (const participant of rosterParticipants(notification["resourceData"])) {
       participant["publishedStates"] = [];
       participant["meetingRole"] = "attendee";
@@ -54,11 +59,15 @@ const apply: Record<Deviation, (notification: Json) => void> = {
 };
 
 /** A copy of the body with the deviations applied; the original is left as it was. */
-export function withDeviations(body: CommsNotificationsBody, chosen: readonly Deviation[]): CommsNotificationsBody {
+export function withDeviations(
+  body: CommsNotificationsBody,
+  chosen: readonly Deviation[],
+  context: Context,
+): CommsNotificationsBody {
   const copy = structuredClone(body);
   if (chosen.length === 0) return copy;
   for (const notification of copy.value as Json[]) {
-    for (const deviation of chosen) apply[deviation](notification);
+    for (const deviation of chosen) apply[deviation](notification, context);
   }
   return copy;
 }

@@ -1,7 +1,7 @@
 // The simulated Graph: the calls, the invite action and what follows it. HTTP lives in server.ts; this module
 // decides what happens and what is sent.
 import { randomUUID } from "node:crypto";
-import type { CommsNotificationsBody, InvitationParticipantInfo, ResultInfo } from "@graph-invite/types";
+import type { CommsNotificationsBody, InvitationParticipantInfo, Participant, ResultInfo } from "@graph-invite/types";
 import { type Issue, validateInviteRequest } from "@graph-invite/validator";
 import { Calls, type SimulatedCall } from "./calls.js";
 import { ConfigError } from "./control.js";
@@ -28,6 +28,9 @@ import {
   rosterNotification,
   type SimulatedOperation,
 } from "./wire.js";
+
+/** The resultInfo of an invite whose call ended before the invitees answered. */
+const callEnded = () => resultInfo(410, 0, "The call ended before the invitation was answered.");
 
 /** How an invitee answers when the scenario does not say: at once, nearly. */
 const defaultAnswer: Answer = { kind: "accept", afterMs: 10 };
@@ -56,8 +59,11 @@ type Related =
 export interface InviteAccepted {
   readonly operation: SimulatedOperation;
   readonly body: unknown;
-  /** Resolves when everything that follows the invite has happened. */
-  readonly done: Promise<void>;
+  /**
+   * Resolves once the operation's terminal notification has had its first delivery attempt (or was dropped), or the
+   * invite could not be carried out; never rejects.
+   */
+  readonly terminalSent: Promise<void>;
 }
 
 export interface GraphDependencies {
@@ -133,7 +139,7 @@ export class SimulatedGraph {
     if (call === undefined || call.state === "terminated") {
       throw fail(404, "ItemNotFound", `The call '${callId}' was not found.`);
     }
-    if (call.appId !== caller.appId || call.tenantId !== caller.tenantId) {
+    if (call.appId !== caller.appId) {
       throw fail(403, "Forbidden", `The call '${callId}' belongs to another application.`);
     }
 
@@ -164,9 +170,13 @@ export class SimulatedGraph {
     };
     this.operations.set(operation.id, operation);
     const body = inviteResponse(operation, this.deps.directory);
-    const done = this.carryOut(operation, call, related);
+    let terminalSent = () => {};
+    const terminal = new Promise<void>((resolve) => {
+      terminalSent = resolve;
+    });
+    const done = this.carryOut(operation, call, related, terminalSent).finally(terminalSent);
     this.deps.tracker.track(done, this.deps.signal);
-    return { operation, body, done };
+    return { operation, body, terminalSent: terminal };
   }
 
   /** The call a replace drops or a move takes the participant from, checked; undefined for a plain invite. */
@@ -179,6 +189,9 @@ export class SimulatedGraph {
     if (otherId == null) return undefined;
     const other = this.calls.get(otherId);
     const pointer = "/participants/0/replacesCallId";
+    if (otherId === call.id) {
+      throw fail(400, "BadRequest", `${pointer} names the call the participants are invited into.`);
+    }
     if (first.participantId != null) {
       if (other === undefined || other.state === "terminated") {
         throw fail(404, "ItemNotFound", `The meeting '${otherId}' at ${pointer} was not found.`);
@@ -208,45 +221,89 @@ export class SimulatedGraph {
         `The call '${otherId}' at ${pointer} is not a peer-to-peer call, so it cannot be replaced.`,
       );
     }
+    if (other.appId !== call.appId) {
+      throw fail(403, "Forbidden", `The call '${otherId}' at ${pointer} belongs to another application.`);
+    }
     return { kind: "replace", call: other };
   }
 
-  /** Waits for the invitees' answers, changes the rosters and sends the notifications, in Graph's order. */
-  private async carryOut(operation: SimulatedOperation, call: SimulatedCall, related: Related): Promise<void> {
-    const answers = operation.participants.map((participant) => this.answerFor(participant));
-    // The operation ends when the last invitee has answered.
-    await sleep(Math.max(...answers.map(answerDelay)), this.deps.signal);
+  /**
+   * Waits for the invitees' answers; each answer that lets someone join changes the roster at once. The last answer
+   * ends the operation, and its terminal notification goes first, as on the reference page; a replace or a move
+   * then changes the other call.
+   */
+  private async carryOut(
+    operation: SimulatedOperation,
+    call: SimulatedCall,
+    related: Related,
+    terminalSent: () => void,
+  ): Promise<void> {
+    const answers = operation.participants.map((participant) => {
+      const answer = this.answerFor(participant);
+      return { participant, answer, delay: answerDelay(answer) };
+    });
+    const delays = [...new Set(answers.map(({ delay }) => delay))].sort((a, b) => a - b);
+    // With `reorder`, everything is held until the operation ends and then sent newest first.
+    const reorder = this.scenario.delivery?.reorder === true;
+    const held: OutgoingNotification[] = [];
+    const send = (batch: OutgoingNotification[]) =>
+      reorder ? held.push(...batch) : this.dispatch(batch, terminalSent);
 
-    const failure = answers.find((answer) => answer.kind !== "accept");
-    const accepted = operation.participants.filter((_, index) => answers[index]?.kind === "accept");
-    operation.status = failure === undefined ? "completed" : "failed";
-    operation.resultInfo = failure === undefined ? null : failureInfo(failure);
+    let waited = 0;
+    for (const delay of delays) {
+      await sleep(delay - waited, this.deps.signal);
+      waited = delay;
+      if (call.state === "terminated") break;
+      const accepted = answers.filter((entry) => entry.delay === delay && entry.answer.kind === "accept");
+      const joined = this.calls.join(
+        call,
+        accepted.map(({ participant }) => ({ identity: participant.identity })),
+      );
+      const roster = joined.length > 0 ? [{ kind: "roster" as const, call, body: this.roster(call, joined) }] : [];
+      if (delay !== delays.at(-1)) await send(roster);
+      else await send([this.finish(operation, call, answers), ...roster, ...this.aftermath(operation, related)]);
+    }
+    if (call.state === "terminated" && operation.status === "running") {
+      await send([this.finish(operation, call, answers)]);
+    }
+    if (reorder) await this.dispatch(held.reverse(), terminalSent);
+  }
+
+  /** Ends the operation; returns its terminal notification. */
+  private finish(
+    operation: SimulatedOperation,
+    call: SimulatedCall,
+    answers: ReadonlyArray<{ answer: Answer }>,
+  ): OutgoingNotification {
+    const failure = answers.find(({ answer }) => answer.kind !== "accept")?.answer;
+    const ended = call.state === "terminated";
+    operation.status = ended || failure !== undefined ? "failed" : "completed";
+    operation.resultInfo = ended ? callEnded() : failure === undefined ? null : failureInfo(failure);
     operation.completedAt = new Date().toISOString();
+    return { kind: "operation", call, body: operationNotification(operation, this.deps.directory) };
+  }
 
-    const roster = {
+  /** What a completed replace or move does to the other call, and the notifications that report it. */
+  private aftermath(operation: SimulatedOperation, related: Related): OutgoingNotification[] {
+    if (related === undefined || operation.status !== "completed") return [];
+    if (related.kind === "move") {
+      const left = this.calls.leave(related.call, related.participantId, "movedToAnotherMeeting");
+      return left === undefined
+        ? []
+        : [{ kind: "roster", call: related.call, body: this.roster(related.call, [left]) }];
+    }
+    const reason = resultInfo(200, 0, `The call was replaced by the call '${operation.callId}'.`);
+    const ending = callEndNotifications(related.call, reason);
+    this.calls.terminate(related.call);
+    return ending.map((body) => ({ kind: "call", call: related.call, body }));
+  }
+
+  private roster(call: SimulatedCall, changed: readonly Participant[]): CommsNotificationsBody {
+    const shape = {
       mode: this.scenario.roster ?? "full",
       sequenceNumbers: this.scenario.rosterSequenceNumbers ?? false,
     };
-    const outgoing = [this.outgoing("operation", call, operationNotification(operation, this.deps.directory))];
-    const joined = this.calls.join(
-      call,
-      accepted.map(({ identity }) => ({ identity })),
-    );
-    if (joined.length > 0) outgoing.push(this.outgoing("roster", call, rosterNotification(call, joined, roster)));
-    if (related?.kind === "move" && accepted.length > 0) {
-      const left = this.calls.leave(related.call, related.participantId, "movedToAnotherMeeting");
-      if (left !== undefined) {
-        outgoing.push(this.outgoing("roster", related.call, rosterNotification(related.call, [left], roster)));
-      }
-    }
-    if (related?.kind === "replace" && failure === undefined) {
-      const reason = resultInfo(200, 0, `The call was replaced by the call '${call.id}'.`);
-      for (const body of callEndNotifications(related.call, reason)) {
-        outgoing.push(this.outgoing("call", related.call, body));
-      }
-      this.calls.terminate(related.call);
-    }
-    await this.dispatch(outgoing);
+    return rosterNotification(call, changed, shape);
   }
 
   private answerFor(participant: InvitationParticipantInfo): Answer {
@@ -257,30 +314,24 @@ export class SimulatedGraph {
     return this.scenario.defaultAnswer ?? defaultAnswer;
   }
 
-  private outgoing(kind: NotificationKind, call: SimulatedCall, body: CommsNotificationsBody): OutgoingNotification {
-    return { kind, call, body };
-  }
-
-  /** Sends notifications one after another, as the scenario's delivery controls and deviations say. */
-  private async dispatch(outgoing: readonly OutgoingNotification[]): Promise<void> {
-    const controls = this.scenario.delivery ?? {};
+  /**
+   * Sends notifications one after another, as the scenario's delivery controls and deviations say, read once for the
+   * batch. `terminalSent` is called once the operation's notification has had its first attempt or was dropped.
+   */
+  private async dispatch(outgoing: readonly OutgoingNotification[], terminalSent: () => void): Promise<void> {
+    const { delivery: controls = {}, deviations = [] } = this.scenario;
     const policy = { maxAttempts: controls.maxAttempts ?? 4, retryDelayMs: controls.retryDelayMs ?? 100 };
-    const ordered = controls.reorder === true ? [...outgoing].reverse() : outgoing;
-    for (const notification of ordered) {
+    for (const { kind, call, body } of outgoing) {
       if ((controls.delayMs ?? 0) > 0) await sleep(controls.delayMs ?? 0, this.deps.signal);
-      const { kind, call, body } = notification;
-      const sent = {
-        kind,
-        callId: call.id,
-        url: call.callbackUri,
-        body: withDeviations(body, this.scenario.deviations ?? []),
-      };
+      const sent = { kind, callId: call.id, url: call.callbackUri, body: withDeviations(body, deviations, call) };
+      const attempted = kind === "operation" ? terminalSent : undefined;
       if (controls.drop?.includes(kind) === true) {
         this.deps.courier.drop(sent);
+        attempted?.();
         continue;
       }
-      const first = await this.deps.courier.send(sent, call, policy);
-      if (controls.duplicate === true) await this.deps.courier.send(sent, call, policy, first);
+      const first = await this.deps.courier.send(sent, call, policy, { afterFirstAttempt: attempted });
+      if (controls.duplicate === true) await this.deps.courier.send(sent, call, policy, { copyOf: first });
     }
   }
 }

@@ -16,8 +16,15 @@ export class HttpError extends Error {
   }
 }
 
+const tooLarge = () =>
+  new HttpError(413, graphError("RequestEntityTooLarge", `The request body is larger than ${maxBodyBytes} bytes.`), {
+    Connection: "close",
+  });
+
 /** The body as text, or an {@link HttpError} 413 once it passes `maxBodyBytes`. */
 export async function readBody(request: IncomingMessage): Promise<string> {
+  // Refused before it is read when its length is declared; the connection closes after the answer.
+  if (Number(request.headers["content-length"]) > maxBodyBytes) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   // An oversized body is read to its end and discarded, so that the client still gets the 413.
@@ -25,12 +32,7 @@ export async function readBody(request: IncomingMessage): Promise<string> {
     size += chunk.length;
     if (size <= maxBodyBytes) chunks.push(chunk);
   }
-  if (size > maxBodyBytes) {
-    throw new HttpError(
-      413,
-      graphError("RequestEntityTooLarge", `The request body is larger than ${maxBodyBytes} bytes.`),
-    );
-  }
+  if (size > maxBodyBytes) throw tooLarge();
   return Buffer.concat(chunks).toString("utf8");
 }
 
@@ -78,7 +80,7 @@ export function bearerToken(request: IncomingMessage): string | undefined {
   return match?.[1];
 }
 
-export function isJson(request: IncomingMessage): boolean {
-  const type = request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
-  return type === "application/json";
+/** The request's media type without parameters, in lower case (media types are case-insensitive). */
+export function mediaType(request: IncomingMessage): string | undefined {
+  return request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
 }

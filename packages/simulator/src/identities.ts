@@ -38,15 +38,6 @@ export function botId(identity: AnyIdentitySet): string | undefined {
   return undefined;
 }
 
-/** A short label for people reading logs: the first display name or id. */
-export function describeIdentity(identity: AnyIdentitySet): string {
-  for (const [name, member] of members(identity)) {
-    const label = member["displayName"] ?? member["id"];
-    if (typeof label === "string") return `${name} ${label}`;
-  }
-  return "an identity without an id";
-}
-
 export class Directory {
   private readonly users: Map<string, DirectoryUser>;
 

@@ -2,7 +2,7 @@
 // v2.0 tokens), its metadata and keys, and the check Graph makes of the bearer token on each request.
 import { randomUUID } from "node:crypto";
 import { errors as joseErrors } from "jose";
-import { HttpError } from "./http.js";
+import { graphError, HttpError } from "./http.js";
 import type { Signer } from "./keys.js";
 import type { AppRegistration } from "./options.js";
 
@@ -56,6 +56,10 @@ export class IdentityPlatform {
   metadata(tenantId: string): Record<string, unknown> {
     return {
       issuer: this.issuer(tenantId),
+      // OpenID discovery requires the authorization endpoint and these lists, though only client credentials work.
+      authorization_endpoint: `${this.origin()}/${tenantId}/oauth2/v2.0/authorize`,
+      response_types_supported: ["code", "id_token", "code id_token", "id_token token"],
+      subject_types_supported: ["pairwise"],
       token_endpoint: this.tokenEndpoint(tenantId),
       jwks_uri: `${this.origin()}/${tenantId}/discovery/v2.0/keys`,
       token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
@@ -142,19 +146,9 @@ export class IdentityPlatform {
 }
 
 function unauthorized(message: string): HttpError {
-  return new HttpError(
-    401,
-    {
-      error: {
-        code: "InvalidAuthenticationToken",
-        message,
-        innerError: { date: new Date().toISOString().slice(0, 19), "request-id": randomUUID() },
-      },
-    },
-    {
-      "WWW-Authenticate": `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"`,
-    },
-  );
+  return new HttpError(401, graphError("InvalidAuthenticationToken", message), {
+    "WWW-Authenticate": `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"`,
+  });
 }
 
 function decodeBasic(header: string): [string | undefined, string | undefined] {

@@ -15,7 +15,7 @@ interface SigningKey {
 }
 
 async function createSigningKey(): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair(signingAlgorithm, { extractable: true });
+  const { privateKey, publicKey } = await generateKeyPair(signingAlgorithm);
   const kid = randomUUID();
   const jwk = { ...(await exportJWK(publicKey)), kid, use: "sig", alg: signingAlgorithm };
   return { kid, privateKey, publicKey, jwk };
@@ -41,11 +41,6 @@ export class Signer {
 
   static async create(): Promise<Signer> {
     return new Signer(await createSigningKey());
-  }
-
-  /** The key id (`kid`) tokens are signed with now. */
-  get keyId(): string {
-    return this.key.kid;
   }
 
   /** The JSON Web Key Set to publish: the current key only, so a rotated-out key stops verifying. */

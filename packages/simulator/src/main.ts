@@ -5,6 +5,7 @@ import { run } from "./cli.js";
 const result = await run(process.argv.slice(2), {
   readFile: (path) => readFileSync(path, "utf8"),
   write: (text) => process.stdout.write(text),
+  error: (text) => process.stderr.write(text),
 });
 if (typeof result === "number") {
   process.exitCode = result;
@@ -13,7 +14,7 @@ if (typeof result === "number") {
     void result.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stdout.write(`graph-invite-sim: could not stop cleanly: ${String(error)}\n`);
+        process.stderr.write(`graph-invite-sim: could not stop cleanly: ${String(error)}\n`);
         process.exit(1);
       },
     );

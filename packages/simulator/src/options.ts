@@ -29,10 +29,8 @@ export interface CallSeed {
   readonly kind: CallKind;
   /** Where the call's notifications are POSTed. */
   readonly callbackUri: string;
-  /** The app that owns the call; its token is needed to act on it. Default: the first app. */
+  /** The app that owns the call, in whose tenant it is; its token is needed to act on it. Default: the first app. */
   readonly appId?: string;
-  /** Default: the owning app's tenant. */
-  readonly tenantId?: string;
   /** Group calls and meetings have one; generated when not given. Peer-to-peer calls have none. */
   readonly chatInfo?: ChatInfo;
   /** Who is in the call already. The owning bot is not listed unless given here. */

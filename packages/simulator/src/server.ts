@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { checkCallSeed, controlBody, parseScenario } from "./control.js";
 import type { Courier } from "./delivery.js";
 import type { SimulatedGraph } from "./graph.js";
-import { bearerToken, graphError, HttpError, isJson, readBody, sendJson } from "./http.js";
+import { bearerToken, graphError, HttpError, mediaType, readBody, sendJson } from "./http.js";
 import type { IdentityPlatform } from "./identity-platform.js";
 import type { Signer } from "./keys.js";
 import { callResource, operationResource, snapshot } from "./snapshots.js";
@@ -42,16 +42,19 @@ const ok = (body: unknown, headers?: Record<string, string>): Reply => ({
   body,
   ...(headers && { headers }),
 });
-const guid = "[^/]+";
+/** One path segment, captured; it is percent-decoded before the handler sees it. */
+const segment = "([^/]+)";
 
 export function createHandler(parts: ServerParts): (request: IncomingMessage, response: ServerResponse) => void {
   const { graph, identity } = parts;
   const authenticated = async (request: IncomingMessage) => identity.authenticate(bearerToken(request));
+  /** A call the caller's app may read: 404 when there is none, 403 when it is another app's, as the invite says. */
   const callFor = async (request: IncomingMessage, callId: string) => {
     const caller = await authenticated(request);
     const call = graph.calls.get(callId);
-    if (call === undefined || call.appId !== caller.appId) {
-      throw new HttpError(404, graphError("ItemNotFound", `The call '${callId}' was not found.`));
+    if (call === undefined) throw new HttpError(404, graphError("ItemNotFound", `The call '${callId}' was not found.`));
+    if (call.appId !== caller.appId) {
+      throw new HttpError(403, graphError("Forbidden", `The call '${callId}' belongs to another application.`));
     }
     return call;
   };
@@ -60,27 +63,25 @@ export function createHandler(parts: ServerParts): (request: IncomingMessage, re
     // The Microsoft identity platform.
     [
       "POST",
-      new RegExp(`^/(${guid})/oauth2/v2\\.0/token$`),
-      (request, body, [tenantId = ""]) => {
-        if (
-          request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase() !== "application/x-www-form-urlencoded"
-        ) {
+      new RegExp(`^/${segment}/oauth2/v2\\.0/token$`),
+      async (request, body, [tenantId = ""]) => {
+        if (mediaType(request) !== "application/x-www-form-urlencoded") {
           throw new HttpError(400, {
             error: "invalid_request",
             error_description: "AADSTS900144: The request body must be application/x-www-form-urlencoded.",
           });
         }
-        return identity
-          .token(tenantId, new URLSearchParams(body), request.headers.authorization)
-          .then((token) => ok(token));
+        // RFC 6749 (5.1): a token response must not be cached.
+        const token = await identity.token(tenantId, new URLSearchParams(body), request.headers.authorization);
+        return ok(token, { "Cache-Control": "no-store", Pragma: "no-cache" });
       },
     ],
     [
       "GET",
-      new RegExp(`^/(${guid})/v2\\.0/\\.well-known/openid-configuration$`),
+      new RegExp(`^/${segment}/v2\\.0/\\.well-known/openid-configuration$`),
       (_, __, [tenantId = ""]) => ok(identity.metadata(tenantId)),
     ],
-    ["GET", new RegExp(`^/(${guid})/discovery/v2\\.0/keys$`), () => ok(identity.jwks)],
+    ["GET", new RegExp(`^/${segment}/discovery/v2\\.0/keys$`), () => ok(identity.jwks)],
     // The calling service that signs notifications (api.aps.skype.com for Graph).
     [
       "GET",
@@ -97,20 +98,20 @@ export function createHandler(parts: ServerParts): (request: IncomingMessage, re
     // Graph.
     [
       "POST",
-      new RegExp(`^/v1\\.0/communications/calls/(${guid})/participants/invite$`),
+      new RegExp(`^/v1\\.0/communications/calls/${segment}/participants/invite$`),
       async (request, body, [callId = ""]) => {
         const caller = await authenticated(request);
         const clientRequestId = header(request, "client-request-id");
-        if (!isJson(request)) {
+        if (mediaType(request) !== "application/json") {
           throw new HttpError(
             415,
             graphError("UnsupportedMediaType", "The request body must be application/json.", { clientRequestId }),
           );
         }
         const accepted = graph.invite(caller, callId, body, clientRequestId);
-        if (graph.scenario.delivery?.terminalBeforeResponse === true) await accepted.done;
+        if (graph.scenario.delivery?.terminalBeforeResponse === true) await accepted.terminalSent;
         return ok(accepted.body, {
-          Location: `${parts.origin()}/v1.0/communications/calls/${callId}/operations/${accepted.operation.id}`,
+          Location: `${parts.origin()}/v1.0/communications/calls/${encodeURIComponent(callId)}/operations/${accepted.operation.id}`,
           "request-id": randomUUID(),
           ...(clientRequestId !== undefined && { "client-request-id": clientRequestId }),
         });
@@ -118,17 +119,17 @@ export function createHandler(parts: ServerParts): (request: IncomingMessage, re
     ],
     [
       "GET",
-      new RegExp(`^/v1\\.0/communications/calls/(${guid})$`),
+      new RegExp(`^/v1\\.0/communications/calls/${segment}$`),
       async (request, _, [callId = ""]) => ok(callResource(await callFor(request, callId))),
     ],
     [
       "GET",
-      new RegExp(`^/v1\\.0/communications/calls/(${guid})/participants$`),
+      new RegExp(`^/v1\\.0/communications/calls/${segment}/participants$`),
       async (request, _, [callId = ""]) => ok({ value: snapshot((await callFor(request, callId)).participants) }),
     ],
     [
       "GET",
-      new RegExp(`^/v1\\.0/communications/calls/(${guid})/operations/(${guid})$`),
+      new RegExp(`^/v1\\.0/communications/calls/${segment}/operations/${segment}$`),
       async (request, _, [callId = "", operationId = ""]) => {
         await callFor(request, callId);
         const operation = graph.operations.get(operationId);
@@ -178,17 +179,18 @@ export function createHandler(parts: ServerParts): (request: IncomingMessage, re
         const body = await readBody(request);
         record.body = body;
         if (route === undefined) {
-          const known = routes.some(([, pattern]) => pattern.test(path));
+          const allowed = routes.filter(([, pattern]) => pattern.test(path)).map(([method]) => method);
+          if (allowed.length === 0) {
+            throw new HttpError(404, graphError("UnknownRoute", `No resource at ${url.pathname}.`));
+          }
           throw new HttpError(
-            known ? 405 : 404,
-            graphError(
-              known ? "MethodNotAllowed" : "UnknownRoute",
-              `No ${request.method} resource at ${url.pathname}.`,
-            ),
+            405,
+            graphError("MethodNotAllowed", `No ${request.method} on ${url.pathname}; it takes ${allowed.join(", ")}.`),
+            { Allow: allowed.join(", ") },
           );
         }
         const [, pattern, handler] = route;
-        reply = await handler(request, body, (pattern.exec(path) ?? []).slice(1));
+        reply = await handler(request, body, decodeSegments(pattern.exec(path)?.slice(1) ?? []));
       } catch (error) {
         reply =
           error instanceof HttpError
@@ -197,7 +199,7 @@ export function createHandler(parts: ServerParts): (request: IncomingMessage, re
       }
       if (!url.pathname.startsWith("/simulator/")) {
         record.status = reply.status;
-        parts.requests.push(record);
+        parts.requests.push(redacted(record));
       }
       try {
         sendJson(response, reply.status, reply.body, reply.headers);
@@ -208,6 +210,26 @@ export function createHandler(parts: ServerParts): (request: IncomingMessage, re
       }
     })();
   };
+}
+
+/** Path segments as the handlers expect them: `call%201` is the call `call 1`. */
+function decodeSegments(segments: readonly string[]): string[] {
+  try {
+    return segments.map((segment) => decodeURIComponent(segment));
+  } catch {
+    throw new HttpError(400, graphError("BadRequest", "The path has a malformed percent-encoding."));
+  }
+}
+
+/** The request as logged: client secrets and bearer tokens are not kept, since the log is served over HTTP. */
+function redacted(record: ReceivedRequest): ReceivedRequest {
+  const headers = { ...record.headers };
+  const authorization = headers["authorization"];
+  if (typeof authorization === "string") headers["authorization"] = authorization.replace(/\s.*$/, " [redacted]");
+  const body = record.body.includes("client_secret=")
+    ? record.body.replace(/(^|&)client_secret=[^&]*/, "$1client_secret=[redacted]")
+    : record.body;
+  return { ...record, headers, body };
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

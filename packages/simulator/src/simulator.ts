@@ -172,8 +172,10 @@ export async function start(given: SimulatorOptions = {}): Promise<Simulator> {
       try {
         await tracker.idle();
       } finally {
+        // Stop accepting first, so that no connection opened meanwhile keeps close() waiting.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await closed;
       }
     },
   };

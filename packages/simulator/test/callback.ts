@@ -9,8 +9,8 @@ export interface ReceivedNotification {
   readonly at: number;
 }
 
-/** The status to answer the n-th request (0-based) with. */
-export type Answerer = (index: number) => number;
+/** The status (and any headers) to answer the n-th request (0-based) with. */
+export type Answerer = (index: number) => number | { status: number; headers: Record<string, string> };
 
 export interface Callback {
   readonly url: string;
@@ -37,7 +37,9 @@ export async function startCallback(answer: Answerer = () => 202, port = 0): Pro
           body: Buffer.concat(chunks).toString("utf8"),
           at: performance.now(),
         });
-        response.writeHead(answer(index - 1)).end();
+        const reply = answer(index - 1);
+        if (typeof reply === "number") response.writeHead(reply).end();
+        else response.writeHead(reply.status, reply.headers).end();
       });
     });
     await new Promise<void>((resolve) => current.listen(boundPort, "127.0.0.1", resolve));

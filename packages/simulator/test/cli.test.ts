@@ -1,5 +1,6 @@
 // graph-invite-sim, run in process for its outcomes and once as a real process for its banner, its control API and
-// a clean exit on SIGTERM. The real process runs dist/, which the harness builds before the tests.
+// a clean exit on SIGTERM. The real process runs dist/: `pnpm test` builds it first (turbo's test task depends on
+// build); run `pnpm build` before running vitest here directly.
 import { type ChildProcessByStdio, execFile, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -27,22 +28,30 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((sim) => sim.close()));
 });
 
-async function cli(...argv: string[]): Promise<{ result: Simulator | number; output: string }> {
+/** Runs the CLI in process; `output` is everything it printed, `errors` what went to standard error. */
+async function cli(...argv: string[]): Promise<{ result: Simulator | number; output: string; errors: string }> {
   let output = "";
+  let errors = "";
   const result = await run(argv, {
     readFile: (path) => readFileSync(path, "utf8"),
     write: (text) => {
       output += text;
     },
+    error: (text) => {
+      output += text;
+      errors += text;
+    },
   });
   if (typeof result !== "number") started.push(result);
-  return { result, output };
+  return { result, output, errors };
 }
 
 async function cliFails(...argv: string[]): Promise<{ code: number; output: string }> {
-  const { result, output } = await cli(...argv);
+  const { result, output, errors } = await cli(...argv);
   if (typeof result !== "number") throw new Error(`the CLI started a simulator for ${argv.join(" ")}`);
   expect(output).not.toMatch(/\n\s+at /);
+  // A failure is told on standard error only; standard output stays for what scripts read.
+  if (result !== 0) expect(errors).toBe(output);
   return { code: result, output };
 }
 
@@ -192,6 +201,12 @@ describe("in process", () => {
   });
 });
 
+it("warns on standard error when it listens beyond loopback, and runs all the same", async () => {
+  const { result, errors } = await cli("--host", "0.0.0.0");
+  expect(typeof result).not.toBe("number");
+  expect(errors).toMatch(/^graph-invite-sim: warning: listening on 0\.0\.0\.0, beyond this machine/);
+});
+
 describe("as a process", () => {
   const bin = resolve(import.meta.dirname, "../bin/graph-invite-sim.js");
   const exec = promisify(execFile);
@@ -251,7 +266,8 @@ describe("as a process", () => {
       (error: { code: number; stdout: string; stderr: string }) => error,
     );
     expect(failure?.code).toBe(2);
-    expect(failure?.stdout).toContain(": /calls/0/kind: must be one of");
+    expect(failure?.stdout).toBe("");
+    expect(failure?.stderr).toContain(": /calls/0/kind: must be one of");
     expect(`${failure?.stdout}${failure?.stderr}`).not.toMatch(/\n\s+at /);
   });
 

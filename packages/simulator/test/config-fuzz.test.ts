@@ -3,7 +3,11 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseCallSeed, parseScenario } from "../src/control.js";
+import { checkCallSeed, controlBody, parseScenario } from "../src/control.js";
+
+/** The control API's reading of a call, without creating it. */
+const parseCallSeed = (text: string) => controlBody(text, checkCallSeed);
+
 import { HttpError } from "../src/http.js";
 import { ConfigError, graphResource, parseConfig, type Simulator, start } from "../src/index.js";
 
@@ -157,7 +161,6 @@ const groupCall = {
   kind: "group",
   callbackUri: "https://bot.example/api/calls",
   appId,
-  tenantId: "b0c6e3a4-1f2d-4e5b-8a9c-7d6e5f4a3b2c",
   chatInfo: { "@odata.type": "#microsoft.graph.chatInfo", threadId: "19:meeting_x@thread.v2", messageId: "0" },
   participants: [
     {

@@ -344,10 +344,11 @@ describe("routing", () => {
     ["PUT", "/simulator/deliveries"],
     ["GET", "/common/oauth2/v2.0/token"],
     ["DELETE", "/v1.0/communications/calls/call-1"],
-  ])("answers %s %s with 405", async (method, path) => {
-    const { status, body } = await send(`${sim().url}${path}`, method);
+  ])("answers %s %s with 405 and the methods it takes", async (method, path) => {
+    const { status, headers, body } = await send(`${sim().url}${path}`, method);
     expect(status).toBe(405);
     expect(body.error.code).toBe("MethodNotAllowed");
+    expect(headers.get("allow")).toMatch(/^(GET|POST|PUT)(, (GET|POST|PUT))*$/);
   });
 });
 
@@ -384,6 +385,8 @@ describe("Graph's GET routes", () => {
       chatInfo: { threadId: expect.any(String) },
     });
 
+    // Long enough that the operation is still running when read back, however loaded the machine.
+    sim.setScenario({ answers: { "user-2": { kind: "accept", afterMs: 1_000 } } });
     const invited = await invite(sim, "call-1", "user-2");
     expect(invited.status).toBe(200);
     const running = await graphGet<unknown>(sim, `call-1/operations/${invited.body.id}`);
@@ -414,19 +417,19 @@ describe("Graph's GET routes", () => {
     }
   });
 
-  it("answers 404 for an unknown call, another app's call, or an operation of another call", async () => {
+  it("answers 404 for what does not exist and 403 for another app's call, as the invite does", async () => {
     const sim = await world();
     const invited = await invite(sim, "call-1", "user-2");
-    for (const [path, app] of [
-      ["unknown-call", owner],
-      ["call-1", other],
-      ["call-1/participants", other],
-      [`call-1/operations/${invited.body.id}`, other],
-      [`call-2/operations/${invited.body.id}`, owner],
-      ["call-1/operations/unknown-operation", owner],
+    for (const [path, app, status, code] of [
+      ["unknown-call", owner, 404, "ItemNotFound"],
+      ["call-1", other, 403, "Forbidden"],
+      ["call-1/participants", other, 403, "Forbidden"],
+      [`call-1/operations/${invited.body.id}`, other, 403, "Forbidden"],
+      [`call-2/operations/${invited.body.id}`, owner, 404, "ItemNotFound"],
+      ["call-1/operations/unknown-operation", owner, 404, "ItemNotFound"],
     ] as const) {
-      const { status, body } = await graphGet(sim, path, app);
-      expect({ path, status, code: body.error.code }).toEqual({ path, status: 404, code: "ItemNotFound" });
+      const { status: actual, body } = await graphGet(sim, path, app);
+      expect({ path, status: actual, code: body.error.code }).toEqual({ path, status, code });
     }
   });
 });

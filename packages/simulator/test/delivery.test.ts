@@ -261,6 +261,46 @@ describe("scenario delivery controls", () => {
   });
 });
 
+describe("the terminal notification before the response", () => {
+  it("holds the response only for the terminal notification's first attempt, not for later retries", async () => {
+    // The terminal notification is taken at once; the roster after it is refused and retried half a second later.
+    const { sim, invite } = await world((index) => (index === 0 ? 202 : 503), {
+      delivery: { terminalBeforeResponse: true, maxAttempts: 2, retryDelayMs: 500 },
+    });
+    await invite();
+    // The roster is still being tried (at most its first, refused attempt is done) when the response arrives.
+    const roster = sim.deliveries().find((delivery) => delivery.kind === "roster");
+    expect(roster?.outcome ?? "pending").toBe("pending");
+    expect(roster?.attempts.length ?? 0).toBeLessThanOrEqual(1);
+    await sim.settled();
+    expect(statuses(sim.deliveries().find((delivery) => delivery.kind === "roster"))).toEqual([503, 503]);
+  });
+});
+
+describe("redirects", () => {
+  it("sends the next attempt to the Location of a 307 or 302, as a POST with the same body", async () => {
+    const moved = await startCallback();
+    cleanups.push(() => moved.stop());
+    // A callback that moves every notification to another instance of the bot.
+    const { sim, callback, invite } = await world(
+      (index) => ({ status: index % 2 === 0 ? 307 : 302, headers: { Location: moved.url } }),
+      {},
+    );
+    await invite();
+    await sim.settled();
+    expect(callback.received).toHaveLength(2);
+    expect(moved.bodies().map((body) => body.value[0]?.["changeType"])).toEqual(["deleted", "updated"]);
+    expect(moved.received.map((request) => request.body)).toEqual(callback.received.map((request) => request.body));
+    for (const delivery of sim.deliveries()) {
+      expect(delivery.outcome).toBe("delivered");
+      expect(delivery.attempts.map(({ status, url, location }) => ({ status, url, location }))).toEqual([
+        { status: delivery.kind === "operation" ? 307 : 302, url: callback.url, location: moved.url },
+        { status: 202, url: moved.url, location: null },
+      ]);
+    }
+  });
+});
+
 describe("close", () => {
   it("returns promptly while an invite is still ringing, and nothing is delivered afterwards", async () => {
     const userId = randomUUID();

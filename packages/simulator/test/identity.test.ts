@@ -108,6 +108,8 @@ describe("the token endpoint", () => {
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     expect(response.body).toMatchObject({ token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599 });
     expect(response.body["access_token"]).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    // RFC 6749 (5.1): no cache may keep a token.
+    expect(response.headers.get("cache-control")).toBe("no-store");
   });
 
   it("issues a token for HTTP Basic, with form-encoded parts", async () => {
@@ -382,6 +384,17 @@ describe("Graph's check of the bearer token on the invite action", () => {
       .requests()
       .filter((request) => request.path === `/v1.0/communications/calls/${call.id}/participants/invite`);
     expect(invites.map((request) => request.status)).toEqual([401, 200]);
+  });
+
+  it("keeps no secret or token in the request log, which the control API serves", async () => {
+    const token = await accessToken(sim(), owner);
+    const call = await groupCall();
+    await invite(sim(), call.id, bearer(token));
+    const log = JSON.stringify(sim().requests());
+    expect(log).not.toContain(owner.secret);
+    expect(log).not.toContain(token);
+    expect(log).toContain("client_secret=[redacted]");
+    expect(log).toContain("Bearer [redacted]");
   });
 });
 

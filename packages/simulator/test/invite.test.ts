@@ -44,7 +44,8 @@ function refusal(body: unknown) {
 
 describe("an accepted invite", () => {
   test("is answered 200 with a Running operation and its Location, then completes by notification", async () => {
-    const { sim, bot } = await world();
+    // Ann answers late enough that the operation is still running when read back, however loaded the machine.
+    const { sim, bot } = await world({ scenario: { answers: { [ann]: { kind: "accept", afterMs: 1_000 } } } });
     const call = sim.createCall({ kind: "group", callbackUri: bot.url });
     const result = await clientOf(sim).invite(call.id, inviteBody(userParticipant(ann), "my-context"));
     expect(result.ok).toBe(true);
@@ -275,6 +276,37 @@ describe("a replace", () => {
     expect(refusal(response.body).message).toContain("/participants/0/replacesCallId");
   });
 
+  test("refuses to replace another app's call, or the call it invites into", async () => {
+    const owner = { appId: "3c9e8f1a-5b2d-4e6f-8a7b-9c0d1e2f3a4b", secret: "s", tenantId: "t" };
+    const stranger = { appId: "9d1f6c55-2b1e-4a8e-9f3e-5a7b0c6d4e21", secret: "s", tenantId: "t" };
+    const { sim, bot } = await world({ apps: [owner, stranger] });
+    const group = sim.createCall({ kind: "group", callbackUri: bot.url });
+    const theirs = sim.createCall({ kind: "p2p", appId: stranger.appId, callbackUri: bot.url });
+    const across = await postInvite(sim, group.id, inviteBody(replacingCall(userParticipant(ann), theirs.id)));
+    expect(across.status).toBe(403);
+    expect(refusal(across.body).message).toContain("/participants/0/replacesCallId");
+    const itself = await postInvite(sim, group.id, inviteBody(replacingCall(userParticipant(ann), group.id)));
+    expect(itself.status).toBe(400);
+    expect(sim.call(theirs.id)?.state).toBe("established");
+    expect(sim.operations()).toEqual([]);
+  });
+
+  test("fails an invite into the peer-to-peer call that a replace ends while it rings", async () => {
+    const { sim, bot, p2pBot, group, p2p } = await replaceWorld();
+    sim.setScenario({ answers: { [bob]: { kind: "accept", afterMs: 500 } } });
+    const ringing = await clientOf(sim).invite(p2p.id, inviteBody(userParticipant(bob)));
+    await clientOf(sim).invite(group.id, inviteBody(replacingCall(userParticipant(ann), p2p.id)));
+    await sim.settled();
+    expect(sim.operation(ringing.ok ? (ringing.operationId ?? "") : "")).toMatchObject({
+      status: "failed",
+      resultInfo: { code: 410 },
+    });
+    expect(sim.call(p2p.id)).toMatchObject({ state: "terminated", participants: [] });
+    // The P2P bot hears the call end, then its invite fail; no roster change follows the end.
+    expect(p2pBot.bodies().map((body) => body.value[0]?.["changeType"])).toEqual(["updated", "deleted", "deleted"]);
+    expect(bot.received).toHaveLength(2);
+  });
+
   test("ignores a replaced call it does not know, and says so by echoing null", async () => {
     const { sim, group } = await replaceWorld();
     const unknown = "a7ebfb2d-871e-419c-87af-27290b22e8db";
@@ -282,6 +314,14 @@ describe("a replace", () => {
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ participants: [{ replacesCallId: null }] });
   });
+});
+
+test("finds a call whose id needs percent-encoding in the path", async () => {
+  const { sim, bot } = await world();
+  sim.createCall({ id: "call 1/a", kind: "group", callbackUri: bot.url });
+  const response = await postInvite(sim, encodeURIComponent("call 1/a"), inviteBody(userParticipant(ann)));
+  expect(response.status).toBe(200);
+  expect(response.headers.get("location")).toContain(`/calls/${encodeURIComponent("call 1/a")}/operations/`);
 });
 
 describe("a move", () => {

@@ -44,7 +44,7 @@ describe("answers", () => {
   });
 
   test("no answer keeps the operation running until the ring time ends, then fails it", async () => {
-    const answers = { [ann]: { kind: "no-answer", afterMs: 300 } } as const;
+    const answers = { [ann]: { kind: "no-answer", afterMs: 1_000 } } as const;
     const { sim, bot, call, client } = await groupCall({ answers });
     const result = await client.invite(call.id, inviteBody(userParticipant(ann)));
     const operationId = result.ok ? (result.operationId ?? "") : "";
@@ -54,7 +54,7 @@ describe("answers", () => {
     expect(operationOf(bot.bodies()[0])).toMatchObject({ status: "failed", resultInfo: { code: 408, subcode: 0 } });
     const operation = sim.operation(operationId);
     expect(Date.parse(operation?.completedAt ?? "") - Date.parse(operation?.createdAt ?? "")).toBeGreaterThanOrEqual(
-      250,
+      900,
     );
   });
 
@@ -155,6 +155,39 @@ describe("rosters", () => {
     for (const received of bot.received) {
       expect(parseNotifications(received.body, { mode: "strict" })).toMatchObject({ ok: true, warnings: [] });
     }
+  });
+});
+
+describe("answers at different times", () => {
+  const staggered = { [ann]: { kind: "accept", afterMs: 10 }, [bob]: { kind: "accept", afterMs: 400 } } as const;
+  type Delta = { sequenceNumber: number; participants: Array<{ info: { identity: { user: { id: string } } } }> };
+
+  /** What each received notification is: the operation, or a roster change with its sequence number and who. */
+  function sequence(bodies: ReturnType<Callback["bodies"]>) {
+    return bodies.map((body) => {
+      const data = body.value[0]?.["resourceData"] as Record<string, unknown>;
+      if (data["@odata.type"] !== "#microsoft.graph.deltaParticipants") return "operation";
+      const { sequenceNumber, participants } = data as unknown as Delta;
+      return `roster ${sequenceNumber}: ${participants.map((participant) => participant.info.identity.user.id).join()}`;
+    });
+  }
+
+  test("each answer changes the roster when it comes, and the last one ends the operation", async () => {
+    const { sim, bot, call, client } = await groupCall({ answers: staggered, roster: "delta" });
+    await client.invite(call.id, inviteBody([userParticipant(ann), userParticipant(bob)]));
+    await sim.settled();
+    expect(sequence(bot.bodies())).toEqual([`roster 1: ${ann}`, "operation", `roster 2: ${bob}`]);
+  });
+
+  test("reorder holds an invite's notifications and sends them newest first, so rosters arrive out of order", async () => {
+    const { sim, bot, call, client } = await groupCall({
+      answers: staggered,
+      roster: "delta",
+      delivery: { reorder: true },
+    });
+    await client.invite(call.id, inviteBody([userParticipant(ann), userParticipant(bob)]));
+    await sim.settled();
+    expect(sequence(bot.bodies())).toEqual([`roster 2: ${bob}`, "operation", `roster 1: ${ann}`]);
   });
 });
 
