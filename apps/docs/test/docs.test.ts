@@ -2,9 +2,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse } from "yaml";
+import { launchChromium } from "../../../test-support/browser.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const htmlPath = resolve(root, "dist/index.html");
@@ -15,9 +16,6 @@ const notifications = spec.webhooks.commsNotifications.post;
 type Examples = Record<string, { summary: string }>;
 const summaries = (examples: Examples) => Object.values(examples).map((example) => example.summary);
 
-/** Debian's chromium package; CHROMIUM_PATH overrides it. */
-const executablePath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
-
 let browser: Browser;
 let page: Page;
 const requested: string[] = [];
@@ -25,19 +23,7 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(htmlPath)) throw new Error(`${htmlPath} is missing: run \`pnpm run docs\` first`);
-  browser = await chromium.launch({
-    executablePath,
-    // As root and without network: no sandbox, and none of Chromium's own background traffic.
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   await context.setOffline(true);
   page = await context.newPage();

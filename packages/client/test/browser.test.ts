@@ -4,24 +4,12 @@
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
-import { buildSync } from "esbuild";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { browserBundle, launchChromium } from "../../../test-support/browser.js";
 import { type Answer, accepted, callId, failed, fixture, operationId, type ReceivedRequest } from "./graph-server.js";
 
-/** Debian's chromium package; CHROMIUM_PATH overrides it. */
-const executablePath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
-
-const bundle =
-  buildSync({
-    entryPoints: [resolve(import.meta.dirname, "../src/index.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    minify: true,
-    write: false,
-    logLevel: "warning",
-  }).outputFiles[0]?.text ?? "";
+const bundle = browserBundle(resolve(import.meta.dirname, "../src/index.ts"));
 
 // Graph throttles the first invite (Retry-After in fractional seconds, as Graph documents), accepts the retry, and
 // forbids the second invite.
@@ -72,7 +60,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
-  browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-gpu", "--no-first-run"] });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

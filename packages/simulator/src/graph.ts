@@ -107,6 +107,19 @@ export class SimulatedGraph {
     return this.calls.add(seed, owner);
   }
 
+  /** The call as `caller` may see it: 404 when there is none, 403 when another app owns it. */
+  callFor(caller: Caller, callId: string, clientRequestId?: string): SimulatedCall {
+    const call = this.calls.get(callId);
+    if (call === undefined) {
+      throw new HttpError(404, graphError("ItemNotFound", `The call '${callId}' was not found.`, { clientRequestId }));
+    }
+    if (call.appId !== caller.appId) {
+      const message = `The call '${callId}' belongs to another application.`;
+      throw new HttpError(403, graphError("Forbidden", message, { clientRequestId }));
+    }
+    return call;
+  }
+
   /** Carries out `POST /communications/calls/{callId}/participants/invite`, or throws Graph's error. */
   invite(caller: Caller, callId: string, text: string, clientRequestId: string | undefined): InviteAccepted {
     const fail = (status: number, code: string, message: string, details?: readonly Issue[]) =>
@@ -135,13 +148,8 @@ export class SimulatedGraph {
     if (!caller.roles.includes(invitePermission)) {
       throw fail(403, "Forbidden", `The application needs the ${invitePermission} permission to invite participants.`);
     }
-    const call = this.calls.get(callId);
-    if (call === undefined || call.state === "terminated") {
-      throw fail(404, "ItemNotFound", `The call '${callId}' was not found.`);
-    }
-    if (call.appId !== caller.appId) {
-      throw fail(403, "Forbidden", `The call '${callId}' belongs to another application.`);
-    }
+    const call = this.callFor(caller, callId, clientRequestId);
+    if (call.state === "terminated") throw fail(404, "ItemNotFound", `The call '${callId}' was not found.`);
 
     const botInCall = call.participants.some((participant) => {
       const bot = botId(participant.info.identity);

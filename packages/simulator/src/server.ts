@@ -48,16 +48,8 @@ const segment = "([^/]+)";
 export function createHandler(parts: ServerParts): (request: IncomingMessage, response: ServerResponse) => void {
   const { graph, identity } = parts;
   const authenticated = async (request: IncomingMessage) => identity.authenticate(bearerToken(request));
-  /** A call the caller's app may read: 404 when there is none, 403 when it is another app's, as the invite says. */
-  const callFor = async (request: IncomingMessage, callId: string) => {
-    const caller = await authenticated(request);
-    const call = graph.calls.get(callId);
-    if (call === undefined) throw new HttpError(404, graphError("ItemNotFound", `The call '${callId}' was not found.`));
-    if (call.appId !== caller.appId) {
-      throw new HttpError(403, graphError("Forbidden", `The call '${callId}' belongs to another application.`));
-    }
-    return call;
-  };
+  const callFor = async (request: IncomingMessage, callId: string) =>
+    graph.callFor(await authenticated(request), callId);
 
   const routes: Array<[method: string, path: RegExp, handler: Handler]> = [
     // The Microsoft identity platform.

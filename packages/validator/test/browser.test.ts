@@ -3,25 +3,15 @@
 // so nothing leaves the machine.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { buildSync } from "esbuild";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { browserBundle, launchChromium } from "../../../test-support/browser.js";
 import { examplesDir, malformedDir } from "./helpers.js";
 
-/** Debian's chromium package; CHROMIUM_PATH overrides it. */
-const executablePath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 const origin = "https://validator.test";
 const policy = "default-src 'none'; script-src 'self'";
 
-const bundle = buildSync({
-  entryPoints: [resolve(import.meta.dirname, "../src/index.ts")],
-  bundle: true,
-  format: "esm",
-  platform: "browser",
-  minify: true,
-  write: false,
-  logLevel: "warning",
-}).outputFiles[0]?.text;
+const bundle = browserBundle(resolve(import.meta.dirname, "../src/index.ts"));
 
 // The page parses the seed's operation notification and a malformed payload, checks an invite request, and tells
 // whether eval is really forbidden, then leaves what it found on window.
@@ -44,7 +34,7 @@ let browser: Browser;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-gpu", "--no-first-run"] });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -60,7 +50,7 @@ it("parses and validates under a CSP that forbids eval, with no violation", asyn
   const files: Record<string, [string, string]> = {
     "/": ["text/html", `<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>`],
     "/page.js": ["text/javascript", script],
-    "/validator.js": ["text/javascript", bundle ?? ""],
+    "/validator.js": ["text/javascript", bundle],
   };
   await page.route(`${origin}/**`, (route) => {
     const file = files[new URL(route.request().url()).pathname];
