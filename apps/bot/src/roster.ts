@@ -1,0 +1,142 @@
+// A call's roster, rebuilt from participants notifications. Graph sends either the whole roster or, in delta mode,
+// only the participants that changed; notifications can come twice or out of order. Each participant's state
+// carries a version (its `rosterSequenceNumber`, or the delta roster's sequence number) where Graph gives one, and
+// an older version never overwrites a newer one.
+import type { Participant } from "@graph-invite/types";
+import type { RosterNotification } from "@graph-invite/validator";
+import type { RosterMember, RosterState } from "./store.js";
+
+/** Someone joined, left, or changed (muted, put in the lobby, …). */
+export interface RosterEvent {
+  readonly type: "joined" | "left" | "updated";
+  readonly callId: string;
+  /** The participant's key in the roster: its id, or its identity when Graph sent `id: null`. */
+  readonly key: string;
+  /** The participant's state now; for `left`, its last known state. */
+  readonly participant: Participant;
+  /** For `updated`, the state it replaced. */
+  readonly previous?: Participant;
+  /** Why a participant left: Graph's `removedState.reason`, `call-ended`, or `absent` from a full roster. */
+  readonly reason?: string;
+}
+
+export interface RosterChange {
+  readonly roster: RosterState;
+  readonly events: readonly RosterEvent[];
+}
+
+export function emptyRoster(callId: string): RosterState {
+  return { callId, members: {}, departed: {}, ended: false };
+}
+
+/**
+ * The key a participant is tracked by: its id, or when Graph sends `id: null` (as it does in some notifications)
+ * the identity it represents.
+ */
+export function participantKey(participant: Participant): string {
+  if (typeof participant.id === "string" && participant.id !== "") return participant.id;
+  const identity: Record<string, unknown> = (participant.info?.identity ?? {}) as Record<string, unknown>;
+  for (const [kind, value] of Object.entries(identity)) {
+    const id = (value as { id?: unknown } | null)?.id;
+    if (typeof id === "string" && id !== "") return `${kind}:${id}`;
+  }
+  return `info:${canonicalJson(participant.info ?? null)}`;
+}
+
+/** Applies one participants notification; returns the new roster and what changed. The input is not modified. */
+export function applyRosterNotification(roster: RosterState, notification: RosterNotification): RosterChange {
+  // A call that ended has no roster any more: whatever arrives after the end is stale.
+  if (roster.ended) return { roster, events: [] };
+  const members = { ...roster.members };
+  const departed = { ...roster.departed };
+  const events: RosterEvent[] = [];
+  const { callId } = roster;
+  const listVersion = notification.delta ? notification.sequenceNumber : null;
+  const seen = new Set<string>();
+  let newest: number | null = null;
+
+  for (const participant of notification.participants) {
+    const key = participantKey(participant);
+    const version = versionOf(participant) ?? listVersion;
+    seen.add(key);
+    if (version !== null) newest = Math.max(newest ?? version, version);
+    const current = members[key];
+    if (isStale(version, current, departed[key])) continue;
+    const removed = participant.removedState !== undefined && participant.removedState !== null;
+    if (removed) {
+      departed[key] = version;
+      if (current !== undefined) {
+        delete members[key];
+        events.push({ type: "left", callId, key, participant, reason: participant.removedState?.reason ?? "removed" });
+      }
+      continue;
+    }
+    members[key] = { participant, version };
+    delete departed[key];
+    if (current === undefined) {
+      events.push({ type: "joined", callId, key, participant });
+    } else if (!sameState(current.participant, participant)) {
+      events.push({ type: "updated", callId, key, participant, previous: current.participant });
+    }
+  }
+
+  if (!notification.delta) {
+    // A full roster lists everyone in the call, so whoever it omits has left, unless their state is newer than
+    // the list (the list was sent before they joined, and arrived late).
+    for (const [key, member] of Object.entries(roster.members)) {
+      if (seen.has(key) || !(key in members)) continue;
+      if (member.version !== null && newest !== null && member.version > newest) continue;
+      delete members[key];
+      departed[key] = newest;
+      events.push({ type: "left", callId, key, participant: member.participant, reason: "absent" });
+    }
+  }
+  return { roster: { ...roster, members, departed }, events };
+}
+
+/** The call ended: everyone in it left. */
+export function endRoster(roster: RosterState): RosterChange {
+  if (roster.ended) return { roster, events: [] };
+  const events = Object.entries(roster.members).map(
+    ([key, member]): RosterEvent => ({
+      type: "left",
+      callId: roster.callId,
+      key,
+      participant: member.participant,
+      reason: "call-ended",
+    }),
+  );
+  const departed = { ...roster.departed };
+  for (const [key, member] of Object.entries(roster.members)) departed[key] = member.version;
+  return { roster: { ...roster, members: {}, departed, ended: true }, events };
+}
+
+/** A participant's state is stale when the roster already holds a newer or equal version of it, or a newer departure. */
+function isStale(version: number | null, current: RosterMember | undefined, departedAt: number | null | undefined) {
+  if (version === null) return false;
+  if (current?.version !== undefined && current.version !== null && version < current.version) return true;
+  return departedAt !== undefined && departedAt !== null && version <= departedAt;
+}
+
+/** `rosterSequenceNumber` is an Int64, which some serialisers send as a string. */
+function versionOf(participant: Participant): number | null {
+  const raw: unknown = participant.rosterSequenceNumber;
+  const value = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : raw;
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+/** Two states of a participant are the same when they differ at most in their sequence number. */
+function sameState(a: Participant, b: Participant): boolean {
+  const { rosterSequenceNumber: _a, ...restA } = a;
+  const { rosterSequenceNumber: _b, ...restB } = b;
+  return canonicalJson(restA) === canonicalJson(restB);
+}
+
+/** JSON with object keys sorted, so that two payloads that differ only in key order compare equal. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === "object" && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  );
+}

@@ -1,0 +1,158 @@
+// Where the bot keeps what it knows: operations, rosters, notifications it could not match, and the deliveries it
+// has already taken. Behind an interface so that a bot running as several instances can share one database.
+import type { InviteError } from "@graph-invite/client";
+import type { InvitePostRequestBody, Participant, ResultInfo } from "@graph-invite/types";
+
+/**
+ * Where an invite stands. `sending` until Graph answers; `running` once it accepted; `completed` or `failed` from
+ * the terminal notification (or a response that was already final); `rejected` when it was never accepted;
+ * `timed-out` when no terminal notification came in time.
+ */
+export type InviteStatus = "sending" | "running" | "completed" | "failed" | "rejected" | "timed-out";
+
+/** One step of an operation's life, in the order the bot saw them. */
+export interface OperationEvent {
+  /** ISO 8601 time the bot saw it. */
+  readonly at: string;
+  readonly event:
+    | "validated"
+    | "sent"
+    | "accepted"
+    | "refused"
+    | "send-failed"
+    | "notification"
+    | "duplicate-notification"
+    | "timed-out"
+    | "late-notification";
+  /** The operation status the step reported, as Graph spelt it after normalisation. */
+  readonly status?: string;
+  readonly detail?: string | undefined;
+}
+
+export interface OperationRecord {
+  /** The correlation key: Graph echoes it in every notification about the operation. */
+  readonly clientContext: string;
+  readonly callId: string;
+  /** Graph's id for the operation, once the response or a notification named it. */
+  operationId: string | null;
+  status: InviteStatus;
+  readonly request: InvitePostRequestBody;
+  /** The terminal notification's result: code, subcode and message. */
+  resultInfo: ResultInfo | null;
+  /** Why the invite was not accepted (or why its sending failed without a clear answer). */
+  error: InviteError | null;
+  /** The terminal notification arrived after the bot had stopped waiting. */
+  late: boolean;
+  readonly createdAt: string;
+  updatedAt: string;
+  readonly history: OperationEvent[];
+}
+
+/** What the bot knows of one participant of a call. */
+export interface RosterMember {
+  readonly participant: Participant;
+  /** `rosterSequenceNumber`, or a delta roster's sequence number: the roster version of this participant's state. */
+  readonly version: number | null;
+}
+
+/** A call's roster, as participants notifications built it. Plain data, so that a store can serialise it. */
+export interface RosterState {
+  readonly callId: string;
+  /** Participants in the call, by {@link participantKey}, in the order they joined. */
+  readonly members: Readonly<Record<string, RosterMember>>;
+  /** Participants who left, with the roster version they left at, so that a stale notification cannot bring them back. */
+  readonly departed: Readonly<Record<string, number | null>>;
+  /** The call has ended: everyone left and later rosters are stale. */
+  readonly ended: boolean;
+}
+
+/** A notification the bot received but could not attach to anything it tracks. */
+export interface UnmatchedNotification {
+  readonly at: string;
+  readonly callId: string | undefined;
+  readonly reason: string;
+  readonly notification: unknown;
+}
+
+/** The bot's state. Every method may be asynchronous; records given and returned are copies. */
+export interface BotStore {
+  /** Records a delivery's key; resolves false when it was recorded before, meaning the delivery is a duplicate. */
+  claimDelivery(key: string): Promise<boolean>;
+  putOperation(record: OperationRecord): Promise<void>;
+  operationByContext(clientContext: string): Promise<OperationRecord | undefined>;
+  operationById(operationId: string): Promise<OperationRecord | undefined>;
+  /** Operations in the order they were created, of one call or of all. */
+  operations(callId?: string): Promise<OperationRecord[]>;
+  putRoster(roster: RosterState): Promise<void>;
+  roster(callId: string): Promise<RosterState | undefined>;
+  recordUnmatched(entry: UnmatchedNotification): Promise<void>;
+  unmatched(): Promise<UnmatchedNotification[]>;
+}
+
+export interface MemoryStoreOptions {
+  /** How many delivery keys are remembered for duplicate detection; the oldest are forgotten first. Default 10 000. */
+  readonly deliveryKeys?: number;
+}
+
+/** The default store: everything in this process's memory, lost when it exits. */
+export class MemoryStore implements BotStore {
+  private readonly deliveries = new Set<string>();
+  private readonly byContext = new Map<string, OperationRecord>();
+  private readonly contextById = new Map<string, string>();
+  private readonly rosters = new Map<string, RosterState>();
+  private readonly unmatchedLog: UnmatchedNotification[] = [];
+  private readonly deliveryKeys: number;
+
+  constructor({ deliveryKeys = 10_000 }: MemoryStoreOptions = {}) {
+    this.deliveryKeys = deliveryKeys;
+  }
+
+  async claimDelivery(key: string): Promise<boolean> {
+    if (this.deliveries.has(key)) return false;
+    this.deliveries.add(key);
+    // A Set iterates in insertion order, so its first key is the oldest.
+    if (this.deliveries.size > this.deliveryKeys) {
+      const [oldest] = this.deliveries;
+      if (oldest !== undefined) this.deliveries.delete(oldest);
+    }
+    return true;
+  }
+
+  async putOperation(record: OperationRecord): Promise<void> {
+    this.byContext.set(record.clientContext, structuredClone(record));
+    if (record.operationId !== null) this.contextById.set(record.operationId, record.clientContext);
+  }
+
+  async operationByContext(clientContext: string): Promise<OperationRecord | undefined> {
+    return copy(this.byContext.get(clientContext));
+  }
+
+  async operationById(operationId: string): Promise<OperationRecord | undefined> {
+    const context = this.contextById.get(operationId);
+    return context === undefined ? undefined : copy(this.byContext.get(context));
+  }
+
+  async operations(callId?: string): Promise<OperationRecord[]> {
+    return [...this.byContext.values()]
+      .filter((record) => callId === undefined || record.callId === callId)
+      .map((record) => structuredClone(record));
+  }
+
+  async putRoster(roster: RosterState): Promise<void> {
+    this.rosters.set(roster.callId, structuredClone(roster));
+  }
+
+  async roster(callId: string): Promise<RosterState | undefined> {
+    return copy(this.rosters.get(callId));
+  }
+
+  async recordUnmatched(entry: UnmatchedNotification): Promise<void> {
+    this.unmatchedLog.push(structuredClone(entry));
+  }
+
+  async unmatched(): Promise<UnmatchedNotification[]> {
+    return structuredClone(this.unmatchedLog);
+  }
+}
+
+const copy = <T>(value: T | undefined): T | undefined => (value === undefined ? undefined : structuredClone(value));

@@ -1,0 +1,261 @@
+// Follows each invite from its request to its terminal notification. Graph's answer to the invite only says that
+// the operation is running; how it ended comes later, at the callback URL, and may come before the answer itself,
+// with `id: null`. So operations are keyed by the `clientContext` the bot sends, and by Graph's id once known.
+import { randomUUID } from "node:crypto";
+import type { InviteClient, InviteError, InviteResult } from "@graph-invite/client";
+import type { InvitePostRequestBody, ResultInfo } from "@graph-invite/types";
+import {
+  type CallKind,
+  canonicalStatus,
+  type OperationNotification,
+  validateInviteRequest,
+} from "@graph-invite/validator";
+import type { KeyedQueue } from "./queue.js";
+import type { BotStore, InviteStatus, OperationEvent, OperationRecord, UnmatchedNotification } from "./store.js";
+
+/** An invite rings for about a minute before Graph gives up, so a shorter wait would report live invites as lost. */
+export const defaultInviteTimeoutMs = 180_000;
+
+export interface InviteAndWaitOptions {
+  /** How long to wait for the terminal notification. Default {@link defaultInviteTimeoutMs}. */
+  readonly timeoutMs?: number;
+  /** Stops waiting (and sending, if it has not finished); the promise rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+  /** The kind of call, for the reference page's rules (more than one participant only in a group call). */
+  readonly callKind?: CallKind;
+  /** Another bot is in the call already, so inviting one more is refused. */
+  readonly botInCall?: boolean;
+  /**
+   * What to make of participants Graph would ignore (all but the first with `replacesCallId`, or when moving one):
+   * `error` (the default) refuses the invite, `warning` sends it as it is.
+   */
+  readonly ignoredParticipants?: "error" | "warning";
+}
+
+export interface InviteOutcome {
+  /**
+   * `completed` or `failed` from the terminal notification; `rejected` when Graph (or the checks before sending)
+   * refused the invite; `timed-out` when no terminal notification came in time. A late one is still recorded.
+   */
+  readonly status: "completed" | "failed" | "rejected" | "timed-out";
+  readonly callId: string;
+  readonly clientContext: string;
+  readonly operationId: string | null;
+  /** For `failed`: Graph's code, subcode and message. */
+  readonly resultInfo: ResultInfo | null;
+  /** For `rejected`, and for a `timed-out` invite whose sending failed without a clear answer. */
+  readonly error: InviteError | null;
+  readonly record: OperationRecord;
+}
+
+export interface OperationChange {
+  readonly record: OperationRecord;
+  readonly step: OperationEvent;
+}
+
+interface TrackerDeps {
+  readonly client: InviteClient;
+  readonly store: BotStore;
+  readonly queue: KeyedQueue;
+  readonly defaultTimeoutMs: number;
+  readonly onChange: (change: OperationChange) => void;
+  readonly onUnmatched: (entry: UnmatchedNotification) => void;
+}
+
+interface Waiter {
+  /** Graph's answer has been applied to the record. */
+  answered: boolean;
+  readonly resolve: (outcome: InviteOutcome) => void;
+}
+
+const terminal = new Set<InviteStatus>(["completed", "failed", "rejected"]);
+
+export class OperationTracker {
+  private readonly waiters = new Map<string, Waiter>();
+
+  constructor(private readonly deps: TrackerDeps) {}
+
+  /**
+   * Invites, then waits for the operation's terminal notification. Resolves with how it ended; rejects only when
+   * `signal` aborts, or when `clientContext` has been used before.
+   */
+  async inviteAndWait(
+    callId: string,
+    body: InvitePostRequestBody,
+    options: InviteAndWaitOptions = {},
+  ): Promise<InviteOutcome> {
+    const { store, queue, client } = this.deps;
+    const clientContext = body.clientContext ?? randomUUID();
+    if ((await store.operationByContext(clientContext)) !== undefined || this.waiters.has(clientContext)) {
+      throw new Error(`clientContext ${clientContext} was used by an earlier invite; Graph needs it to be unique.`);
+    }
+    const request = { ...body, clientContext };
+    const now = new Date().toISOString();
+    const record: OperationRecord = {
+      clientContext,
+      callId,
+      operationId: null,
+      status: "sending",
+      request,
+      resultInfo: null,
+      error: null,
+      late: false,
+      createdAt: now,
+      updatedAt: now,
+      history: [],
+    };
+
+    const checked = validateInviteRequest(request, {
+      ...(options.callKind !== undefined && { callKind: options.callKind }),
+      ...(options.botInCall !== undefined && { botInCall: options.botInCall }),
+      ...(options.ignoredParticipants !== undefined && { ignoredParticipants: options.ignoredParticipants }),
+    });
+    if (!checked.ok) {
+      const issues = checked.errors.map(({ pointer, code, message }) => ({ pointer, code, message }));
+      const error: InviteError = {
+        kind: "validation",
+        message: `the invite breaks the reference page's rules: ${issues.map((issue) => `${issue.pointer}: ${issue.message}`).join("; ")}`,
+        ambiguous: false,
+        issues,
+      };
+      record.status = "rejected";
+      record.error = error;
+      await this.save(record, { event: "refused", detail: `not sent: ${issues.map((i) => i.code).join(", ")}` });
+      return outcomeOf(record);
+    }
+
+    const outcome = new Promise<InviteOutcome>((resolve) => {
+      this.waiters.set(clientContext, { answered: false, resolve });
+    });
+    await this.save(record, { event: "sent", detail: `POST /communications/calls/${callId}/participants/invite` });
+
+    const timeoutMs = options.timeoutMs ?? this.deps.defaultTimeoutMs;
+    const timer = setTimeout(() => void queue.run(callId, () => this.timeOut(clientContext, timeoutMs)), timeoutMs);
+    const abort = new Promise<never>((_, reject) => {
+      options.signal?.addEventListener("abort", () => reject(options.signal?.reason), { once: true });
+    });
+    try {
+      const sent = client
+        .invite(callId, request, options.signal !== undefined ? { signal: options.signal } : {})
+        .then((result) => queue.run(callId, () => this.answered(clientContext, result)));
+      void sent.catch(() => {});
+      return await Promise.race([outcome, abort]);
+    } finally {
+      clearTimeout(timer);
+      this.waiters.delete(clientContext);
+    }
+  }
+
+  /** Applies an operation notification. Runs on the call's queue. */
+  async onOperation(notification: OperationNotification): Promise<void> {
+    const { store } = this.deps;
+    const { clientContext, operationId, status } = notification;
+    const record =
+      (clientContext !== null ? await store.operationByContext(clientContext) : undefined) ??
+      (operationId !== null ? await store.operationById(operationId) : undefined);
+    if (record === undefined) {
+      const entry: UnmatchedNotification = {
+        at: new Date().toISOString(),
+        callId: notification.callId,
+        reason: `an operation notification (${status}) for an operation this bot did not start: clientContext ${clientContext ?? "null"}, id ${operationId ?? "null"}`,
+        notification: notification.notification,
+      };
+      await store.recordUnmatched(entry);
+      this.deps.onUnmatched(entry);
+      return;
+    }
+    if (record.operationId === null && operationId !== null) record.operationId = operationId;
+    const detail = describeResult(notification.resultInfo);
+    if (status !== "completed" && status !== "failed") {
+      if (record.status === "sending") record.status = "running";
+      await this.save(record, { event: "notification", status, detail });
+      return;
+    }
+    if (record.status === "completed" || record.status === "failed") {
+      await this.save(record, { event: "duplicate-notification", status, detail });
+      return;
+    }
+    const late = record.status === "timed-out";
+    record.late ||= late;
+    record.status = status;
+    record.resultInfo = notification.resultInfo;
+    await this.save(record, { event: late ? "late-notification" : "notification", status, detail });
+    this.settle(record);
+  }
+
+  /** Applies Graph's answer to the invite request. Runs on the call's queue. */
+  private async answered(clientContext: string, result: InviteResult): Promise<void> {
+    const record = await this.deps.store.operationByContext(clientContext);
+    if (record === undefined) return;
+    const waiter = this.waiters.get(clientContext);
+    if (waiter !== undefined) waiter.answered = true;
+    if (result.ok) {
+      record.operationId ??= result.operationId;
+      const answeredStatus = canonicalStatus(result.operation?.status ?? "running") ?? "running";
+      if (record.status === "sending") {
+        record.status = answeredStatus === "completed" || answeredStatus === "failed" ? answeredStatus : "running";
+        if (terminal.has(record.status)) record.resultInfo = result.operation?.resultInfo ?? null;
+      }
+      await this.save(record, {
+        event: "accepted",
+        status: answeredStatus,
+        detail: `HTTP 200, operation ${result.operationId ?? "(no id)"}`,
+      });
+    } else {
+      const error = storable(result.error);
+      record.error = error;
+      // An ambiguous failure (a dropped connection, a timeout) may hide an invite Graph carried out: keep waiting
+      // for its notification.
+      if (!error.ambiguous && record.status === "sending") record.status = "rejected";
+      await this.save(record, { event: error.ambiguous ? "send-failed" : "refused", detail: error.message });
+    }
+    this.settle(record);
+  }
+
+  private async timeOut(clientContext: string, timeoutMs: number): Promise<void> {
+    const record = await this.deps.store.operationByContext(clientContext);
+    if (record === undefined || terminal.has(record.status)) return;
+    record.status = "timed-out";
+    await this.save(record, { event: "timed-out", detail: `no terminal notification within ${timeoutMs} ms` });
+    this.waiters.get(clientContext)?.resolve(outcomeOf(record));
+  }
+
+  /** Resolves the invite's waiter once both its answer and its outcome are known. */
+  private settle(record: OperationRecord): void {
+    const waiter = this.waiters.get(record.clientContext);
+    if (waiter?.answered === true && terminal.has(record.status)) waiter.resolve(outcomeOf(record));
+  }
+
+  private async save(record: OperationRecord, step: Omit<OperationEvent, "at">): Promise<void> {
+    const at = new Date().toISOString();
+    const event: OperationEvent = { at, ...step };
+    record.history.push(event);
+    record.updatedAt = at;
+    await this.deps.store.putOperation(record);
+    this.deps.onChange({ record: structuredClone(record), step: event });
+  }
+}
+
+function outcomeOf(record: OperationRecord): InviteOutcome {
+  const status = record.status === "sending" || record.status === "running" ? "timed-out" : record.status;
+  return {
+    status,
+    callId: record.callId,
+    clientContext: record.clientContext,
+    operationId: record.operationId,
+    resultInfo: record.resultInfo,
+    error: record.error,
+    record: structuredClone(record),
+  };
+}
+
+/** `code/subcode message`, as Microsoft's tools print a resultInfo. */
+export function describeResult(resultInfo: ResultInfo | null | undefined): string | undefined {
+  if (resultInfo === null || resultInfo === undefined) return undefined;
+  return `${resultInfo.code ?? "?"}/${resultInfo.subcode ?? "?"} ${resultInfo.message ?? ""}`.trim();
+}
+
+/** The error with its `cause` as text: a thrown value may not survive being copied into a store. */
+function storable(error: InviteError): InviteError {
+  return "cause" in error ? { ...error, cause: String(error.cause) } : error;
+}
