@@ -1,0 +1,169 @@
+// The bot's settings, from a JSON file and environment variables (which win). Without credentials the bot runs
+// against a simulator it starts itself; with a tenant, an app id and a secret it talks to Microsoft Graph.
+import type { GraphCloud } from "@graph-invite/client";
+
+export interface BotConfig {
+  /**
+   * `simulator`: a simulator started in process. `external-simulator`: a simulator already running at
+   * `simulatorUrl`. `graph`: Microsoft Graph, with the app's credentials.
+   */
+  readonly mode: "simulator" | "external-simulator" | "graph";
+  readonly tenantId?: string;
+  readonly appId?: string;
+  readonly appSecret?: string;
+  readonly simulatorUrl?: string;
+  readonly cloud: GraphCloud;
+  /** Where the notification endpoint listens. Graph must reach it over HTTPS: put a proxy or tunnel in front. */
+  readonly host: string;
+  readonly port: number;
+  /** Where the CLI reaches the running bot; always on loopback. */
+  readonly controlPort: number;
+  /** The OpenID metadata of the service that signs notifications. Default: Graph's, or the simulator's. */
+  readonly openIdConfigurationUrl?: string;
+  readonly allowedTenants?: readonly string[];
+  readonly inviteTimeoutMs?: number;
+  readonly maxBodyBytes?: number;
+}
+
+/** A setting that is wrong: where it came from (a variable, or a JSON Pointer into the file) and the rule it breaks. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly rule: string,
+  ) {
+    super(`${source}: ${rule}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Graph's OpenID metadata for notification tokens, as Microsoft's samples configure it. */
+export const graphOpenIdConfigurationUrl = "https://api.aps.skype.com/v1/.well-known/OpenIdConfiguration";
+
+interface Setting {
+  readonly key: keyof BotConfig;
+  readonly kind: "string" | "url" | "port" | "positive" | "list" | "cloud";
+}
+
+const settings: readonly Setting[] = [
+  { key: "tenantId", kind: "string" },
+  { key: "appId", kind: "string" },
+  { key: "appSecret", kind: "string" },
+  { key: "simulatorUrl", kind: "url" },
+  { key: "cloud", kind: "cloud" },
+  { key: "host", kind: "string" },
+  { key: "port", kind: "port" },
+  { key: "controlPort", kind: "port" },
+  { key: "openIdConfigurationUrl", kind: "url" },
+  { key: "allowedTenants", kind: "list" },
+  { key: "inviteTimeoutMs", kind: "positive" },
+  { key: "maxBodyBytes", kind: "positive" },
+];
+
+const clouds: readonly string[] = ["global", "usGovL4", "usGovL5Dod"];
+
+/** `inviteTimeoutMs` → `GRAPH_INVITE_INVITE_TIMEOUT_MS`. */
+export const envName = (key: string): string => `GRAPH_INVITE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+/**
+ * Reads the settings: the file's JSON text (if any), then the environment.
+ *
+ * @throws ConfigError naming the variable or the file's JSON Pointer.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  file?: { path: string; text: string },
+): BotConfig {
+  const values: Record<string, unknown> = {};
+  if (file !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(file.text);
+    } catch (error) {
+      throw new ConfigError(file.path, `not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+      throw new ConfigError(`${file.path}#`, "must be a JSON object");
+    }
+    for (const [key, value] of Object.entries(parsed)) {
+      const setting = settings.find((candidate) => candidate.key === key);
+      if (setting === undefined) {
+        throw new ConfigError(
+          `${file.path}#/${key}`,
+          `unknown setting; known: ${settings.map((s) => s.key).join(", ")}`,
+        );
+      }
+      values[key] = check(setting, value, `${file.path}#/${key}`, false);
+    }
+  }
+  for (const setting of settings) {
+    const raw = env[envName(setting.key)];
+    if (raw !== undefined && raw !== "") values[setting.key] = check(setting, raw, envName(setting.key), true);
+  }
+  return withMode(values);
+}
+
+function check(setting: Setting, value: unknown, source: string, fromEnv: boolean): unknown {
+  const text = () => {
+    if (typeof value !== "string" || value === "") throw new ConfigError(source, "must be a non-empty string");
+    return value;
+  };
+  switch (setting.kind) {
+    case "string":
+      return text();
+    case "url": {
+      const url = text();
+      if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+        throw new ConfigError(source, "must be an http or https URL");
+      }
+      return url.replace(/\/+$/, "");
+    }
+    case "cloud": {
+      const cloud = text();
+      // China is let through: the client refuses it with the reason (the action is not available there).
+      if (!clouds.includes(cloud) && !/china|21vianet/i.test(cloud)) {
+        throw new ConfigError(source, `must be one of ${clouds.join(", ")}`);
+      }
+      return cloud;
+    }
+    case "port":
+    case "positive": {
+      const number = fromEnv && typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
+      const min = setting.kind === "port" ? 0 : 1;
+      const max = setting.kind === "port" ? 65_535 : Number.MAX_SAFE_INTEGER;
+      if (typeof number !== "number" || !Number.isInteger(number) || number < min || number > max) {
+        throw new ConfigError(source, `must be an integer from ${min} to ${max}`);
+      }
+      return number;
+    }
+    case "list": {
+      const list = fromEnv && typeof value === "string" ? value.split(",").map((item) => item.trim()) : value;
+      if (!Array.isArray(list) || list.some((item) => typeof item !== "string" || item === "")) {
+        throw new ConfigError(
+          source,
+          fromEnv ? "must be a comma-separated list" : "must be an array of non-empty strings",
+        );
+      }
+      return list;
+    }
+  }
+}
+
+function withMode(values: Record<string, unknown>): BotConfig {
+  const credentials = ["tenantId", "appId", "appSecret"].filter((key) => values[key] !== undefined);
+  const mode =
+    values["simulatorUrl"] !== undefined ? "external-simulator" : credentials.length > 0 ? "graph" : "simulator";
+  if (mode !== "simulator" && credentials.length < 3) {
+    const missing = ["tenantId", "appId", "appSecret"].find((key) => values[key] === undefined) ?? "appSecret";
+    const why =
+      mode === "graph" ? "Microsoft Graph needs a tenant, an app id and a secret" : "the simulator's app needs them";
+    throw new ConfigError(envName(missing), `missing: ${why}`);
+  }
+  return {
+    cloud: "global",
+    host: "127.0.0.1",
+    port: 3978,
+    controlPort: 3979,
+    ...values,
+    mode,
+  } as BotConfig;
+}

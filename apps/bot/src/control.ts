@@ -1,0 +1,144 @@
+// The running bot's control API, on loopback only: the CLI's commands reach the bot process through it, because
+// that process holds the notification endpoint, the pending invites and the rosters.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { InvitePostRequestBody } from "@graph-invite/types";
+import type { CallKind } from "@graph-invite/validator";
+import type { Runtime } from "./runtime.js";
+import type { InviteAndWaitOptions } from "./tracker.js";
+
+/** What `POST /invite` takes. */
+export interface InviteCommand {
+  readonly callId: string;
+  readonly body: InvitePostRequestBody;
+  readonly options?: Pick<InviteAndWaitOptions, "callKind" | "botInCall" | "ignoredParticipants" | "timeoutMs">;
+}
+
+/** What `POST /calls` takes (simulator modes only). */
+export interface CallCommand {
+  readonly kind: CallKind;
+  readonly participants?: ReadonlyArray<{ readonly id?: string; readonly identity: unknown }>;
+}
+
+class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const maxControlBody = 64 * 1024;
+
+export async function startControl(runtime: Runtime, port: number): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((request, response) => {
+    route(runtime, request)
+      .then((body) => send(response, 200, body))
+      .catch((error: unknown) =>
+        error instanceof ControlError
+          ? send(response, error.status, { error: error.message })
+          : send(response, 500, { error: error instanceof Error ? error.message : String(error) }),
+      );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function route(runtime: Runtime, request: IncomingMessage): Promise<unknown> {
+  const { bot } = runtime;
+  const url = new URL(request.url ?? "/", "http://control.invalid");
+  const key = `${request.method} ${url.pathname}`;
+  if (key === "GET /status") {
+    return { mode: runtime.config.mode, callbackUrl: bot.callbackUrl, simulatorUrl: runtime.simulatorUrl ?? null };
+  }
+  if (key === "POST /invite") {
+    const command = (await readJson(request)) as InviteCommand;
+    if (typeof command?.callId !== "string" || typeof command.body !== "object" || command.body === null) {
+      throw new ControlError(400, "POST /invite takes {callId, body, options?}");
+    }
+    const outcome = await bot.inviteAndWait(command.callId, command.body, command.options ?? {});
+    await settle(runtime);
+    return { outcome: outcome.record, roster: await bot.roster(command.callId) };
+  }
+  if (key === "GET /operations") {
+    return bot.operations(url.searchParams.get("callId") ?? undefined);
+  }
+  if (key === "GET /unmatched") return bot.unmatched();
+  const roster = /^GET \/calls\/([^/]+)\/roster$/.exec(key);
+  if (roster !== null) return bot.roster(decodeURIComponent(roster[1] ?? ""));
+  if (key === "POST /calls") return createCall(runtime, (await readJson(request)) as CallCommand);
+  throw new ControlError(404, `no route ${key}`);
+}
+
+/**
+ * Waits for the notifications that follow an invite's outcome (the roster, the end of a replaced call), so that the
+ * roster shown with the outcome includes them: the simulator of this process says when it is done; otherwise the
+ * notifications are taken to be over once none has come for half a second (at most 3 s).
+ */
+async function settle({ simulator, bot }: Runtime): Promise<void> {
+  if (simulator !== undefined) {
+    await simulator.settled();
+  } else {
+    let last = Date.now();
+    const stop = bot.on("delivery", () => {
+      last = Date.now();
+    });
+    const deadline = last + 3000;
+    while (Date.now() - last < 500 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    stop();
+  }
+  await bot.idle();
+}
+
+/** Creates a call in the simulator whose callback is this bot; Graph's calls are created elsewhere. */
+async function createCall(runtime: Runtime, command: CallCommand): Promise<unknown> {
+  if (runtime.simulatorUrl === undefined) {
+    throw new ControlError(
+      400,
+      "calls can be created only in the simulator; with Graph, pass the id of an existing call",
+    );
+  }
+  const seed = { ...command, callbackUri: runtime.bot.callbackUrl };
+  const response = await fetch(`${runtime.simulatorUrl}/simulator/calls`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(seed),
+  });
+  const body: unknown = await response.json();
+  if (!response.ok) throw new ControlError(400, `the simulator refused the call: ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  let text = "";
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    text += chunk.toString("utf8");
+    if (text.length > maxControlBody) throw new ControlError(413, "the command is too large");
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ControlError(400, "the command is not JSON");
+  }
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(text),
+  });
+  response.end(text);
+}

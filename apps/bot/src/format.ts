@@ -1,0 +1,60 @@
+// Plain-text renderings of operations and rosters, for the CLI and the demo.
+import type { Participant } from "@graph-invite/types";
+import type { Roster } from "./bot.js";
+import type { RosterEvent } from "./roster.js";
+import type { OperationEvent, OperationRecord } from "./store.js";
+import { describeResult } from "./tracker.js";
+
+/** Who a participant is: the kind of identity, its name when known, and its id. */
+export function describeParticipant(participant: Participant): string {
+  const identity = (participant.info?.identity ?? {}) as Record<string, unknown>;
+  for (const [kind, value] of Object.entries(identity)) {
+    if (kind.startsWith("@") || value === null || typeof value !== "object") continue;
+    const { id, displayName } = value as { id?: unknown; displayName?: unknown };
+    const name = typeof displayName === "string" && displayName !== "" ? `${displayName} ` : "";
+    return `${name}(${kind} ${typeof id === "string" ? id : "?"})`;
+  }
+  return "(unknown identity)";
+}
+
+export function formatRosterEvent(event: RosterEvent): string {
+  const sign = { joined: "+", left: "-", updated: "~" }[event.type];
+  const reason = event.reason !== undefined ? `, ${event.reason}` : "";
+  return `${sign} ${describeParticipant(event.participant)} ${event.type}${reason}`;
+}
+
+/** The roster as an indented list, or a line saying it is empty or ended. */
+export function formatRoster(roster: Roster, indent = ""): string[] {
+  const count = roster.participants.length;
+  const heading = `${indent}roster of call ${roster.callId}: ${roster.ended ? "call ended" : `${count} in the call`}`;
+  return [
+    heading,
+    ...roster.participants.map(
+      ({ participant, version }) =>
+        `${indent}  • ${describeParticipant(participant)}${version !== null ? ` [roster #${version}]` : ""}`,
+    ),
+  ];
+}
+
+/** One step of an operation's life, such as `accepted  running · HTTP 200, operation 4f1c…`. */
+export function formatStep(step: OperationEvent): string {
+  const parts = [step.status, step.detail].filter((part) => part !== undefined && part !== "");
+  return `${step.event.padEnd(22)} ${parts.join(" · ")}`.trimEnd();
+}
+
+/** How an invite ended, in one line. */
+export function formatOutcome(record: OperationRecord): string {
+  const context = `clientContext ${record.clientContext}`;
+  switch (record.status) {
+    case "completed":
+      return `completed: operation ${record.operationId ?? "(no id)"}, ${context}${record.late ? " (late)" : ""}`;
+    case "failed":
+      return `failed: ${describeResult(record.resultInfo) ?? "no resultInfo"}${record.late ? " (late)" : ""}`;
+    case "rejected":
+      return `rejected: ${record.error?.message ?? "refused"}`;
+    case "timed-out":
+      return `timed out: no terminal notification; ${context} stays recorded`;
+    default:
+      return `${record.status}: ${context}`;
+  }
+}

@@ -1,0 +1,114 @@
+// Builds a running bot from its settings: the credential and Graph root of its mode, and in simulator mode the
+// simulator itself.
+import { ClientSecretCredential } from "@azure/identity";
+import { clouds, createInviteClient, type InviteClient } from "@graph-invite/client";
+import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
+import { type StartedBot, startBot } from "./bot.js";
+import { type BotConfig, graphOpenIdConfigurationUrl } from "./config.js";
+import { clientSecretTokens } from "./token.js";
+
+export interface Runtime {
+  readonly config: BotConfig;
+  readonly bot: StartedBot;
+  /** The invite client the bot uses: its `baseUrl` says which Graph it talks to. */
+  readonly client: InviteClient;
+  /** The simulator this process started, in `simulator` mode. */
+  readonly simulator: Simulator | undefined;
+  /** The simulator's origin, in either simulator mode. */
+  readonly simulatorUrl: string | undefined;
+  close(): Promise<void>;
+}
+
+interface Target {
+  readonly client: InviteClient;
+  readonly appId: string;
+  readonly openIdConfigurationUrl: string;
+  readonly simulator?: Simulator;
+  readonly simulatorUrl?: string;
+}
+
+/** Starts the bot (and in `simulator` mode a simulator, with `simulatorOptions`). */
+export async function startRuntime(config: BotConfig, simulatorOptions: SimulatorOptions = {}): Promise<Runtime> {
+  const target = await connect(config, simulatorOptions);
+  try {
+    const bot = await startBot({
+      client: target.client,
+      auth: {
+        appId: target.appId,
+        openIdConfigurationUrl: config.openIdConfigurationUrl ?? target.openIdConfigurationUrl,
+        ...(config.allowedTenants !== undefined && { allowedTenants: config.allowedTenants }),
+      },
+      ...(config.inviteTimeoutMs !== undefined && { inviteTimeoutMs: config.inviteTimeoutMs }),
+      ...(config.maxBodyBytes !== undefined && { maxBodyBytes: config.maxBodyBytes }),
+      port: config.port,
+      host: config.host,
+    });
+    return {
+      config,
+      bot,
+      client: target.client,
+      simulator: target.simulator,
+      simulatorUrl: target.simulatorUrl,
+      async close() {
+        await bot.close();
+        await target.simulator?.close();
+      },
+    };
+  } catch (error) {
+    await target.simulator?.close();
+    throw error;
+  }
+}
+
+async function connect(config: BotConfig, simulatorOptions: SimulatorOptions): Promise<Target> {
+  const { tenantId = "", appId = "", appSecret = "" } = config;
+  switch (config.mode) {
+    case "graph": {
+      // A client is built first so that a cloud the action is not available in is refused before anything else.
+      const client = createInviteClient({
+        credential: new ClientSecretCredential(tenantId, appId, appSecret, {
+          authorityHost: clouds[config.cloud]?.authority ?? clouds.global.authority,
+        }),
+        cloud: config.cloud,
+      });
+      return { client, appId, openIdConfigurationUrl: graphOpenIdConfigurationUrl };
+    }
+    case "external-simulator": {
+      const url = config.simulatorUrl ?? "";
+      const client = createInviteClient({
+        credential: clientSecretTokens({
+          tokenUrl: `${url}/${tenantId}/oauth2/v2.0/token`,
+          clientId: appId,
+          clientSecret: appSecret,
+        }),
+        baseUrl: `${url}/v1.0`,
+        cloud: config.cloud,
+      });
+      return { client, appId, openIdConfigurationUrl: `${url}/v1/.well-known/OpenIdConfiguration`, simulatorUrl: url };
+    }
+    case "simulator": {
+      const simulator = await start(simulatorOptions);
+      try {
+        const client = createInviteClient({
+          credential: clientSecretTokens({
+            tokenUrl: simulator.tokenUrl(),
+            clientId: simulator.app.appId,
+            clientSecret: simulator.app.secret,
+          }),
+          baseUrl: simulator.graphUrl,
+          cloud: config.cloud,
+        });
+        return {
+          client,
+          appId: simulator.app.appId,
+          openIdConfigurationUrl: simulator.openIdConfigurationUrl,
+          simulator,
+          simulatorUrl: simulator.url,
+        };
+      } catch (error) {
+        await simulator.close();
+        throw error;
+      }
+    }
+  }
+}
