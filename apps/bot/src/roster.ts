@@ -47,8 +47,8 @@ export function participantKey(participant: Participant): string {
 export function applyRosterNotification(roster: RosterState, notification: RosterNotification): RosterChange {
   // A call that ended has no roster any more: whatever arrives after the end is stale.
   if (roster.ended) return { roster, events: [] };
-  const members = { ...roster.members };
-  const departed = { ...roster.departed };
+  const members = dictionary(roster.members);
+  const departed = dictionary(roster.departed);
   const events: RosterEvent[] = [];
   const { callId } = roster;
   const listVersion = notification.delta ? notification.sequenceNumber : null;
@@ -60,8 +60,8 @@ export function applyRosterNotification(roster: RosterState, notification: Roste
     const version = versionOf(participant) ?? listVersion;
     seen.add(key);
     if (version !== null) newest = Math.max(newest ?? version, version);
-    const current = members[key];
-    if (isStale(version, current, departed[key])) continue;
+    const current = own(members, key);
+    if (isStale(version, current, own(departed, key))) continue;
     const removed = participant.removedState !== undefined && participant.removedState !== null;
     if (removed) {
       departed[key] = version;
@@ -84,7 +84,7 @@ export function applyRosterNotification(roster: RosterState, notification: Roste
     // A full roster lists everyone in the call, so whoever it omits has left, unless their state is newer than
     // the list (the list was sent before they joined, and arrived late).
     for (const [key, member] of Object.entries(roster.members)) {
-      if (seen.has(key) || !(key in members)) continue;
+      if (seen.has(key) || !Object.hasOwn(members, key)) continue;
       if (member.version !== null && newest !== null && member.version > newest) continue;
       delete members[key];
       departed[key] = newest;
@@ -106,9 +106,9 @@ export function endRoster(roster: RosterState): RosterChange {
       reason: "call-ended",
     }),
   );
-  const departed = { ...roster.departed };
+  const departed = dictionary(roster.departed);
   for (const [key, member] of Object.entries(roster.members)) departed[key] = member.version;
-  return { roster: { ...roster, members: {}, departed, ended: true }, events };
+  return { roster: { ...roster, members: dictionary({}), departed, ended: true }, events };
 }
 
 /** A participant's state is stale when the roster already holds a newer or equal version of it, or a newer departure. */
@@ -118,11 +118,22 @@ function isStale(version: number | null, current: RosterMember | undefined, depa
   return departedAt !== undefined && departedAt !== null && version <= departedAt;
 }
 
-/** `rosterSequenceNumber` is an Int64, which some serialisers send as a string. */
 function versionOf(participant: Participant): number | null {
-  const raw: unknown = participant.rosterSequenceNumber;
-  const value = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : raw;
-  return typeof value === "number" && Number.isFinite(value) ? value : null;
+  const version: unknown = participant.rosterSequenceNumber;
+  return typeof version === "number" && Number.isFinite(version) ? version : null;
+}
+
+/**
+ * A copy of a map keyed by participant id, without a prototype: ids are Graph's strings, and one such as
+ * `constructor` or `__proto__` must be an ordinary key.
+ */
+function dictionary<T>(entries: Readonly<Record<string, T>>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
+}
+
+/** The entry of `key`, ignoring anything inherited (a roster read back from a store has an ordinary prototype). */
+function own<T>(entries: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(entries, key) ? entries[key] : undefined;
 }
 
 /** Two states of a participant are the same when they differ at most in their sequence number. */

@@ -15,7 +15,6 @@ export interface OperationEvent {
   /** ISO 8601 time the bot saw it. */
   readonly at: string;
   readonly event:
-    | "validated"
     | "sent"
     | "accepted"
     | "refused"

@@ -85,6 +85,7 @@ export class OperationTracker {
     options: InviteAndWaitOptions = {},
   ): Promise<InviteOutcome> {
     const { store, queue, client } = this.deps;
+    options.signal?.throwIfAborted();
     const clientContext = body.clientContext ?? randomUUID();
     if ((await store.operationByContext(clientContext)) !== undefined || this.waiters.has(clientContext)) {
       throw new Error(`clientContext ${clientContext} was used by an earlier invite; Graph needs it to be unique.`);
@@ -130,18 +131,28 @@ export class OperationTracker {
     await this.save(record, { event: "sent", detail: `POST /communications/calls/${callId}/participants/invite` });
 
     const timeoutMs = options.timeoutMs ?? this.deps.defaultTimeoutMs;
+    // The timer outlives an abort: an invite aborted in flight may still have reached Graph, and its record must
+    // end as timed-out rather than stay sending if no notification comes.
     const timer = setTimeout(() => void queue.run(callId, () => this.timeOut(clientContext, timeoutMs)), timeoutMs);
+    let onAbort: (() => void) | undefined;
     const abort = new Promise<never>((_, reject) => {
-      options.signal?.addEventListener("abort", () => reject(options.signal?.reason), { once: true });
+      onAbort = () => {
+        // Nobody waits any more, so the timer alone should not keep the process alive.
+        timer.unref();
+        reject(options.signal?.reason);
+      };
+      options.signal?.addEventListener("abort", onAbort, { once: true });
     });
+    const sent = client
+      .invite(callId, request, options.signal !== undefined ? { signal: options.signal } : {})
+      .then((result) => queue.run(callId, () => this.answered(clientContext, result)));
+    void sent.catch(() => {});
     try {
-      const sent = client
-        .invite(callId, request, options.signal !== undefined ? { signal: options.signal } : {})
-        .then((result) => queue.run(callId, () => this.answered(clientContext, result)));
-      void sent.catch(() => {});
-      return await Promise.race([outcome, abort]);
-    } finally {
+      const result = await Promise.race([outcome, abort]);
       clearTimeout(timer);
+      return result;
+    } finally {
+      if (onAbort !== undefined) options.signal?.removeEventListener("abort", onAbort);
       this.waiters.delete(clientContext);
     }
   }

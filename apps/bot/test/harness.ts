@@ -81,10 +81,12 @@ export interface RawAnswer {
 /** POSTs to the bot's notification endpoint as it is: any body, any headers. */
 export async function postNotification(
   bot: StartedBot,
-  body: string | Buffer,
+  body: string | Uint8Array,
   headers: Record<string, string>,
 ): Promise<RawAnswer> {
-  const response = await fetch(bot.callbackUrl, { method: "POST", headers, body });
+  // Copied into a plain Uint8Array: fetch's types take no Buffer, whose memory may be shared.
+  const payload = typeof body === "string" ? body : new Uint8Array(body);
+  const response = await fetch(bot.callbackUrl, { method: "POST", headers, body: payload });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text === "" ? undefined : JSON.parse(text) };
 }

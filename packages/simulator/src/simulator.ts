@@ -1,5 +1,6 @@
 // start(): a simulated Graph on loopback, and the handle tests use to arrange, drive and inspect it.
 import { randomBytes, randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { SimulatedCall } from "./calls.js";
@@ -90,6 +91,8 @@ export async function start(given: SimulatorOptions = {}): Promise<Simulator> {
   const notificationIssuer = options.notificationIssuer ?? "https://api.botframework.com";
   const [identitySigner, notificationSigner] = await Promise.all([Signer.create(), Signer.create()]);
   const lifetime = new AbortController();
+  // Every pending wait (ring times, delivery delays and retries) listens to it; dozens at once are normal.
+  setMaxListeners(0, lifetime.signal);
   const tracker = new Tracker();
   const courier = new Courier(notificationSigner, notificationIssuer, lifetime.signal);
   const graph = new SimulatedGraph({
