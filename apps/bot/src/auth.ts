@@ -58,6 +58,9 @@ export interface NotificationAuthenticator {
 
 class KeysUnavailable extends Error {}
 
+/** How long stale metadata is used after a failed refresh before the next attempt. */
+const metadataRetryMs = 60_000;
+
 export function createNotificationAuthenticator(options: NotificationAuthOptions): NotificationAuthenticator {
   const keys = new SigningKeys(options);
   const issuers = [...(options.issuers ?? graphNotificationIssuers)];
@@ -138,6 +141,8 @@ function describeFailure(error: unknown): AuthResult {
 class SigningKeys {
   private metadata: { jwksUri: string; fetchedAt: number; keySet: JWTVerifyGetKey } | undefined;
   private pending: Promise<JWTVerifyGetKey> | undefined;
+  /** After a failed refresh, stale metadata is used until then without trying again. */
+  private retryAt = 0;
 
   constructor(private readonly options: NotificationAuthOptions) {}
 
@@ -154,7 +159,8 @@ class SigningKeys {
   private async keySet(): Promise<JWTVerifyGetKey> {
     const maxAge = this.options.metadataMaxAgeMs ?? 2 * 60 * 60 * 1000;
     const current = this.metadata;
-    if (current !== undefined && Date.now() - current.fetchedAt < maxAge) return current.keySet;
+    const now = Date.now();
+    if (current !== undefined && (now - current.fetchedAt < maxAge || now < this.retryAt)) return current.keySet;
     // One fetch at a time, however many notifications arrive while it runs.
     this.pending ??= this.refresh().finally(() => {
       this.pending = undefined;
@@ -163,8 +169,11 @@ class SigningKeys {
       return await this.pending;
     } catch (error) {
       // Stale metadata is better than none: Graph's keys change rarely, and an outage of the metadata endpoint
-      // should not make the bot refuse every notification.
-      if (current !== undefined) return current.keySet;
+      // should not make the bot refuse every notification, nor hold each one for a fetch that times out.
+      if (current !== undefined) {
+        this.retryAt = Date.now() + metadataRetryMs;
+        return current.keySet;
+      }
       throw error;
     }
   }

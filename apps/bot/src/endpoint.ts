@@ -1,7 +1,6 @@
 // The notification endpoint: POST /api/calls. It authenticates before it reads the body, bounds the body, parses it
 // with the validator's tolerant parser, drops duplicate deliveries, and answers 202 before any processing, so that
 // Graph's delivery never waits on the bot's work.
-import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ClassifiedNotification, type Issue, parseNotifications } from "@graph-invite/validator";
 import type { AuthResult, NotificationAuthenticator } from "./auth.js";
@@ -31,7 +30,7 @@ export interface EndpointOptions {
   readonly path?: string;
   /** The largest body accepted, in bytes. Default 1 MiB: a full roster of hundreds of participants fits. */
   readonly maxBodyBytes?: number;
-  /** Records a delivery key; false means it was seen before. */
+  /** Records a delivery's message id (as `message:<id>`); false means it was seen before. */
   readonly claimDelivery: (key: string) => Promise<boolean>;
   /** Called after the 202 has been sent. */
   readonly onAccepted: (delivery: AcceptedDelivery) => void;
@@ -115,13 +114,18 @@ export function createNotificationHandler(options: EndpointOptions): RequestHand
         issues: parsed.errors,
       });
     }
+    // Graph names each delivery with a message id and keeps it when it delivers again. Without one, nothing tells a
+    // repeat from a new notification with the same content (a roster that goes back to an earlier list), so the
+    // delivery is processed: rosters and operations ignore a state they already hold.
     const messageId = headerValue(request.headers["x-microsoft-skype-message-id"]);
-    const key =
-      messageId !== undefined ? `message:${messageId}` : `body:${createHash("sha256").update(body).digest("hex")}`;
-    const first = await options.claimDelivery(key);
+    const first = messageId === undefined || (await options.claimDelivery(`message:${messageId}`));
     response.writeHead(202, { "Content-Length": 0 }).end();
     if (!first) {
-      options.onRefused?.({ status: 202, reason: "duplicate", message: `Delivery ${key} was processed before.` });
+      options.onRefused?.({
+        status: 202,
+        reason: "duplicate",
+        message: `The delivery with message id ${messageId} was processed before.`,
+      });
       return;
     }
     options.onAccepted({
@@ -147,10 +151,10 @@ function refusalOf(auth: Extract<AuthResult, { ok: false }>): RefusedDelivery {
 
 function authHeaders(auth: Extract<AuthResult, { ok: false }>): Record<string, string> {
   if (auth.status === 401) {
-    return {
-      "WWW-Authenticate": `Bearer error="invalid_token", error_description="${auth.reason}"`,
-      Connection: "close",
-    };
+    // RFC 6750: a request that sent no credentials gets the challenge alone, without an error code.
+    const challenge =
+      auth.reason === "missing-token" ? "Bearer" : `Bearer error="invalid_token", error_description="${auth.reason}"`;
+    return { "WWW-Authenticate": challenge, Connection: "close" };
   }
   // Graph retries a notification that met a 5xx; the keys are likely back by then.
   if (auth.status === 503) return { "Retry-After": "5", Connection: "close" };

@@ -23,9 +23,27 @@ export const maxDepth = 64;
 
 export class Normaliser {
   readonly warnings: Issue[] = [];
+  /**
+   * Where the normalised body's shape departs from the body's as it arrived, oldest first: a participant wrapped in
+   * a collection, a collection of one unwrapped, a key renamed. Pointers into the normalised body are mapped back
+   * through them, so that every issue points into what was received.
+   */
+  private readonly moves: Array<{ readonly normalised: string; readonly received: string }> = [];
+
+  /** A pointer into the normalised body as a pointer into the body as it arrived (inside any envelope it was given). */
+  received(pointer: string): string {
+    let mapped = pointer;
+    for (let index = this.moves.length - 1; index >= 0; index--) {
+      const { normalised, received } = this.moves[index] as { normalised: string; received: string };
+      if (mapped === normalised || mapped.startsWith(`${normalised}/`)) {
+        mapped = received + mapped.slice(normalised.length);
+      }
+    }
+    return mapped;
+  }
 
   private warn(pointer: string, code: string, message: string): void {
-    this.warnings.push({ pointer, code, message });
+    this.warnings.push({ pointer: this.received(pointer), code, message });
   }
 
   /** `{ value: [...] }` for a body that is a single notification, or the body as it is. */
@@ -112,6 +130,7 @@ export class Normaliser {
         "notification.resource-data-single",
         "A roster's `resourceData` was a single participant; read as a collection of one.",
       );
+      this.moves.push({ normalised: `${dataPointer}/0`, received: dataPointer });
     }
     if (!isRoster && Array.isArray(data) && data.length === 1) {
       data = data[0];
@@ -121,6 +140,7 @@ export class Normaliser {
         "notification.resource-data-collection",
         "`resourceData` was a collection of one entity; read as the entity.",
       );
+      this.moves.push({ normalised: dataPointer, received: `${dataPointer}/0` });
     }
 
     if (Array.isArray(data)) {
@@ -188,6 +208,7 @@ export class Normaliser {
       resultInfo["subcode"] = resultInfo["subCode"];
       delete resultInfo["subCode"];
       this.warn(`${pointer}/subCode`, "result-info.subcode-casing", "`subCode` read as `subcode`.");
+      this.moves.push({ normalised: `${pointer}/subcode`, received: `${pointer}/subCode` });
     }
     for (const key of ["code", "subcode"] as const) {
       const value = resultInfo[key];

@@ -80,24 +80,28 @@ function parsePayload<T>(
   const normaliser = new Normaliser();
   if (mode === "strict") {
     if (!normaliser.odataTypes(read.value, false)) return invalid([tooDeep]);
-    return finish<T>(validatorFor(schema, "strict"), read.value, [], false);
+    return finish<T>(validatorFor(schema, "strict"), read.value, normaliser, false);
   }
   const prepared = prepare(read.value, normaliser);
   if (!normaliser.odataTypes(prepared.body)) return invalid([tooDeep]);
   prepared.normalise();
-  return finish<T>(validatorFor(schema, "tolerant"), prepared.body, normaliser.warnings, prepared.unwrapped);
+  return finish<T>(validatorFor(schema, "tolerant"), prepared.body, normaliser, prepared.unwrapped);
 }
 
 function finish<T>(
   validator: CompiledValidator,
   body: unknown,
-  warnings: Issue[],
+  normaliser: Normaliser,
   unwrapped: boolean,
 ): Valid<T> | Invalid {
-  const asReceived = (issue: Issue): Issue => (unwrapped ? { ...issue, pointer: unwrap(issue.pointer) } : issue);
-  const received = unwrapped ? warnings.map(asReceived) : warnings;
+  // The normaliser's warnings point into the body as received already; errors point into the normalised body.
+  const outOfEnvelope = (issue: Issue): Issue => (unwrapped ? { ...issue, pointer: unwrap(issue.pointer) } : issue);
+  const received = normaliser.warnings.map(outOfEnvelope);
   if (validator(body)) return valid(body as T, received);
-  const errors = describeErrors(validator.errors ?? [], body).map((issue) => asReceived(asIssue(issue)));
+  const errors = describeErrors(validator.errors ?? [], body).map((issue) => {
+    const error = asIssue(issue);
+    return outOfEnvelope({ ...error, pointer: normaliser.received(error.pointer) });
+  });
   return invalid(errors, received);
 }
 

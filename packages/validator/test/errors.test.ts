@@ -94,6 +94,42 @@ describe("pointers", () => {
     expect(errorsOf(result).map((error) => error.pointer)).toEqual(["/resourceData/status"]);
     expect(result.warnings.map((warning) => warning.pointer)).toEqual([""]);
   });
+
+  const example = (name: string) => JSON.parse(readText(examplesDir, `example-1-invite-one-participant.${name}.json`));
+
+  it("point into a roster's single participant as it arrived, not into the collection tolerant mode makes of it", () => {
+    const body = example("roster-updated");
+    const [participant] = body.value[0].resourceData;
+    participant.isMuted = "no";
+    body.value[0].resourceData = participant;
+    const result = parseNotifications(body);
+    expect(errorsOf(result).map((error) => error.pointer)).toEqual(["/value/0/resourceData/isMuted"]);
+    expect(result.warnings.map((warning) => warning.code)).toContain("notification.resource-data-single");
+  });
+
+  it("point into an operation sent as a collection of one as it arrived, not into the entity read from it", () => {
+    const body = example("operation-completed");
+    body.value[0].resourceData.status = 7;
+    body.value[0].resourceData = [body.value[0].resourceData];
+    const result = parseNotifications(body);
+    expect(errorsOf(result).map((error) => error.pointer)).toEqual(["/value/0/resourceData/0/status"]);
+  });
+
+  it("point at `subCode` as it arrived, and keep warnings about its value there", () => {
+    const body = example("operation-completed");
+    const { resourceData } = body.value[0];
+    resourceData.status = "failed";
+    resourceData.resultInfo = { "@odata.type": "#microsoft.graph.resultInfo", code: "500", subCode: "x", message: "m" };
+    resourceData.resultInfo.subCode = [1];
+    body.value[0].resourceData = [resourceData];
+    const result = parseNotifications(body);
+    expect(errorsOf(result).map((error) => error.pointer)).toEqual(["/value/0/resourceData/0/resultInfo/subCode"]);
+    expect(result.warnings.map((warning) => [warning.code, warning.pointer])).toEqual([
+      ["notification.resource-data-collection", "/value/0/resourceData"],
+      ["result-info.subcode-casing", "/value/0/resourceData/0/resultInfo/subCode"],
+      ["result-info.code-string", "/value/0/resourceData/0/resultInfo/code"],
+    ]);
+  });
 });
 
 describe("messages", () => {
