@@ -1,4 +1,5 @@
 // graph-invite-bot: `serve` runs the bot; the other commands drive the running bot through its control API.
+import { request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
 import {
   applicationParticipant,
@@ -119,7 +120,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number | 
       case "operations": {
         const query = flags.call === undefined ? "" : `?callId=${encodeURIComponent(flags.call)}`;
         return show(io, flags, await control.get(`/operations${query}`), (records) =>
-          (records as OperationRecord[]).flatMap(describeRecord),
+          (records as OperationRecord[]).length === 0
+            ? ["no invites yet"]
+            : (records as OperationRecord[]).flatMap(describeRecord),
         );
       }
       default:
@@ -267,31 +270,51 @@ function positiveInteger(value: string, flag: string): number {
   return Number(value);
 }
 
-/** Talks to a running bot's control API. */
+/** Talks to a running bot's control API, over node:http: an invite may be waited for longer than fetch waits. */
 class ControlClient {
   constructor(private readonly url: string) {}
 
   get(path: string): Promise<unknown> {
-    return this.request(path, { method: "GET" });
+    return this.request("GET", path);
   }
 
   post(path: string, body: unknown): Promise<unknown> {
-    return this.request(path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    });
+    return this.request("POST", path, JSON.stringify(body));
   }
 
-  private async request(path: string, init: RequestInit): Promise<unknown> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.url}${path}`, init);
-    } catch {
-      throw new Error(`no bot is running at ${this.url}: start one with "graph-invite-bot serve"`);
-    }
-    const body = (await response.json()) as { error?: string };
-    if (!response.ok) throw new Error(body.error ?? `the bot answered HTTP ${response.status}`);
-    return body;
+  private request(method: string, path: string, body?: string): Promise<unknown> {
+    const url = `${this.url}${path}`;
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(url, { method, headers: { "Content-Type": "application/json" } }, (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        response.on("end", () => {
+          let answer: { error?: unknown } | undefined;
+          try {
+            answer = JSON.parse(text) as { error?: unknown };
+          } catch {
+            reject(
+              new Error(`${url} answered HTTP ${response.statusCode} with something that is not graph-invite-bot's`),
+            );
+            return;
+          }
+          const status = response.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve(answer);
+          else reject(new Error(typeof answer?.error === "string" ? answer.error : `the bot answered HTTP ${status}`));
+        });
+        response.on("error", reject);
+      });
+      request.on("error", (error: NodeJS.ErrnoException) => {
+        reject(
+          error.code === "ECONNREFUSED"
+            ? new Error(`no bot is running at ${this.url}: start one with "graph-invite-bot serve"`)
+            : new Error(`the bot at ${this.url} could not be reached: ${error.message}`),
+        );
+      });
+      request.end(body);
+    });
   }
 }

@@ -77,7 +77,8 @@ export function loadConfig(
   if (file !== undefined) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(file.text);
+      // Editors on Windows save UTF-8 with a byte order mark, which JSON.parse refuses.
+      parsed = JSON.parse(file.text.replace(/^\uFEFF/, ""));
     } catch (error) {
       throw new ConfigError(file.path, `not JSON: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import type { InvitePostRequestBody } from "@graph-invite/types";
 import type { CallKind } from "@graph-invite/validator";
 import type { Runtime } from "./runtime.js";
-import type { InviteAndWaitOptions } from "./tracker.js";
+import type { InviteAndWaitOptions, InviteOutcome } from "./tracker.js";
 
 /** What `POST /invite` takes. */
 export interface InviteCommand {
@@ -69,7 +69,7 @@ async function route(runtime: Runtime, request: IncomingMessage): Promise<unknow
       throw new ControlError(400, "POST /invite takes {callId, body, options?}");
     }
     const outcome = await bot.inviteAndWait(command.callId, command.body, command.options ?? {});
-    await settle(runtime);
+    await settle(bot, outcome);
     return { outcome: outcome.record, roster: await bot.roster(command.callId) };
   }
   if (key === "GET /operations") {
@@ -84,13 +84,11 @@ async function route(runtime: Runtime, request: IncomingMessage): Promise<unknow
 
 /**
  * Waits for the notifications that follow an invite's outcome (the roster, the end of a replaced call), so that the
- * roster shown with the outcome includes them: the simulator of this process says when it is done; otherwise the
- * notifications are taken to be over once none has come for half a second (at most 3 s).
+ * roster shown with the outcome includes them: they are taken to be over once none has come for half a second, or
+ * after 3 s. An invite that timed out or was refused has nothing to wait for.
  */
-async function settle({ simulator, bot }: Runtime): Promise<void> {
-  if (simulator !== undefined) {
-    await simulator.settled();
-  } else {
+async function settle(bot: Runtime["bot"], outcome: InviteOutcome): Promise<void> {
+  if (outcome.status === "completed" || outcome.status === "failed") {
     let last = Date.now();
     const stop = bot.on("delivery", () => {
       last = Date.now();

@@ -4,7 +4,7 @@ import { ClientSecretCredential } from "@azure/identity";
 import { clouds, createInviteClient, type InviteClient } from "@graph-invite/client";
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
 import { type StartedBot, startBot } from "./bot.js";
-import { type BotConfig, graphOpenIdConfigurationUrl } from "./config.js";
+import { type BotConfig, ConfigError, graphOpenIdConfigurationUrl } from "./config.js";
 import { clientSecretTokens } from "./token.js";
 
 export interface Runtime {
@@ -29,6 +29,7 @@ interface Target {
 
 /** Starts the bot (and in `simulator` mode a simulator, with `simulatorOptions`). */
 export async function startRuntime(config: BotConfig, simulatorOptions: SimulatorOptions = {}): Promise<Runtime> {
+  refuseUnavailableCloud(config);
   const target = await connect(config, simulatorOptions);
   try {
     const bot = await startBot({
@@ -58,6 +59,21 @@ export async function startRuntime(config: BotConfig, simulatorOptions: Simulato
     await target.simulator?.close();
     throw error;
   }
+}
+
+/**
+ * The client refuses a cloud where the action does not exist; saying so before a simulator starts makes it a
+ * setting's error, like any other.
+ */
+function refuseUnavailableCloud(config: BotConfig): void {
+  if (Object.hasOwn(clouds, config.cloud)) return;
+  try {
+    // Built only for the client's own reason (China: the action is not available there); it sends nothing.
+    createInviteClient({ credential: async () => null, cloud: config.cloud });
+  } catch (error) {
+    throw new ConfigError("cloud", error instanceof Error ? error.message : String(error));
+  }
+  throw new ConfigError("cloud", `unknown cloud "${config.cloud}"`);
 }
 
 async function connect(config: BotConfig, simulatorOptions: SimulatorOptions): Promise<Target> {
