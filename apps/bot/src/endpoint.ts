@@ -138,6 +138,16 @@ export function createNotificationHandler(options: EndpointOptions): RequestHand
 
   return (request, response) => {
     handle(request, response).catch((error: unknown) => {
+      // A sender that hangs up before the answer is not the bot's failure, and there is nobody left to answer. Node
+      // then destroys the request with ECONNRESET, even one whose body has arrived but has not been read to its end.
+      if (request.destroyed && (error as { code?: unknown } | null)?.code === "ECONNRESET") {
+        options.onRefused?.({
+          status: 499,
+          reason: "clientClosedRequest",
+          message: "The sender closed the connection before the answer.",
+        });
+        return;
+      }
       options.onError?.(error);
       if (!response.headersSent) response.writeHead(500, { Connection: "close" });
       response.end();

@@ -73,7 +73,11 @@ export interface UnmatchedNotification {
   readonly notification: unknown;
 }
 
-/** The bot's state. Every method may be asynchronous; records given and returned are copies. */
+/**
+ * The bot's state. Every method may be asynchronous. Operation records given and returned are copies: the tracker
+ * changes them. A {@link RosterState} is immutable (the roster functions return a new one), so a store may keep and
+ * return the very object it was given.
+ */
 export interface BotStore {
   /** Records a delivery's key; resolves false when it was recorded before, meaning the delivery is a duplicate. */
   claimDelivery(key: string): Promise<boolean>;
@@ -137,12 +141,13 @@ export class MemoryStore implements BotStore {
       .map((record) => structuredClone(record));
   }
 
+  // Kept as given: copying a roster at every notification was a good part of the bot's work per notification.
   async putRoster(roster: RosterState): Promise<void> {
-    this.rosters.set(roster.callId, structuredClone(roster));
+    this.rosters.set(roster.callId, roster);
   }
 
   async roster(callId: string): Promise<RosterState | undefined> {
-    return copy(this.rosters.get(callId));
+    return this.rosters.get(callId);
   }
 
   async recordUnmatched(entry: UnmatchedNotification): Promise<void> {

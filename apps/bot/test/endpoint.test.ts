@@ -504,6 +504,36 @@ describe("bodies that are not notifications", () => {
   });
 });
 
+describe("a sender that hangs up", () => {
+  test("mid-body is a refusal the bot reports, not an error, and nothing is processed", async () => {
+    const { sim, bot } = shared();
+    const seen = watch(bot);
+    const refused = new Promise<RefusedDelivery>((resolve) => {
+      const stop = bot.on("refused", (refusal) => {
+        stop();
+        resolve(refusal);
+      });
+    });
+    const request = httpRequest(bot.callbackUrl, {
+      method: "POST",
+      headers: { ...(await signedHeaders(sim)), "Content-Length": 4096 },
+    });
+    request.on("error", () => {});
+    request.write(rosterOf(randomUUID()).slice(0, 100));
+    // Once the bot has authenticated the request and started reading its body, the sender hangs up.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    request.destroy();
+    expect(await refused).toEqual({
+      status: 499,
+      reason: "clientClosedRequest",
+      message: "The sender closed the connection before the answer.",
+    });
+    await bot.idle();
+    expect(seen.errors).toEqual([]);
+    expect(seen.deliveries).toEqual([]);
+  });
+});
+
 describe("duplicates", () => {
   test("the same body twice with the same X-Microsoft-Skype-Message-Id: both 202, processed once", async () => {
     const { sim, bot } = shared();

@@ -1,0 +1,172 @@
+// What ingest.bench.mjs and breakdown.mjs share: the requests, the server processes, and one measured load.
+import { fork } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { start } from "@graph-invite/simulator";
+import autocannon from "autocannon";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../..");
+export const path = "/api/calls";
+
+export const print = (line = "") => process.stdout.write(`${line}\n`);
+
+/** A setting from the environment, for a quicker or a longer run than the defaults. */
+export const setting = (name, fallback) => Number(process.env[name] ?? fallback);
+
+/** The spec's roster notifications: what Graph sends most often, and what the bot processes without growing. */
+function rosterBodies() {
+  const examples = join(root, "openapi/examples");
+  return readdirSync(examples)
+    .filter((file) => file.endsWith(".roster-updated.json"))
+    .map((file) => readFileSync(join(examples, file), "utf8"));
+}
+
+const callIdOf = (body) => /\/communications\/calls\/([^/"]+)/.exec(body)[1];
+
+/**
+ * The same requests for every server: each autocannon connection loops over the five bodies, each with a token of
+ * its own that the simulator signed, and every request gets a new X-Microsoft-Skype-Message-Id (autocannon rebuilds
+ * a request whose setupRequest is a function), so that the bot never takes one for a duplicate and skips its work.
+ */
+function requestList(bodies, tokens) {
+  return bodies.map((body, index) => ({
+    method: "POST",
+    path,
+    headers: { Authorization: `Bearer ${tokens[index]}`, "Content-Type": "application/json" },
+    body,
+    setupRequest(request) {
+      request.headers["X-Microsoft-Skype-Message-Id"] = randomUUID();
+      return request;
+    },
+  }));
+}
+
+/**
+ * Starts the simulator, which signs the tokens and publishes their key through OpenID metadata, and builds the
+ * requests. The simulator serves the bot only its metadata and key set, fetched once: it stays idle under load.
+ */
+export async function setUp() {
+  const bodies = rosterBodies();
+  const callIds = [...new Set(bodies.map(callIdOf))];
+  const sim = await start();
+  const tokens = await Promise.all(bodies.map(() => sim.signNotificationToken()));
+  return {
+    sim,
+    bodies,
+    callIds,
+    requests: requestList(bodies, tokens),
+    config: {
+      appId: sim.app.appId,
+      tenantId: sim.app.tenantId,
+      secret: sim.app.secret,
+      tokenUrl: sim.tokenUrl(),
+      graphUrl: sim.graphUrl,
+      openIdConfigurationUrl: sim.openIdConfigurationUrl,
+      callIds,
+    },
+  };
+}
+
+/**
+ * Forks a server process (see server.mjs) and resolves with its URL, a way to ask for its counters (with the CPU
+ * time the process has used) and a way to close it. `execArgv` goes to the child, such as --cpu-prof.
+ */
+export async function forkServer(kind, config, execArgv = []) {
+  const child = fork(join(here, "server.mjs"), [kind], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const ask = (message, answer) =>
+    new Promise((resolve, reject) => {
+      const onExit = (code) => reject(new Error(`the ${kind} server exited (${code}) before it answered ${answer}`));
+      const onMessage = (reply) => {
+        if (reply.type !== answer) return;
+        child.off("message", onMessage);
+        child.off("exit", onExit);
+        resolve(reply);
+      };
+      child.on("message", onMessage);
+      child.once("exit", onExit);
+      child.send(message);
+    });
+  const { url } = await ask({ type: "start", config }, "ready");
+  return {
+    kind,
+    url,
+    stats: async () => (await ask({ type: "stats" }, "stats")).counts,
+    close: async () => {
+      child.send({ type: "close" });
+      await exited;
+    },
+  };
+}
+
+/**
+ * Loads one server for `duration` seconds with 10 connections (or INGEST_CONNECTIONS), one request at a time on
+ * each. Latencies are taken from each 2xx response's own timing, in fractional milliseconds: autocannon's
+ * histogram keeps whole milliseconds, too coarse on loopback.
+ */
+export async function load(server, requests, duration) {
+  const latencies = [];
+  const connections = setting("INGEST_CONNECTIONS", 10);
+  const instance = autocannon({ url: `${server.url}${path}`, connections, pipelining: 1, duration, requests });
+  instance.on("response", (_client, statusCode, _bytes, responseTime) => {
+    if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+  });
+  const result = await instance;
+  latencies.sort((a, b) => a - b);
+  const percentile = (p) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))];
+  return {
+    ok: result["2xx"],
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    perSecond: result["2xx"] / result.duration,
+    p50: percentile(50),
+    p99: percentile(99),
+  };
+}
+
+/**
+ * One load of one server, with the CPU time the server's process spent per request it took: a figure that does not
+ * depend on how fast the load generator is, unlike requests per second.
+ */
+export async function measure(server, requests, duration) {
+  const before = await server.stats();
+  const run = await load(server, requests, duration);
+  const after = await server.stats();
+  const handled = after.delivered - before.delivered;
+  const cpuUsPerRequest = (after.cpuUs - before.cpuUs) / handled;
+  const mainThreadUsPerRequest = (after.mainThreadUs - before.mainThreadUs) / handled;
+  return { ...run, cpuUsPerRequest, mainThreadUsPerRequest, drainMs: after.drainMs };
+}
+
+/**
+ * Loads the servers in rounds, each for `seconds`, in an order that rotates every round, so that a burst of other
+ * work on the machine lands on one server's slice of a round and the medians across rounds discard it. Returns, per
+ * round, each server's measurement by kind.
+ */
+export async function alternate(servers, requests, { rounds, seconds }) {
+  const results = [];
+  for (let round = 0; round < rounds; round++) {
+    const shift = round % servers.length;
+    const order = [...servers.slice(shift), ...servers.slice(0, shift)];
+    const measured = { first: order[0].kind };
+    for (const server of order) measured[server.kind] = await measure(server, requests, seconds);
+    results.push(measured);
+  }
+  return results;
+}
+
+/** Prints rows of cells as a table; the first row is the header, and every column but the first is right-aligned. */
+export function printTable(rows) {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
+  const line = (row) =>
+    row.map((cell, column) =>
+      column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]),
+    );
+  print(line(rows[0]).join("  "));
+  print(widths.map((width) => "-".repeat(width)).join("  "));
+  for (const row of rows.slice(1)) print(line(row).join("  "));
+  print();
+}
