@@ -3,22 +3,28 @@
 // processed; a tenant outside the allow-list gets 403; a rotated signing key is picked up; and signing keys that
 // cannot be fetched give 503 with Retry-After until they can, after which the same notification is accepted.
 import { randomUUID } from "node:crypto";
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createInviteClient, inviteBody, userParticipant } from "@graph-invite/client";
 import type { Simulator } from "@graph-invite/simulator";
 import { decodeProtectedHeader, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
-import { afterEach, beforeAll, describe, expect, onTestFinished, test } from "vitest";
+import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import {
-  type AcceptedDelivery,
   createNotificationAuthenticator,
   type NotificationAuthOptions,
-  type RefusedDelivery,
-  type RosterEvent,
   type StartedBot,
   startBot,
 } from "../src/index.js";
-import { example, lifecycle, postNotification, type RawAnswer, signedHeaders } from "./harness.js";
+import {
+  example,
+  lifecycle,
+  membersOf,
+  postNotification,
+  type RawAnswer,
+  rawPost,
+  signedHeaders,
+  watch,
+} from "./harness.js";
 
 const { world, sharedWorld } = lifecycle();
 
@@ -67,37 +73,6 @@ beforeAll(async () => {
   ({ privateKey: foreignKey, publicKey: foreignPublicKey } = await generateKeyPair("RS256"));
 });
 
-/** What the bot reported while the current test ran. */
-function watch(bot: StartedBot) {
-  const seen = {
-    deliveries: [] as AcceptedDelivery[],
-    refusals: [] as RefusedDelivery[],
-    rosters: [] as RosterEvent[],
-    errors: [] as unknown[],
-  };
-  const stops = [
-    bot.on("delivery", (event) => seen.deliveries.push(event)),
-    bot.on("refused", (event) => seen.refusals.push(event)),
-    bot.on("roster", (event) => seen.rosters.push(event)),
-    bot.on("error", (event) => seen.errors.push(event)),
-  ];
-  onTestFinished(() => {
-    for (const stop of stops) stop();
-  });
-  return seen;
-}
-
-/** Who is in the call's roster, as `kind:id` of their identity, once everything acknowledged so far is processed. */
-async function membersOf(bot: StartedBot, callId: string): Promise<string[]> {
-  await bot.idle();
-  const roster = await bot.roster(callId);
-  return roster.participants.map((member) => {
-    const identity = member.participant.info?.identity as Record<string, { id?: string } | null> | undefined;
-    const [kind, value] = Object.entries(identity ?? {}).find(([key]) => !key.startsWith("@")) ?? [];
-    return `${kind}:${value?.id}`;
-  });
-}
-
 /** The body and headers of a 401 that names `reason` and asks for a bearer token. */
 function expectUnauthorized(answer: RawAnswer, reason: string): void {
   expect(answer.status).toBe(401);
@@ -136,46 +111,6 @@ async function expectRefusedAndUnprocessed(
 
 // ---------------------------------------------------------------------------------------------------------------
 // Loopback helpers: a hand-written request, stub servers, a metadata proxy, more bots
-
-interface RawExchange {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: unknown;
-}
-
-/**
- * A request written by hand with node:http: the headers exactly as given (a Content-Length may promise a body that
- * is never sent) and the body in chunks. `complete: false` sends the headers and the chunks and waits for an answer
- * without ending the body.
- */
-function rawPost(
-  url: string,
-  headers: OutgoingHttpHeaders,
-  chunks: ReadonlyArray<string | Buffer>,
-  complete = true,
-): Promise<RawExchange> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(url, { method: "POST", headers, agent: false }, (response) => {
-      const parts: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => parts.push(chunk));
-      response.on("error", reject);
-      response.on("end", () => {
-        const text = Buffer.concat(parts).toString("utf8");
-        resolve({
-          status: response.statusCode ?? 0,
-          headers: response.headers,
-          body: text === "" ? undefined : JSON.parse(text),
-        });
-        request.destroy();
-      });
-    });
-    // Once the answer is in, the server may close a connection whose body was never finished: that is not a failure.
-    request.on("error", reject);
-    for (const chunk of chunks) request.write(chunk);
-    if (complete) request.end();
-    else request.flushHeaders();
-  });
-}
 
 type StubReply = { readonly status: number; readonly body?: unknown } | "hang";
 

@@ -3,11 +3,11 @@
 // stops `serve` with exit 0; `--help` exits 0, and usage, configuration and connection errors exit 2, 2 and 1 with
 // no stack trace. Build dist first (`npx turbo run build --filter=@graph-invite/bot`); `pnpm test` does.
 import { type ChildProcessByStdio, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { usage } from "../src/cli.js";
+import { freePort } from "./harness.js";
 
 const bin = resolve(import.meta.dirname, "../bin/graph-invite-bot.js");
 
@@ -82,15 +82,6 @@ function waitForLine({ child, stdout, stderr }: Spawned, pattern: RegExp): Promi
       failed(new Error(`exited with ${code} before printing ${pattern}:\n${stdout()}\n${stderr()}`)),
     );
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
-  const address = server.address();
-  await new Promise((closed) => server.close(closed));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 afterEach(killAll);

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
-import { type AddressInfo, createServer, type Server } from "node:net";
+import type { AddressInfo, Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Simulator, start } from "@graph-invite/simulator";
@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Roster } from "../src/bot.js";
 import { type CliIo, run, type Served, usage } from "../src/cli.js";
 import type { OperationRecord } from "../src/store.js";
+import { freePort } from "./harness.js";
 
 type Env = Record<string, string>;
 
@@ -56,16 +57,6 @@ async function cli(env: Env, ...argv: string[]): Promise<Ran> {
   }
   expect(`${sink.output}${sink.errors}`).not.toMatch(/\n\s+at /);
   return { code: result, ...sink };
-}
-
-/** A loopback port nobody listens on (it was free a moment ago). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
-  const address = server.address();
-  await new Promise((closed) => server.close(closed));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 interface ServedBot {

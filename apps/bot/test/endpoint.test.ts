@@ -6,20 +6,23 @@
 // that no body gets anything but 202 or 400, with every 400's pointers naming places in the body as posted.
 import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
+import { request as httpRequest } from "node:http";
 import { inviteBody, userParticipant } from "@graph-invite/client";
 import type { Participant } from "@graph-invite/types";
 import fc from "fast-check";
 import { describe, expect, onTestFinished, test } from "vitest";
+import { MemoryStore, type RefusedDelivery, type RosterState } from "../src/index.js";
 import {
-  type AcceptedDelivery,
-  MemoryStore,
-  type RefusedDelivery,
-  type RosterEvent,
-  type RosterState,
-  type StartedBot,
-} from "../src/index.js";
-import { example, lifecycle, postNotification, type RawAnswer, signedHeaders } from "./harness.js";
+  example,
+  lifecycle,
+  membersOf,
+  postNotification,
+  type RawAnswer,
+  type RawExchange,
+  rawPost,
+  signedHeaders,
+  watch,
+} from "./harness.js";
 
 const { sharedWorld } = lifecycle();
 
@@ -63,75 +66,6 @@ const withMessageId = (headers: Record<string, string>, id: string) => ({
   "X-Microsoft-Skype-Message-Id": id,
 });
 
-interface RawExchange {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: unknown;
-}
-
-/**
- * A request written by hand with node:http: the headers exactly as given (no Content-Type unless given, a
- * Content-Length that may promise a body that is never sent, or `Transfer-Encoding: chunked`) and the body in chunks.
- * `complete: false` sends the headers and the chunks and waits for an answer without ending the body.
- */
-function rawPost(
-  url: string,
-  headers: OutgoingHttpHeaders,
-  chunks: ReadonlyArray<string | Buffer>,
-  complete = true,
-): Promise<RawExchange> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(url, { method: "POST", headers, agent: false }, (response) => {
-      const parts: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => parts.push(chunk));
-      response.on("error", reject);
-      response.on("end", () => {
-        const text = Buffer.concat(parts).toString("utf8");
-        resolve({
-          status: response.statusCode ?? 0,
-          headers: response.headers,
-          body: text === "" ? undefined : JSON.parse(text),
-        });
-        request.destroy();
-      });
-    });
-    // Once the answer is in, the server may close a connection whose body was never finished: that is not a failure.
-    request.on("error", reject);
-    for (const chunk of chunks) request.write(chunk);
-    if (complete) request.end();
-    else request.flushHeaders();
-  });
-}
-
-/** What the bot reported while the current test ran. */
-function watch(bot: StartedBot) {
-  const seen = {
-    deliveries: [] as AcceptedDelivery[],
-    refusals: [] as RefusedDelivery[],
-    rosters: [] as RosterEvent[],
-    errors: [] as unknown[],
-  };
-  const stops = [
-    bot.on("delivery", (event) => seen.deliveries.push(event)),
-    bot.on("refused", (event) => seen.refusals.push(event)),
-    bot.on("roster", (event) => seen.rosters.push(event)),
-    bot.on("error", (event) => seen.errors.push(event)),
-  ];
-  onTestFinished(() => {
-    for (const stop of stops) stop();
-  });
-  return seen;
-}
-
-/** Who is in the call's roster, as `kind:id` of their identity, once everything acknowledged so far is processed. */
-async function membersOf(bot: StartedBot, callId: string): Promise<string[]> {
-  await bot.idle();
-  return (await bot.roster(callId)).participants.map((member) => {
-    const identity = member.participant.info?.identity as Record<string, { id?: string } | null> | undefined;
-    const [kind, value] = Object.entries(identity ?? {}).find(([key]) => !key.startsWith("@")) ?? [];
-    return `${kind}:${value?.id}`;
-  });
-}
 const exampleMember = "application:278405a3-f568-4b3e-b684-009193463064";
 
 /**

@@ -1,10 +1,19 @@
 // What the bot's tests share: a simulator and a bot wired to each other over loopback, closed after the test or
 // the group, and raw notification requests with real tokens.
 import { readFileSync } from "node:fs";
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
 import { createInviteClient } from "@graph-invite/client";
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
-import { afterAll, afterEach, beforeAll } from "vitest";
-import { type BotOptions, clientSecretTokens, type StartedBot, startBot } from "../src/index.js";
+import { afterAll, afterEach, beforeAll, onTestFinished } from "vitest";
+import {
+  type AcceptedDelivery,
+  type BotOptions,
+  clientSecretTokens,
+  type RefusedDelivery,
+  type RosterEvent,
+  type StartedBot,
+  startBot,
+} from "../src/index.js";
 
 const examples = new URL("../../../openapi/examples/", import.meta.url);
 
@@ -99,4 +108,84 @@ export async function signedHeaders(
 ): Promise<Record<string, string>> {
   const token = await sim.signNotificationToken(claims, timing);
   return { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
+}
+
+export interface RawExchange {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: unknown;
+}
+
+/**
+ * A request written by hand with node:http: the headers exactly as given (no Content-Type unless given, a
+ * Content-Length that may promise a body that is never sent, or `Transfer-Encoding: chunked`) and the body in chunks.
+ * `complete: false` sends the headers and the chunks and waits for an answer without ending the body.
+ */
+export function rawPost(
+  url: string,
+  headers: OutgoingHttpHeaders,
+  chunks: ReadonlyArray<string | Buffer>,
+  complete = true,
+): Promise<RawExchange> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: "POST", headers, agent: false }, (response) => {
+      const parts: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => parts.push(chunk));
+      response.on("error", reject);
+      response.on("end", () => {
+        const text = Buffer.concat(parts).toString("utf8");
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: text === "" ? undefined : JSON.parse(text),
+        });
+        request.destroy();
+      });
+    });
+    // Once the answer is in, the server may close a connection whose body was never finished: that is not a failure.
+    request.on("error", reject);
+    for (const chunk of chunks) request.write(chunk);
+    if (complete) request.end();
+    else request.flushHeaders();
+  });
+}
+
+/** A loopback port nobody listens on (it was free a moment ago). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+  const address = server.address();
+  await new Promise((closed) => server.close(closed));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+/** What the bot reported while the current test ran. */
+export function watch(bot: StartedBot) {
+  const seen = {
+    deliveries: [] as AcceptedDelivery[],
+    refusals: [] as RefusedDelivery[],
+    rosters: [] as RosterEvent[],
+    errors: [] as unknown[],
+  };
+  const stops = [
+    bot.on("delivery", (event) => seen.deliveries.push(event)),
+    bot.on("refused", (event) => seen.refusals.push(event)),
+    bot.on("roster", (event) => seen.rosters.push(event)),
+    bot.on("error", (event) => seen.errors.push(event)),
+  ];
+  onTestFinished(() => {
+    for (const stop of stops) stop();
+  });
+  return seen;
+}
+
+/** Who is in the call's roster, as `kind:id` of their identity, once everything acknowledged so far is processed. */
+export async function membersOf(bot: StartedBot, callId: string): Promise<string[]> {
+  await bot.idle();
+  return (await bot.roster(callId)).participants.map((member) => {
+    const identity = member.participant.info?.identity as Record<string, { id?: string } | null> | undefined;
+    const [kind, value] = Object.entries(identity ?? {}).find(([key]) => !key.startsWith("@")) ?? [];
+    return `${kind}:${value?.id}`;
+  });
 }
