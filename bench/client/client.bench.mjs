@@ -12,6 +12,7 @@ import { createInviteClient, userParticipant } from "@graph-invite/client";
 import { build } from "esbuild";
 import { Bench } from "tinybench";
 import { compareAlternating } from "../alternating.mjs";
+import { print, printTable } from "../report.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -42,23 +43,6 @@ async function bundle(entry, minify) {
 }
 
 const kB = (bytes) => `${(bytes / 1000).toFixed(1)} kB`;
-const print = (line = "") => process.stdout.write(`${line}\n`);
-
-/** Prints rows of cells as a table; the first row is the header, and every column but the first is right-aligned. */
-function printTable(rows) {
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
-  const line = (row) =>
-    row.map((cell, column) =>
-      column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]),
-    );
-  print(line(rows[0]).join("  "));
-  print(widths.map((width) => "-".repeat(width)).join("  "));
-  for (const row of rows.slice(1)) {
-    print(line(row).join("  "));
-  }
-  print();
-}
-
 print("(a) Bundle size of an app that invites one participant (esbuild, platform browser, ESM, bundled; gzip -9)");
 print();
 const sizes = [];

@@ -11,7 +11,8 @@ import { createPublicKey, verify } from "node:crypto";
 import * as bot from "@graph-invite/bot";
 import { parseNotifications } from "@graph-invite/validator";
 import { median } from "../alternating.mjs";
-import { alternate, forkServer, load, print, printTable, setting, setUp } from "./harness.mjs";
+import { print, printTable } from "../report.mjs";
+import { alternate, forkServer, load, setting, setUp } from "./harness.mjs";
 
 const rounds = setting("INGEST_ROUNDS", 5);
 const seconds = setting("INGEST_SECONDS", 2);

@@ -11,8 +11,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
 export const path = "/api/calls";
 
-export const print = (line = "") => process.stdout.write(`${line}\n`);
-
 /** A setting from the environment, for a quicker or a longer run than the defaults. */
 export const setting = (name, fallback) => Number(process.env[name] ?? fallback);
 
@@ -156,17 +154,4 @@ export async function alternate(servers, requests, { rounds, seconds }) {
     results.push(measured);
   }
   return results;
-}
-
-/** Prints rows of cells as a table; the first row is the header, and every column but the first is right-aligned. */
-export function printTable(rows) {
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
-  const line = (row) =>
-    row.map((cell, column) =>
-      column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]),
-    );
-  print(line(rows[0]).join("  "));
-  print(widths.map((width) => "-".repeat(width)).join("  "));
-  for (const row of rows.slice(1)) print(line(row).join("  "));
-  print();
 }

@@ -19,7 +19,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { median } from "../alternating.mjs";
-import { alternate, forkServer, load, path, print, printTable, setting, setUp } from "./harness.mjs";
+import { print, printTable } from "../report.mjs";
+import { alternate, forkServer, load, path, setting, setUp } from "./harness.mjs";
 
 const target = 0.5;
 const rounds = setting("INGEST_ROUNDS", 7);
