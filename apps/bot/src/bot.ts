@@ -99,7 +99,10 @@ export interface StartedBot extends Bot {
 
 export function createBot(options: BotOptions): Bot {
   const store = options.store ?? new MemoryStore();
-  const events = new Emitter<BotEvents>((error) => events.emit("error", error));
+  // A listener that throws is reported as an error event, unless it was listening to errors: that would loop.
+  const events = new Emitter<BotEvents>((error, name) => {
+    if (name !== "error") events.emit("error", error);
+  });
   const queue = new KeyedQueue((error) => events.emit("error", error));
   const tracker = new OperationTracker({
     client: options.client,
@@ -139,7 +142,7 @@ export function createBot(options: BotOptions): Bot {
     if (state === "terminated" || changeType === "deleted") await applyRoster(callId, endRoster);
   };
 
-  const process = (notification: ClassifiedNotification): Promise<void> => {
+  const dispatch = (notification: ClassifiedNotification): Promise<void> => {
     switch (notification.kind) {
       case "operation":
         return tracker.onOperation(notification);
@@ -161,7 +164,7 @@ export function createBot(options: BotOptions): Bot {
       events.emit("delivery", delivery);
       // In order within a call: Graph's notifications about one call build on each other.
       for (const notification of delivery.notifications) {
-        void queue.run(notification.callId ?? "", () => process(notification));
+        void queue.run(notification.callId ?? "", () => dispatch(notification));
       }
     },
     onRefused: (refusal) => events.emit("refused", refusal),

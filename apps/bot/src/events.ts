@@ -6,7 +6,7 @@ export type Listener<T> = (event: T) => void;
 export class Emitter<Events extends Record<string, unknown>> {
   private readonly listeners = new Map<keyof Events, Set<Listener<never>>>();
 
-  constructor(private readonly onListenerError: (error: unknown) => void) {}
+  constructor(private readonly onListenerError: (error: unknown, name: keyof Events) => void) {}
 
   /** Subscribes; returns the function that unsubscribes. */
   on<K extends keyof Events>(name: K, listener: Listener<Events[K]>): () => void {
@@ -24,7 +24,7 @@ export class Emitter<Events extends Record<string, unknown>> {
       try {
         (listener as Listener<Events[K]>)(event);
       } catch (error) {
-        this.onListenerError(error);
+        this.onListenerError(error, name);
       }
     }
   }

@@ -41,3 +41,33 @@ describe("an invite into a group call", () => {
     expect((await bot.roster(call.id)).participants).toEqual([]);
   });
 });
+
+describe("listeners", () => {
+  const world = sharedWorld();
+
+  test("one that throws is reported as an error event, and the bot carries on", async () => {
+    const { sim, bot } = world();
+    const errors: unknown[] = [];
+    const stops = [
+      bot.on("roster", () => {
+        throw new Error("a listener's bug");
+      }),
+      bot.on("error", (error) => errors.push(error)),
+      // An error listener that throws too must not make the bot report errors about errors forever.
+      bot.on("error", () => {
+        throw new Error("an error listener's bug");
+      }),
+    ];
+    try {
+      const call = sim.createCall({ kind: "group", callbackUri: bot.callbackUrl });
+      const outcome = await bot.inviteAndWait(call.id, inviteBody(userParticipant("cy")));
+      expect(outcome.status).toBe("completed");
+      await sim.settled();
+      await bot.idle();
+      expect(errors).toEqual([new Error("a listener's bug")]);
+      expect((await bot.roster(call.id)).participants).toHaveLength(1);
+    } finally {
+      for (const stop of stops) stop();
+    }
+  });
+});
