@@ -87,6 +87,8 @@ export interface Bot {
   on<K extends keyof BotEvents>(name: K, listener: (event: BotEvents[K]) => void): () => void;
   /** Resolves when every notification acknowledged so far has been processed. */
   idle(): Promise<void>;
+  /** Every pending {@link Bot.inviteAndWait} rejects, and its timer stops; {@link StartedBot.close} does this. */
+  stopWaiting(): void;
 }
 
 export interface StartedBot extends Bot {
@@ -144,8 +146,6 @@ export function createBot(options: BotOptions): Bot {
 
   const dispatch = (notification: ClassifiedNotification): Promise<void> => {
     switch (notification.kind) {
-      case "operation":
-        return tracker.onOperation(notification);
       case "roster":
         return onRoster(notification);
       case "call":
@@ -162,9 +162,11 @@ export function createBot(options: BotOptions): Bot {
     claimDelivery: (key) => store.claimDelivery(key),
     onAccepted: (delivery) => {
       events.emit("delivery", delivery);
-      // In order within a call: Graph's notifications about one call build on each other.
       for (const notification of delivery.notifications) {
-        void queue.run(notification.callId ?? "", () => dispatch(notification));
+        // Operations have a queue of their own, shared with Graph's answers to the invites, so that each record
+        // changes in the order things arrived. Rosters and call states are processed in order within each call.
+        if (notification.kind === "operation") void tracker.onOperation(notification);
+        else void queue.run(notification.callId ?? "", () => dispatch(notification));
       }
     },
     onRefused: (refusal) => events.emit("refused", refusal),
@@ -182,6 +184,7 @@ export function createBot(options: BotOptions): Bot {
     unmatched: () => store.unmatched(),
     on: (name, listener) => events.on(name, listener),
     idle: () => queue.idle(),
+    stopWaiting: () => tracker.close(),
   };
 }
 
@@ -219,6 +222,7 @@ export async function startBot(options: BotOptions & ListenOptions): Promise<Sta
         server.closeAllConnections();
       });
       await bot.idle();
+      bot.stopWaiting();
     },
   };
 }

@@ -56,5 +56,6 @@ export {
   describeResult,
   type InviteAndWaitOptions,
   type InviteOutcome,
+  maxInviteTimeoutMs,
   type OperationChange,
 } from "./tracker.js";

@@ -66,18 +66,37 @@ interface Waiter {
   /** Graph's answer has been applied to the record. */
   answered: boolean;
   readonly resolve: (outcome: InviteOutcome) => void;
+  readonly reject: (reason: unknown) => void;
 }
 
 const terminal = new Set<InviteStatus>(["completed", "failed", "rejected"]);
 
+/** The longest delay Node's timers honour (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+export const maxInviteTimeoutMs = 2 ** 31 - 1;
+
+/**
+ * The queue key of every change to an operation record. Graph's answer and the notifications about one operation
+ * must not read and write its record at the same time, and the call id of a notification's path need not be spelt
+ * as the caller spelt it, so they cannot rely on the call's queue.
+ */
+const operationsQueue = "\u0000operations";
+
 export class OperationTracker {
   private readonly waiters = new Map<string, Waiter>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /**
+   * Notifications that name only an operation id nobody knows yet, while invites still wait for Graph's answer: one
+   * of those answers may bring the id. They are recorded as unmatched once no invite is left unanswered.
+   */
+  private readonly early = new Map<string, OperationNotification>();
 
   constructor(private readonly deps: TrackerDeps) {}
 
   /**
    * Invites, then waits for the operation's terminal notification. Resolves with how it ended; rejects only when
-   * `signal` aborts, or when `clientContext` has been used before.
+   * `signal` aborts, when the bot closes first, or when `clientContext` has been used before.
+   *
+   * @throws RangeError when `timeoutMs` is not an integer from 1 to {@link maxInviteTimeoutMs}.
    */
   async inviteAndWait(
     callId: string,
@@ -86,6 +105,10 @@ export class OperationTracker {
   ): Promise<InviteOutcome> {
     const { store, queue, client } = this.deps;
     options.signal?.throwIfAborted();
+    const timeoutMs = options.timeoutMs ?? this.deps.defaultTimeoutMs;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > maxInviteTimeoutMs) {
+      throw new RangeError(`timeoutMs must be an integer from 1 to ${maxInviteTimeoutMs}, not ${timeoutMs}`);
+    }
     const clientContext = body.clientContext ?? randomUUID();
     if ((await store.operationByContext(clientContext)) !== undefined || this.waiters.has(clientContext)) {
       throw new Error(`clientContext ${clientContext} was used by an earlier invite; Graph needs it to be unique.`);
@@ -125,15 +148,18 @@ export class OperationTracker {
       return outcomeOf(record);
     }
 
-    const outcome = new Promise<InviteOutcome>((resolve) => {
-      this.waiters.set(clientContext, { answered: false, resolve });
+    const outcome = new Promise<InviteOutcome>((resolve, reject) => {
+      this.waiters.set(clientContext, { answered: false, resolve, reject });
     });
     await this.save(record, { event: "sent", detail: `POST /communications/calls/${callId}/participants/invite` });
 
-    const timeoutMs = options.timeoutMs ?? this.deps.defaultTimeoutMs;
     // The timer outlives an abort: an invite aborted in flight may still have reached Graph, and its record must
     // end as timed-out rather than stay sending if no notification comes.
-    const timer = setTimeout(() => void queue.run(callId, () => this.timeOut(clientContext, timeoutMs)), timeoutMs);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void queue.run(operationsQueue, () => this.timeOut(clientContext, timeoutMs));
+    }, timeoutMs);
+    this.timers.add(timer);
     let onAbort: (() => void) | undefined;
     const abort = new Promise<never>((_, reject) => {
       onAbort = () => {
@@ -145,11 +171,12 @@ export class OperationTracker {
     });
     const sent = client
       .invite(callId, request, options.signal !== undefined ? { signal: options.signal } : {})
-      .then((result) => queue.run(callId, () => this.answered(clientContext, result)));
+      .then((result) => queue.run(operationsQueue, () => this.answered(clientContext, result)));
     void sent.catch(() => {});
     try {
       const result = await Promise.race([outcome, abort]);
       clearTimeout(timer);
+      this.timers.delete(timer);
       return result;
     } finally {
       if (onAbort !== undefined) options.signal?.removeEventListener("abort", onAbort);
@@ -157,24 +184,68 @@ export class OperationTracker {
     }
   }
 
-  /** Applies an operation notification. Runs on the call's queue. */
-  async onOperation(notification: OperationNotification): Promise<void> {
+  /** Applies an operation notification, after every change to an operation record queued before it. */
+  onOperation(notification: OperationNotification): Promise<void> {
+    return this.deps.queue.run(operationsQueue, () => this.applyNotification(notification));
+  }
+
+  /**
+   * Stops waiting: every pending `inviteAndWait` rejects, and no timer is left to keep the process alive. Records
+   * stay as they are in the store.
+   */
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const waiter of this.waiters.values()) waiter.reject(new Error("the bot closed before the invite ended"));
+    this.waiters.clear();
+  }
+
+  private async applyNotification(notification: OperationNotification): Promise<void> {
     const { store } = this.deps;
-    const { clientContext, operationId, status } = notification;
+    const { clientContext, operationId } = notification;
     const record =
       (clientContext !== null ? await store.operationByContext(clientContext) : undefined) ??
       (operationId !== null ? await store.operationById(operationId) : undefined);
-    if (record === undefined) {
-      const entry: UnmatchedNotification = {
-        at: new Date().toISOString(),
-        callId: notification.callId,
-        reason: `an operation notification (${status}) for an operation this bot did not start: clientContext ${clientContext ?? "null"}, id ${operationId ?? "null"}`,
-        notification: notification.notification,
-      };
-      await store.recordUnmatched(entry);
-      this.deps.onUnmatched(entry);
+    if (record !== undefined) return this.apply(record, notification);
+    if (clientContext === null && operationId !== null && this.unansweredInvites()) {
+      this.early.set(operationId, notification);
       return;
     }
+    await this.unmatched(notification);
+  }
+
+  private async unmatched(notification: OperationNotification): Promise<void> {
+    const { clientContext, operationId, status } = notification;
+    const entry: UnmatchedNotification = {
+      at: new Date().toISOString(),
+      callId: notification.callId,
+      reason: `an operation notification (${status}) that matches no invite of this bot: clientContext ${clientContext ?? "null"}, id ${operationId ?? "null"}`,
+      notification: notification.notification,
+    };
+    await this.deps.store.recordUnmatched(entry);
+    this.deps.onUnmatched(entry);
+  }
+
+  private unansweredInvites(): boolean {
+    for (const waiter of this.waiters.values()) if (!waiter.answered) return true;
+    return false;
+  }
+
+  /** Applies the notifications that waited for an answer's operation id, and gives up on the rest once none can come. */
+  private async applyEarly(record: OperationRecord): Promise<void> {
+    const early = record.operationId === null ? undefined : this.early.get(record.operationId);
+    if (early !== undefined && record.operationId !== null) {
+      this.early.delete(record.operationId);
+      await this.apply(record, early);
+    }
+    if (this.unansweredInvites()) return;
+    const rest = [...this.early.values()];
+    this.early.clear();
+    for (const notification of rest) await this.unmatched(notification);
+  }
+
+  private async apply(record: OperationRecord, notification: OperationNotification): Promise<void> {
+    const { operationId, status } = notification;
     if (record.operationId === null && operationId !== null) record.operationId = operationId;
     const detail = describeResult(notification.resultInfo);
     if (status !== "completed" && status !== "failed") {
@@ -194,7 +265,7 @@ export class OperationTracker {
     this.settle(record);
   }
 
-  /** Applies Graph's answer to the invite request. Runs on the call's queue. */
+  /** Applies Graph's answer to the invite request. Runs on the operations' queue. */
   private async answered(clientContext: string, result: InviteResult): Promise<void> {
     const record = await this.deps.store.operationByContext(clientContext);
     if (record === undefined) return;
@@ -221,13 +292,20 @@ export class OperationTracker {
       await this.save(record, { event: error.ambiguous ? "send-failed" : "refused", detail: error.message });
     }
     this.settle(record);
+    await this.applyEarly(record);
   }
 
+  /**
+   * The deadline: the invite's outcome as the store has it. One that ended without Graph's answer having arrived (or
+   * on another instance sharing the store) is reported as it ended; one still open becomes timed-out.
+   */
   private async timeOut(clientContext: string, timeoutMs: number): Promise<void> {
     const record = await this.deps.store.operationByContext(clientContext);
-    if (record === undefined || terminal.has(record.status)) return;
-    record.status = "timed-out";
-    await this.save(record, { event: "timed-out", detail: `no terminal notification within ${timeoutMs} ms` });
+    if (record === undefined) return;
+    if (!terminal.has(record.status) && record.status !== "timed-out") {
+      record.status = "timed-out";
+      await this.save(record, { event: "timed-out", detail: `no terminal notification within ${timeoutMs} ms` });
+    }
     this.waiters.get(clientContext)?.resolve(outcomeOf(record));
   }
 

@@ -1,0 +1,165 @@
+// The tracker where timing gets awkward: an answer that comes after the operation's only notification, which names
+// the operation by id alone; an answer that never comes; a bot that closes while invites wait; a timeout no timer
+// can honour.
+import { randomUUID } from "node:crypto";
+import { createInviteClient, type InviteClient, inviteBody, userParticipant } from "@graph-invite/client";
+import { type Simulator, start } from "@graph-invite/simulator";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { clientSecretTokens, maxInviteTimeoutMs, type StartedBot, startBot } from "../src/index.js";
+import { example, postNotification, signedHeaders } from "./harness.js";
+
+let sim: Simulator;
+const bots: StartedBot[] = [];
+
+beforeAll(async () => {
+  sim = await start();
+});
+
+afterAll(async () => {
+  await Promise.all(bots.splice(0).map((bot) => bot.close()));
+  await sim.close();
+});
+
+function simulatorClient(): InviteClient {
+  return createInviteClient({
+    credential: clientSecretTokens({ tokenUrl: sim.tokenUrl(), clientId: sim.app.appId, clientSecret: sim.app.secret }),
+    baseUrl: sim.graphUrl,
+  });
+}
+
+async function bot(options: { client?: InviteClient; inviteTimeoutMs?: number } = {}) {
+  const started = await startBot({
+    client: options.client ?? simulatorClient(),
+    auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
+    ...(options.inviteTimeoutMs !== undefined && { inviteTimeoutMs: options.inviteTimeoutMs }),
+  });
+  bots.push(started);
+  return started;
+}
+
+describe("an operation named by id alone before Graph's answer", () => {
+  test("is held until the answer brings the id, then ends the invite", async () => {
+    // Graph's answer is held back until the test has delivered the operation's terminal notification, which names
+    // the operation by id and carries no clientContext.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const answered: Array<string | null> = [];
+    const client = simulatorClient();
+    const holding: InviteClient = {
+      ...client,
+      async invite(callId, body, options) {
+        const result = await client.invite(callId, body, options);
+        answered.push(result.ok ? result.operationId : null);
+        await held;
+        return result;
+      },
+    };
+    // The simulator's own notifications go nowhere: the test sends the one that matters.
+    sim.setScenario({ delivery: { drop: ["operation", "roster"] } });
+    const subject = await bot({ client: holding });
+    const call = sim.createCall({ kind: "group", callbackUri: subject.callbackUrl });
+    const outcome = subject.inviteAndWait(call.id, inviteBody(userParticipant(randomUUID())));
+    await expect.poll(() => answered.length).toBe(1);
+    const operationId = answered[0] ?? "";
+
+    const notification = example<{ value: Array<{ resourceUrl: string; resourceData: Record<string, unknown> }> }>(
+      "example-1-invite-one-participant.operation-completed.json",
+    );
+    const [entry] = notification.value;
+    if (entry === undefined) throw new Error("the example has no notification");
+    entry.resourceUrl = `/communications/calls/${call.id}/operations/${operationId}`;
+    entry.resourceData["id"] = operationId;
+    delete entry.resourceData["clientContext"];
+    const posted = await postNotification(subject, JSON.stringify(notification), await signedHeaders(sim));
+    expect(posted.status).toBe(202);
+    await subject.idle();
+    release();
+
+    const ended = await outcome;
+    expect(ended).toMatchObject({ status: "completed", operationId });
+    expect(ended.record.history.map((step) => step.event)).toEqual(["sent", "accepted", "notification"]);
+    expect(await subject.unmatched()).toEqual([]);
+    sim.setScenario({});
+  });
+
+  test("is kept as unmatched once every waiting invite has its answer and none claims it", async () => {
+    const subject = await bot();
+    const call = sim.createCall({ kind: "group", callbackUri: subject.callbackUrl });
+    const notification = example<{ value: Array<{ resourceUrl: string; resourceData: Record<string, unknown> }> }>(
+      "example-1-invite-one-participant.operation-completed.json",
+    );
+    const [entry] = notification.value;
+    if (entry === undefined) throw new Error("the example has no notification");
+    const stranger = randomUUID();
+    entry.resourceUrl = `/communications/calls/${call.id}/operations/${stranger}`;
+    entry.resourceData["id"] = stranger;
+    delete entry.resourceData["clientContext"];
+
+    // An invite is in flight while the stranger's notification arrives, so it is held until that invite's answer.
+    const invite = subject.inviteAndWait(call.id, inviteBody(userParticipant(randomUUID())));
+    await postNotification(subject, JSON.stringify(notification), await signedHeaders(sim));
+    expect((await invite).status).toBe("completed");
+    await sim.settled();
+    await subject.idle();
+    const unmatched = await subject.unmatched();
+    expect(unmatched).toHaveLength(1);
+    expect(unmatched[0]?.reason).toContain(`id ${stranger}`);
+  });
+});
+
+describe("an answer that never comes", () => {
+  test("an invite whose terminal notification arrived ends at its deadline as it ended, not as timed out", async () => {
+    // Graph's answer is lost on the way (held here until the test ends), but the notification came.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const client = simulatorClient();
+    const holding: InviteClient = {
+      ...client,
+      async invite(callId, body, options) {
+        const result = await client.invite(callId, body, options);
+        await held;
+        return result;
+      },
+    };
+    const subject = await bot({ client: holding });
+    const call = sim.createCall({ kind: "group", callbackUri: subject.callbackUrl });
+    const outcome = await subject.inviteAndWait(call.id, inviteBody(userParticipant(randomUUID())), {
+      timeoutMs: 1000,
+    });
+    release();
+    expect(outcome.status).toBe("completed");
+    expect(outcome.record.history.map((step) => step.event)).toEqual(["sent", "notification"]);
+    await sim.settled();
+  });
+});
+
+describe("closing", () => {
+  test("rejects the invites still waiting and leaves no timer behind", async () => {
+    sim.setScenario({ defaultAnswer: { kind: "no-answer", afterMs: 60_000 } });
+    const subject = await bot();
+    const call = sim.createCall({ kind: "group", callbackUri: subject.callbackUrl });
+    const waiting = subject.inviteAndWait(call.id, inviteBody(userParticipant(randomUUID())));
+    await expect.poll(async () => (await subject.operations(call.id))[0]?.status).toBe("running");
+    await subject.close();
+    await expect(waiting).rejects.toThrow("the bot closed before the invite ended");
+    sim.setScenario({});
+  });
+});
+
+describe("timeouts", () => {
+  test.each([0, -5, 1.5, maxInviteTimeoutMs + 1])(
+    "timeoutMs %s is refused before anything is sent",
+    async (timeoutMs) => {
+      const subject = await bot();
+      const before = sim.requests().length;
+      await expect(
+        subject.inviteAndWait(randomUUID(), inviteBody(userParticipant(randomUUID())), { timeoutMs }),
+      ).rejects.toThrow(RangeError);
+      expect(sim.requests()).toHaveLength(before);
+    },
+  );
+});
