@@ -65,7 +65,11 @@ export function createNotificationAuthenticator(options: NotificationAuthOptions
   const keys = new SigningKeys(options);
   const issuers = [...(options.issuers ?? graphNotificationIssuers)];
   const algorithms = [...(options.algorithms ?? ["RS256"])];
-  const allowedTenants = options.allowedTenants === undefined ? undefined : new Set(options.allowedTenants);
+  // Tenant ids are GUIDs, which Microsoft writes in lower case but which compare without regard to case.
+  const allowedTenants =
+    options.allowedTenants === undefined
+      ? undefined
+      : new Set(options.allowedTenants.map((tenant) => tenant.toLowerCase()));
   const clockTolerance = options.clockToleranceSeconds ?? 300;
 
   return {
@@ -90,7 +94,7 @@ export function createNotificationAuthenticator(options: NotificationAuthOptions
       if (typeof tenantId !== "string" || tenantId === "") {
         return fail(401, "missing-tenant", 'The token\'s "tid" claim is not a tenant id.');
       }
-      if (allowedTenants !== undefined && !allowedTenants.has(tenantId)) {
+      if (allowedTenants !== undefined && !allowedTenants.has(tenantId.toLowerCase())) {
         return fail(403, "tenant-not-allowed", `Tenant ${tenantId} is not allowed to call this bot.`);
       }
       return { ok: true, tenantId, claims };

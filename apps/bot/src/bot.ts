@@ -169,6 +169,20 @@ export function createBot(options: BotOptions): Bot {
         else void queue.run(notification.callId ?? "", () => dispatch(notification));
       }
     },
+    onInvalid: ({ body, issues }) => {
+      const [first] = issues;
+      const entry: UnmatchedNotification = {
+        at: new Date().toISOString(),
+        callId: undefined,
+        reason: `a delivery the parser refused: ${first?.pointer || "(root)"}: ${first?.message ?? "invalid"}`,
+        notification: body,
+      };
+      // Recorded on the queue of deliveries without a call, so that idle() covers it.
+      void queue.run("", async () => {
+        await store.recordUnmatched(entry);
+        events.emit("unmatched", entry);
+      });
+    },
     onRefused: (refusal) => events.emit("refused", refusal),
     onError: (error) => events.emit("error", error),
   });

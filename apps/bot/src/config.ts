@@ -1,6 +1,7 @@
 // The bot's settings, from a JSON file and environment variables (which win). Without credentials the bot runs
 // against a simulator it starts itself; with a tenant, an app id and a secret it talks to Microsoft Graph.
 import type { GraphCloud } from "@graph-invite/client";
+import { maxInviteTimeoutMs } from "./tracker.js";
 
 export interface BotConfig {
   /**
@@ -41,7 +42,9 @@ export const graphOpenIdConfigurationUrl = "https://api.aps.skype.com/v1/.well-k
 
 interface Setting {
   readonly key: keyof BotConfig;
-  readonly kind: "string" | "url" | "port" | "positive" | "list" | "cloud";
+  readonly kind: "string" | "url" | "key-url" | "port" | "positive" | "list" | "cloud";
+  /** The largest value of a `positive` setting. */
+  readonly max?: number;
 }
 
 const settings: readonly Setting[] = [
@@ -53,13 +56,15 @@ const settings: readonly Setting[] = [
   { key: "host", kind: "string" },
   { key: "port", kind: "port" },
   { key: "controlPort", kind: "port" },
-  { key: "openIdConfigurationUrl", kind: "url" },
+  { key: "openIdConfigurationUrl", kind: "key-url" },
   { key: "allowedTenants", kind: "list" },
-  { key: "inviteTimeoutMs", kind: "positive" },
+  { key: "inviteTimeoutMs", kind: "positive", max: maxInviteTimeoutMs },
   { key: "maxBodyBytes", kind: "positive" },
 ];
 
 const clouds: readonly string[] = ["global", "usGovL4", "usGovL5Dod"];
+
+const loopback = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /** `inviteTimeoutMs` → `GRAPH_INVITE_INVITE_TIMEOUT_MS`. */
 export const envName = (key: string): string => `GRAPH_INVITE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -111,26 +116,33 @@ function check(setting: Setting, value: unknown, source: string, fromEnv: boolea
   switch (setting.kind) {
     case "string":
       return text();
-    case "url": {
+    case "url":
+    case "key-url": {
       const url = text();
       if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
         throw new ConfigError(source, "must be an http or https URL");
+      }
+      // The signing keys decide whom the bot believes: fetched over plain HTTP from another host, anyone on the way
+      // could hand the bot keys of their own.
+      const { protocol, hostname } = new URL(url);
+      if (setting.kind === "key-url" && protocol === "http:" && !loopback.has(hostname)) {
+        throw new ConfigError(source, "must be an https URL, or an http URL on loopback (a local simulator)");
       }
       return url.replace(/\/+$/, "");
     }
     case "cloud": {
       const cloud = text();
-      // China is let through: the client refuses it with the reason (the action is not available there).
-      if (!clouds.includes(cloud) && !/china|21vianet/i.test(cloud)) {
-        throw new ConfigError(source, `must be one of ${clouds.join(", ")}`);
+      if (/china|21vianet/i.test(cloud)) {
+        throw new ConfigError(source, "participant: invite is not available in the China cloud operated by 21Vianet");
       }
+      if (!clouds.includes(cloud)) throw new ConfigError(source, `must be one of ${clouds.join(", ")}`);
       return cloud;
     }
     case "port":
     case "positive": {
       const number = fromEnv && typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
       const min = setting.kind === "port" ? 0 : 1;
-      const max = setting.kind === "port" ? 65_535 : Number.MAX_SAFE_INTEGER;
+      const max = setting.kind === "port" ? 65_535 : (setting.max ?? Number.MAX_SAFE_INTEGER);
       if (typeof number !== "number" || !Number.isInteger(number) || number < min || number > max) {
         throw new ConfigError(source, `must be an integer from ${min} to ${max}`);
       }
@@ -150,11 +162,11 @@ function check(setting: Setting, value: unknown, source: string, fromEnv: boolea
 }
 
 function withMode(values: Record<string, unknown>): BotConfig {
-  const credentials = ["tenantId", "appId", "appSecret"].filter((key) => values[key] !== undefined);
-  const mode =
-    values["simulatorUrl"] !== undefined ? "external-simulator" : credentials.length > 0 ? "graph" : "simulator";
-  if (mode !== "simulator" && credentials.length < 3) {
-    const missing = ["tenantId", "appId", "appSecret"].find((key) => values[key] === undefined) ?? "appSecret";
+  const credentials = ["tenantId", "appId", "appSecret"];
+  const given = credentials.filter((key) => values[key] !== undefined);
+  const mode = values["simulatorUrl"] !== undefined ? "external-simulator" : given.length > 0 ? "graph" : "simulator";
+  const [missing] = credentials.filter((key) => values[key] === undefined);
+  if (mode !== "simulator" && missing !== undefined) {
     const why =
       mode === "graph" ? "Microsoft Graph needs a tenant, an app id and a secret" : "the simulator's app needs them";
     throw new ConfigError(envName(missing), `missing: ${why}`);

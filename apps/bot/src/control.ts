@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import type { InvitePostRequestBody } from "@graph-invite/types";
 import type { CallKind } from "@graph-invite/validator";
 import type { Runtime } from "./runtime.js";
-import type { InviteAndWaitOptions, InviteOutcome } from "./tracker.js";
+import { ClientContextInUse, type InviteAndWaitOptions, type InviteOutcome } from "./tracker.js";
 
 /** What `POST /invite` takes. */
 export interface InviteCommand {
@@ -33,13 +33,13 @@ const maxControlBody = 64 * 1024;
 
 export async function startControl(runtime: Runtime, port: number): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
-    route(runtime, request)
+    Promise.resolve()
+      .then(() => {
+        refuseBrowsers(request, port === 0 ? (server.address() as AddressInfo).port : port);
+        return route(runtime, request);
+      })
       .then((body) => send(response, 200, body))
-      .catch((error: unknown) =>
-        error instanceof ControlError
-          ? send(response, error.status, { error: error.message })
-          : send(response, 500, { error: error instanceof Error ? error.message : String(error) }),
-      );
+      .catch((error: unknown) => send(response, statusOf(error), { error: messageOf(error) }));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -56,8 +56,35 @@ export async function startControl(runtime: Runtime, port: number): Promise<{ ur
   };
 }
 
+/**
+ * Loopback is not enough: any web page the developer opens can POST to 127.0.0.1, and a DNS-rebinding page can read
+ * the answers. Browsers mark such requests with `Origin` and a foreign `Host`, and cannot send a JSON content type
+ * across origins without a preflight, which this server does not answer.
+ */
+function refuseBrowsers(request: IncomingMessage, port: number): void {
+  if (request.headers.origin !== undefined) throw new ControlError(403, "the control API does not answer web pages");
+  const host = request.headers.host ?? "";
+  if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
+    throw new ControlError(403, `the control API answers only to 127.0.0.1:${port}, not to ${host || "no Host"}`);
+  }
+  const type = (request.headers["content-type"] ?? "").split(";", 1)[0]?.trim().toLowerCase();
+  if (request.method === "POST" && type !== "application/json") {
+    throw new ControlError(415, "the control API takes application/json");
+  }
+}
+
+function statusOf(error: unknown): number {
+  if (error instanceof ControlError) return error.status;
+  if (error instanceof ClientContextInUse) return 409;
+  if (error instanceof RangeError || error instanceof URIError) return 400;
+  return 500;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 async function route(runtime: Runtime, request: IncomingMessage): Promise<unknown> {
   const { bot } = runtime;
+  if (!URL.canParse(request.url ?? "/", "http://control.invalid")) throw new ControlError(400, "not a path");
   const url = new URL(request.url ?? "/", "http://control.invalid");
   const key = `${request.method} ${url.pathname}`;
   if (key === "GET /status") {

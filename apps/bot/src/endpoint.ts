@@ -15,6 +15,16 @@ export interface AcceptedDelivery {
   readonly normalised: readonly Issue[];
 }
 
+/** An authenticated delivery whose body the parser refused. */
+export interface InvalidDelivery {
+  readonly tenantId: string;
+  readonly messageId: string | undefined;
+  /** The body as JSON when it parses, or else as text. */
+  readonly body: unknown;
+  /** Where it breaks the contract, as JSON Pointers, and which rule. */
+  readonly issues: readonly Issue[];
+}
+
 /** A delivery the endpoint refused or ignored, and why. */
 export interface RefusedDelivery {
   readonly status: number;
@@ -34,6 +44,8 @@ export interface EndpointOptions {
   readonly claimDelivery: (key: string) => Promise<boolean>;
   /** Called after the 202 has been sent. */
   readonly onAccepted: (delivery: AcceptedDelivery) => void;
+  /** Called, before the 400, for an authenticated delivery the parser refused, unless it is a duplicate. */
+  readonly onInvalid?: (delivery: InvalidDelivery) => void;
   /** Called for each refused request and each duplicate. */
   readonly onRefused?: (refusal: RefusedDelivery) => void;
   readonly onError?: (error: unknown) => void;
@@ -69,19 +81,25 @@ export function createNotificationHandler(options: EndpointOptions): RequestHand
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const url = new URL(request.url ?? "/", "http://bot.invalid");
-    if (url.pathname !== path) {
-      return refuse(response, { status: 404, reason: "notFound", message: `Notifications go to ${path}.` });
+    // The path as sent, without parsing the whole target: Node accepts targets such as `//host:99999/` that URL
+    // refuses.
+    const [pathname] = (request.url ?? "/").split("?", 1);
+    if (pathname !== path) {
+      return refuse(
+        response,
+        { status: 404, reason: "notFound", message: `Notifications go to ${path}.` },
+        { Connection: "close" },
+      );
     }
     if (request.method !== "POST") {
       return refuse(
         response,
         { status: 405, reason: "methodNotAllowed", message: "Notifications are POSTed." },
-        { Allow: "POST" },
+        { Allow: "POST", Connection: "close" },
       );
     }
-    // The body is not read before the caller is known. The connection closes after a refusal, so that an unread
-    // body is not taken for the next request.
+    // The body is not read before the caller is known. A refusal closes the connection, so that Node does not read
+    // and discard an unauthenticated body to keep the connection alive.
     const auth = await options.authenticator.authenticate(request.headers.authorization);
     if (!auth.ok) return refuse(response, refusalOf(auth), authHeaders(auth));
 
@@ -104,9 +122,18 @@ export function createNotificationHandler(options: EndpointOptions): RequestHand
         { Connection: "close" },
       );
     }
+    // Graph names each delivery with a message id and keeps it when it delivers again. Without one, nothing tells a
+    // repeat from a new notification with the same content (a roster that goes back to an earlier list), so the
+    // delivery is processed: rosters and operations ignore a state they already hold.
+    const messageId = headerValue(request.headers["x-microsoft-skype-message-id"]);
     const parsed = parseNotifications(body, { mode: "tolerant" });
     if (!parsed.ok) {
       const first = parsed.errors[0];
+      // Graph does not deliver a refused notification again: what an authenticated sender sent is kept, with why it
+      // was refused, so that a payload the contract does not foresee is not lost.
+      if (messageId === undefined || (await options.claimDelivery(`message:${messageId}`))) {
+        options.onInvalid?.({ tenantId: auth.tenantId, messageId, body: readable(body), issues: parsed.errors });
+      }
       return refuse(response, {
         status: 400,
         reason: "invalidNotification",
@@ -114,10 +141,6 @@ export function createNotificationHandler(options: EndpointOptions): RequestHand
         issues: parsed.errors,
       });
     }
-    // Graph names each delivery with a message id and keeps it when it delivers again. Without one, nothing tells a
-    // repeat from a new notification with the same content (a roster that goes back to an earlier list), so the
-    // delivery is processed: rosters and operations ignore a state they already hold.
-    const messageId = headerValue(request.headers["x-microsoft-skype-message-id"]);
     const first = messageId === undefined || (await options.claimDelivery(`message:${messageId}`));
     response.writeHead(202, { "Content-Length": 0 }).end();
     if (!first) {
@@ -177,6 +200,16 @@ function isJson(contentType: string | undefined): boolean {
   const [mediaType, ...parameters] = contentType.split(";").map((part) => part.trim().toLowerCase());
   if (mediaType !== "application/json") return false;
   return parameters.every((parameter) => !parameter.startsWith("charset=") || /^charset="?utf-8"?$/.test(parameter));
+}
+
+/** The body as JSON if it parses, else as text (lossy only for bytes that are not UTF-8). */
+function readable(body: Buffer): unknown {
+  const text = body.toString("utf8");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

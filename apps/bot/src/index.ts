@@ -28,6 +28,7 @@ export {
   createNotificationHandler,
   defaultMaxBodyBytes,
   type EndpointOptions,
+  type InvalidDelivery,
   type RefusedDelivery,
   type RequestHandler,
 } from "./endpoint.js";
@@ -52,6 +53,7 @@ export {
 } from "./store.js";
 export { type ClientSecretOptions, clientSecretTokens } from "./token.js";
 export {
+  ClientContextInUse,
   defaultInviteTimeoutMs,
   describeResult,
   type InviteAndWaitOptions,

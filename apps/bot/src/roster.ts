@@ -34,13 +34,21 @@ export function emptyRoster(callId: string): RosterState {
  * the identity it represents.
  */
 export function participantKey(participant: Participant): string {
-  if (typeof participant.id === "string" && participant.id !== "") return participant.id;
+  if (hasId(participant)) return participant.id;
+  return identityKey(participant) ?? `info:${canonicalJson(participant.info ?? null)}`;
+}
+
+const hasId = (participant: Participant): participant is Participant & { id: string } =>
+  typeof participant.id === "string" && participant.id !== "";
+
+/** `kind:id` of the first identity of the participant's identity set that has an id, such as `user:7e1b…`. */
+function identityKey(participant: Participant): string | undefined {
   const identity: Record<string, unknown> = (participant.info?.identity ?? {}) as Record<string, unknown>;
   for (const [kind, value] of Object.entries(identity)) {
     const id = (value as { id?: unknown } | null)?.id;
     if (typeof id === "string" && id !== "") return `${kind}:${id}`;
   }
-  return `info:${canonicalJson(participant.info ?? null)}`;
+  return undefined;
 }
 
 /** Applies one participants notification; returns the new roster and what changed. The input is not modified. */
@@ -54,9 +62,28 @@ export function applyRosterNotification(roster: RosterState, notification: Roste
   const listVersion = notification.delta ? notification.sequenceNumber : null;
   const seen = new Set<string>();
   let newest: number | null = null;
+  // Graph sends the same participant with its id in one notification and `id: null` in another: the identity finds
+  // the member either way.
+  const byIdentity = new Map<string, string>();
+  for (const [key, member] of Object.entries(members)) {
+    const identity = identityKey(member.participant);
+    if (identity !== undefined) byIdentity.set(identity, key);
+  }
 
-  for (const participant of notification.participants) {
-    const key = participantKey(participant);
+  for (const sent of notification.participants) {
+    const identity = identityKey(sent);
+    const known = identity === undefined ? undefined : byIdentity.get(identity);
+    // A member is never re-keyed, so that listeners can follow it by key: one first seen with `id: null` keeps its
+    // identity key when its id turns up. Two endpoints of one user, each with its id, stay two members.
+    const trackedByIdentity = known !== undefined && known === identity;
+    const key = !hasId(sent)
+      ? (known ?? participantKey(sent))
+      : trackedByIdentity && !Object.hasOwn(members, sent.id)
+        ? known
+        : sent.id;
+    // What `id: null` hides, the roster already knows.
+    const knownId = own(members, key)?.participant.id;
+    const participant = !hasId(sent) && typeof knownId === "string" && knownId !== "" ? { ...sent, id: knownId } : sent;
     const version = versionOf(participant) ?? listVersion;
     seen.add(key);
     if (version !== null) newest = Math.max(newest ?? version, version);

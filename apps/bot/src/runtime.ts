@@ -80,10 +80,10 @@ async function connect(config: BotConfig, simulatorOptions: SimulatorOptions): P
   const { tenantId = "", appId = "", appSecret = "" } = config;
   switch (config.mode) {
     case "graph": {
-      // A client is built first so that a cloud the action is not available in is refused before anything else.
+      // The cloud's own identity platform: a US Government tenant's tokens do not come from the global one.
       const client = createInviteClient({
         credential: new ClientSecretCredential(tenantId, appId, appSecret, {
-          authorityHost: clouds[config.cloud]?.authority ?? clouds.global.authority,
+          authorityHost: clouds[config.cloud].authority,
         }),
         cloud: config.cloud,
       });

@@ -9,7 +9,7 @@ export interface ClientSecretOptions {
   readonly clientSecret: string;
 }
 
-/** A token function for the invite client, which caches each token until shortly before it expires. */
+/** A token function for the invite client; the client caches each token it returns until shortly before expiry. */
 export function clientSecretTokens({ tokenUrl, clientId, clientSecret }: ClientSecretOptions): TokenFunction {
   return async ({ scope }) => {
     const response = await fetch(tokenUrl, {

@@ -81,6 +81,14 @@ export const maxInviteTimeoutMs = 2 ** 31 - 1;
  */
 const operationsQueue = "\u0000operations";
 
+/** An invite was given the `clientContext` of an earlier one; Graph needs each to be unique. */
+export class ClientContextInUse extends Error {
+  constructor(readonly clientContext: string) {
+    super(`clientContext ${clientContext} was used by an earlier invite; Graph needs it to be unique.`);
+    this.name = "ClientContextInUse";
+  }
+}
+
 export class OperationTracker {
   private readonly waiters = new Map<string, Waiter>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -111,7 +119,7 @@ export class OperationTracker {
     }
     const clientContext = body.clientContext ?? randomUUID();
     if ((await store.operationByContext(clientContext)) !== undefined || this.waiters.has(clientContext)) {
-      throw new Error(`clientContext ${clientContext} was used by an earlier invite; Graph needs it to be unique.`);
+      throw new ClientContextInUse(clientContext);
     }
     const request = { ...body, clientContext };
     const now = new Date().toISOString();

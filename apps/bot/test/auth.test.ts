@@ -488,6 +488,14 @@ describe("a tenant allow-list", () => {
     expect(seen.refusals).toEqual([{ status: 403, reason: "tenant-not-allowed", message: expect.any(String) }]);
   });
 
+  test("tenant ids compare without regard to case, as GUIDs do", async () => {
+    const { sim } = shared();
+    const bot = await startBotFor(sim, { allowedTenants: [sim.app.tenantId.toUpperCase()] });
+    const callId = randomUUID();
+    expect((await postNotification(bot, rosterOf(callId), await signedHeaders(sim))).status).toBe(202);
+    expect(await membersOf(bot, callId)).toEqual([exampleMember]);
+  });
+
   test("a token of an allowed tenant gets 202 and is processed", async () => {
     const { sim } = shared();
     const bot = await startBotFor(sim, { allowedTenants: [randomUUID(), sim.app.tenantId] });

@@ -4,7 +4,7 @@
 // replace, move, rosters, operations, a declined invite (exit 1) and an invite that times out.
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer as createHttpServer } from "node:http";
+import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import type { AddressInfo, Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -258,7 +258,7 @@ describe("without a running bot", () => {
     expect(code).toBe(2);
     expect(output).toBe("");
     expect(errors).toBe(
-      "graph-invite-bot: cloud: participant: invite is not available in the China cloud operated by 21Vianet\n",
+      "graph-invite-bot: GRAPH_INVITE_CLOUD: participant: invite is not available in the China cloud operated by 21Vianet\n",
     );
   });
 
@@ -571,5 +571,78 @@ describe("a served bot against an external simulator", () => {
       expect(delivery.attempts.map((attempt) => attempt.status)).toEqual([202]);
     }
     expect(bot().log()).not.toMatch(/^refused /m);
+  });
+});
+
+describe("the control API", () => {
+  const bot = servedBot();
+
+  /** A request to the control API with headers as given, Host included. */
+  function control(
+    path: string,
+    method: string,
+    headers: Record<string, string>,
+    body?: string,
+  ): Promise<{ status: number; body: { error?: string } }> {
+    const { controlUrl } = bot();
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(`${controlUrl}${path}`, { method, headers, agent: false }, (response) => {
+        let text = "";
+        response.on("data", (chunk) => {
+          text += chunk;
+        });
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+      });
+      request.on("error", reject);
+      request.end(body);
+    });
+  }
+
+  const host = () => new URL(bot().controlUrl).host;
+  const invite = (clientContext: string) =>
+    JSON.stringify({
+      callId: randomUUID(),
+      body: {
+        participants: [
+          {
+            "@odata.type": "#microsoft.graph.invitationParticipantInfo",
+            identity: {
+              "@odata.type": "#microsoft.graph.identitySet",
+              user: { "@odata.type": "#microsoft.graph.identity", id: "u" },
+            },
+          },
+        ],
+        clientContext,
+      },
+    });
+
+  it("refuses what a web page can send: an Origin, a foreign Host, a body that is not JSON", async () => {
+    const json = { "Content-Type": "application/json" };
+    expect(await control("/status", "GET", { Host: host(), Origin: "http://evil.example" })).toEqual({
+      status: 403,
+      body: { error: "the control API does not answer web pages" },
+    });
+    expect(
+      (await control("/status", "GET", { Host: `attacker.example:${new URL(bot().controlUrl).port}` })).status,
+    ).toBe(403);
+    const before = JSON.parse((await cli(bot().env, "operations", "--json")).output) as unknown[];
+    expect((await control("/invite", "POST", { Host: host(), "Content-Type": "text/plain" }, invite("a"))).status).toBe(
+      415,
+    );
+    expect(JSON.parse((await cli(bot().env, "operations", "--json")).output)).toEqual(before);
+    expect((await control("/status", "GET", { Host: host(), ...json })).status).toBe(200);
+  });
+
+  it("answers 409 for a clientContext used before, and 400 for a path that does not decode", async () => {
+    const headers = { Host: host(), "Content-Type": "application/json" };
+    const clientContext = randomUUID();
+    // The call does not exist, so the first invite ends at once, refused by the simulator with 404.
+    expect((await control("/invite", "POST", headers, invite(clientContext))).status).toBe(200);
+    const again = await control("/invite", "POST", headers, invite(clientContext));
+    expect(again).toEqual({
+      status: 409,
+      body: { error: `clientContext ${clientContext} was used by an earlier invite; Graph needs it to be unique.` },
+    });
+    expect((await control("/calls/%E0%A4%A/roster", "GET", headers)).status).toBe(400);
   });
 });

@@ -731,3 +731,55 @@ describe("any body, as a property", () => {
     );
   });
 });
+
+describe("what the bot keeps of a refused body", () => {
+  test("an authenticated body that breaks the contract gets 400 and is kept as unmatched, with the reason", async () => {
+    const { sim, bot } = shared();
+    const body = JSON.parse(rosterOf(randomUUID())) as { value: Array<Record<string, unknown>> };
+    const [notification] = body.value;
+    if (notification === undefined) throw new Error("the roster has no notification");
+    notification["changeType"] = "exploded";
+    const before = (await bot.unmatched()).length;
+    const answer = await postNotification(bot, JSON.stringify(body), await signedHeaders(sim));
+    expect(answer.status).toBe(400);
+    await bot.idle();
+    const kept = (await bot.unmatched()).slice(before);
+    expect(kept).toEqual([
+      {
+        at: expect.any(String),
+        callId: undefined,
+        reason: expect.stringMatching(/^a delivery the parser refused: \/value\/0\/changeType: /),
+        notification: body,
+      },
+    ]);
+  });
+
+  test("a body that is not JSON is kept as its text; a repeat of the same delivery is not kept twice", async () => {
+    const { sim, bot } = shared();
+    const before = (await bot.unmatched()).length;
+    const headers = { ...(await signedHeaders(sim)), "X-Microsoft-Skype-Message-Id": randomUUID() };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      expect((await postNotification(bot, '{"value": [', headers)).status).toBe(400);
+    }
+    await bot.idle();
+    const kept = (await bot.unmatched()).slice(before);
+    expect(kept.map((entry) => entry.notification)).toEqual(['{"value": [']);
+  });
+
+  test("a request target that is not a URL path gets 404, not an error", async () => {
+    const { bot } = shared();
+    const seen = watch(bot);
+    for (const target of ["//a:99999/", "//[bad/", "*"]) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const request = httpRequest(bot.url, { method: "POST", path: target, agent: false }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on("error", reject);
+        request.end();
+      });
+      expect(status, target).toBe(404);
+    }
+    expect(seen.errors).toEqual([]);
+  });
+});
