@@ -72,7 +72,9 @@ export function applyRosterNotification(roster: RosterState, notification: Roste
 
   for (const sent of notification.participants) {
     const identity = identityKey(sent);
-    const known = identity === undefined ? undefined : byIdentity.get(identity);
+    const mapped = identity === undefined ? undefined : byIdentity.get(identity);
+    // Only a member still in the call: one this notification removed earlier on is gone.
+    const known = mapped !== undefined && Object.hasOwn(members, mapped) ? mapped : undefined;
     // A member is never re-keyed, so that listeners can follow it by key: one first seen with `id: null` keeps its
     // identity key when its id turns up. Two endpoints of one user, each with its id, stay two members.
     const trackedByIdentity = known !== undefined && known === identity;
@@ -99,6 +101,7 @@ export function applyRosterNotification(roster: RosterState, notification: Roste
       continue;
     }
     members[key] = { participant, version };
+    if (identity !== undefined) byIdentity.set(identity, key);
     delete departed[key];
     if (current === undefined) {
       events.push({ type: "joined", callId, key, participant });

@@ -351,6 +351,19 @@ describe("participants Graph sends with id: null", () => {
     expect(roster.members["user:u1"]?.participant.id).toBe("p1");
   });
 
+  test("one removed earlier in the same list is not found again by its identity", () => {
+    // Found by fast-check: the member's identity still pointed at it after the list's first entry removed it.
+    const first = raw([{ id: "p1", info: { identity: { user: { id: "u2" } } }, rosterSequenceNumber: 0 }]);
+    const second = raw([{ id: "p1", removedState: {} }, { info: { identity: { user: { id: "u2" } } } }]);
+    const { roster, events } = play([first, second]);
+    expect(said(events)).toEqual([
+      ["joined", "p1"],
+      ["left", "p1", "removed"],
+      ["joined", "user:u2"],
+    ]);
+    expect(keys(roster)).toEqual(["user:u2"]);
+  });
+
   test("two endpoints of one user, each with its id, are two members", () => {
     const { roster } = play([full([person("p1", "user", "u1"), person("p2", "user", "u1")])]);
     expect(keys(roster).sort()).toEqual(["p1", "p2"]);
