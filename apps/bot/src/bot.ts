@@ -106,25 +106,22 @@ export function createBot(options: BotOptions): Bot {
     if (name !== "error") events.emit("error", error);
   });
   const queue = new KeyedQueue((error) => events.emit("error", error));
+  const keepUnmatched = async (callId: string | undefined, reason: string, notification: unknown) => {
+    const entry: UnmatchedNotification = { at: new Date().toISOString(), callId, reason, notification };
+    await store.recordUnmatched(entry);
+    events.emit("unmatched", entry);
+  };
   const tracker = new OperationTracker({
     client: options.client,
     store,
     queue,
     defaultTimeoutMs: options.inviteTimeoutMs ?? defaultInviteTimeoutMs,
     onChange: (change) => events.emit("operation", change),
-    onUnmatched: (entry) => events.emit("unmatched", entry),
+    keepUnmatched,
   });
 
-  const unmatched = async (notification: ClassifiedNotification, reason: string) => {
-    const entry: UnmatchedNotification = {
-      at: new Date().toISOString(),
-      callId: notification.callId,
-      reason,
-      notification: notification.notification,
-    };
-    await store.recordUnmatched(entry);
-    events.emit("unmatched", entry);
-  };
+  const unmatched = (notification: ClassifiedNotification, reason: string) =>
+    keepUnmatched(notification.callId, reason, notification.notification);
 
   const applyRoster = async (callId: string, change: (roster: RosterState) => RosterChange) => {
     const { roster, events: changes } = change((await store.roster(callId)) ?? emptyRoster(callId));
@@ -171,17 +168,9 @@ export function createBot(options: BotOptions): Bot {
     },
     onInvalid: ({ body, issues }) => {
       const [first] = issues;
-      const entry: UnmatchedNotification = {
-        at: new Date().toISOString(),
-        callId: undefined,
-        reason: `a delivery the parser refused: ${first?.pointer || "(root)"}: ${first?.message ?? "invalid"}`,
-        notification: body,
-      };
-      // Recorded on the queue of deliveries without a call, so that idle() covers it.
-      void queue.run("", async () => {
-        await store.recordUnmatched(entry);
-        events.emit("unmatched", entry);
-      });
+      const reason = `a delivery the parser refused: ${first?.pointer || "(root)"}: ${first?.message ?? "invalid"}`;
+      // Kept on the queue of deliveries without a call, so that idle() covers it.
+      void queue.run("", () => keepUnmatched(undefined, reason, body));
     },
     onRefused: (refusal) => events.emit("refused", refusal),
     onError: (error) => events.emit("error", error),

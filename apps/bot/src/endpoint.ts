@@ -126,22 +126,22 @@ export function createNotificationHandler(options: EndpointOptions): RequestHand
     // repeat from a new notification with the same content (a roster that goes back to an earlier list), so the
     // delivery is processed: rosters and operations ignore a state they already hold.
     const messageId = headerValue(request.headers["x-microsoft-skype-message-id"]);
+    const first = messageId === undefined || (await options.claimDelivery(`message:${messageId}`));
     const parsed = parseNotifications(body, { mode: "tolerant" });
     if (!parsed.ok) {
-      const first = parsed.errors[0];
+      const [issue] = parsed.errors;
       // Graph does not deliver a refused notification again: what an authenticated sender sent is kept, with why it
       // was refused, so that a payload the contract does not foresee is not lost.
-      if (messageId === undefined || (await options.claimDelivery(`message:${messageId}`))) {
+      if (first) {
         options.onInvalid?.({ tenantId: auth.tenantId, messageId, body: readable(body), issues: parsed.errors });
       }
       return refuse(response, {
         status: 400,
         reason: "invalidNotification",
-        message: `The body is not a commsNotifications payload: ${first?.pointer || "(root)"}: ${first?.message ?? "invalid"}`,
+        message: `The body is not a commsNotifications payload: ${issue?.pointer || "(root)"}: ${issue?.message ?? "invalid"}`,
         issues: parsed.errors,
       });
     }
-    const first = messageId === undefined || (await options.claimDelivery(`message:${messageId}`));
     response.writeHead(202, { "Content-Length": 0 }).end();
     if (!first) {
       options.onRefused?.({

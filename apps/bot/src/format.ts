@@ -1,20 +1,17 @@
 // Plain-text renderings of operations and rosters, for the CLI and the demo.
 import type { Participant } from "@graph-invite/types";
 import type { Roster } from "./bot.js";
+import { identitiesOf } from "./identities.js";
 import type { RosterEvent } from "./roster.js";
 import type { OperationEvent, OperationRecord } from "./store.js";
 import { describeResult } from "./tracker.js";
 
 /** Who a participant is: the kind of identity, its name when known, and its id. */
 export function describeParticipant(participant: Participant): string {
-  const identity = (participant.info?.identity ?? {}) as Record<string, unknown>;
-  for (const [kind, value] of Object.entries(identity)) {
-    if (kind.startsWith("@") || value === null || typeof value !== "object") continue;
-    const { id, displayName } = value as { id?: unknown; displayName?: unknown };
-    const name = typeof displayName === "string" && displayName !== "" ? `${displayName} ` : "";
-    return `${name}(${kind} ${typeof id === "string" ? id : "?"})`;
-  }
-  return "(unknown identity)";
+  const [identity] = identitiesOf(participant);
+  if (identity === undefined) return "(unknown identity)";
+  const name = identity.displayName !== undefined ? `${identity.displayName} ` : "";
+  return `${name}(${identity.kind} ${identity.id ?? "?"})`;
 }
 
 export function formatRosterEvent(event: RosterEvent): string {

@@ -4,6 +4,7 @@
 // an older version never overwrites a newer one.
 import type { Participant } from "@graph-invite/types";
 import type { RosterNotification } from "@graph-invite/validator";
+import { identitiesOf } from "./identities.js";
 import type { RosterMember, RosterState } from "./store.js";
 
 /** Someone joined, left, or changed (muted, put in the lobby, …). */
@@ -43,12 +44,8 @@ const hasId = (participant: Participant): participant is Participant & { id: str
 
 /** `kind:id` of the first identity of the participant's identity set that has an id, such as `user:7e1b…`. */
 function identityKey(participant: Participant): string | undefined {
-  const identity: Record<string, unknown> = (participant.info?.identity ?? {}) as Record<string, unknown>;
-  for (const [kind, value] of Object.entries(identity)) {
-    const id = (value as { id?: unknown } | null)?.id;
-    if (typeof id === "string" && id !== "") return `${kind}:${id}`;
-  }
-  return undefined;
+  const identity = identitiesOf(participant).find(({ id }) => id !== undefined);
+  return identity === undefined ? undefined : `${identity.kind}:${identity.id}`;
 }
 
 /** Applies one participants notification; returns the new roster and what changed. The input is not modified. */

@@ -68,12 +68,12 @@ export async function startRuntime(config: BotConfig, simulatorOptions: Simulato
 function refuseUnavailableCloud(config: BotConfig): void {
   if (Object.hasOwn(clouds, config.cloud)) return;
   try {
-    // Built only for the client's own reason (China: the action is not available there); it sends nothing.
+    // Built only for the client's own reason (China: the action is not available there; any other: unknown). It
+    // throws for every cloud it does not list, and sends nothing.
     createInviteClient({ credential: async () => null, cloud: config.cloud });
   } catch (error) {
     throw new ConfigError("cloud", error instanceof Error ? error.message : String(error));
   }
-  throw new ConfigError("cloud", `unknown cloud "${config.cloud}"`);
 }
 
 async function connect(config: BotConfig, simulatorOptions: SimulatorOptions): Promise<Target> {

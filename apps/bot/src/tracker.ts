@@ -11,7 +11,7 @@ import {
   validateInviteRequest,
 } from "@graph-invite/validator";
 import type { KeyedQueue } from "./queue.js";
-import type { BotStore, InviteStatus, OperationEvent, OperationRecord, UnmatchedNotification } from "./store.js";
+import type { BotStore, InviteStatus, OperationEvent, OperationRecord } from "./store.js";
 
 /** An invite rings for about a minute before Graph gives up, so a shorter wait would report live invites as lost. */
 export const defaultInviteTimeoutMs = 180_000;
@@ -59,7 +59,8 @@ interface TrackerDeps {
   readonly queue: KeyedQueue;
   readonly defaultTimeoutMs: number;
   readonly onChange: (change: OperationChange) => void;
-  readonly onUnmatched: (entry: UnmatchedNotification) => void;
+  /** Keeps a notification that matches nothing the bot tracks. */
+  readonly keepUnmatched: (callId: string | undefined, reason: string, notification: unknown) => Promise<void>;
 }
 
 interface Waiter {
@@ -143,7 +144,7 @@ export class OperationTracker {
       ...(options.ignoredParticipants !== undefined && { ignoredParticipants: options.ignoredParticipants }),
     });
     if (!checked.ok) {
-      const issues = checked.errors.map(({ pointer, code, message }) => ({ pointer, code, message }));
+      const issues = checked.errors;
       const error: InviteError = {
         kind: "validation",
         message: `the invite breaks the reference page's rules: ${issues.map((issue) => `${issue.pointer}: ${issue.message}`).join("; ")}`,
@@ -177,10 +178,10 @@ export class OperationTracker {
       };
       options.signal?.addEventListener("abort", onAbort, { once: true });
     });
-    const sent = client
+    // Neither rejects: the client reports every failure as a result, and the queue reports what its tasks throw.
+    void client
       .invite(callId, request, options.signal !== undefined ? { signal: options.signal } : {})
       .then((result) => queue.run(operationsQueue, () => this.answered(clientContext, result)));
-    void sent.catch(() => {});
     try {
       const result = await Promise.race([outcome, abort]);
       clearTimeout(timer);
@@ -222,16 +223,13 @@ export class OperationTracker {
     await this.unmatched(notification);
   }
 
-  private async unmatched(notification: OperationNotification): Promise<void> {
+  private unmatched(notification: OperationNotification): Promise<void> {
     const { clientContext, operationId, status } = notification;
-    const entry: UnmatchedNotification = {
-      at: new Date().toISOString(),
-      callId: notification.callId,
-      reason: `an operation notification (${status}) that matches no invite of this bot: clientContext ${clientContext ?? "null"}, id ${operationId ?? "null"}`,
-      notification: notification.notification,
-    };
-    await this.deps.store.recordUnmatched(entry);
-    this.deps.onUnmatched(entry);
+    return this.deps.keepUnmatched(
+      notification.callId,
+      `an operation notification (${status}) that matches no invite of this bot: clientContext ${clientContext ?? "null"}, id ${operationId ?? "null"}`,
+      notification.notification,
+    );
   }
 
   private unansweredInvites(): boolean {

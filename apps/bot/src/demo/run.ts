@@ -3,6 +3,7 @@
 import type { Roster } from "../bot.js";
 import type { BotConfig } from "../config.js";
 import { formatOutcome, formatRoster, formatRosterEvent, formatStep } from "../format.js";
+import { identitiesOf } from "../identities.js";
 import { type Runtime, startRuntime } from "../runtime.js";
 import type { InviteOutcome } from "../tracker.js";
 import type { DemoScenario, Expectation } from "./scenarios.js";
@@ -129,7 +130,9 @@ function checkOutcome(
   }
   if (expect.roster !== undefined) {
     const roster = rosters.get(outcome.callId);
-    const present = (roster?.participants ?? []).flatMap(({ participant }) => identityIds(participant.info?.identity));
+    const present = (roster?.participants ?? []).flatMap(({ participant }) =>
+      identitiesOf(participant).flatMap(({ id }) => (id === undefined ? [] : [id])),
+    );
     const missing = expect.roster.filter((id) => !present.includes(id));
     if (missing.length > 0) problems.push(`not in the roster: ${missing.join(", ")}`);
     if (present.length !== expect.roster.length) {
@@ -140,14 +143,6 @@ function checkOutcome(
     if (rosters.get(callId)?.ended !== true) problems.push(`call ${callId} should have ended`);
   }
   return problems;
-}
-
-function identityIds(identitySet: unknown): string[] {
-  if (identitySet === null || typeof identitySet !== "object") return [];
-  return Object.values(identitySet).flatMap((identity: unknown) => {
-    const id = (identity as { id?: unknown } | null)?.id;
-    return typeof id === "string" ? [id] : [];
-  });
 }
 
 function describeExpectation(expect: Expectation): string {
