@@ -25,9 +25,13 @@ const toolVersion = (name: string) =>
     }
   ).version;
 
-// npm and the programs run with the environment of a shell, not of the pnpm script that runs these tests: pnpm's
-// npm_config_* settings would otherwise reach npm.
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm|pnpm)_/i.test(key)));
+// npm and the programs run with the environment of a shell, not of the pnpm script that runs these tests: pnpm passes
+// its own settings as npm_config_* variables (catalog, overrides, frozen-lockfile, ...), which npm would read as its
+// own. npm still reads the user's ~/.npmrc, where a registry mirror or proxy belongs. NODE_PATH goes too: pnpm points
+// it into the workspace's store, where require() would find a package the project failed to install.
+const cleanEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => !/^(npm|pnpm)_/i.test(key) && key !== "NODE_PATH"),
+);
 
 let tarballs: Tarball[] = [];
 let nodeLts = "";
