@@ -1,27 +1,18 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import ts from "typescript";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { codeBlockAfter, typecheckFile } from "../../../test-support/readme.js";
 import { accepted, callId, failed, fixture, type LoopbackGraph, operationId, startGraph } from "./graph-server.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const scratch = new URL("./.readme/", import.meta.url);
-
-/** The first TypeScript block under a heading of the README. */
-function codeUnder(heading: string): string {
-  const section = readme.slice(readme.indexOf(`## ${heading}\n`));
-  const code = section.match(/```ts\n([\s\S]*?)```/)?.[1];
-  if (!code) {
-    throw new Error(`no TypeScript block under "${heading}"`);
-  }
-  return code;
-}
 
 /**
  * Runs the quick start as a reader would, against a loopback Graph. The only changes: the import points at the built
  * package, and `cloud: "global"` becomes the loopback base URL.
  */
 function writeQuickStart(baseUrl: string, name: string): URL {
-  const code = codeUnder("Quick start");
+  const code = codeBlockAfter(readme, "## Quick start", "ts");
   expect(code).toContain('from "@graph-invite/client"');
   expect(code).toContain('cloud: "global",');
   const runnable = code
@@ -79,15 +70,7 @@ describe("README quick start", () => {
 
   it("typechecks under the repository's strict settings", () => {
     const file = writeQuickStart("http://127.0.0.1:9/v1.0", "typecheck");
-    const config = ts.getParsedCommandLineOfConfigFile(
-      new URL("../tsconfig.json", import.meta.url).pathname,
-      {},
-      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
-    );
-    const program = ts.createProgram([file.pathname], { ...config?.options, noEmit: true });
-    const problems = ts
-      .getPreEmitDiagnostics(program)
-      .map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"));
+    const problems = typecheckFile(fileURLToPath(file), fileURLToPath(new URL("../tsconfig.json", import.meta.url)));
     expect(problems).toEqual([]);
     // A whole TypeScript program: seconds on a busy machine.
   }, 60_000);

@@ -3,31 +3,25 @@
 // the simulator it describes, and the config file example parses.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { expect, test } from "vitest";
+import { codeBlockAfter } from "../../../test-support/readme.js";
 import { parseConfig, type Simulator } from "../src/index.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const scratch = new URL("./.readme/", import.meta.url);
 
-function blockUnder(heading: string, language: string): string {
-  const section = readme.slice(readme.indexOf(`## ${heading}\n`));
-  const block = section.match(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``))?.[1];
-  if (block === undefined) throw new Error(`no ${language} block under "${heading}"`);
-  return block;
-}
-
 test("the vitest example is the test file that runs", () => {
   const example = readFileSync(new URL("./readme-example.test.ts", import.meta.url), "utf8");
-  expect(blockUnder("Testing your bot with vitest", "ts")).toBe(example);
+  expect(codeBlockAfter(readme, "## Testing your bot with vitest", "ts")).toBe(example);
 });
 
 test("the config file example is a valid config", () => {
-  const config = parseConfig(blockUnder("Command line", "json"));
+  const config = parseConfig(codeBlockAfter(readme, "## Command line", "json"));
   expect(config.calls?.[0]).toMatchObject({ kind: "group", callbackUri: "http://127.0.0.1:3978/api/calls" });
   expect(config.scenario?.deviations).toEqual(["status-casing"]);
 });
 
 test("the options example starts the simulator it describes", async () => {
-  const code = blockUnder("Options", "ts");
+  const code = codeBlockAfter(readme, "## Options", "ts");
   expect(code).toContain('from "@graph-invite/simulator"');
   mkdirSync(scratch, { recursive: true });
   const file = new URL("options.ts", scratch);

@@ -1,20 +1,14 @@
 // The README's example typechecks against the package as published (its declarations in dist/) and prints what the
 // README says it prints.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import ts from "typescript";
+import { fileURLToPath } from "node:url";
 import { afterAll, expect, it, vi } from "vitest";
+import { codeBlockAfter, typecheckFile } from "../../../test-support/readme.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const scratch = new URL("./.readme/", import.meta.url);
 
-function blockAfter(heading: string, language: string): string {
-  const section = readme.slice(readme.indexOf(heading));
-  const code = section.match(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``))?.[1];
-  if (code === undefined) throw new Error(`no ${language} block after ${heading}`);
-  return code;
-}
-
-const example = blockAfter("## Example", "ts");
+const example = codeBlockAfter(readme, "## Example", "ts");
 mkdirSync(scratch, { recursive: true });
 const file = new URL("example.ts", scratch);
 writeFileSync(file, example);
@@ -23,20 +17,10 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 it("typechecks against the built declarations under the repository's strict settings", () => {
   expect(example).toContain('from "@graph-invite/types"');
-  const config = ts.getParsedCommandLineOfConfigFile(
-    new URL("../tsconfig.json", import.meta.url).pathname,
-    {},
-    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
-  );
-  const program = ts.createProgram([file.pathname], {
-    ...config?.options,
-    noEmit: true,
+  const problems = typecheckFile(fileURLToPath(file), fileURLToPath(new URL("../tsconfig.json", import.meta.url)), {
     // The package by name, resolved to what `npm install` would give: the built declarations.
-    paths: { "@graph-invite/types": [new URL("../dist/index.d.ts", import.meta.url).pathname] },
+    paths: { "@graph-invite/types": [fileURLToPath(new URL("../dist/index.d.ts", import.meta.url))] },
   });
-  const problems = ts
-    .getPreEmitDiagnostics(program)
-    .map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"));
   expect(problems).toEqual([]);
 }, 60_000);
 
@@ -51,5 +35,5 @@ it("runs and prints what the README says it prints", async () => {
   } finally {
     log.mockRestore();
   }
-  expect(printed.join("\n")).toBe(blockAfter("It prints:", "text").trimEnd());
+  expect(printed.join("\n")).toBe(codeBlockAfter(readme, "It prints:", "text").trimEnd());
 });

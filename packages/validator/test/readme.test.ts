@@ -1,21 +1,15 @@
 // The README's quick start runs as written (with the import pointed at the source) and prints what it says.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, expect, it, vi } from "vitest";
+import { codeBlockAfter } from "../../../test-support/readme.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const scratch = new URL("./.readme/", import.meta.url);
 
-function blockAfter(heading: string, language: string): string {
-  const section = readme.slice(readme.indexOf(heading));
-  const code = section.match(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``))?.[1];
-  if (code === undefined) throw new Error(`no ${language} block after ${heading}`);
-  return code;
-}
-
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 it("runs the quick start and prints what the README says it prints", async () => {
-  const code = blockAfter("## Quick start", "ts");
+  const code = codeBlockAfter(readme, "## Quick start", "ts");
   expect(code).toContain('from "@graph-invite/validator"');
   mkdirSync(scratch, { recursive: true });
   const file = new URL("quick-start.ts", scratch);
@@ -29,5 +23,5 @@ it("runs the quick start and prints what the README says it prints", async () =>
   } finally {
     log.mockRestore();
   }
-  expect(printed.join("\n")).toBe(blockAfter("It prints:", "text").trimEnd());
+  expect(printed.join("\n")).toBe(codeBlockAfter(readme, "It prints:", "text").trimEnd());
 });

@@ -1,6 +1,6 @@
 // Running the tools a release and a consumer run (pnpm, npm, tsc, esbuild, node) as child processes, with their
 // output in the error when one fails, so that a failing test says what the tool said.
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 
 export interface Ran {
   readonly stdout: string;
@@ -10,34 +10,59 @@ export interface Ran {
 export interface RunOptions {
   readonly cwd: string;
   readonly env?: NodeJS.ProcessEnv;
-  /** Killed after this long; the default is two minutes. */
+  /** Killed, with every process it started, after this long; the default is two minutes. */
   readonly timeoutMs?: number;
 }
 
 const tail = (text: string) => (text.length > 4000 ? `…${text.slice(-4000)}` : text);
 
 export function run(command: string, args: readonly string[], options: RunOptions): Promise<Ran> {
+  const timeoutMs = options.timeoutMs ?? 120_000;
   return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      {
-        cwd: options.cwd,
-        env: options.env ?? process.env,
-        timeout: options.timeoutMs ?? 120_000,
-        killSignal: "SIGKILL",
-        maxBuffer: 64 * 1024 * 1024,
-        encoding: "utf8",
-      },
-      (error, stdout, stderr) => {
-        if (error) {
-          const how = error.killed ? `was killed after ${options.timeoutMs ?? 120_000} ms` : `exited ${error.code}`;
-          const output = [`stdout: ${tail(stdout)}`, `stderr: ${tail(stderr)}`].join("\n");
-          reject(new Error(`${command} ${args.join(" ")} (in ${options.cwd}) ${how}\n${output}`));
-          return;
-        }
-        resolve({ stdout, stderr });
-      },
-    );
+    // Its own process group, so that a timeout also stops what it started: npm's install scripts, pnpm's npm.
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child.pid);
+    }, timeoutMs);
+    const fail = (how: string) =>
+      reject(
+        new Error(
+          `${command} ${args.join(" ")} (in ${options.cwd}) ${how}\nstdout: ${tail(stdout)}\nstderr: ${tail(stderr)}`,
+        ),
+      );
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      fail(`could not start: ${error.message}`);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) fail(`was killed after ${timeoutMs} ms`);
+      else if (code !== 0) fail(signal ? `was killed by ${signal}` : `exited ${code}`);
+      else resolve({ stdout, stderr });
+    });
   });
+}
+
+function killGroup(pid: number | undefined) {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // The group has already gone.
+  }
 }

@@ -1,6 +1,6 @@
-// The workspace as a release sees it: the packages that publish, and where they are.
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+// The workspace as a release sees it: every package pnpm knows, the ones that publish, and their tarballs.
+import { readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run } from "./exec.js";
 
@@ -14,9 +14,12 @@ export interface Manifest {
   readonly [field: string]: unknown;
 }
 
-export interface PublishedPackage {
+export interface WorkspacePackage {
   readonly name: string;
+  /** The absolute path of its folder. */
   readonly dir: string;
+  /** Its folder relative to the workspace root, such as `packages/client`. */
+  readonly path: string;
   readonly manifest: Manifest;
 }
 
@@ -24,14 +27,18 @@ export function readManifest(dir: string): Manifest {
   return JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Manifest;
 }
 
-/** Every package under packages/ that is not private: the ones `changeset publish` publishes. */
-export function publishedPackages(): PublishedPackage[] {
-  const root = join(repoRoot, "packages");
-  return readdirSync(root, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => ({ dir: join(root, entry.name), manifest: readManifest(join(root, entry.name)) }))
-    .filter(({ manifest }) => manifest.private !== true)
-    .map(({ dir, manifest }) => ({ name: manifest.name, dir, manifest }));
+/** Every package of the workspace but its root, as pnpm lists them (pnpm-workspace.yaml's globs expanded). */
+export async function workspacePackages(): Promise<WorkspacePackage[]> {
+  const { stdout } = await run("pnpm", ["ls", "--recursive", "--depth", "-1", "--json"], { cwd: repoRoot });
+  return (JSON.parse(stdout) as { path: string }[])
+    .map(({ path }) => ({ dir: path, path: relative(repoRoot, path), manifest: readManifest(path) }))
+    .filter(({ path }) => path !== "")
+    .map((pkg) => ({ ...pkg, name: pkg.manifest.name }));
+}
+
+/** The packages that are not private: every one of them is what `changeset publish` publishes. */
+export async function publishedPackages(): Promise<WorkspacePackage[]> {
+  return (await workspacePackages()).filter(({ manifest }) => manifest.private !== true);
 }
 
 export interface Tarball {
@@ -50,8 +57,12 @@ export async function pack(dir: string, destination: string): Promise<Tarball> {
   return { ...packed, files: packed.files.map((file) => file.path) };
 }
 
-/** The package.json inside a tarball, as npm will install it. */
+/** A file inside a tarball, such as `package.json`, as npm will install it. */
+export async function fileInTarball(filename: string, path: string): Promise<string> {
+  const { stdout } = await run("tar", ["-xzOf", filename, `package/${path}`], { cwd: repoRoot });
+  return stdout;
+}
+
 export async function manifestInTarball(filename: string): Promise<Manifest> {
-  const { stdout } = await run("tar", ["-xzOf", filename, "package/package.json"], { cwd: repoRoot });
-  return JSON.parse(stdout) as Manifest;
+  return JSON.parse(await fileInTarball(filename, "package.json")) as Manifest;
 }

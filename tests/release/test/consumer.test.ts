@@ -4,7 +4,7 @@
 // current LTS, and bundled for the browser with esbuild and run in Chromium. Each run invites a participant against
 // the simulator and validates the notification that ends the invite (consumer/src/flow.ts).
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,40 +12,52 @@ import { start } from "@graph-invite/simulator";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../../../test-support/browser.js";
+import { codeBlockAfter } from "../../../test-support/readme.js";
 import { run } from "../src/exec.js";
 import { installNodeLts, nodeLtsVersion } from "../src/node-lts.js";
-import { pack, publishedPackages, repoRoot, type Tarball } from "../src/workspace.js";
+import { pack, publishedPackages, readManifest, repoRoot, type Tarball } from "../src/workspace.js";
 
-const project = mkdtempSync(join(tmpdir(), "graph-invite-consumer-"));
+// The application, and beside it (not inside it) the tools that build it: a package that imported TypeScript or
+// esbuild without depending on it would fail here, as it would for a user who does not happen to have them.
+const root = mkdtempSync(join(tmpdir(), "graph-invite-consumer-"));
+const app = join(root, "app");
+const tools = join(root, "tools");
 const adele = "278405a3-f568-4b3e-b684-009193463064";
-const toolVersion = (name: string) =>
-  (
-    JSON.parse(readFileSync(join(import.meta.dirname, "../node_modules", name, "package.json"), "utf8")) as {
-      version: string;
-    }
-  ).version;
+const toolVersion = (name: string) => readManifest(join(import.meta.dirname, "../node_modules", name)).version;
+const readmeOf = (pkg: string) => readFileSync(join(repoRoot, "packages", pkg, "README.md"), "utf8");
 
 // npm and the programs run with the environment of a shell, not of the pnpm script that runs these tests: pnpm passes
-// its own settings as npm_config_* variables (catalog, overrides, frozen-lockfile, ...), which npm would read as its
-// own. npm still reads the user's ~/.npmrc, where a registry mirror or proxy belongs. NODE_PATH goes too: pnpm points
-// it into the workspace's store, where require() would find a package the project failed to install.
+// its own settings as lowercase npm_config_* variables (catalog, overrides, frozen-lockfile, ...) and describes the
+// script in npm_package_* and npm_lifecycle_*, which npm would read as its own. A user's NPM_CONFIG_* settings (in
+// capitals) stay, and so does ~/.npmrc, where a registry mirror or proxy belongs. NODE_PATH goes too: pnpm points it
+// into the workspace's store, where require() would find a package the application failed to install.
 const cleanEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([key]) => !/^(npm|pnpm)_/i.test(key) && key !== "NODE_PATH"),
+  Object.entries(process.env).filter(([key]) => !/^(npm_|pnpm_|PNPM_)/.test(key) && key !== "NODE_PATH"),
 );
 
 let tarballs: Tarball[] = [];
 let nodeLts = "";
 
 beforeAll(async () => {
-  cpSync(join(import.meta.dirname, "../consumer"), project, { recursive: true });
-  // The validator README's quick start, as a user would paste it into their project.
-  const validatorReadme = readFileSync(join(repoRoot, "packages/validator/README.md"), "utf8");
-  const quickStart = validatorReadme.slice(validatorReadme.indexOf("## Quick start")).match(/```ts\n([\s\S]*?)```/);
-  writeFileSync(join(project, "src/validator-quick-start.ts"), quickStart?.[1] ?? "");
+  cpSync(join(import.meta.dirname, "../consumer"), app, { recursive: true });
+  // The READMEs' examples, as a user would paste them into their project.
+  writeFileSync(join(app, "src/types-example.ts"), codeBlockAfter(readmeOf("types"), "## Example", "ts"));
+  writeFileSync(
+    join(app, "src/validator-quick-start.ts"),
+    codeBlockAfter(readmeOf("validator"), "## Quick start", "ts"),
+  );
+  const clientQuickStart = codeBlockAfter(readmeOf("client"), "## Quick start", "ts");
+  if (!clientQuickStart.includes('cloud: "global",'))
+    throw new Error("the client's quick start no longer names its cloud");
+  // The one change: Graph is the simulator, not the global cloud.
+  writeFileSync(
+    join(app, "src/client-quick-start.ts"),
+    clientQuickStart.replace('cloud: "global",', 'baseUrl: process.env["GRAPH_URL"] ?? "",'),
+  );
 
-  mkdirSync(join(project, "tarballs"));
+  mkdirSync(join(app, "tarballs"));
   tarballs = [];
-  for (const { dir } of publishedPackages()) tarballs.push(await pack(dir, join(project, "tarballs")));
+  for (const { dir } of await publishedPackages()) tarballs.push(await pack(dir, join(app, "tarballs")));
   await run(
     "npm",
     [
@@ -53,29 +65,53 @@ beforeAll(async () => {
       "--no-audit",
       "--no-fund",
       ...tarballs.map((tarball) => tarball.filename),
-      `typescript@${toolVersion("typescript")}`,
       `@types/node@${toolVersion("@types/node")}`,
+    ],
+    {
+      cwd: app,
+      env: cleanEnv,
+      timeoutMs: 300_000,
+    },
+  );
+
+  mkdirSync(tools);
+  writeFileSync(join(tools, "package.json"), JSON.stringify({ private: true, allowScripts: { esbuild: true } }));
+  await run(
+    "npm",
+    [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      `typescript@${toolVersion("typescript")}`,
       `esbuild@${toolVersion("esbuild")}`,
     ],
-    { cwd: project, env: cleanEnv, timeoutMs: 300_000 },
+    {
+      cwd: tools,
+      env: cleanEnv,
+      timeoutMs: 300_000,
+    },
   );
-  nodeLts = await installNodeLts(cleanEnv);
-});
+}, 660_000);
 
-afterAll(() => rmSync(project, { recursive: true, force: true }));
+beforeAll(async () => {
+  nodeLts = await installNodeLts(cleanEnv);
+}, 330_000);
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("installed with npm from the tarballs", () => {
-  it("resolves every package from the project's node_modules, with a consistent tree", async () => {
+  it("lives outside the workspace, so nothing resolves from the workspace's node_modules", () => {
+    expect(realpathSync(app).startsWith(realpathSync(repoRoot))).toBe(false);
+  });
+
+  it("resolves every package from the application's node_modules, with a consistent tree", async () => {
     for (const tarball of tarballs) {
-      const installed = join(project, "node_modules", tarball.name);
-      expect(realpathSync(installed).startsWith(realpathSync(project)), tarball.name).toBe(true);
-      expect(JSON.parse(readFileSync(join(installed, "package.json"), "utf8"))).toMatchObject({
-        name: tarball.name,
-        version: tarball.version,
-      });
+      const installed = join(app, "node_modules", tarball.name);
+      expect(realpathSync(installed).startsWith(realpathSync(app)), tarball.name).toBe(true);
+      expect(readManifest(installed)).toMatchObject({ name: tarball.name, version: tarball.version });
     }
     // npm ls exits non-zero on a missing, invalid or extraneous dependency.
-    const { stdout } = await run("npm", ["ls", "--all", "--json"], { cwd: project, env: cleanEnv });
+    const { stdout } = await run("npm", ["ls", "--all", "--json"], { cwd: app, env: cleanEnv });
     const tree = JSON.parse(stdout) as { dependencies: Record<string, { dependencies?: Record<string, unknown> }> };
     expect(Object.keys(tree.dependencies["@graph-invite/client"]?.dependencies ?? {})).toEqual(
       expect.arrayContaining(["openapi-fetch", "@graph-invite/types"]),
@@ -89,12 +125,15 @@ const runtimes = [
 ];
 
 describe.each(runtimes)("$label", ({ binary, version }) => {
-  const tsc = (config: string) => run(binary(), ["node_modules/typescript/bin/tsc", "-p", config], { cwd: project });
+  const tsc = (config: string) =>
+    run(binary(), [join(tools, "node_modules/typescript/bin/tsc"), "-p", config], { cwd: app });
+  const node = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    run(binary(), args, { cwd: app, env: { ...cleanEnv, ...env } });
 
   it("typechecks the program and the packages' declarations under moduleResolution node16, and compiles it", async () => {
-    rmSync(join(project, "dist"), { recursive: true, force: true });
+    rmSync(join(app, "dist"), { recursive: true, force: true });
     await tsc("tsconfig.node16.json");
-    expect(readFileSync(join(project, "dist/flow.js"), "utf8")).toContain('from "@graph-invite/client"');
+    expect(readFileSync(join(app, "dist/flow.js"), "utf8")).toContain('from "@graph-invite/client"');
   });
 
   it("typechecks the program, its browser entry included, under moduleResolution bundler", async () => {
@@ -102,8 +141,7 @@ describe.each(runtimes)("$label", ({ binary, version }) => {
   });
 
   it("runs as ESM: invites against the simulator and validates the notification that ends the invite", async () => {
-    const { stdout } = await run(binary(), ["dist/main.js"], { cwd: project, env: cleanEnv });
-    const report = JSON.parse(stdout);
+    const report = JSON.parse((await node(["dist/main.js"])).stdout);
     expect(report).toMatchObject({ node: version, loadedBy: "import", answered: "Running", ended: "completed" });
     expect(report.roster).toEqual([adele]);
     expect(report.terminalBody.value[0]).toMatchObject({
@@ -113,8 +151,7 @@ describe.each(runtimes)("$label", ({ binary, version }) => {
   });
 
   it("runs through require(esm) from CommonJS, every package loaded by require()", async () => {
-    const { stdout } = await run(binary(), ["main.cjs"], { cwd: project, env: cleanEnv });
-    const report = JSON.parse(stdout);
+    const report = JSON.parse((await node(["main.cjs"])).stdout);
     expect(report).toMatchObject({ node: version, loadedBy: "require", ended: "completed", roster: [adele] });
     expect(report.required).toEqual({
       "@graph-invite/client": "function",
@@ -124,27 +161,47 @@ describe.each(runtimes)("$label", ({ binary, version }) => {
     });
   });
 
-  it("runs the validator README's quick start and prints what the README says", async () => {
-    const { stdout } = await run(binary(), ["dist/validator-quick-start.js"], { cwd: project, env: cleanEnv });
-    const readme = readFileSync(join(repoRoot, "packages/validator/README.md"), "utf8");
-    const printed = readme.slice(readme.indexOf("It prints:")).match(/```text\n([\s\S]*?)```/)?.[1];
-    expect(stdout).toBe(printed);
+  it("runs the types' and the validator's README examples, which print what their READMEs say", async () => {
+    expect((await node(["dist/types-example.js"])).stdout).toBe(
+      codeBlockAfter(readmeOf("types"), "It prints:", "text"),
+    );
+    expect((await node(["dist/validator-quick-start.js"])).stdout).toBe(
+      codeBlockAfter(readmeOf("validator"), "It prints:", "text"),
+    );
+  });
+
+  it("runs the client's README quick start against the simulator", async () => {
+    const sim = await start();
+    try {
+      const call = sim.createCall({ kind: "group", callbackUri: "http://127.0.0.1:9/api/calls" });
+      sim.setScenario({ delivery: { drop: ["operation", "roster"] } });
+      const { token } = await sim.credential()();
+      const { stdout } = await node(["dist/client-quick-start.js"], {
+        GRAPH_URL: sim.graphUrl,
+        GRAPH_TOKEN: token,
+        CALL_ID: call.id,
+      });
+      const [operation] = sim.operations();
+      expect(stdout).toBe(`operation ${operation?.id} is Running; context ${operation?.clientContext}\n`);
+    } finally {
+      await sim.close();
+    }
   });
 
   it("runs the installed bins: graph-invite-validate checks a notification, graph-invite-sim prints its usage", async () => {
-    const { stdout: ran } = await run(binary(), ["dist/main.js"], { cwd: project, env: cleanEnv });
-    writeFileSync(join(project, "notification.json"), JSON.stringify(JSON.parse(ran).terminalBody));
-    const bins = join(project, "node_modules/.bin");
-    const validate = await run(
-      binary(),
-      [join(bins, "graph-invite-validate"), "--kind", "notifications", "--mode", "strict", "notification.json"],
-      {
-        cwd: project,
-        env: cleanEnv,
-      },
-    );
+    const report = JSON.parse((await node(["dist/main.js"])).stdout);
+    writeFileSync(join(app, "notification.json"), JSON.stringify(report.terminalBody));
+    const bins = join(app, "node_modules/.bin");
+    const validate = await node([
+      join(bins, "graph-invite-validate"),
+      "--kind",
+      "notifications",
+      "--mode",
+      "strict",
+      "notification.json",
+    ]);
     expect(validate.stdout).toMatch(/^notification\.json: valid notifications/);
-    const sim = await run(binary(), [join(bins, "graph-invite-sim"), "--help"], { cwd: project, env: cleanEnv });
+    const sim = await node([join(bins, "graph-invite-sim"), "--help"]);
     expect(sim.stdout).toMatch(/^Usage: graph-invite-sim/);
   });
 });
@@ -156,15 +213,15 @@ describe("bundled for the browser with esbuild", () => {
   it("bundles the browser entry, and the bundle invites and validates in Chromium", async () => {
     // esbuild's installed bin is its native binary.
     await run(
-      join(project, "node_modules/.bin/esbuild"),
+      join(tools, "node_modules/.bin/esbuild"),
       ["src/browser.ts", "--bundle", "--platform=browser", "--format=esm", "--minify", "--outfile=dist/browser.js"],
-      { cwd: project },
+      { cwd: app },
     );
-    const bundle = readFileSync(join(project, "dist/browser.js"), "utf8");
+    const bundle = readFileSync(join(app, "dist/browser.js"), "utf8");
     expect(bundle).not.toMatch(/\bfrom\s*"node:|require\("node:/);
 
-    const page = await servePage(bundle);
     browser = await launchChromium();
+    const page = await servePage(bundle);
     try {
       const tab = await browser.newPage();
       const problems: string[] = [];
@@ -208,8 +265,15 @@ async function servePage(bundle: string) {
     else received.push(body);
   });
   await new Promise<void>((listening) => endpoint.listen(0, "127.0.0.1", listening));
+  const closeServer = (server: Server) => {
+    server.closeAllConnections();
+    server.close();
+  };
 
-  const sim = await start();
+  const sim = await start().catch((error: unknown) => {
+    closeServer(endpoint);
+    throw error;
+  });
   const call = sim.createCall({
     kind: "group",
     callbackUri: `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/api/calls`,
@@ -265,10 +329,8 @@ async function servePage(bundle: string) {
     inviteRequests: () => sim.requests().filter((request) => request.path.endsWith("/participants/invite")).length,
     close: async () => {
       await sim.close();
-      for (const server of [host, endpoint]) {
-        server.closeAllConnections();
-        server.close();
-      }
+      closeServer(host);
+      closeServer(endpoint);
     },
   };
 }

@@ -1,13 +1,13 @@
 // Each published package, as npm would publish it: a complete manifest, a tarball that holds what the manifest
 // points at and nothing of the workspace's, and a dry run of `pnpm publish` that passes.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../src/exec.js";
-import { manifestInTarball, pack, publishedPackages, repoRoot, type Tarball } from "../src/workspace.js";
+import { fileInTarball, manifestInTarball, pack, publishedPackages, type Tarball } from "../src/workspace.js";
 
-const packages = publishedPackages();
+const packages = await publishedPackages();
 const scratch = mkdtempSync(join(tmpdir(), "graph-invite-packages-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -18,16 +18,16 @@ function targets(value: unknown): string[] {
   return [];
 }
 
-it("publishes exactly the four libraries, and nothing private", () => {
-  expect(packages.map((pkg) => pkg.name).sort()).toEqual([
-    "@graph-invite/client",
-    "@graph-invite/simulator",
-    "@graph-invite/types",
-    "@graph-invite/validator",
+it("publishes exactly the four libraries under packages/: every other workspace package is private", () => {
+  expect(packages.map((pkg) => pkg.path).sort()).toEqual([
+    "packages/client",
+    "packages/simulator",
+    "packages/types",
+    "packages/validator",
   ]);
 });
 
-describe.each(packages)("$name", ({ name, dir, manifest }) => {
+describe.each(packages)("$name", ({ name, dir, path, manifest }) => {
   let tarball: Tarball;
   beforeAll(async () => {
     tarball = await pack(dir, scratch);
@@ -43,7 +43,7 @@ describe.each(packages)("$name", ({ name, dir, manifest }) => {
       repository: {
         type: "git",
         url: "git+https://github.com/graph-invite/graph-invite.git",
-        directory: relative(repoRoot, dir),
+        directory: path,
       },
     });
     expect(manifest["description"]).toEqual(expect.stringMatching(/.{40,}/));
@@ -80,40 +80,54 @@ describe.each(packages)("$name", ({ name, dir, manifest }) => {
     expect(leaked).toEqual([]);
   });
 
-  it("packs bins that start with a Node shebang", () => {
+  it("packs bins that start with a Node shebang", async () => {
     for (const bin of targets(manifest["bin"])) {
-      expect(readFileSync(join(dir, bin), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n/);
+      expect(await fileInTarball(tarball.filename, bin.replace(/^\.\//, ""))).toMatch(/^#!\/usr\/bin\/env node\n/);
     }
   });
 
-  it("packs a manifest with no workspace: or catalog: range left, internal ranges as carets on today's versions", async () => {
+  it("packs a manifest with no workspace: or catalog: range left, and ranges that let applications share copies", async () => {
     const packed = await manifestInTarball(tarball.filename);
-    const dependencies = { ...(packed["dependencies"] as Record<string, string> | undefined) };
-    for (const [dependency, range] of Object.entries(dependencies)) {
-      expect(range, dependency).not.toMatch(/^(workspace|catalog):/);
-      const sibling = packages.find((pkg) => pkg.name === dependency);
-      if (sibling) expect(range, dependency).toBe(`^${sibling.manifest.version}`);
+    const fields = ["dependencies", "devDependencies", "peerDependencies", "optionalDependencies"] as const;
+    for (const field of fields) {
+      for (const [dependency, range] of Object.entries((packed[field] as Record<string, string> | undefined) ?? {})) {
+        expect(range, `${field} ${dependency}`).not.toMatch(/^(workspace|catalog):/);
+      }
     }
-    expect(packed["devDependencies"]).not.toBeUndefined();
-    expect(JSON.stringify(packed["devDependencies"])).not.toMatch(/"(workspace|catalog):/);
+    // What an application installs: a sibling at today's version, and anything else by caret range, so that an
+    // application already using jose or openapi-fetch shares its copy.
+    for (const [dependency, range] of Object.entries((packed["dependencies"] as Record<string, string>) ?? {})) {
+      const sibling = packages.find((pkg) => pkg.name === dependency);
+      expect(range, dependency).toEqual(sibling ? `^${sibling.manifest.version}` : expect.stringMatching(/^\^\d/));
+    }
   });
 
-  it("has a README with installation and an example that a test runs", () => {
+  it("has a README with installation and a TypeScript example that imports it", () => {
+    // The examples run in each package's test/readme.test.ts, and against the tarballs in consumer.test.ts.
     const readme = readFileSync(join(dir, "README.md"), "utf8");
     expect(readme).toMatch(new RegExp(`(npm install|pnpm add)( (-D|--save-dev))? ${name}\\b`));
     expect(readme).toMatch(new RegExp(`\`\`\`ts\\n[\\s\\S]*?from "${name}"`));
-    // The test that runs the README's example, reading the README itself.
-    const readmeTest = join(dir, "test/readme.test.ts");
-    expect(existsSync(readmeTest)).toBe(true);
-    expect(readFileSync(readmeTest, "utf8")).toContain("README.md");
   });
 
-  it("passes pnpm publish --dry-run, publicly, at its version", async () => {
-    // --no-git-checks: this checks the package, not whether the working tree is clean or on main.
-    const { stdout, stderr } = await run("pnpm", ["publish", "--dry-run", "--json", "--no-git-checks"], { cwd: dir });
+  it("passes pnpm publish --dry-run, publicly", async () => {
+    // npm's dry run refuses a version the registry already has, which the manifest's is once released. So the dry run
+    // publishes the packed package under a prerelease of its version that cannot exist, to a tag of its own.
+    const unpacked = join(scratch, `${name.replace("/", "-")}-unpacked`);
+    mkdirSync(unpacked, { recursive: true });
+    await run("tar", ["-xzf", tarball.filename, "-C", unpacked], { cwd: scratch });
+    const folder = join(unpacked, "package");
+    const version = `${manifest.version}-dry-run.${Date.now()}`;
+    const packed = JSON.parse(readFileSync(join(folder, "package.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(folder, "package.json"), JSON.stringify({ ...packed, version }, null, 2));
+
+    const { stdout, stderr } = await run(
+      "pnpm",
+      ["publish", folder, "--dry-run", "--json", "--no-git-checks", "--tag", "dry-run"],
+      { cwd: scratch },
+    );
     const report = JSON.parse(stdout) as Record<string, { name: string; version: string; files: { path: string }[] }>;
-    expect(report[name]).toMatchObject({ name, version: manifest.version });
+    expect(report[name]).toMatchObject({ name, version });
     expect(report[name]?.files.map((file) => file.path).sort()).toEqual([...tarball.files].sort());
-    expect(stderr).toContain("public access (dry-run)");
+    expect(stderr).toContain("with tag dry-run and public access (dry-run)");
   });
 });

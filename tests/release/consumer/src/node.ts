@@ -2,7 +2,7 @@
 // invite flow between them.
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { start } from "@graph-invite/simulator";
+import { type Simulator, start } from "@graph-invite/simulator";
 import { type FlowReport, inviteAndWait } from "./flow.js";
 
 export interface NodeReport extends FlowReport {
@@ -54,8 +54,9 @@ function notificationEndpoint() {
 export async function main(): Promise<NodeReport> {
   const endpoint = notificationEndpoint();
   await new Promise<void>((listening) => endpoint.server.listen(0, "127.0.0.1", listening));
-  const sim = await start();
+  let sim: Simulator | undefined;
   try {
+    sim = await start();
     const { port } = endpoint.server.address() as AddressInfo;
     const call = sim.createCall({ kind: "group", callbackUri: `http://127.0.0.1:${port}/api/calls` });
     const report = await inviteAndWait({
@@ -71,7 +72,8 @@ export async function main(): Promise<NodeReport> {
     );
     return { ...report, node: process.version, roster };
   } finally {
-    await sim.close();
+    // Also when the simulator failed to start: an endpoint left listening would keep the process alive.
+    await sim?.close();
     endpoint.server.closeAllConnections();
     endpoint.server.close();
   }
