@@ -44,3 +44,21 @@ export function typecheckFile(file: string, tsconfigPath: string, overrides: ts.
       .trimEnd(),
   );
 }
+
+/**
+ * Runs the module at `file`, as a reader runs a README's example, and returns what it printed with console.log, one
+ * line per call. The module runs once: a second call with the same file returns nothing new.
+ */
+export async function printedBy(file: URL): Promise<string> {
+  const printed: string[] = [];
+  const { log } = console;
+  console.log = (...args: unknown[]) => {
+    printed.push(args.map(String).join(" "));
+  };
+  try {
+    await import(/* @vite-ignore */ file.href);
+  } finally {
+    console.log = log;
+  }
+  return printed.join("\n");
+}

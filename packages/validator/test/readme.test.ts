@@ -1,7 +1,7 @@
 // The README's quick start runs as written (with the import pointed at the source) and prints what it says.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { afterAll, expect, it, vi } from "vitest";
-import { codeBlockAfter } from "../../../test-support/readme.js";
+import { afterAll, expect, it } from "vitest";
+import { codeBlockAfter, printedBy } from "../../../test-support/readme.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const scratch = new URL("./.readme/", import.meta.url);
@@ -14,14 +14,6 @@ it("runs the quick start and prints what the README says it prints", async () =>
   mkdirSync(scratch, { recursive: true });
   const file = new URL("quick-start.ts", scratch);
   writeFileSync(file, code.replace('from "@graph-invite/validator"', 'from "../../src/index.js"'));
-  const printed: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((line: string) => {
-    printed.push(line);
-  });
-  try {
-    await import(/* @vite-ignore */ file.href);
-  } finally {
-    log.mockRestore();
-  }
-  expect(printed.join("\n")).toBe(codeBlockAfter(readme, "It prints:", "text").trimEnd());
+  const printed = await printedBy(file);
+  expect(printed).toBe(codeBlockAfter(readme, "It prints:", "text").trimEnd());
 });
