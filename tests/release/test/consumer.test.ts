@@ -1,8 +1,9 @@
 // An application outside the workspace, as a stranger would build it: the four packages packed with `pnpm pack`,
 // installed with npm from the tarballs (their own dependencies from the registry), typechecked under
-// moduleResolution node16 and bundler, run under Node as ESM and through require(esm), on this Node and on the
-// current LTS, and bundled for the browser with esbuild and run in Chromium. Each run invites a participant against
-// the simulator and validates the notification that ends the invite (consumer/src/flow.ts).
+// moduleResolution node16 and bundler (and as CommonJS under module node20), run under Node as ESM and through
+// require(esm), on this Node and on the current LTS, and bundled for the browser with esbuild and run in Chromium.
+// Each run invites a participant against the simulator and validates the notification that ends the invite
+// (consumer/src/flow.ts).
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -136,6 +137,15 @@ describe.each(runtimes)("$label", ({ binary, version }) => {
     expect(readFileSync(join(app, "dist/flow.js"), "utf8")).toContain('from "@graph-invite/client"');
   });
 
+  it("typechecks and compiles the CommonJS entry, whose imports of the ESM-only packages become require()", async () => {
+    rmSync(join(app, "dist-cjs"), { recursive: true, force: true });
+    await tsc("tsconfig.cjs.json");
+    const compiled = readFileSync(join(app, "dist-cjs/cjs/main.cjs"), "utf8");
+    for (const name of ["client", "simulator", "types", "validator"]) {
+      expect(compiled).toContain(`require("@graph-invite/${name}")`);
+    }
+  });
+
   it("typechecks the program, its browser entry included, under moduleResolution bundler", async () => {
     await tsc("tsconfig.bundler.json");
   });
@@ -151,13 +161,13 @@ describe.each(runtimes)("$label", ({ binary, version }) => {
   });
 
   it("runs through require(esm) from CommonJS, every package loaded by require()", async () => {
-    const report = JSON.parse((await node(["main.cjs"])).stdout);
+    const report = JSON.parse((await node(["dist-cjs/cjs/main.cjs"])).stdout);
     expect(report).toMatchObject({ node: version, loadedBy: "require", ended: "completed", roster: [adele] });
     expect(report.required).toEqual({
       "@graph-invite/client": "function",
       "@graph-invite/validator": "function",
       "@graph-invite/simulator": "function",
-      "@graph-invite/types": "@graph-invite/types",
+      "@graph-invite/types": "object",
     });
   });
 

@@ -1,0 +1,24 @@
+// The same application started from CommonJS, as a project that has not moved to ESM starts it. TypeScript compiles
+// these imports to require() calls, which load the ESM-only packages (Node 20.19+ and 22.12+ load an ES module
+// synchronously when it has no top-level await). `process.stdout` prints the report, as src/main.ts does.
+import * as client from "@graph-invite/client";
+import * as simulator from "@graph-invite/simulator";
+import * as types from "@graph-invite/types";
+import * as validator from "@graph-invite/validator";
+import { main } from "../src/node.js";
+
+const required = {
+  "@graph-invite/client": typeof client.createInviteClient,
+  "@graph-invite/validator": typeof validator.parseNotifications,
+  "@graph-invite/simulator": typeof simulator.start,
+  // Types only: its module loads, and holds nothing else.
+  "@graph-invite/types": typeof types,
+};
+
+main().then(
+  (report) => process.stdout.write(`${JSON.stringify({ ...report, loadedBy: "require", required })}\n`),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
