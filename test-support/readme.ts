@@ -8,11 +8,26 @@ import ts from "typescript";
  * the test that reads it rather than leaving it nothing to check.
  */
 export function codeBlockAfter(readme: string, marker: string, language: string): string {
-  const at = `\n${readme}`.indexOf(`\n${marker}\n`);
+  const lines = readme.split("\n");
+  const at = lines.indexOf(marker);
   if (at < 0) throw new Error(`the README has no line "${marker}"`);
-  const block = readme.slice(at).match(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``))?.[1];
-  if (block === undefined) throw new Error(`the README has no ${language} block after "${marker}"`);
-  return block;
+  // The search stops at the next heading of the same or a higher level (after a line that is not a heading, at any
+  // heading), so that a section that lost its block does not lend the next section's.
+  const ends = new RegExp(`^#{1,${/^(#+) /.exec(marker)?.[1]?.length ?? 6}} `);
+  let fence: { language: string; lines: string[] } | undefined;
+  for (const line of lines.slice(at + 1)) {
+    if (fence === undefined) {
+      if (line.startsWith("```")) fence = { language: line.slice(3).trim(), lines: [] };
+      else if (ends.test(line)) break;
+    } else if (!line.startsWith("```")) {
+      fence.lines.push(line);
+    } else if (fence.language === language) {
+      return fence.lines.map((code) => `${code}\n`).join("");
+    } else {
+      fence = undefined;
+    }
+  }
+  throw new Error(`the README has no ${language} block under "${marker}"`);
 }
 
 /**
@@ -47,7 +62,8 @@ export function typecheckFile(file: string, tsconfigPath: string, overrides: ts.
 
 /**
  * Runs the module at `file`, as a reader runs a README's example, and returns what it printed with console.log, one
- * line per call. The module runs once: a second call with the same file returns nothing new.
+ * line per call. The examples print strings; other values are joined with String(), not formatted as Node would.
+ * The module runs once: a second call with the same file returns nothing new.
  */
 export async function printedBy(file: URL): Promise<string> {
   const printed: string[] = [];

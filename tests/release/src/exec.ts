@@ -1,6 +1,7 @@
 // Running the tools a release and a consumer run (pnpm, npm, tsc, esbuild, node) as child processes, with their
 // output in the error when one fails, so that a failing test says what the tool said.
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 
 export interface Ran {
   readonly stdout: string;
@@ -19,11 +20,10 @@ const tail = (text: string) => (text.length > 4000 ? `…${text.slice(-4000)}` :
 export function run(command: string, args: readonly string[], options: RunOptions): Promise<Ran> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   return new Promise((resolve, reject) => {
-    // Its own process group, so that a timeout also stops what it started: npm's install scripts, pnpm's npm.
+    // Not detached: the child stays in the terminal's process group, so a Ctrl-C reaches it and what it started.
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -37,7 +37,7 @@ export function run(command: string, args: readonly string[], options: RunOption
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup(child.pid);
+      if (child.pid !== undefined) killTree(child.pid);
     }, timeoutMs);
     const fail = (how: string) =>
       reject(
@@ -58,11 +58,26 @@ export function run(command: string, args: readonly string[], options: RunOption
   });
 }
 
-function killGroup(pid: number | undefined) {
-  if (pid === undefined) return;
+/** The process and everything it started (npm's install scripts, the npm that pnpm runs), from Linux's /proc. */
+function processTree(pid: number): number[] {
+  let children: number[] = [];
   try {
-    process.kill(-pid, "SIGKILL");
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const listed = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+      if (listed) children = children.concat(listed.split(" ").map(Number));
+    }
   } catch {
-    // The group has already gone.
+    // Gone already, or no /proc (macOS): the process itself is all there is to kill.
+  }
+  return [pid, ...children.flatMap(processTree)];
+}
+
+function killTree(pid: number) {
+  for (const member of processTree(pid)) {
+    try {
+      process.kill(member, "SIGKILL");
+    } catch {
+      // It exited meanwhile.
+    }
   }
 }

@@ -1,6 +1,6 @@
 // The current Node LTS, installed as users of the `node` npm package install it: the package's preinstall script
 // fetches the platform's binary package from the same registry, so this needs nothing but npm.
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "./exec.js";
 import { repoRoot } from "./workspace.js";
@@ -13,10 +13,17 @@ export const nodeLtsVersion = "24.21.0";
 const cache = join(repoRoot, "node_modules/.cache/graph-invite");
 const prefix = join(cache, `node-${nodeLtsVersion}`);
 const binaryIn = (folder: string) => join(folder, "node_modules/node/bin/node");
+const installTimeoutMs = 300_000;
+const versionTimeoutMs = 30_000;
+
+/** The longest installNodeLts can take: a hook that awaits it needs at least this long. */
+export const nodeLtsInstallBudgetMs = installTimeoutMs + 2 * versionTimeoutMs;
 
 async function versionOf(binary: string): Promise<string> {
   if (!existsSync(binary)) return "";
-  const { stdout } = await run(binary, ["--version"], { cwd: repoRoot }).catch(() => ({ stdout: "" }));
+  const { stdout } = await run(binary, ["--version"], { cwd: repoRoot, timeoutMs: versionTimeoutMs }).catch(() => ({
+    stdout: "",
+  }));
   return stdout.trim();
 }
 
@@ -25,6 +32,7 @@ export async function installNodeLts(env: NodeJS.ProcessEnv): Promise<string> {
   if ((await versionOf(binaryIn(prefix))) === `v${nodeLtsVersion}`) return binaryIn(prefix);
 
   mkdirSync(cache, { recursive: true });
+  removeAbandonedInstalls();
   const staging = mkdtempSync(join(cache, "installing-"));
   try {
     // A manifest of its own keeps npm from installing into a parent folder's node_modules, and approves the one
@@ -36,7 +44,7 @@ export async function installNodeLts(env: NodeJS.ProcessEnv): Promise<string> {
     await run("npm", ["install", "--no-audit", "--no-fund", "--no-package-lock", `node@${nodeLtsVersion}`], {
       cwd: staging,
       env,
-      timeoutMs: 300_000,
+      timeoutMs: installTimeoutMs,
     });
     const installed = await versionOf(binaryIn(staging));
     if (installed !== `v${nodeLtsVersion}`) {
@@ -51,5 +59,15 @@ export async function installNodeLts(env: NodeJS.ProcessEnv): Promise<string> {
     return binaryIn(prefix);
   } finally {
     rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Staging folders an interrupted run left (about 190 MB each); one older than an install's time limit is dead. */
+function removeAbandonedInstalls() {
+  for (const entry of readdirSync(cache)) {
+    const folder = join(cache, entry);
+    if (entry.startsWith("installing-") && Date.now() - statSync(folder).mtimeMs > installTimeoutMs) {
+      rmSync(folder, { recursive: true, force: true });
+    }
   }
 }

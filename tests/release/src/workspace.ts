@@ -53,8 +53,14 @@ export interface Tarball {
 /** `pnpm pack` in the package's folder: workspace: and catalog: ranges become the versions they stand for. */
 export async function pack(dir: string, destination: string): Promise<Tarball> {
   const { stdout } = await run("pnpm", ["pack", "--json", "--pack-destination", destination], { cwd: dir });
-  const packed = JSON.parse(stdout) as { name: string; version: string; filename: string; files: { path: string }[] };
-  return { ...packed, files: packed.files.map((file) => file.path) };
+  const { name, version, filename } = JSON.parse(stdout) as { name: string; version: string; filename: string };
+  // The files as the tarball holds them: pnpm's report leaves out a LICENSE it adds from the workspace root.
+  const listed = (await run("tar", ["-tzf", filename], { cwd: destination })).stdout;
+  const files = listed
+    .split("\n")
+    .filter((entry) => entry !== "" && !entry.endsWith("/"))
+    .map((entry) => entry.replace(/^package\//, ""));
+  return { name, version, filename, files };
 }
 
 /** A file inside a tarball, such as `package.json`, as npm will install it. */

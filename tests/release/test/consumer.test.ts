@@ -4,18 +4,18 @@
 // require(esm), on this Node and on the current LTS, and bundled for the browser with esbuild and run in Chromium.
 // Each run invites a participant against the simulator and validates the notification that ends the invite
 // (consumer/src/flow.ts).
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { start } from "@graph-invite/simulator";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../../../test-support/browser.js";
 import { codeBlockAfter } from "../../../test-support/readme.js";
 import { run } from "../src/exec.js";
-import { installNodeLts, nodeLtsVersion } from "../src/node-lts.js";
+import { installNodeLts, nodeLtsInstallBudgetMs, nodeLtsVersion } from "../src/node-lts.js";
 import { pack, publishedPackages, readManifest, repoRoot, type Tarball } from "../src/workspace.js";
 
 // The application, and beside it (not inside it) the tools that build it: a package that imported TypeScript or
@@ -39,8 +39,29 @@ const cleanEnv = Object.fromEntries(
 let tarballs: Tarball[] = [];
 let nodeLts = "";
 
+/**
+ * Node and esbuild look for packages in every ancestor's node_modules: the application is a stranger's only if none
+ * of its ancestors is the workspace or holds a node_modules.
+ */
+function assertIsolated(folder: string) {
+  if (!relative(realpathSync(repoRoot), folder).startsWith("..")) {
+    throw new Error(`${folder} is inside the workspace: set TMPDIR to a folder outside it`);
+  }
+  for (let ancestor = dirname(folder); ancestor !== dirname(ancestor); ancestor = dirname(ancestor)) {
+    if (existsSync(join(ancestor, "node_modules"))) {
+      throw new Error(`${join(ancestor, "node_modules")} would be visible to the application in ${folder}`);
+    }
+  }
+}
+
+// Each tool run has its own time limit; a hook that awaits several needs their sum: two installs, and pnpm ls with
+// a pack and a listing of each of the four tarballs at run()'s default limit.
+const installTimeoutMs = 300_000;
+const projectBudgetMs = 2 * installTimeoutMs + 9 * 120_000;
+
 beforeAll(async () => {
   cpSync(join(import.meta.dirname, "../consumer"), app, { recursive: true });
+  assertIsolated(realpathSync(app));
   // The READMEs' examples, as a user would paste them into their project.
   writeFileSync(join(app, "src/types-example.ts"), codeBlockAfter(readmeOf("types"), "## Example", "ts"));
   writeFileSync(
@@ -71,7 +92,7 @@ beforeAll(async () => {
     {
       cwd: app,
       env: cleanEnv,
-      timeoutMs: 300_000,
+      timeoutMs: installTimeoutMs,
     },
   );
 
@@ -89,22 +110,18 @@ beforeAll(async () => {
     {
       cwd: tools,
       env: cleanEnv,
-      timeoutMs: 300_000,
+      timeoutMs: installTimeoutMs,
     },
   );
-}, 660_000);
+}, projectBudgetMs);
 
 beforeAll(async () => {
   nodeLts = await installNodeLts(cleanEnv);
-}, 330_000);
+}, nodeLtsInstallBudgetMs);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("installed with npm from the tarballs", () => {
-  it("lives outside the workspace, so nothing resolves from the workspace's node_modules", () => {
-    expect(realpathSync(app).startsWith(realpathSync(repoRoot))).toBe(false);
-  });
-
   it("resolves every package from the application's node_modules, with a consistent tree", async () => {
     for (const tarball of tarballs) {
       const installed = join(app, "node_modules", tarball.name);
@@ -127,7 +144,7 @@ const runtimes = [
 
 describe.each(runtimes)("$label", ({ binary, version }) => {
   const tsc = (config: string) =>
-    run(binary(), [join(tools, "node_modules/typescript/bin/tsc"), "-p", config], { cwd: app });
+    run(binary(), [join(tools, "node_modules/typescript/bin/tsc"), "-p", config], { cwd: app, env: cleanEnv });
   const node = (args: string[], env: NodeJS.ProcessEnv = {}) =>
     run(binary(), args, { cwd: app, env: { ...cleanEnv, ...env } });
 
@@ -225,7 +242,8 @@ describe("bundled for the browser with esbuild", () => {
     await run(
       join(tools, "node_modules/.bin/esbuild"),
       ["src/browser.ts", "--bundle", "--platform=browser", "--format=esm", "--minify", "--outfile=dist/browser.js"],
-      { cwd: app },
+      // cleanEnv has no NODE_PATH, which esbuild would search too.
+      { cwd: app, env: cleanEnv },
     );
     const bundle = readFileSync(join(app, "dist/browser.js"), "utf8");
     expect(bundle).not.toMatch(/\bfrom\s*"node:|require\("node:/);
