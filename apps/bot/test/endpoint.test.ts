@@ -11,6 +11,7 @@ import { inviteBody, userParticipant } from "@graph-invite/client";
 import type { Participant } from "@graph-invite/types";
 import fc from "fast-check";
 import { describe, expect, onTestFinished, test } from "vitest";
+import { exampleNames, placesIn } from "../../../test-support/examples.js";
 import { MemoryStore, type RefusedDelivery, type RosterState } from "../src/index.js";
 import {
   example,
@@ -622,7 +623,7 @@ describe("acknowledgement", () => {
 
 describe("any body, as a property", () => {
   /** The reference page's notifications (examples 1 to 5: each roster and each operation's end). */
-  const enveloped = readdirSync(new URL("../../../openapi/examples/", import.meta.url))
+  const enveloped = exampleNames()
     .filter((file) => file.endsWith(".roster-updated.json") || file.endsWith(".operation-completed.json"))
     .sort()
     .map((file) => example<NotificationsBody>(file));
@@ -635,15 +636,7 @@ describe("any body, as a property", () => {
   function mutate(document: unknown, mutations: readonly Mutation[]): unknown {
     const root: Record<string, unknown> = { document: structuredClone(document) };
     for (const [place, kind, value] of mutations) {
-      const places: Array<[Record<string, unknown>, string]> = [];
-      const walk = (node: unknown) => {
-        if (typeof node !== "object" || node === null) return;
-        for (const [key, child] of Object.entries(node)) {
-          places.push([node as Record<string, unknown>, key]);
-          walk(child);
-        }
-      };
-      walk(root);
+      const places = placesIn(root);
       const [parent, key] = places[place % places.length] ?? [root, "document"];
       const current = parent[key];
       if (kind === "replace") parent[key] = structuredClone(value);

@@ -1,6 +1,3 @@
-// What the bot's tests share: a simulator and a bot wired to each other over loopback, closed after the test or
-// the group, and raw notification requests with real tokens.
-import { readFileSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
 import { createInviteClient } from "@graph-invite/client";
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
@@ -15,12 +12,7 @@ import {
   startBot,
 } from "../src/index.js";
 
-const examples = new URL("../../../openapi/examples/", import.meta.url);
-
-/** A file of `openapi/examples/`, parsed. */
-export function example<T = unknown>(name: string): T {
-  return JSON.parse(readFileSync(new URL(name, examples), "utf8")) as T;
-}
+export { example } from "../../../test-support/examples.js";
 
 /** A simulator and a bot that authenticates the simulator's notifications and invites through it. */
 export interface World {

@@ -1,11 +1,8 @@
-// The roster logic on its own: full and delta rosters parsed by the validator (so the parser and the roster agree on
-// what a roster is), versions that keep old notifications from overwriting newer ones, participants keyed by identity
-// when Graph sends `id: null`, the end of a call, and properties over random histories, deliveries and garbage.
-import { readFileSync } from "node:fs";
 import type { CommsNotification, Participant } from "@graph-invite/types";
 import { parseNotifications, type RosterNotification } from "@graph-invite/validator";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import { example } from "../../../test-support/examples.js";
 import { applyRosterNotification, emptyRoster, endRoster, participantKey, type RosterEvent } from "../src/roster.js";
 import type { RosterState } from "../src/store.js";
 
@@ -368,9 +365,6 @@ describe("participants Graph sends with id: null", () => {
     const { roster } = play([full([person("p1", "user", "u1"), person("p2", "user", "u1")])]);
     expect(keys(roster).sort()).toEqual(["p1", "p2"]);
   });
-
-  const examples = new URL("../../../openapi/examples/", import.meta.url);
-  const example = (name: string): unknown => JSON.parse(readFileSync(new URL(name, examples), "utf8"));
 
   test("are keyed by identity, as in the reference page's example 2", () => {
     const result = parseNotifications(example("example-2-invite-multiple-participants.roster-updated.json"));

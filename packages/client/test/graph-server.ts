@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { example } from "../../../test-support/examples.js";
 import type { AccessToken } from "../src/index.js";
 
 /** A request as the loopback Graph received it. */
@@ -55,12 +56,7 @@ export async function startGraph(...answers: Answer[]): Promise<LoopbackGraph> {
   };
 }
 
-const examples = new URL("../../../openapi/examples/", import.meta.url);
-
-/** A file of `openapi/examples/`, parsed. */
-export function example<T = unknown>(name: string): T {
-  return JSON.parse(readFileSync(new URL(name, examples), "utf8")) as T;
-}
+export { example };
 
 /** A Graph error body from Graph's own documentation (`test/fixtures/`, sources in its README). */
 export function fixture<T = unknown>(name: string): T {

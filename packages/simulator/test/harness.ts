@@ -1,16 +1,8 @@
-// What several test files share: the seed's example files, a raw invite request with a real token, and simulators
-// and callbacks that close themselves.
-import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { type Simulator, type SimulatorOptions, start } from "../src/index.js";
 import { type Callback, startCallback } from "./callback.js";
 
-const examples = new URL("../../../openapi/examples/", import.meta.url);
-
-/** A file of `openapi/examples/`, parsed. */
-export function example<T = unknown>(name: string): T {
-  return JSON.parse(readFileSync(new URL(name, examples), "utf8")) as T;
-}
+export { example } from "../../../test-support/examples.js";
 
 export interface RawResponse {
   readonly status: number;

@@ -4,6 +4,7 @@ import { inviteBody, phoneParticipant, replacingCall, userParticipant } from "@g
 import { parseGraphError } from "@graph-invite/validator";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { placesIn } from "../../../test-support/examples.js";
 import { type Simulator, start } from "../src/index.js";
 import { type Callback, startCallback } from "./callback.js";
 import { postInvite } from "./harness.js";
@@ -47,15 +48,7 @@ const validBodies = fc.constantFrom(
 /** A valid body with one value somewhere in it replaced by an arbitrary JSON value. */
 const mutatedBodies = fc.tuple(validBodies, fc.nat(), fc.jsonValue()).map(([body, at, value]) => {
   const copy = structuredClone(body) as unknown;
-  const places: Array<[Record<string, unknown>, string]> = [];
-  const walk = (node: unknown) => {
-    if (typeof node !== "object" || node === null) return;
-    for (const [key, child] of Object.entries(node)) {
-      places.push([node as Record<string, unknown>, key]);
-      walk(child);
-    }
-  };
-  walk(copy);
+  const places = placesIn(copy);
   const [parent, key] = places[at % places.length] ?? [{}, ""];
   parent[key] = value;
   return copy;
