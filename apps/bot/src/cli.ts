@@ -1,6 +1,7 @@
 // graph-invite-bot: `serve` runs the bot; the other commands drive the running bot through its control API.
 import { request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
+import type { OperationRecord, Roster } from "@graph-invite/bot-kit";
 import {
   applicationParticipant,
   guestParticipant,
@@ -13,12 +14,10 @@ import {
 } from "@graph-invite/client";
 import type { InvitationParticipantInfo } from "@graph-invite/types";
 import type { CallKind } from "@graph-invite/validator";
-import type { Roster } from "./bot.js";
 import { type BotConfig, ConfigError, envName, loadConfig } from "./config.js";
 import { type InviteCommand, startControl } from "./control.js";
 import { formatOutcome, formatRoster, formatRosterEvent, formatStep } from "./format.js";
 import { startRuntime } from "./runtime.js";
-import type { OperationRecord } from "./store.js";
 
 export const usage = `Usage: graph-invite-bot <command> [options]
 

@@ -1,7 +1,8 @@
 // The bot's settings, from a JSON file and environment variables (which win). Without credentials the bot runs
 // against a simulator it starts itself; with a tenant, an app id and a secret it talks to Microsoft Graph.
+
+import { callbackOpenIdConfigurationUrls, maxInviteTimeoutMs } from "@graph-invite/bot-kit";
 import type { GraphCloud } from "@graph-invite/client";
-import { maxInviteTimeoutMs } from "./tracker.js";
 
 export interface BotConfig {
   /**
@@ -38,7 +39,7 @@ export class ConfigError extends Error {
 }
 
 /** Graph's OpenID metadata for notification tokens, as Microsoft's samples configure it. */
-export const graphOpenIdConfigurationUrl = "https://api.aps.skype.com/v1/.well-known/OpenIdConfiguration";
+export const graphOpenIdConfigurationUrl = callbackOpenIdConfigurationUrls.global;
 
 interface Setting {
   readonly key: keyof BotConfig;

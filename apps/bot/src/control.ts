@@ -2,10 +2,10 @@
 // that process holds the notification endpoint, the pending invites and the rosters.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ClientContextInUse, type InviteAndWaitOptions, type InviteOutcome } from "@graph-invite/bot-kit";
 import type { InvitePostRequestBody } from "@graph-invite/types";
 import type { CallKind } from "@graph-invite/validator";
 import type { Runtime } from "./runtime.js";
-import { ClientContextInUse, type InviteAndWaitOptions, type InviteOutcome } from "./tracker.js";
 
 /** What `POST /invite` takes. */
 export interface InviteCommand {

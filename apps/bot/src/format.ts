@@ -1,10 +1,8 @@
 // Plain-text renderings of operations and rosters, for the CLI and the demo.
+
+import type { OperationEvent, OperationRecord, Roster, RosterEvent } from "@graph-invite/bot-kit";
+import { describeResult, identitiesOf } from "@graph-invite/bot-kit";
 import type { Participant } from "@graph-invite/types";
-import type { Roster } from "./bot.js";
-import { identitiesOf } from "./identities.js";
-import type { RosterEvent } from "./roster.js";
-import type { OperationEvent, OperationRecord } from "./store.js";
-import { describeResult } from "./tracker.js";
 
 /** Who a participant is: the kind of identity, its name when known, and its id. */
 export function describeParticipant(participant: Participant): string {

@@ -1,9 +1,9 @@
 // Builds a running bot from its settings: the credential and Graph root of its mode, and in simulator mode the
 // simulator itself.
 import { ClientSecretCredential } from "@azure/identity";
+import { type StartedBot, startBot } from "@graph-invite/bot-kit/node";
 import { clouds, createInviteClient, type InviteClient } from "@graph-invite/client";
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
-import { type StartedBot, startBot } from "./bot.js";
 import { type BotConfig, ConfigError, graphOpenIdConfigurationUrl } from "./config.js";
 import { clientSecretTokens } from "./token.js";
 

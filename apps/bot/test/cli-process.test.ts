@@ -6,8 +6,8 @@ import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../../test-support/ports.js";
 import { usage } from "../src/cli.js";
-import { freePort } from "./harness.js";
 
 const bin = resolve(import.meta.dirname, "../bin/graph-invite-bot.js");
 

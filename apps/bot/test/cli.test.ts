@@ -8,12 +8,11 @@ import { createServer as createHttpServer, request as httpRequest } from "node:h
 import type { AddressInfo, Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { OperationRecord, Roster } from "@graph-invite/bot-kit";
 import { type Simulator, start } from "@graph-invite/simulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Roster } from "../src/bot.js";
+import { freePort } from "../../../test-support/ports.js";
 import { type CliIo, run, type Served, usage } from "../src/cli.js";
-import type { OperationRecord } from "../src/store.js";
-import { freePort } from "./harness.js";
 
 type Env = Record<string, string>;
 

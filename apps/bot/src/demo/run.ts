@@ -1,11 +1,10 @@
 // Runs the demo's scenarios one after another, each against a fresh simulator and bot, printing every operation's
 // lifecycle and the rosters as they change, and checking each outcome against the scenario's expectation.
-import type { Roster } from "../bot.js";
+import type { InviteOutcome, Roster } from "@graph-invite/bot-kit";
+import { identitiesOf } from "@graph-invite/bot-kit";
 import type { BotConfig } from "../config.js";
 import { formatOutcome, formatRoster, formatRosterEvent, formatStep } from "../format.js";
-import { identitiesOf } from "../identities.js";
 import { type Runtime, startRuntime } from "../runtime.js";
-import type { InviteOutcome } from "../tracker.js";
 import type { DemoScenario, Expectation } from "./scenarios.js";
 
 export interface DemoResult {

@@ -2,10 +2,10 @@
 // a bot must handle. Each runs against a simulator of its own, with the calls the example needs, and says how it
 // must end.
 import { readFileSync } from "node:fs";
+import type { InviteAndWaitOptions } from "@graph-invite/bot-kit";
 import { applicationParticipant, inviteBody, userParticipant } from "@graph-invite/client";
 import type { CallSeed, Scenario, SimulatorOptions } from "@graph-invite/simulator";
 import type { InvitePostRequestBody } from "@graph-invite/types";
-import type { InviteAndWaitOptions } from "../tracker.js";
 
 /** How a scenario must end for the demo to count it as a success. */
 export type Expectation =

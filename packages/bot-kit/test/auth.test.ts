@@ -9,12 +9,8 @@ import { createInviteClient, inviteBody, userParticipant } from "@graph-invite/c
 import type { Simulator } from "@graph-invite/simulator";
 import { decodeProtectedHeader, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
-import {
-  createNotificationAuthenticator,
-  type NotificationAuthOptions,
-  type StartedBot,
-  startBot,
-} from "../src/index.js";
+import { type CallbackAuthOptions, createCallbackAuthenticator } from "../src/index.js";
+import { type StartedBot, startBot } from "../src/node/index.js";
 import {
   example,
   lifecycle,
@@ -181,7 +177,7 @@ async function startMetadataProxy(sim: Simulator) {
 }
 
 /** A bot of the simulator's app with its own authentication options, beside the harness's bot; closed after the test. */
-async function startBotFor(sim: Simulator, auth: Partial<NotificationAuthOptions>): Promise<StartedBot> {
+async function startBotFor(sim: Simulator, auth: Partial<CallbackAuthOptions>): Promise<StartedBot> {
   const bot = await startBot({
     client: createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl }),
     auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl, ...auth },
@@ -609,11 +605,11 @@ describe("signing keys that cannot be fetched", () => {
     expect(proxy.fetches("/openid")).toBe(2);
   });
 
-  describe("createNotificationAuthenticator on its own", () => {
+  describe("createCallbackAuthenticator on its own", () => {
     test("concurrent first requests share one metadata fetch and one key set fetch", async () => {
       const { sim } = shared();
       const proxy = await startMetadataProxy(sim);
-      const authenticator = createNotificationAuthenticator({
+      const authenticator = createCallbackAuthenticator({
         appId: sim.app.appId,
         openIdConfigurationUrl: proxy.openIdConfigurationUrl,
       });
@@ -628,7 +624,7 @@ describe("signing keys that cannot be fetched", () => {
       const { sim } = shared();
       const proxy = await startMetadataProxy(sim);
       proxy.state.metadata = "hang";
-      const authenticator = createNotificationAuthenticator({
+      const authenticator = createCallbackAuthenticator({
         appId: sim.app.appId,
         openIdConfigurationUrl: proxy.openIdConfigurationUrl,
         fetchTimeoutMs: 200,
@@ -639,7 +635,7 @@ describe("signing keys that cannot be fetched", () => {
 
     test("the Bearer scheme is case-insensitive and the claims come back with the tenant", async () => {
       const { sim } = shared();
-      const authenticator = createNotificationAuthenticator({
+      const authenticator = createCallbackAuthenticator({
         appId: sim.app.appId,
         openIdConfigurationUrl: sim.openIdConfigurationUrl,
       });
@@ -656,7 +652,7 @@ describe("signing keys that cannot be fetched", () => {
 
     test("issuers replaces Graph's two: a token of Graph's issuer is then refused", async () => {
       const { sim } = shared();
-      const authenticator = createNotificationAuthenticator({
+      const authenticator = createCallbackAuthenticator({
         appId: sim.app.appId,
         openIdConfigurationUrl: sim.openIdConfigurationUrl,
         issuers: ["https://calling.example.test"],

@@ -733,7 +733,8 @@ describe("what the bot keeps of a refused body", () => {
     if (notification === undefined) throw new Error("the roster has no notification");
     notification["changeType"] = "exploded";
     const before = (await bot.unmatched()).length;
-    const answer = await postNotification(bot, JSON.stringify(body), await signedHeaders(sim));
+    const text = JSON.stringify(body);
+    const answer = await postNotification(bot, text, await signedHeaders(sim));
     expect(answer.status).toBe(400);
     await bot.idle();
     const kept = (await bot.unmatched()).slice(before);
@@ -742,9 +743,23 @@ describe("what the bot keeps of a refused body", () => {
         at: expect.any(String),
         callId: undefined,
         reason: expect.stringMatching(/^a delivery the parser refused: \/value\/0\/changeType: /),
-        notification: body,
+        notification: text,
       },
     ]);
+  });
+
+  test("a body nested 200,000 deep, which no structured clone can copy, is refused and kept whole as its text", async () => {
+    const { sim, bot } = shared();
+    const depth = 200_000;
+    const text = `{"value":[{"deep":${"[".repeat(depth)}${"]".repeat(depth)}}]}`;
+    const before = (await bot.unmatched()).length;
+    const seen = watch(bot);
+    const answer = await postNotification(bot, text, await signedHeaders(sim));
+    expect(answer.status).toBe(400);
+    await bot.idle();
+    const kept = (await bot.unmatched()).slice(before);
+    expect(kept.map((entry) => entry.notification)).toEqual([text]);
+    expect(seen.errors).toEqual([]);
   });
 
   test("a body that is not JSON is kept as its text; a repeat of the same delivery is not kept twice", async () => {

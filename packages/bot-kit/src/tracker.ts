@@ -1,7 +1,6 @@
 // Follows each invite from its request to its terminal notification. Graph's answer to the invite only says that
 // the operation is running; how it ended comes later, at the callback URL, and may come before the answer itself,
 // with `id: null`. So operations are keyed by the `clientContext` the bot sends, and by Graph's id once known.
-import { randomUUID } from "node:crypto";
 import type { InviteClient, InviteError, InviteResult } from "@graph-invite/client";
 import type { InvitePostRequestBody, ResultInfo } from "@graph-invite/types";
 import {
@@ -11,7 +10,8 @@ import {
   validateInviteRequest,
 } from "@graph-invite/validator";
 import type { KeyedQueue } from "./queue.js";
-import type { BotStore, InviteStatus, OperationEvent, OperationRecord } from "./store.js";
+import { type BotStore, type InviteStatus, maxHistory, type OperationEvent, type OperationRecord } from "./store.js";
+import type { TimeSlices } from "./turns.js";
 
 /** An invite rings for about a minute before Graph gives up, so a shorter wait would report live invites as lost. */
 export const defaultInviteTimeoutMs = 180_000;
@@ -57,6 +57,8 @@ interface TrackerDeps {
   readonly client: InviteClient;
   readonly store: BotStore;
   readonly queue: KeyedQueue;
+  /** Gives the event loop a turn between notifications. */
+  readonly slices: TimeSlices;
   readonly defaultTimeoutMs: number;
   readonly onChange: (change: OperationChange) => void;
   /** Keeps a notification that matches nothing the bot tracks. */
@@ -69,6 +71,9 @@ interface Waiter {
   readonly resolve: (outcome: InviteOutcome) => void;
   readonly reject: (reason: unknown) => void;
 }
+
+/** The most id-only notifications held for an answer that may bring their id; beyond that they are unmatched. */
+const maxEarly = 1000;
 
 const terminal = new Set<InviteStatus>(["completed", "failed", "rejected"]);
 
@@ -92,7 +97,7 @@ export class ClientContextInUse extends Error {
 
 export class OperationTracker {
   private readonly waiters = new Map<string, Waiter>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   /**
    * Notifications that name only an operation id nobody knows yet, while invites still wait for Graph's answer: one
    * of those answers may bring the id. They are recorded as unmatched once no invite is left unanswered.
@@ -118,7 +123,7 @@ export class OperationTracker {
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > maxInviteTimeoutMs) {
       throw new RangeError(`timeoutMs must be an integer from 1 to ${maxInviteTimeoutMs}, not ${timeoutMs}`);
     }
-    const clientContext = body.clientContext ?? randomUUID();
+    const clientContext = body.clientContext ?? crypto.randomUUID();
     if ((await store.operationByContext(clientContext)) !== undefined || this.waiters.has(clientContext)) {
       throw new ClientContextInUse(clientContext);
     }
@@ -141,7 +146,9 @@ export class OperationTracker {
     const checked = validateInviteRequest(request, {
       ...(options.callKind !== undefined && { callKind: options.callKind }),
       ...(options.botInCall !== undefined && { botInCall: options.botInCall }),
-      ...(options.ignoredParticipants !== undefined && { ignoredParticipants: options.ignoredParticipants }),
+      // Explicit, whatever the validator's default: an invite whose participants Graph would drop is not sent unless
+      // the caller says so.
+      ignoredParticipants: options.ignoredParticipants ?? "error",
     });
     if (!checked.ok) {
       const issues = checked.errors;
@@ -193,9 +200,16 @@ export class OperationTracker {
     }
   }
 
-  /** Applies an operation notification, after every change to an operation record queued before it. */
-  onOperation(notification: OperationNotification): Promise<void> {
-    return this.deps.queue.run(operationsQueue, () => this.applyNotification(notification));
+  /**
+   * Applies an operation notification, after every change to an operation record queued before it, and not before
+   * `after` (the answer to its delivery) resolves.
+   */
+  onOperation(notification: OperationNotification, after?: Promise<void>): Promise<void> {
+    return this.deps.queue.run(operationsQueue, async () => {
+      await after;
+      await this.deps.slices.pace();
+      await this.applyNotification(notification);
+    });
   }
 
   /**
@@ -216,7 +230,7 @@ export class OperationTracker {
       (clientContext !== null ? await store.operationByContext(clientContext) : undefined) ??
       (operationId !== null ? await store.operationById(operationId) : undefined);
     if (record !== undefined) return this.apply(record, notification);
-    if (clientContext === null && operationId !== null && this.unansweredInvites()) {
+    if (clientContext === null && operationId !== null && this.unansweredInvites() && this.early.size < maxEarly) {
       this.early.set(operationId, notification);
       return;
     }
@@ -325,6 +339,11 @@ export class OperationTracker {
     const at = new Date().toISOString();
     const event: OperationEvent = { at, ...step };
     record.history.push(event);
+    if (record.history.length > maxHistory) {
+      // The first step says how the invite began; the latest say where it stands.
+      record.history.splice(1, record.history.length - maxHistory);
+      record.droppedSteps = (record.droppedSteps ?? 0) + 1;
+    }
     record.updatedAt = at;
     await this.deps.store.putOperation(record);
     this.deps.onChange({ record: structuredClone(record), step: event });

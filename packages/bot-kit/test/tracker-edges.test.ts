@@ -5,7 +5,8 @@ import { randomUUID } from "node:crypto";
 import { createInviteClient, type InviteClient, inviteBody, userParticipant } from "@graph-invite/client";
 import { type Simulator, start } from "@graph-invite/simulator";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { clientSecretTokens, maxInviteTimeoutMs, type StartedBot, startBot } from "../src/index.js";
+import { maxInviteTimeoutMs } from "../src/index.js";
+import { type StartedBot, startBot } from "../src/node/index.js";
 import { example, postNotification, signedHeaders } from "./harness.js";
 
 let sim: Simulator;
@@ -22,7 +23,7 @@ afterAll(async () => {
 
 function simulatorClient(): InviteClient {
   return createInviteClient({
-    credential: clientSecretTokens({ tokenUrl: sim.tokenUrl(), clientId: sim.app.appId, clientSecret: sim.app.secret }),
+    credential: sim.credential(),
     baseUrl: sim.graphUrl,
   });
 }

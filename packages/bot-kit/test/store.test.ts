@@ -90,8 +90,8 @@ describe("MemoryStore", () => {
     expect(await store.claimDelivery("message:1")).toBe(false);
   });
 
-  test("beyond `deliveryKeys`, the oldest keys are forgotten first", async () => {
-    const store = new MemoryStore({ deliveryKeys: 2 });
+  test("beyond the deliveries retention count, the oldest keys are forgotten first", async () => {
+    const store = new MemoryStore({ retention: { deliveries: { maxCount: 2 } } });
     for (const key of ["a", "b", "c"]) expect(await store.claimDelivery(key)).toBe(true);
     // Remembered: b and c. A repeated claim does not refresh a key.
     expect(await store.claimDelivery("c")).toBe(false);

@@ -15,7 +15,8 @@ import { type Answer, type Deviation, deviations, type Scenario, type Simulator 
 import type { InvitationParticipantInfo } from "@graph-invite/types";
 import fc from "fast-check";
 import { describe, expect, test, vi } from "vitest";
-import { type OperationEvent, type OperationRecord, type StartedBot, startBot } from "../src/index.js";
+import type { OperationEvent, OperationRecord } from "../src/index.js";
+import { type StartedBot, startBot } from "../src/node/index.js";
 import { example, lifecycle, postNotification, signedHeaders, type World } from "./harness.js";
 
 const { sharedWorld } = lifecycle();

@@ -44,8 +44,17 @@ export interface OperationRecord {
   late: boolean;
   readonly createdAt: string;
   updatedAt: string;
+  /** The most recent steps, at most {@link maxHistory}: the first (`sent` or `refused`) and the latest ones. */
   readonly history: OperationEvent[];
+  /** How many steps were dropped from the middle of `history` to keep it bounded. */
+  droppedSteps?: number;
 }
+
+/**
+ * The most steps an operation keeps. Graph may deliver one notification many times; a record that grew with each
+ * would make every later step cost more than the one before.
+ */
+export const maxHistory = 50;
 
 /** What the bot knows of one participant of a call. */
 export interface RosterMember {
@@ -65,11 +74,12 @@ export interface RosterState {
   readonly ended: boolean;
 }
 
-/** A notification the bot received but could not attach to anything it tracks. */
+/** A notification the bot received but could not attach to anything it tracks, or a delivery the parser refused. */
 export interface UnmatchedNotification {
   readonly at: string;
   readonly callId: string | undefined;
   readonly reason: string;
+  /** The notification as parsed; for a delivery the parser refused, the body as received, as text. */
   readonly notification: unknown;
 }
 
@@ -91,72 +101,3 @@ export interface BotStore {
   recordUnmatched(entry: UnmatchedNotification): Promise<void>;
   unmatched(): Promise<UnmatchedNotification[]>;
 }
-
-export interface MemoryStoreOptions {
-  /** How many delivery keys are remembered for duplicate detection; the oldest are forgotten first. Default 10 000. */
-  readonly deliveryKeys?: number;
-}
-
-/** The default store: everything in this process's memory, lost when it exits. */
-export class MemoryStore implements BotStore {
-  private readonly deliveries = new Set<string>();
-  private readonly byContext = new Map<string, OperationRecord>();
-  private readonly contextById = new Map<string, string>();
-  private readonly rosters = new Map<string, RosterState>();
-  private readonly unmatchedLog: UnmatchedNotification[] = [];
-  private readonly deliveryKeys: number;
-
-  constructor({ deliveryKeys = 10_000 }: MemoryStoreOptions = {}) {
-    this.deliveryKeys = deliveryKeys;
-  }
-
-  async claimDelivery(key: string): Promise<boolean> {
-    if (this.deliveries.has(key)) return false;
-    this.deliveries.add(key);
-    // A Set iterates in insertion order, so its first key is the oldest.
-    if (this.deliveries.size > this.deliveryKeys) {
-      const [oldest] = this.deliveries;
-      if (oldest !== undefined) this.deliveries.delete(oldest);
-    }
-    return true;
-  }
-
-  async putOperation(record: OperationRecord): Promise<void> {
-    this.byContext.set(record.clientContext, structuredClone(record));
-    if (record.operationId !== null) this.contextById.set(record.operationId, record.clientContext);
-  }
-
-  async operationByContext(clientContext: string): Promise<OperationRecord | undefined> {
-    return copy(this.byContext.get(clientContext));
-  }
-
-  async operationById(operationId: string): Promise<OperationRecord | undefined> {
-    const context = this.contextById.get(operationId);
-    return context === undefined ? undefined : copy(this.byContext.get(context));
-  }
-
-  async operations(callId?: string): Promise<OperationRecord[]> {
-    return [...this.byContext.values()]
-      .filter((record) => callId === undefined || record.callId === callId)
-      .map((record) => structuredClone(record));
-  }
-
-  // Kept as given: copying a roster at every notification was a good part of the bot's work per notification.
-  async putRoster(roster: RosterState): Promise<void> {
-    this.rosters.set(roster.callId, roster);
-  }
-
-  async roster(callId: string): Promise<RosterState | undefined> {
-    return this.rosters.get(callId);
-  }
-
-  async recordUnmatched(entry: UnmatchedNotification): Promise<void> {
-    this.unmatchedLog.push(structuredClone(entry));
-  }
-
-  async unmatched(): Promise<UnmatchedNotification[]> {
-    return structuredClone(this.unmatchedLog);
-  }
-}
-
-const copy = <T>(value: T | undefined): T | undefined => (value === undefined ? undefined : structuredClone(value));

@@ -1,18 +1,12 @@
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
+import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
 import { createInviteClient } from "@graph-invite/client";
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
 import { afterAll, afterEach, beforeAll, onTestFinished } from "vitest";
-import {
-  type AcceptedDelivery,
-  type BotOptions,
-  clientSecretTokens,
-  type RefusedDelivery,
-  type RosterEvent,
-  type StartedBot,
-  startBot,
-} from "../src/index.js";
+import type { AcceptedDelivery, BotOptions, RefusedDelivery, RosterEvent } from "../src/index.js";
+import { type StartedBot, startBot } from "../src/node/index.js";
 
 export { example } from "../../../test-support/examples.js";
+export { freePort } from "../../../test-support/ports.js";
 
 /** A simulator and a bot that authenticates the simulator's notifications and invites through it. */
 export interface World {
@@ -25,7 +19,7 @@ export type BotOverrides = Partial<Omit<BotOptions, "client" | "auth">> & { auth
 export async function startWorld(simulator: SimulatorOptions = {}, overrides: BotOverrides = {}): Promise<World> {
   const sim = await start(simulator);
   const client = createInviteClient({
-    credential: clientSecretTokens({ tokenUrl: sim.tokenUrl(), clientId: sim.app.appId, clientSecret: sim.app.secret }),
+    credential: sim.credential(),
     baseUrl: sim.graphUrl,
   });
   const { auth, ...rest } = overrides;
@@ -140,16 +134,6 @@ export function rawPost(
     if (complete) request.end();
     else request.flushHeaders();
   });
-}
-
-/** A loopback port nobody listens on (it was free a moment ago). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
-  const address = server.address();
-  await new Promise((closed) => server.close(closed));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 /** What the bot reported while the current test ran. */

@@ -1,0 +1,242 @@
+// The calling bot's side, put together: the receiver, the invite tracker and the rosters, over one store.
+import type { InviteClient } from "@graph-invite/client";
+import type { InvitePostRequestBody, ResultInfo } from "@graph-invite/types";
+import type { CallNotification, RosterNotification } from "@graph-invite/validator";
+import {
+  type CallbackAuthenticator,
+  type CallbackAuthOptions,
+  createCallbackAuthenticator,
+} from "./auth/authenticator.js";
+import { Emitter } from "./events.js";
+import { MemoryStore } from "./memory-store.js";
+import { KeyedQueue } from "./queue.js";
+import { type AcceptedDelivery, createReceiver, type Receive, type RefusedDelivery } from "./receiver.js";
+import { emptyRoster, RosterDraft, type RosterEvent } from "./roster.js";
+import type { BotStore, OperationRecord, RosterMember, UnmatchedNotification } from "./store.js";
+import {
+  defaultInviteTimeoutMs,
+  type InviteAndWaitOptions,
+  type InviteOutcome,
+  type OperationChange,
+  OperationTracker,
+} from "./tracker.js";
+import { nextTurn, TimeSlices } from "./turns.js";
+import { createFetchHandler, type FetchHandler } from "./web.js";
+
+export interface BotOptions {
+  /** The invite client, with the bot's credential and Graph's (or the simulator's) base URL. */
+  readonly client: InviteClient;
+  /** How callbacks are authenticated: the bot's app id, and the optional checks. Or an authenticator of your own. */
+  readonly auth: CallbackAuthOptions | CallbackAuthenticator;
+  /** Default: a {@link MemoryStore} with its default retention. */
+  readonly store?: BotStore;
+  /** The default of {@link InviteAndWaitOptions.timeoutMs}: {@link defaultInviteTimeoutMs}. */
+  readonly inviteTimeoutMs?: number;
+  /** The largest notification body accepted. Default 1 MiB. */
+  readonly maxBodyBytes?: number;
+  /**
+   * The notification path, for the node:http handler and Express/Connect middleware (which pass other paths on) and
+   * for {@link startBot}. The Web handler answers whatever it is given: your router chose it. Default `/api/calls`.
+   */
+  readonly path?: string;
+}
+
+/** A call's state changed: Graph's `call` resource with its `state`, and its resultInfo when it ended. */
+export interface CallStateEvent {
+  readonly callId: string;
+  readonly changeType: string;
+  readonly state: string | null;
+  readonly resultInfo: ResultInfo | null;
+}
+
+export interface BotEvents extends Record<string, unknown> {
+  /** A step in an invite's life: sent, accepted, a notification, the end. */
+  operation: OperationChange;
+  /** Someone joined, left or changed in a call the bot follows. */
+  roster: RosterEvent;
+  call: CallStateEvent;
+  /** A delivery passed authentication and parsing, and was acknowledged. */
+  delivery: AcceptedDelivery;
+  /** A request was refused (401, 403, 404, 413, 415, 400, …) or was a duplicate (202, not processed). */
+  refused: RefusedDelivery;
+  /** A notification the bot could not attach to anything it tracks; it is kept in the store. */
+  unmatched: UnmatchedNotification;
+  /** Processing a notification failed. The delivery has been acknowledged already. */
+  error: unknown;
+}
+
+export interface Roster {
+  readonly callId: string;
+  readonly participants: readonly RosterMember[];
+  readonly ended: boolean;
+}
+
+/** What an HTTP adapter needs of a bot: the receiver, and where to report what it refuses or fails at. */
+export interface BotReceiver {
+  readonly receive: Receive;
+  /** The path notifications are POSTed to. */
+  readonly path: string;
+  refused(refusal: RefusedDelivery): void;
+  failed(error: unknown): void;
+}
+
+export interface Bot {
+  /**
+   * The notification endpoint as a Web-standard handler: give it to Hono, a Next.js route handler, Deno, Bun or a
+   * worker. For node:http and Express, `nodeHandler(bot)` from `@graph-invite/bot-kit/node`.
+   */
+  readonly fetch: FetchHandler;
+  /** For HTTP adapters. */
+  readonly receiver: BotReceiver;
+  /** Invites, and resolves when the operation's terminal notification arrives (or the timeout passes). */
+  inviteAndWait(callId: string, body: InvitePostRequestBody, options?: InviteAndWaitOptions): Promise<InviteOutcome>;
+  roster(callId: string): Promise<Roster>;
+  /** The invites of one call, or of every call, oldest first. */
+  operations(callId?: string): Promise<OperationRecord[]>;
+  unmatched(): Promise<UnmatchedNotification[]>;
+  on<K extends keyof BotEvents>(name: K, listener: (event: BotEvents[K]) => void): () => void;
+  /**
+   * Resolves when every notification acknowledged so far has been processed. On a worker, hand it to
+   * `waitUntil` so that processing outlives the response.
+   */
+  idle(): Promise<void>;
+  /** Every pending {@link Bot.inviteAndWait} rejects, and its timer stops. */
+  stopWaiting(): void;
+}
+
+/** Work on a call, in the order it arrived: a batch of roster changes, or a change of the call's own state. */
+type CallWork = RosterNotification | CallNotification;
+
+export function createBot(options: BotOptions): Bot {
+  const store = options.store ?? new MemoryStore();
+  // A listener that throws is reported as an error event, unless it was listening to errors: that would loop.
+  const events = new Emitter<BotEvents>((error, name) => {
+    if (name !== "error") events.emit("error", error);
+  });
+  const queue = new KeyedQueue((error) => events.emit("error", error));
+  const slices = new TimeSlices();
+  const keepUnmatched = async (callId: string | undefined, reason: string, notification: unknown) => {
+    const entry: UnmatchedNotification = { at: new Date().toISOString(), callId, reason, notification };
+    await store.recordUnmatched(entry);
+    events.emit("unmatched", entry);
+  };
+  const tracker = new OperationTracker({
+    client: options.client,
+    store,
+    queue,
+    slices,
+    defaultTimeoutMs: options.inviteTimeoutMs ?? defaultInviteTimeoutMs,
+    onChange: (change) => events.emit("operation", change),
+    keepUnmatched,
+  });
+
+  /**
+   * Applies a delivery's work on one call: the roster is read and written once, however many notifications, and
+   * what changed is announced once it is stored.
+   */
+  const processCall = async (callId: string, work: readonly CallWork[]) => {
+    const needsRoster = work.some((item) => item.kind === "roster" || endsCall(item));
+    const stored = needsRoster ? await store.roster(callId) : undefined;
+    const draft = needsRoster ? new RosterDraft(stored ?? emptyRoster(callId)) : undefined;
+    const announcements: Array<() => void> = [];
+    for (const item of work) {
+      await slices.pace();
+      if (item.kind === "call") {
+        const event: CallStateEvent = {
+          callId,
+          changeType: item.changeType,
+          state: item.state,
+          resultInfo: item.resultInfo,
+        };
+        announcements.push(() => events.emit("call", event));
+      }
+      const changes = item.kind === "roster" ? draft?.apply(item) : endsCall(item) ? draft?.end() : undefined;
+      for (const event of changes ?? []) announcements.push(() => events.emit("roster", event));
+    }
+    if (draft !== undefined) await store.putRoster(draft.state());
+    for (const announce of announcements) {
+      await slices.pace();
+      announce();
+    }
+  };
+
+  const process = (delivery: AcceptedDelivery) => {
+    // Processing starts on a later turn, after the answer has been written.
+    const answered = nextTurn();
+    const calls = new Map<string, CallWork[]>();
+    for (const notification of delivery.notifications) {
+      // Operations have a queue of their own, shared with Graph's answers to the invites, so that each record
+      // changes in the order things arrived. Rosters and call states are processed in order within each call.
+      if (notification.kind === "operation") {
+        void tracker.onOperation(notification, answered);
+      } else if (
+        (notification.kind === "roster" || notification.kind === "call") &&
+        notification.callId !== undefined
+      ) {
+        const work = calls.get(notification.callId) ?? [];
+        work.push(notification);
+        calls.set(notification.callId, work);
+      } else {
+        const reason =
+          notification.kind === "roster"
+            ? "a roster whose resourceUrl names no call"
+            : notification.kind === "call"
+              ? "a call notification that names no call"
+              : "neither an operation, a roster nor a call";
+        void queue.run("", async () => {
+          await answered;
+          await keepUnmatched(notification.callId, reason, notification.notification);
+        });
+      }
+    }
+    for (const [callId, work] of calls) {
+      void queue.run(callId, async () => {
+        await answered;
+        await processCall(callId, work);
+      });
+    }
+  };
+
+  const authenticator = "authenticate" in options.auth ? options.auth : createCallbackAuthenticator(options.auth);
+  const receive = createReceiver({
+    authenticator,
+    ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
+    claimDelivery: (key) => store.claimDelivery(key),
+    onAccepted: (delivery) => {
+      events.emit("delivery", delivery);
+      process(delivery);
+    },
+    onInvalid: ({ body, issues }) => {
+      const [first] = issues;
+      const reason = `a delivery the parser refused: ${first?.pointer || "(root)"}: ${first?.message ?? "invalid"}`;
+      // Kept on the queue of deliveries without a call, so that idle() covers it.
+      void queue.run("", () => keepUnmatched(undefined, reason, body));
+    },
+    onRefused: (refusal) => events.emit("refused", refusal),
+  });
+
+  return {
+    fetch: createFetchHandler(receive),
+    receiver: {
+      receive,
+      path: options.path ?? "/api/calls",
+      refused: (refusal) => events.emit("refused", refusal),
+      failed: (error) => events.emit("error", error),
+    },
+    inviteAndWait: (callId, body, inviteOptions) => tracker.inviteAndWait(callId, body, inviteOptions),
+    async roster(callId) {
+      const roster = await store.roster(callId);
+      return { callId, participants: Object.values(roster?.members ?? {}), ended: roster?.ended ?? false };
+    },
+    operations: (callId) => store.operations(callId),
+    unmatched: () => store.unmatched(),
+    on: (name, listener) => events.on(name, listener),
+    idle: () => queue.idle(),
+    stopWaiting: () => tracker.close(),
+  };
+}
+
+/** A call that was terminated or deleted has ended: everyone in it left. */
+function endsCall(notification: CallWork): boolean {
+  return notification.kind === "call" && (notification.state === "terminated" || notification.changeType === "deleted");
+}

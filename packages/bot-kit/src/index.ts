@@ -1,0 +1,75 @@
+/**
+ * The calling bot's side of Microsoft Graph `participant: invite`: callback authentication, a Web-standard
+ * notification receiver, an invite tracker that knows how each invite ended, and rosters kept from Graph's
+ * participants notifications. Nothing here needs Node: `@graph-invite/bot-kit/node` adds node:http and Express.
+ *
+ * @packageDocumentation
+ */
+export {
+  type AuthFailureReason,
+  type AuthResult,
+  type CallbackAuthenticator,
+  type CallbackAuthOptions,
+  type CallbackCloud,
+  callbackOpenIdConfigurationUrls,
+  createCallbackAuthenticator,
+  graphCallbackAlgorithms,
+  graphCallbackIssuers,
+} from "./auth/index.js";
+export {
+  type Bot,
+  type BotEvents,
+  type BotOptions,
+  type BotReceiver,
+  type CallStateEvent,
+  createBot,
+  type Roster,
+} from "./bot.js";
+export { identitiesOf, type ParticipantIdentity } from "./identities.js";
+export {
+  defaultRetention,
+  type MemoryRetention,
+  MemoryStore,
+  type MemoryStoreOptions,
+  type Retention,
+  type UnmatchedRetention,
+} from "./memory-store.js";
+export {
+  type AcceptedDelivery,
+  defaultMaxBodyBytes,
+  type IncomingDelivery,
+  type InvalidDelivery,
+  type Receive,
+  type ReceiverAnswer,
+  type RefusedDelivery,
+} from "./receiver.js";
+export {
+  applyRosterNotification,
+  applyRosterNotifications,
+  emptyRoster,
+  endRoster,
+  maxDepartures,
+  participantKey,
+  type RosterChange,
+  type RosterEvent,
+} from "./roster.js";
+export {
+  type BotStore,
+  type InviteStatus,
+  maxHistory,
+  type OperationEvent,
+  type OperationRecord,
+  type RosterMember,
+  type RosterState,
+  type UnmatchedNotification,
+} from "./store.js";
+export {
+  ClientContextInUse,
+  defaultInviteTimeoutMs,
+  describeResult,
+  type InviteAndWaitOptions,
+  type InviteOutcome,
+  maxInviteTimeoutMs,
+  type OperationChange,
+} from "./tracker.js";
+export type { FetchHandler } from "./web.js";

@@ -1,0 +1,221 @@
+// The default store: everything in this process's memory, lost when it exits, and bounded: each kind of state has a
+// retention by age and by count (and by bytes for what senders control), so that a long-running bot, or a sender
+// that keeps sending, cannot grow it without end.
+import type { BotStore, InviteStatus, OperationRecord, RosterState, UnmatchedNotification } from "./store.js";
+
+export interface Retention {
+  /** Entries older than this (since their last change) are forgotten. */
+  readonly maxAgeMs: number;
+  /** The most entries kept; the least recently changed go first. */
+  readonly maxCount: number;
+}
+
+export interface UnmatchedRetention extends Retention {
+  /** The most bytes of notifications and refused bodies kept, as JSON or text. */
+  readonly maxBytes: number;
+}
+
+export interface MemoryRetention {
+  /** Delivery message ids, for duplicate detection. Graph delivers again within minutes, not hours. */
+  readonly deliveries: Retention;
+  /** Invite records. One still waiting for its outcome is not forgotten for count, only for age. */
+  readonly operations: Retention;
+  /** Call rosters. */
+  readonly rosters: Retention;
+  /** Notifications that matched nothing, and refused deliveries' bodies. */
+  readonly unmatched: UnmatchedRetention;
+}
+
+const hour = 60 * 60 * 1000;
+
+/** What {@link MemoryStore} keeps by default. */
+export const defaultRetention: MemoryRetention = {
+  deliveries: { maxAgeMs: hour, maxCount: 10_000 },
+  operations: { maxAgeMs: 24 * hour, maxCount: 10_000 },
+  rosters: { maxAgeMs: 24 * hour, maxCount: 10_000 },
+  unmatched: { maxAgeMs: 24 * hour, maxCount: 1_000, maxBytes: 16 * 1024 * 1024 },
+};
+
+export interface MemoryStoreOptions {
+  /** Overrides of {@link defaultRetention}, kind by kind and field by field. */
+  readonly retention?: { readonly [K in keyof MemoryRetention]?: Partial<MemoryRetention[K]> };
+  /** The clock, in epoch milliseconds. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+const waiting = new Set<InviteStatus>(["sending", "running"]);
+
+export class MemoryStore implements BotStore {
+  readonly retention: MemoryRetention;
+  private readonly deliveries: Aged<true>;
+  private readonly byContext: Aged<OperationRecord>;
+  private readonly contextById = new Map<string, string>();
+  /** Each operation's place in creation order: the map itself is ordered by last change. */
+  private readonly created = new Map<string, number>();
+  private operationCount = 0;
+  private readonly rosters: Aged<RosterState>;
+  private readonly unmatchedLog: Aged<{ entry: UnmatchedNotification; bytes: number }>;
+  private unmatchedBytes = 0;
+  private unmatchedCount = 0;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const overrides = options.retention ?? {};
+    this.retention = {
+      deliveries: { ...defaultRetention.deliveries, ...overrides.deliveries },
+      operations: { ...defaultRetention.operations, ...overrides.operations },
+      rosters: { ...defaultRetention.rosters, ...overrides.rosters },
+      unmatched: { ...defaultRetention.unmatched, ...overrides.unmatched },
+    };
+    const now = options.now ?? Date.now;
+    this.deliveries = new Aged(this.retention.deliveries, now);
+    this.byContext = new Aged(this.retention.operations, now, {
+      evictable: (record) => !waiting.has(record.status),
+      onEvict: (record) => {
+        if (record.operationId !== null) this.contextById.delete(record.operationId);
+        this.created.delete(record.clientContext);
+      },
+    });
+    this.rosters = new Aged(this.retention.rosters, now);
+    this.unmatchedLog = new Aged(this.retention.unmatched, now, {
+      onEvict: ({ bytes }) => {
+        this.unmatchedBytes -= bytes;
+      },
+      overBudget: () => this.unmatchedBytes > this.retention.unmatched.maxBytes,
+    });
+  }
+
+  async claimDelivery(key: string): Promise<boolean> {
+    if (this.deliveries.has(key)) return false;
+    this.deliveries.set(key, true);
+    return true;
+  }
+
+  async putOperation(record: OperationRecord): Promise<void> {
+    if (!this.created.has(record.clientContext)) this.created.set(record.clientContext, this.operationCount++);
+    this.byContext.set(record.clientContext, structuredClone(record));
+    if (record.operationId !== null) this.contextById.set(record.operationId, record.clientContext);
+  }
+
+  async operationByContext(clientContext: string): Promise<OperationRecord | undefined> {
+    return copy(this.byContext.get(clientContext));
+  }
+
+  async operationById(operationId: string): Promise<OperationRecord | undefined> {
+    const context = this.contextById.get(operationId);
+    return context === undefined ? undefined : copy(this.byContext.get(context));
+  }
+
+  async operations(callId?: string): Promise<OperationRecord[]> {
+    return [...this.byContext.values()]
+      .filter((record) => callId === undefined || record.callId === callId)
+      .sort((a, b) => (this.created.get(a.clientContext) ?? 0) - (this.created.get(b.clientContext) ?? 0))
+      .map((record) => structuredClone(record));
+  }
+
+  // Kept as given: a roster is immutable, and copying it at every notification was a good part of the work.
+  async putRoster(roster: RosterState): Promise<void> {
+    this.rosters.set(roster.callId, roster);
+  }
+
+  async roster(callId: string): Promise<RosterState | undefined> {
+    return this.rosters.get(callId);
+  }
+
+  async recordUnmatched(entry: UnmatchedNotification): Promise<void> {
+    const bytes = sizeOf(entry.notification);
+    this.unmatchedBytes += bytes;
+    this.unmatchedLog.set(String(this.unmatchedCount++), { entry: copyIfPossible(entry), bytes });
+  }
+
+  async unmatched(): Promise<UnmatchedNotification[]> {
+    return [...this.unmatchedLog.values()].map(({ entry }) => copyIfPossible(entry));
+  }
+}
+
+interface AgedHooks<T> {
+  /** Whether an entry may be dropped to keep the count; default yes. Age drops any entry. */
+  readonly evictable?: (value: T) => boolean;
+  readonly onEvict?: (value: T) => void;
+  /** A budget beyond the count, such as bytes. */
+  readonly overBudget?: () => boolean;
+}
+
+/**
+ * A map that forgets: entries in the order they last changed (a Map keeps insertion order, and a change re-inserts),
+ * so the oldest is always first and each write trims from the front in constant time per entry dropped.
+ */
+class Aged<T> {
+  private readonly entries = new Map<string, { value: T; at: number }>();
+
+  constructor(
+    private readonly retention: Retention,
+    private readonly now: () => number,
+    private readonly hooks: AgedHooks<T> = {},
+  ) {}
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  get(key: string): T | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (this.now() - entry.at > this.retention.maxAgeMs) {
+      this.delete(key, entry.value);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  *values(): IterableIterator<T> {
+    this.trim();
+    for (const { value } of this.entries.values()) yield value;
+  }
+
+  set(key: string, value: T): void {
+    this.entries.delete(key);
+    this.entries.set(key, { value, at: this.now() });
+    this.trim();
+  }
+
+  private trim(): void {
+    const oldest = this.now() - this.retention.maxAgeMs;
+    for (const [key, { value, at }] of this.entries) {
+      const tooMany = this.entries.size > this.retention.maxCount || this.hooks.overBudget?.() === true;
+      if (at >= oldest && !tooMany) break;
+      // An entry that must stay (an invite still waiting) stops trimming for count; the next write tries again.
+      if (at >= oldest && this.hooks.evictable?.(value) === false) break;
+      this.delete(key, value);
+    }
+  }
+
+  private delete(key: string, value: T): void {
+    this.entries.delete(key);
+    this.hooks.onEvict?.(value);
+  }
+}
+
+const copy = <T>(value: T | undefined): T | undefined => (value === undefined ? undefined : structuredClone(value));
+
+/**
+ * A copy, or the value itself when it is nested deeper than a structured clone can follow: what a sender sent is
+ * kept either way, rather than lost to an error.
+ */
+function copyIfPossible<T>(value: T): T {
+  try {
+    return structuredClone(value);
+  } catch {
+    return value;
+  }
+}
+
+/** About how many bytes an entry holds: its length as text or as JSON. */
+function sizeOf(value: unknown): number {
+  if (typeof value === "string") return value.length;
+  try {
+    return JSON.stringify(value)?.length ?? 0;
+  } catch {
+    // Too deep to serialise: count it as a whole delivery, the most a single notification can be.
+    return 1024 * 1024;
+  }
+}

@@ -1,0 +1,205 @@
+// The notification receiver, apart from any HTTP stack: it authenticates from the headers before it reads the body,
+// bounds the body, parses it with the validator's tolerant parser, drops duplicate deliveries, and decides the answer.
+// What was accepted is handed on only after that answer is decided, and processed on a later turn of the event loop,
+// so that Graph's delivery never waits on the bot's work. The Web-standard handler and the node:http adapter are two
+// thin readings of one request into this.
+import { type ClassifiedNotification, type Issue, parseNotifications } from "@graph-invite/validator";
+import type { AuthResult, CallbackAuthenticator } from "./auth/authenticator.js";
+
+/** A delivery the receiver accepted: authenticated, parsed, and not seen before. */
+export interface AcceptedDelivery {
+  readonly tenantId: string;
+  /** `X-Microsoft-Skype-Message-Id`, when Graph sent one. */
+  readonly messageId: string | undefined;
+  readonly notifications: readonly ClassifiedNotification[];
+  /** Where the tolerant parser normalised what Graph sent (a capitalised status, a code sent as a string, …). */
+  readonly normalised: readonly Issue[];
+}
+
+/** An authenticated delivery whose body the parser refused. */
+export interface InvalidDelivery {
+  readonly tenantId: string;
+  readonly messageId: string | undefined;
+  /** The body as received, as UTF-8 text (bytes that are not UTF-8 become U+FFFD): kept whatever its shape or depth. */
+  readonly body: string;
+  /** Where it breaks the contract, as JSON Pointers, and which rule. */
+  readonly issues: readonly Issue[];
+}
+
+/** A delivery the receiver refused or ignored, and why. */
+export interface RefusedDelivery {
+  readonly status: number;
+  readonly reason: string;
+  readonly message: string;
+  /** For a body that does not parse: where, as JSON Pointers, and which rule. */
+  readonly issues?: readonly Issue[];
+}
+
+/** One HTTP request as the receiver reads it, whatever server carries it. */
+export interface IncomingDelivery {
+  readonly method: string;
+  /** A header's value by its lower-case name; the first, when it came more than once. */
+  header(name: string): string | undefined;
+  /**
+   * The body's bytes, or undefined once they pass `limit`. Called at most once, and only after authentication;
+   * a body that is never read is never consumed.
+   */
+  readBody(limit: number): Promise<Uint8Array | undefined>;
+}
+
+/** What to answer. `close` asks the server to close the connection rather than read an unwanted body. */
+export interface ReceiverAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  readonly close: boolean;
+}
+
+export interface ReceiverOptions {
+  readonly authenticator: CallbackAuthenticator;
+  /** The largest body accepted, in bytes. Default {@link defaultMaxBodyBytes}. */
+  readonly maxBodyBytes?: number;
+  /** Records a delivery's message id (as `message:<id>`); false means it was seen before. */
+  readonly claimDelivery: (key: string) => Promise<boolean>;
+  /** Called once the answer (202) is decided; the receiver's user processes it on a later turn. */
+  readonly onAccepted: (delivery: AcceptedDelivery) => void;
+  /** Called, before the 400, for an authenticated delivery the parser refused, unless it is a duplicate. */
+  readonly onInvalid?: (delivery: InvalidDelivery) => void;
+  /** Called for each refused request and each duplicate. */
+  readonly onRefused?: (refusal: RefusedDelivery) => void;
+}
+
+/** 1 MiB: a full roster of hundreds of participants fits, with room to spare. */
+export const defaultMaxBodyBytes = 1024 * 1024;
+
+export type Receive = (request: IncomingDelivery) => Promise<ReceiverAnswer>;
+
+const accepted: ReceiverAnswer = { status: 202, headers: {}, body: "", close: false };
+const utf8 = new TextDecoder("utf-8");
+
+export function createReceiver(options: ReceiverOptions): Receive {
+  const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
+  const refuse = (refusal: RefusedDelivery, headers: Record<string, string> = {}, close = true): ReceiverAnswer => {
+    options.onRefused?.(refusal);
+    return refusalAnswer(refusal, headers, close);
+  };
+
+  return async (request) => {
+    if (request.method !== "POST") {
+      return refuse(
+        { status: 405, reason: "methodNotAllowed", message: "Notifications are POSTed." },
+        { Allow: "POST" },
+      );
+    }
+    // The body is not read before the caller is known. A refusal closes the connection, so that the server does not
+    // read and discard an unauthenticated body to keep the connection alive.
+    const auth = await options.authenticator.authenticate(request.header("authorization"));
+    if (!auth.ok) return refuse(refusalOf(auth), authHeaders(auth));
+    if (!isJson(request.header("content-type"))) {
+      return refuse({
+        status: 415,
+        reason: "unsupportedMediaType",
+        message: "Notifications are application/json in UTF-8.",
+      });
+    }
+    const declared = Number(request.header("content-length"));
+    const body = declared > maxBodyBytes ? undefined : await request.readBody(maxBodyBytes);
+    if (body === undefined) {
+      return refuse({
+        status: 413,
+        reason: "payloadTooLarge",
+        message: `The body is larger than ${maxBodyBytes} bytes.`,
+      });
+    }
+    // Graph names each delivery with a message id and keeps it when it delivers again. Without one, nothing tells a
+    // repeat from a new notification with the same content (a roster that goes back to an earlier list), so the
+    // delivery is processed: rosters and operations ignore a state they already hold.
+    const messageId = nonEmpty(request.header("x-microsoft-skype-message-id"));
+    const first = messageId === undefined || (await options.claimDelivery(`message:${messageId}`));
+    const parsed = parseNotifications(body, { mode: "tolerant" });
+    if (!parsed.ok) {
+      const [issue] = parsed.errors;
+      // Graph does not deliver a refused notification again: what an authenticated sender sent is kept, as the text
+      // it sent, with why it was refused, so that a payload the contract does not foresee is not lost.
+      if (first) {
+        options.onInvalid?.({ tenantId: auth.tenantId, messageId, body: utf8.decode(body), issues: parsed.errors });
+      }
+      return refuse(
+        {
+          status: 400,
+          reason: "invalidNotification",
+          message: `The body is not a commsNotifications payload: ${issue?.pointer || "(root)"}: ${issue?.message ?? "invalid"}`,
+          issues: parsed.errors,
+        },
+        {},
+        false,
+      );
+    }
+    if (!first) {
+      options.onRefused?.({
+        status: 202,
+        reason: "duplicate",
+        message: `The delivery with message id ${messageId} was processed before.`,
+      });
+      return accepted;
+    }
+    options.onAccepted({
+      tenantId: auth.tenantId,
+      messageId,
+      notifications: parsed.notifications,
+      normalised: parsed.warnings,
+    });
+    return accepted;
+  };
+}
+
+/** A Graph-style error body: `{"error": {"code", "message", "details"}}`. */
+export function refusalAnswer(
+  refusal: RefusedDelivery,
+  headers: Record<string, string> = {},
+  close = true,
+): ReceiverAnswer {
+  const body = JSON.stringify({
+    error: {
+      code: refusal.reason,
+      message: refusal.message,
+      ...(refusal.issues !== undefined && {
+        details: refusal.issues.map(({ pointer, code, message }) => ({ target: pointer, code, message })),
+      }),
+    },
+  });
+  return {
+    status: refusal.status,
+    headers: { "Content-Type": "application/json; charset=utf-8", ...headers },
+    body,
+    close,
+  };
+}
+
+function refusalOf(auth: Extract<AuthResult, { ok: false }>): RefusedDelivery {
+  return { status: auth.status, reason: auth.reason, message: auth.message };
+}
+
+function authHeaders(auth: Extract<AuthResult, { ok: false }>): Record<string, string> {
+  if (auth.status === 401) {
+    // RFC 6750: a request that sent no credentials gets the challenge alone, without an error code.
+    const challenge =
+      auth.reason === "missing-token" ? "Bearer" : `Bearer error="invalid_token", error_description="${auth.reason}"`;
+    return { "WWW-Authenticate": challenge };
+  }
+  // Graph retries a notification that met a 5xx; the keys are likely back by then.
+  if (auth.status === 503) return { "Retry-After": "5" };
+  return {};
+}
+
+/** `application/json`, with no charset or with UTF-8's. */
+function isJson(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const [mediaType, ...parameters] = contentType.split(";").map((part) => part.trim().toLowerCase());
+  if (mediaType !== "application/json") return false;
+  return parameters.every((parameter) => !parameter.startsWith("charset=") || /^charset="?utf-8"?$/.test(parameter));
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}

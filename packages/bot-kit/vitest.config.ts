@@ -1,0 +1,22 @@
+import { defineConfig } from "vitest/config";
+import { packageTestOptions } from "../../vitest.shared.js";
+
+const source = (path: string) => new URL(path, import.meta.url).pathname;
+
+export default defineConfig({
+  // The README's examples import the package by name, as a user's service would.
+  resolve: {
+    alias: [
+      { find: /^@graph-invite\/bot-kit\/auth$/, replacement: source("./src/auth/index.ts") },
+      { find: /^@graph-invite\/bot-kit\/node$/, replacement: source("./src/node/index.ts") },
+      { find: /^@graph-invite\/bot-kit$/, replacement: source("./src/index.ts") },
+    ],
+  },
+  test: {
+    ...packageTestOptions,
+    // Each simulator generates two RSA keys, about 0.3 s each on an idle core and several times that on a busy
+    // machine; vitest's 5 s default is too tight for a test that starts a few of them.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
