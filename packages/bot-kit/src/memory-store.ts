@@ -181,11 +181,17 @@ class Aged<T> {
   private trim(): void {
     const oldest = this.now() - this.retention.maxAgeMs;
     for (const [key, { value, at }] of this.entries) {
-      const tooMany = this.entries.size > this.retention.maxCount || this.hooks.overBudget?.() === true;
-      if (at >= oldest && !tooMany) break;
-      // An entry that must stay (an invite still waiting) stops trimming for count; the next write tries again.
-      if (at >= oldest && this.hooks.evictable?.(value) === false) break;
+      if (at >= oldest) break;
       this.delete(key, value);
+    }
+    const tooMany = () => this.entries.size > this.retention.maxCount || this.hooks.overBudget?.() === true;
+    if (!tooMany()) return;
+    // Oldest first, passing over entries that must stay (invites still waiting: as many as the application has
+    // in flight, never more).
+    for (const [key, { value }] of this.entries) {
+      if (this.hooks.evictable?.(value) === false) continue;
+      this.delete(key, value);
+      if (!tooMany()) break;
     }
   }
 

@@ -13,11 +13,13 @@ import { type CallbackAuthOptions, createCallbackAuthenticator } from "../src/in
 import { type StartedBot, startBot } from "../src/node/index.js";
 import {
   example,
+  exampleMember,
   lifecycle,
   membersOf,
   postNotification,
   type RawAnswer,
   rawPost,
+  rosterOf,
   signedHeaders,
   watch,
 } from "./harness.js";
@@ -31,16 +33,6 @@ afterEach(async () => {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Bodies, tokens and observation
-
-const exampleCallId = "ab6233a5-20b7-4c5e-bea2-ce56c9776429";
-const exampleRoster = JSON.stringify(example("example-1-invite-one-participant.roster-updated.json"));
-/** The identity the reference page's roster lists: the one participant that joins when the roster is processed. */
-const exampleMember = "application:278405a3-f568-4b3e-b684-009193463064";
-
-/** The reference page's roster notification (example 1), about the call `callId` instead of the page's. */
-function rosterOf(callId: string): string {
-  return exampleRoster.replaceAll(exampleCallId, callId);
-}
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 const now = () => Math.floor(Date.now() / 1000);

@@ -15,12 +15,17 @@ import { exampleNames, placesIn } from "../../../test-support/examples.js";
 import { MemoryStore, type RefusedDelivery, type RosterState } from "../src/index.js";
 import {
   example,
+  exampleCallId,
+  exampleParticipant,
   lifecycle,
   membersOf,
+  type NotificationsBody,
+  participantNamed,
   postNotification,
   type RawAnswer,
   type RawExchange,
   rawPost,
+  rosterOf,
   signedHeaders,
   watch,
 } from "./harness.js";
@@ -29,33 +34,6 @@ const { sharedWorld } = lifecycle();
 
 // ---------------------------------------------------------------------------------------------------------------
 // Bodies
-
-interface NotificationsBody {
-  value: Array<{ resourceData: unknown } & Record<string, unknown>>;
-}
-
-const exampleCallId = "ab6233a5-20b7-4c5e-bea2-ce56c9776429";
-const exampleRoster = example<NotificationsBody>("example-1-invite-one-participant.roster-updated.json");
-const exampleParticipant = (exampleRoster.value[0]?.resourceData as Participant[] | undefined)?.[0] as Participant;
-
-/** The reference page's roster notification (example 1), about the call `callId`, listing `participants`. */
-function rosterOf(callId: string, participants?: readonly Participant[]): string {
-  const body = structuredClone(exampleRoster);
-  if (participants !== undefined && body.value[0] !== undefined) body.value[0].resourceData = participants;
-  return JSON.stringify(body).replaceAll(exampleCallId, callId);
-}
-
-/**
- * The example's participant as someone else: their own participant id, which is then their roster key, and their own
- * application identity, `application:app-{id}` as {@link membersOf} lists it.
- */
-function participantNamed(id: string): Participant {
-  return {
-    ...structuredClone(exampleParticipant),
-    id,
-    info: { ...exampleParticipant.info, identity: { application: { id: `app-${id}` } } },
-  } as Participant;
-}
 
 const malformedDirectory = new URL("../../../openapi/reference/payloads/malformed/", import.meta.url);
 

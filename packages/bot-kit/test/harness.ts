@@ -1,12 +1,14 @@
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
 import { createInviteClient } from "@graph-invite/client";
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
+import type { Participant } from "@graph-invite/types";
 import { afterAll, afterEach, beforeAll, onTestFinished } from "vitest";
+import { example } from "../../../test-support/examples.js";
 import type { AcceptedDelivery, BotOptions, RefusedDelivery, RosterEvent } from "../src/index.js";
 import { type StartedBot, startBot } from "../src/node/index.js";
 
-export { example } from "../../../test-support/examples.js";
 export { freePort } from "../../../test-support/ports.js";
+export { example };
 
 /** A simulator and a bot that authenticates the simulator's notifications and invites through it. */
 export interface World {
@@ -164,4 +166,38 @@ export async function membersOf(bot: StartedBot, callId: string): Promise<string
     const [kind, value] = Object.entries(identity ?? {}).find(([key]) => !key.startsWith("@")) ?? [];
     return `${kind}:${value?.id}`;
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Bodies
+
+export interface NotificationsBody {
+  value: Array<{ resourceData: unknown } & Record<string, unknown>>;
+}
+
+export const exampleCallId = "ab6233a5-20b7-4c5e-bea2-ce56c9776429";
+const exampleRoster = example<NotificationsBody>("example-1-invite-one-participant.roster-updated.json");
+export const exampleParticipant = (
+  exampleRoster.value[0]?.resourceData as Participant[] | undefined
+)?.[0] as Participant;
+/** The identity the reference page's roster lists, as {@link membersOf} names it. */
+export const exampleMember = "application:278405a3-f568-4b3e-b684-009193463064";
+
+/** The reference page's roster notification (example 1), about the call `callId`, listing `participants`. */
+export function rosterOf(callId: string, participants?: readonly Participant[]): string {
+  const body = structuredClone(exampleRoster);
+  if (participants !== undefined && body.value[0] !== undefined) body.value[0].resourceData = participants;
+  return JSON.stringify(body).replaceAll(exampleCallId, callId);
+}
+
+/**
+ * The example's participant as someone else: their own participant id, which is then their roster key, and their own
+ * application identity, `application:app-{id}` as {@link membersOf} lists it.
+ */
+export function participantNamed(id: string): Participant {
+  return {
+    ...structuredClone(exampleParticipant),
+    id,
+    info: { ...exampleParticipant.info, identity: { application: { id: `app-${id}` } } },
+  } as Participant;
 }
