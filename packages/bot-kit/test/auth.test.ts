@@ -12,7 +12,6 @@ import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { type CallbackAuthOptions, createCallbackAuthenticator } from "../src/index.js";
 import { type StartedBot, startBot } from "../src/node/index.js";
 import {
-  example,
   exampleMember,
   lifecycle,
   membersOf,

@@ -8,7 +8,6 @@ import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { inviteBody, userParticipant } from "@graph-invite/client";
-import type { Participant } from "@graph-invite/types";
 import fc from "fast-check";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { exampleNames, placesIn } from "../../../test-support/examples.js";
@@ -16,7 +15,6 @@ import { MemoryStore, type RefusedDelivery, type RosterState } from "../src/inde
 import {
   example,
   exampleCallId,
-  exampleParticipant,
   lifecycle,
   membersOf,
   type NotificationsBody,
@@ -710,6 +708,7 @@ describe("what the bot keeps of a refused body", () => {
     const [notification] = body.value;
     if (notification === undefined) throw new Error("the roster has no notification");
     notification["changeType"] = "exploded";
+    await bot.idle();
     const before = (await bot.unmatched()).length;
     const text = JSON.stringify(body);
     const answer = await postNotification(bot, text, await signedHeaders(sim));
@@ -730,6 +729,7 @@ describe("what the bot keeps of a refused body", () => {
     const { sim, bot } = shared();
     const depth = 200_000;
     const text = `{"value":[{"deep":${"[".repeat(depth)}${"]".repeat(depth)}}]}`;
+    await bot.idle();
     const before = (await bot.unmatched()).length;
     const seen = watch(bot);
     const answer = await postNotification(bot, text, await signedHeaders(sim));
@@ -742,6 +742,7 @@ describe("what the bot keeps of a refused body", () => {
 
   test("a body that is not JSON is kept as its text; a repeat of the same delivery is not kept twice", async () => {
     const { sim, bot } = shared();
+    await bot.idle();
     const before = (await bot.unmatched()).length;
     const headers = { ...(await signedHeaders(sim)), "X-Microsoft-Skype-Message-Id": randomUUID() };
     for (let attempt = 0; attempt < 2; attempt++) {

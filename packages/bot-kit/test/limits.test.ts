@@ -163,7 +163,12 @@ describe("MemoryStore's retention", () => {
 
   function clock() {
     let now = 1_000_000;
-    return { now: () => now, advance: (ms: number) => void (now += ms) };
+    return {
+      now: () => now,
+      advance: (ms: number) => {
+        now += ms;
+      },
+    };
   }
 
   test("delivery keys are forgotten after their age, so a later delivery with that id is new", async () => {
