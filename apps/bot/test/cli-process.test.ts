@@ -161,13 +161,16 @@ describe("commands that exit at once", () => {
   it.each([
     [["invite", "robot", "r1", "--call", "c1"], '<who> is user, guest, phone or app, not "robot"'],
     [["--bogus"], "Unknown option '--bogus'"],
-    [[], ""],
-  ])("the usage error %j exits 2 with the usage on stderr and no stack trace", async (argv, reason) => {
+  ])("the usage error %j exits 2 with the reason and the usage on stderr and no stack trace", async (argv, reason) => {
     const { code, stdout, stderr } = await command(argv);
     expect(code).toBe(2);
     expect(stdout).toBe("");
     expect(stderr).toContain(reason);
     expect(stderr).toContain(usage);
+  });
+
+  it("no command at all exits 2 with the usage alone on stderr", async () => {
+    expect(await command([])).toEqual({ code: 2, signal: null, stdout: "", stderr: usage });
   });
 
   it("a configuration error exits 2, naming the variable", async () => {

@@ -520,9 +520,8 @@ describe("--timeout", () => {
     const ran = await cli(env, "invite", "user", "u-silent", "--call", callId, "--timeout", "300");
     expect(ran.code).toBe(1);
     expect(ran.output).toMatch(/: timed out: no terminal notification; clientContext \S+ stays recorded/);
-    // The command returned once its own timeout passed, so the simulator is still ringing the invitee. (Fails today:
-    // control.ts's settle() awaits simulator.settled(), which waits for the 5 s ring to end, so the command returns
-    // only then and the operation has failed by the time it is read.)
+    // The command returned once its own timeout passed, so the simulator is still ringing the invitee: the command
+    // does not wait for the simulator to settle, which would take the whole 5 s ring.
     const state = await json<{ operations: Array<{ callId: string; status: string }> }>(
       fetch(`${simulatorUrl}/simulator/state`),
     );

@@ -305,6 +305,15 @@ describe("delta rosters", () => {
     expect(back.roster.departed).toEqual({});
   });
 
+  test("a state at exactly the version someone left at does not bring them back, in a delta or a full roster", () => {
+    const left = play([delta(1, [ann({ seq: 1 }), bob({ seq: 1 })]), delta(3, [bob({ seq: 3, removed: "hungUp" })])]);
+    for (const sameVersion of [delta(3, [bob({ seq: 3 })]), full([ann({ seq: 1 }), bob({ seq: 3 })])]) {
+      const replayed = applyRosterNotification(left.roster, sameVersion);
+      expect(said(replayed.events)).toEqual([]);
+      expect(keys(replayed.roster)).toEqual(["a"]);
+    }
+  });
+
   test("a departure that overtakes the join is remembered, so the late join is ignored", () => {
     const { roster, events } = play([delta(2, [ann({ seq: 2, removed: "hungUp" })]), delta(1, [ann({ seq: 1 })])]);
     expect(events).toEqual([]);

@@ -2,6 +2,8 @@
 // the operation by id alone; an answer that never comes; a bot that closes while invites wait; a timeout no timer
 // can honour.
 import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createInviteClient, type InviteClient, inviteBody, userParticipant } from "@graph-invite/client";
 import { type Simulator, start } from "@graph-invite/simulator";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -163,4 +165,53 @@ describe("timeouts", () => {
       expect(sim.requests()).toHaveLength(before);
     },
   );
+});
+
+describe("a send that fails without a clear answer", () => {
+  /**
+   * A hop between the bot and Graph that forwards the invite, lets Graph act on it, and then drops the connection
+   * instead of passing the answer back: the client cannot tell whether Graph got the invite.
+   */
+  async function droppingProxy(): Promise<{ baseUrl: string; close: () => void }> {
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on("data", (chunk: Buffer) => chunks.push(chunk));
+      request.on("end", async () => {
+        const target = `${sim.url}${request.url}`;
+        const headers = Object.fromEntries(
+          Object.entries(request.headers).filter(([name]) => !["host", "connection", "content-length"].includes(name)),
+        ) as Record<string, string>;
+        await fetch(target, { method: request.method ?? "POST", headers, body: Buffer.concat(chunks) });
+        response.socket?.destroy();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      baseUrl: `http://127.0.0.1:${port}${new URL(sim.graphUrl).pathname}`,
+      close: () => {
+        server.close();
+        server.closeAllConnections();
+      },
+    };
+  }
+
+  test("keeps waiting, and ends as the notification says rather than rejected", async () => {
+    const proxy = await droppingProxy();
+    try {
+      const subject = await bot({
+        client: createInviteClient({ credential: sim.credential(), baseUrl: proxy.baseUrl }),
+      });
+      const call = sim.createCall({ kind: "group", callbackUri: subject.callbackUrl });
+      const outcome = await subject.inviteAndWait(call.id, inviteBody(userParticipant(randomUUID())));
+      expect(outcome.error).toMatchObject({ ambiguous: true });
+      expect(outcome.status).toBe("completed");
+      expect(outcome.record.history.map((step) => step.event)).toEqual(
+        expect.arrayContaining(["sent", "send-failed", "notification"]),
+      );
+      expect(sim.requests().filter((request) => request.path.endsWith("/participants/invite"))).toHaveLength(1);
+    } finally {
+      proxy.close();
+    }
+  });
 });
