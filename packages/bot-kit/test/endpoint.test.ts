@@ -685,6 +685,39 @@ describe("any body, as a property", () => {
     );
   });
 
+  /**
+   * Breakages the contract forbids whatever the tolerant parser forgives: each with the place it must be reported at.
+   * A receiver that accepted everything would pass the properties above; it fails this one.
+   */
+  const broken: ReadonlyArray<readonly [pointer: string, breakage: (notification: Record<string, unknown>) => void]> = [
+    ["/value/0/changeType", (notification) => void (notification["changeType"] = "exploded")],
+    ["/value/0/changeType", (notification) => void (notification["changeType"] = 7)],
+    ["/value/0/resourceData", (notification) => void (notification["resourceData"] = 42)],
+    ["/value/0", (notification) => void delete notification["changeType"]],
+  ];
+
+  test("known breakages are refused with 400 naming the broken place, on every example", async () => {
+    const { sim, bot } = shared();
+    const headers = await signedHeaders(sim);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...enveloped),
+        fc.constantFrom(...broken),
+        async (document, [pointer, breakage]) => {
+          const body = structuredClone(document);
+          const [first] = body.value;
+          if (first === undefined) throw new Error("an example without notifications");
+          breakage(first);
+          const answer = await postNotification(bot, JSON.stringify(body), headers);
+          expect(answer.status).toBe(400);
+          const targets = detailsOf(answer).map(({ target }) => target);
+          expect(targets.some((target) => target === pointer || target.startsWith(`${pointer}/`))).toBe(true);
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
   test("every 400's details point at places in the body as posted", async () => {
     const { sim, bot } = shared();
     const headers = await signedHeaders(sim);
