@@ -9,7 +9,7 @@ import type {
   ResultInfo,
 } from "@graph-invite/types";
 import { canonicalStatus, isObject, type OperationStatus } from "./normalise.js";
-import { operationIdOf, parseResourcePath } from "./resource-path.js";
+import { parseResourcePath } from "./resource-path.js";
 
 interface Classified {
   /** The notification itself, as parsed. */
@@ -87,12 +87,13 @@ export function classify(notification: CommsNotification): ClassifiedNotificatio
   }
   const status = typeof data["status"] === "string" ? canonicalStatus(data["status"]) : undefined;
   if (status !== undefined) {
+    const pathOperationId = path?.resource.kind === "operation" ? path.resource.operationId : undefined;
     const id = data["id"];
     const clientContext = data["clientContext"];
     return {
       ...base,
       kind: "operation",
-      operationId: typeof id === "string" ? id : (operationIdOf(path?.rest ?? "") ?? null),
+      operationId: typeof id === "string" ? id : (pathOperationId ?? null),
       operationType: typeof type === "string" ? type : "#microsoft.graph.inviteParticipantsOperation",
       clientContext: typeof clientContext === "string" ? clientContext : null,
       status,
