@@ -183,7 +183,8 @@ export class Normaliser {
   private resourceUrl(notification: JsonObject, pointer: string): void {
     const url = notification["resourceUrl"];
     const resource = notification["resource"];
-    if (typeof url !== "string" && typeof resource === "string") {
+    // Only a missing one: a `resourceUrl` of the wrong type is an error to report, not a value to overwrite.
+    if ((url === undefined || url === null) && typeof resource === "string") {
       const read = parseResourcePath(resource)?.current ?? resource;
       notification["resourceUrl"] = read;
       this.warn(

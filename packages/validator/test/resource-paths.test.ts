@@ -176,3 +176,20 @@ describe("paths that name no resource under a call", () => {
     expect(only({ value: [{ changeType: "updated", resourceUrl }] })).toMatchObject({ kind: "other", callId });
   });
 });
+
+describe("resource vs resourceUrl", () => {
+  const resource = `/app/calls/${callId}`;
+
+  it("reads a missing resourceUrl from the legacy resource", () => {
+    expect(only({ value: [{ changeType: "updated", resource, resourceData: call }] })).toMatchObject({ callId });
+  });
+
+  it("reports a resourceUrl of the wrong type instead of overwriting it from resource", () => {
+    const result = parseNotifications({
+      value: [{ changeType: "updated", resource, resourceUrl: 7, resourceData: call }],
+    });
+    expect(result.ok ? [] : result.errors.map(({ code, pointer }) => `${code} ${pointer}`)).toEqual([
+      "schema.type /value/0/resourceUrl",
+    ]);
+  });
+});
