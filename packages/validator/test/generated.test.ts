@@ -15,7 +15,13 @@ import { knownPayloads, mutatedPayload } from "./arbitraries.js";
 import { specPath } from "./helpers.js";
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-type Schemas = Record<string, Record<string, unknown>>;
+/** The parts of a schema object that the tolerated deviations change. */
+interface Schema {
+  properties: Record<string, Record<string, unknown>>;
+  required: string[];
+  oneOf: Array<{ $ref: string }>;
+}
+type Schemas = Record<string, unknown>;
 const spec = parse(readFileSync(specPath, "utf8"));
 const roots = ["invitePostRequestBody", "inviteParticipantsOperation", "odataError", "commsNotifications"] as const;
 
@@ -38,32 +44,32 @@ function tolerated(schemas: Schemas): Schemas {
   const open: Schemas = JSON.parse(
     JSON.stringify(schemas, (key, value) => (key === "additionalProperties" && value === false ? undefined : value)),
   );
+  const schema = (name: string) => open[name] as Schema;
   const omitted = {
     participant: ["info", "isInLobby", "isMuted"],
     mediaStream: ["serverMuted"],
     resultInfo: ["subcode"],
   };
   for (const [name, properties] of Object.entries(omitted)) {
-    const schema = open[name] as { required: string[] };
-    schema.required = schema.required.filter((property) => !properties.includes(property));
+    schema(name).required = schema(name).required.filter((property) => !properties.includes(property));
   }
-  const tagOf = (name: string) => (open[name]?.["properties"] as Schemas)["@odata.type"]?.["const"] as string;
+  const tagOf = (name: string) => schema(name).properties["@odata.type"]?.["const"];
   for (const [base, union, family] of [
     ["identity", "anyIdentity", "Identity"],
     ["identitySet", "anyIdentitySet", "IdentitySet"],
     ["commsOperation", "anyCommsOperation", "Operation"],
   ] as const) {
     // The union's other members keep their own tags, so that each payload still matches exactly one member.
-    const others = (open[union]?.["oneOf"] as Array<{ $ref: string }>)
-      .map(({ $ref }) => tagOf($ref.split("/").at(-1) as string))
+    const others = schema(union)
+      .oneOf.map(({ $ref }) => tagOf($ref.split("/").at(-1) as string))
       .filter((tag) => tag !== tagOf(base));
-    (open[base]?.["properties"] as Schemas)["@odata.type"] = {
+    schema(base).properties["@odata.type"] = {
       type: "string",
       pattern: `^#microsoft\\.graph\\.(${base}|[A-Za-z]+${family})$`,
       not: { enum: others },
     };
   }
-  (open["invitationParticipantInfo"]?.["properties"] as Schemas)["@odata.type"] = {
+  schema("invitationParticipantInfo").properties["@odata.type"] = {
     enum: ["#microsoft.graph.invitationParticipantInfo", "#microsoft.graph.participantInfo"],
   };
   return open;
