@@ -37,7 +37,10 @@ export interface OperationNotification extends Classified {
 export interface RosterNotification extends Classified {
   readonly kind: "roster";
   readonly participants: readonly Participant[];
-  /** True when the call sends delta rosters (`deltaParticipants`). */
+  /**
+   * True when `participants` are only those that changed, not the whole roster: a delta roster (`deltaParticipants`),
+   * or in tolerant mode a participant sent on its own.
+   */
   readonly delta: boolean;
   /** The delta roster's sequence number, when it has one. */
   readonly sequenceNumber: number | null;
