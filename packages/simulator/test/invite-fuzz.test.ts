@@ -1,10 +1,11 @@
 // Whatever body a bot sends, the simulator answers as Graph would: 200 with an operation, or a 4xx Graph error
 // body whose details point at fields that exist. Never a 500, never a hang, never an operation for a refused body.
+// A body known to break the contract is refused, and the error names the member that breaks it.
 import { inviteBody, phoneParticipant, replacingCall, userParticipant } from "@graph-invite/client";
 import { parseGraphError } from "@graph-invite/validator";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { placesIn } from "../../../test-support/examples.js";
+import { knownBadMutations, placesIn } from "../../../test-support/examples.js";
 import { type Simulator, start } from "../src/index.js";
 import { type Callback, startCallback } from "./callback.js";
 import { postInvite } from "./harness.js";
@@ -39,11 +40,15 @@ function resolves(document: unknown, pointer: string): boolean {
   return true;
 }
 
-const validBodies = fc.constantFrom(
+const valid = [
   inviteBody(userParticipant("7e1b4346-85a6-4bdd-abe3-d11c5d420efe"), "context"),
   inviteBody([userParticipant("1e126418-44a0-4a94-a6f8-0efe1ad71acb"), phoneParticipant("+12345678901")]),
   inviteBody(replacingCall(userParticipant("278405a3-f568-4b3e-b684-009193463064"), "unknown-call")),
-);
+];
+const validBodies = fc.constantFrom(...valid);
+
+/** Each valid body broken each way the contract refuses, with the pointer of the member that was broken. */
+const knownBad = valid.flatMap((body) => knownBadMutations(body, ["participants", "identity"]));
 
 /** A valid body with one value somewhere in it replaced by an arbitrary JSON value. */
 const mutatedBodies = fc.tuple(validBodies, fc.nat(), fc.jsonValue()).map(([body, at, value]) => {
@@ -78,4 +83,17 @@ test("every body gets a 200 with an operation or a Graph error that points at th
     { numRuns: 150 },
   );
   await sim.settled();
+});
+
+test("a body known to break the contract is refused with a detail at the member that breaks it", async () => {
+  expect(new Set(knownBad.map((mutation) => mutation.kind)).size).toBe(5);
+  // A few dozen in all, so every one is sent rather than a sample.
+  for (const { kind, pointer, payload } of knownBad) {
+    const before = sim.operations().length;
+    const response = await postInvite(sim, callId, payload);
+    expect(response.status, `${kind} at ${pointer}`).toBe(400);
+    expect(sim.operations()).toHaveLength(before);
+    const details = (response.body as { error: { details: Array<{ target: string }> } }).error.details;
+    expect(details.map((detail) => detail.target)).toContain(pointer);
+  }
 });

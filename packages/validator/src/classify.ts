@@ -9,7 +9,7 @@ import type {
   ResultInfo,
 } from "@graph-invite/types";
 import { canonicalStatus, isObject, type OperationStatus } from "./normalise.js";
-import { operationIdOf, parseResourcePath } from "./resource-path.js";
+import { parseResourcePath } from "./resource-path.js";
 
 interface Classified {
   /** The notification itself, as parsed. */
@@ -37,7 +37,10 @@ export interface OperationNotification extends Classified {
 export interface RosterNotification extends Classified {
   readonly kind: "roster";
   readonly participants: readonly Participant[];
-  /** True when the call sends delta rosters (`deltaParticipants`). */
+  /**
+   * True when `participants` are only those that changed, not the whole roster: a delta roster (`deltaParticipants`),
+   * or in tolerant mode a participant sent on its own.
+   */
   readonly delta: boolean;
   /** The delta roster's sequence number, when it has one. */
   readonly sequenceNumber: number | null;
@@ -87,12 +90,13 @@ export function classify(notification: CommsNotification): ClassifiedNotificatio
   }
   const status = typeof data["status"] === "string" ? canonicalStatus(data["status"]) : undefined;
   if (status !== undefined) {
+    const pathOperationId = path?.resource.kind === "operation" ? path.resource.operationId : undefined;
     const id = data["id"];
     const clientContext = data["clientContext"];
     return {
       ...base,
       kind: "operation",
-      operationId: typeof id === "string" ? id : (operationIdOf(path?.rest ?? "") ?? null),
+      operationId: typeof id === "string" ? id : (pathOperationId ?? null),
       operationType: typeof type === "string" ? type : "#microsoft.graph.inviteParticipantsOperation",
       clientContext: typeof clientContext === "string" ? clientContext : null,
       status,

@@ -23,9 +23,9 @@ Options:
   --kind <kind>        invite-request | invite-response | notifications | graph-error
   --mode <mode>        tolerant (default; what a bot should accept) | strict (the exact contract)
   --call-kind <kind>   p2p | group | meeting: the call an invite request is for, to check the rules that depend on it
-  --ignored-participants <error|warning>
-                       with replacesCallId or participantId, Graph reads only the first participant; by default
-                       more than one is an error, and warning accepts the request and names the ignored ones
+  --ignored-participants <warning|error>
+                       with replacesCallId or participantId, Graph reads only the first participant and ignores
+                       the rest; warning (default) accepts the request and names the ignored ones, error refuses it
   --json               print the result as JSON
   -h, --help           show this help
 
@@ -90,7 +90,7 @@ function parseOptions(argv: readonly string[]) {
       kind: { type: "string" },
       mode: { type: "string", default: "tolerant" },
       "call-kind": { type: "string" },
-      "ignored-participants": { type: "string", default: "error" },
+      "ignored-participants": { type: "string", default: "warning" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },

@@ -21,8 +21,9 @@ export interface InviteContext {
   /** The cloud the request goes to: its Graph base URL, or a name such as `global` or `china`. */
   readonly cloud?: string;
   /**
-   * With `replacesCallId` or `participantId`, Graph reads only the first participant and ignores the rest. By
-   * default more than one is an error; `warning` accepts the request and names the participants Graph will ignore.
+   * With `replacesCallId` or `participantId`, Graph reads only the first participant and ignores the rest, and
+   * answers 200 (the reference page's own Example 2 does this). By default (`warning`) the request is valid and a
+   * warning names the participants Graph will ignore; `error` refuses it.
    */
   readonly ignoredParticipants?: "error" | "warning";
 }
@@ -136,7 +137,7 @@ function checkParticipants({ participants }: InviteParticipantsRequest, context:
       .slice(1)
       .map((participant, index) => `/participants/${index + 1} (${describe(participant)})`);
     found.add(
-      context.ignoredParticipants ?? "error",
+      context.ignoredParticipants ?? "warning",
       moving ? "invite.move-single-participant" : "invite.replaces-call-single-participant",
       "/participants",
       `${moving ? "Moving a participant (`participantId`)" : "Replacing a call (`replacesCallId`)"} takes only the first participant, ${describe(participants[0])}; Graph will ignore ${ignored.join(", ")}`,

@@ -5,7 +5,7 @@
 import { knownOmissions } from "./generated/tolerance.js";
 import type { Issue } from "./issues.js";
 import { childPointer, preview } from "./pointer.js";
-import { currentPath, isLegacyPath, parseResourcePath, rosterPath } from "./resource-path.js";
+import { parseResourcePath, type ResourcePath, rosterPath } from "./resource-path.js";
 
 type JsonObject = Record<string, unknown>;
 
@@ -105,70 +105,95 @@ export class Normaliser {
 
   private notification(notification: JsonObject, pointer: string): void {
     this.resourceUrl(notification, pointer);
-    const path =
-      typeof notification["resourceUrl"] === "string" ? parseResourcePath(notification["resourceUrl"]) : undefined;
-    const dataPointer = `${pointer}/resourceData`;
-    let data = notification["resourceData"];
+    const url = notification["resourceUrl"];
+    const path = typeof url === "string" ? parseResourcePath(url) : undefined;
     if (path === undefined) return;
-
-    const onOperationsPath = path.rest === "operations/participants";
-    const looksLikeRoster = Array.isArray(data) || isParticipant(data);
-    if (onOperationsPath && looksLikeRoster) {
-      notification["resourceUrl"] = rosterPath(path.callId);
-      this.warn(
-        `${pointer}/resourceUrl`,
-        "notification.roster-on-operations-path",
-        `A roster arrived on ${preview(path.rest)}; read as the call's roster (${rosterPath(path.callId)}).`,
-      );
-    }
-    const isRoster = path.rest === "participants" || (onOperationsPath && looksLikeRoster);
-    if (isRoster && isObject(data) && data["@odata.type"] !== "#microsoft.graph.deltaParticipants") {
-      data = [data];
-      notification["resourceData"] = data;
-      this.warn(
-        dataPointer,
-        "notification.resource-data-single",
-        "A roster's `resourceData` was a single participant; read as a collection of one.",
-      );
-      this.moves.push({ normalised: `${dataPointer}/0`, received: dataPointer });
-    }
-    if (!isRoster && Array.isArray(data) && data.length === 1) {
-      data = data[0];
-      notification["resourceData"] = data;
-      this.warn(
-        dataPointer,
-        "notification.resource-data-collection",
-        "`resourceData` was a collection of one entity; read as the entity.",
-      );
-      this.moves.push({ normalised: dataPointer, received: `${dataPointer}/0` });
-    }
-
+    const data = this.resourceData(notification, path, pointer);
+    const dataPointer = `${pointer}/resourceData`;
     if (Array.isArray(data)) {
       this.participants(data, dataPointer);
     } else if (isObject(data)) {
       if (data["@odata.type"] === "#microsoft.graph.deltaParticipants" && Array.isArray(data["participants"])) {
         this.participants(data["participants"], `${dataPointer}/participants`);
-      } else if (path.rest === "") {
+      } else if (path.resource.kind === "call") {
         this.call(data, dataPointer);
-      } else if (path.rest.startsWith("operations/") || "status" in data) {
+      } else if (path.resource.kind === "operation" || "status" in data) {
         this.operation(data, dataPointer);
       }
     }
   }
 
+  /**
+   * `resourceData` in the shape its path calls for. Graph sends "either an entity or a collection of entities
+   * depending on the number of changes packaged", whatever the path, so a participant on its own is one change to
+   * the roster (a delta roster of one, never the whole roster), and a collection of one call or operation is that
+   * entity.
+   */
+  private resourceData(notification: JsonObject, path: ResourcePath, pointer: string): unknown {
+    const data = notification["resourceData"];
+    const dataPointer = `${pointer}/resourceData`;
+    const { resource } = path;
+    const namesNoOperation = resource.kind === "operation" && resource.operationId === undefined;
+    // An operation's collection of one has a status; a roster's entries do not.
+    const roster = Array.isArray(data) ? !data.some((item) => isObject(item) && "status" in item) : isParticipant(data);
+    if (namesNoOperation && roster) {
+      notification["resourceUrl"] = rosterPath(path.callId);
+      this.warn(
+        `${pointer}/resourceUrl`,
+        "notification.roster-on-operations-path",
+        `A roster arrived on the operations path ${preview(path.current)}; read as the call's roster (${rosterPath(path.callId)}).`,
+      );
+    } else if (resource.kind !== "roster" && resource.kind !== "participant") {
+      if (!Array.isArray(data) || data.length !== 1) return data;
+      this.warn(
+        dataPointer,
+        "notification.resource-data-collection",
+        "`resourceData` was a collection of one entity; read as the entity.",
+      );
+      return this.reshaped(notification, data[0], { normalised: dataPointer, received: `${dataPointer}/0` });
+    }
+    if (isObject(data) && data["@odata.type"] !== "#microsoft.graph.deltaParticipants") {
+      this.warn(
+        dataPointer,
+        "notification.resource-data-single",
+        "`resourceData` was a single participant, that is one change to the roster; read as a delta roster (`deltaParticipants`) of that participant.",
+      );
+      const move = { normalised: `${dataPointer}/participants/0`, received: dataPointer };
+      return this.reshaped(notification, deltaOf([data]), move);
+    }
+    if (Array.isArray(data) && resource.kind === "participant") {
+      this.warn(
+        dataPointer,
+        "notification.participant-path-collection",
+        `\`resourceData\` was a collection on the path of one participant, ${preview(path.current)}, so it holds changes rather than the whole roster; read as a delta roster (\`deltaParticipants\`).`,
+      );
+      const move = { normalised: `${dataPointer}/participants`, received: dataPointer };
+      return this.reshaped(notification, deltaOf(data), move);
+    }
+    return data;
+  }
+
+  /** `data` as the notification's `resourceData`, where `move.normalised` holds what arrived at `move.received`. */
+  private reshaped(notification: JsonObject, data: unknown, move: { normalised: string; received: string }): unknown {
+    notification["resourceData"] = data;
+    this.moves.push(move);
+    return data;
+  }
+
   private resourceUrl(notification: JsonObject, pointer: string): void {
     const url = notification["resourceUrl"];
     const resource = notification["resource"];
-    if (typeof url !== "string" && typeof resource === "string") {
-      const read = currentPath(resource);
+    // Only a missing one: a `resourceUrl` of the wrong type is an error to report, not a value to overwrite.
+    if ((url === undefined || url === null) && typeof resource === "string") {
+      const read = parseResourcePath(resource)?.current ?? resource;
       notification["resourceUrl"] = read;
       this.warn(
         `${pointer}/resourceUrl`,
         "notification.resource-url-missing",
         `\`resourceUrl\` is missing; read from the legacy \`resource\` ${preview(resource)} as ${preview(read)}.`,
       );
-    } else if (typeof url === "string" && isLegacyPath(url)) {
-      const read = currentPath(url);
+    } else if (typeof url === "string" && parseResourcePath(url)?.legacy) {
+      const read = parseResourcePath(url)?.current ?? url;
       notification["resourceUrl"] = read;
       this.warn(
         `${pointer}/resourceUrl`,
@@ -269,6 +294,11 @@ function pointerOf(place: Place): string {
 
 export function isObject(value: unknown): value is JsonObject {
   return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** A delta roster of the participants given, which is how a roster change of only some participants is typed. */
+function deltaOf(participants: unknown[]): JsonObject {
+  return { "@odata.type": "#microsoft.graph.deltaParticipants", participants };
 }
 
 function isParticipant(value: unknown): boolean {

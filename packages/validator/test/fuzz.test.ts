@@ -1,7 +1,9 @@
 // Arbitrary and mutated payloads, very deep nesting and huge strings: nothing throws, nothing hangs, and every
-// failure comes back as data with a pointer and a message.
+// failure comes back as data with a pointer and a message. Mutations known to break the contract are refused, and
+// the error says where.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { example, exampleNames, knownBadMutations } from "../../../test-support/examples.js";
 import {
   type Issue,
   parseGraphError,
@@ -12,6 +14,7 @@ import {
 } from "../src/index.js";
 import { locateSyntaxError } from "../src/json.js";
 import { knownPayloads, mutatedPayload } from "./arbitraries.js";
+import { checkAsExample, exampleKind } from "./helpers.js";
 
 const checks = {
   parseNotifications: (input: unknown) => parseNotifications(input),
@@ -119,4 +122,36 @@ it("parses every known payload the same from text, from bytes and from an object
     expect(parseNotifications(text)).toEqual(fromObject);
     expect(parseNotifications(new TextEncoder().encode(text))).toEqual(fromObject);
   }
+});
+
+/** Members the contract requires wherever the seed's examples carry them. */
+const required = {
+  request: ["participants", "identity"],
+  response: ["status", "identity"],
+  notifications: ["value", "changeType", "identity", "status", "mediaType", "sourceId", "direction"],
+};
+/** Required members that tolerant mode lets Graph omit (or, for `resourceUrl`, reads from `resource`). */
+const requiredInStrictOnly = ["resourceUrl", "info", "isInLobby", "isMuted", "serverMuted"];
+
+describe.each(["strict", "tolerant"] as const)("known-bad mutations of the seed's examples, in %s mode", (mode) => {
+  const requiredIn = (name: string) => {
+    const kind = exampleKind(name);
+    return [...required[kind], ...(mode === "strict" && kind === "notifications" ? requiredInStrictOnly : [])];
+  };
+  const mutations = exampleNames().flatMap((name) =>
+    knownBadMutations(example(name), requiredIn(name)).map((mutation) => ({ name, ...mutation })),
+  );
+
+  it("are refused, with an error at the member that was changed", () => {
+    expect(new Set(mutations.map((mutation) => mutation.kind)).size).toBe(5);
+    // A few hundred in all, so every one is checked rather than a sample.
+    for (const { name, kind, pointer, payload } of mutations) {
+      const result = checkAsExample(name, payload, mode);
+      expect(result.ok, `${kind} at ${pointer} in ${name}`).toBe(false);
+      expect(
+        result.ok ? [] : result.errors.map((error) => error.pointer),
+        `${kind} at ${pointer} in ${name}`,
+      ).toContain(pointer);
+    }
+  });
 });

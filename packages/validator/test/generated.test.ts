@@ -1,34 +1,83 @@
-// The generated validators accept exactly what the spec's schemas accept. The generator rewrites each oneOf into an
-// if/then chain on @odata.type, which is only right while every branch pins its tag; this compares the two on every
-// known payload and on mutations of them.
+// The generated validators accept exactly what the spec's schemas accept. The generator rewrites the schemas (formats
+// as keywords, each oneOf as an if/then chain on @odata.type, both modes in one set of functions); this compares its
+// output with ajv compiling the spec as written, on every known payload and on mutations of them. The reference is
+// built here from the spec alone, never from the generator's transforms (scripts/schemas.mjs), so that a bug in a
+// transform shows as a disagreement instead of being copied into the reference.
 import { readFileSync } from "node:fs";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { formatKeywords, strictSchemas, tolerantSchemas } from "../scripts/schemas.mjs";
+import { formatKeywords } from "../scripts/schemas.mjs";
 import { validatorFor } from "../src/index.js";
 import { knownPayloads, mutatedPayload } from "./arbitraries.js";
 import { specPath } from "./helpers.js";
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+/** The parts of a schema object that the tolerated deviations change. */
+interface Schema {
+  properties: Record<string, Record<string, unknown>>;
+  required: string[];
+  oneOf: Array<{ $ref: string }>;
+}
+type Schemas = Record<string, unknown>;
 const spec = parse(readFileSync(specPath, "utf8"));
 const roots = ["invitePostRequestBody", "inviteParticipantsOperation", "odataError", "commsNotifications"] as const;
 
-/** The schemas compiled as they are, oneOf and all. */
-function compileAsWritten(schemas: Record<string, unknown>): (name: string) => ValidateFunction {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
-  ajv.addSchema({
-    $id: "as-written.json",
-    $defs: JSON.parse(JSON.stringify(schemas).replaceAll('"#/$defs/', '"as-written.json#/$defs/')),
-  });
-  return (name) => ajv.getSchema(`as-written.json#/$defs/${name}`) as ValidateFunction;
+/** The schemas compiled as written: oneOf, formats (ajv-formats') and `#/components/schemas/…` references. */
+function compileAsWritten(schemas: Schemas): (name: string) => ValidateFunction {
+  // Not strict: the spec carries `x-` annotations, which ajv's strict mode refuses as unknown keywords.
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  addFormats(ajv);
+  ajv.addSchema({ $id: "graph-invite.json", components: { schemas } });
+  return (name) => ajv.getSchema(`graph-invite.json#/components/schemas/${name}`) as ValidateFunction;
+}
+
+/**
+ * What tolerant mode accepts beyond the contract, as the README and the spec's description state it: any property
+ * the contract does not declare; the absence of the required properties Graph is known to omit; a derived type the
+ * contract does not know where it names a base type Graph derives further (identity, identitySet, commsOperation);
+ * and `participantInfo` as the tag of an invitationParticipantInfo.
+ */
+function tolerated(schemas: Schemas): Schemas {
+  const open: Schemas = JSON.parse(
+    JSON.stringify(schemas, (key, value) => (key === "additionalProperties" && value === false ? undefined : value)),
+  );
+  const schema = (name: string) => open[name] as Schema;
+  const omitted = {
+    participant: ["info", "isInLobby", "isMuted"],
+    mediaStream: ["serverMuted"],
+    resultInfo: ["subcode"],
+  };
+  for (const [name, properties] of Object.entries(omitted)) {
+    schema(name).required = schema(name).required.filter((property) => !properties.includes(property));
+  }
+  const tagOf = (name: string) => schema(name).properties["@odata.type"]?.["const"];
+  for (const [base, union, family] of [
+    ["identity", "anyIdentity", "Identity"],
+    ["identitySet", "anyIdentitySet", "IdentitySet"],
+    ["commsOperation", "anyCommsOperation", "Operation"],
+  ] as const) {
+    // The union's other members keep their own tags, so that each payload still matches exactly one member.
+    const others = schema(union)
+      .oneOf.map(({ $ref }) => tagOf($ref.split("/").at(-1) as string))
+      .filter((tag) => tag !== tagOf(base));
+    schema(base).properties["@odata.type"] = {
+      type: "string",
+      pattern: `^#microsoft\\.graph\\.(${base}|[A-Za-z]+${family})$`,
+      not: { enum: others },
+    };
+  }
+  schema("invitationParticipantInfo").properties["@odata.type"] = {
+    enum: ["#microsoft.graph.invitationParticipantInfo", "#microsoft.graph.participantInfo"],
+  };
+  return open;
 }
 
 describe.each([
-  ["strict", compileAsWritten(strictSchemas(spec.components.schemas))],
-  ["tolerant", compileAsWritten(tolerantSchemas(spec.components.schemas))],
+  ["strict", compileAsWritten(spec.components.schemas)],
+  ["tolerant", compileAsWritten(tolerated(spec.components.schemas))],
 ] as const)("%s validators", (mode, asWritten) => {
   it.each(roots)("agree with the spec's %s on every known payload", (root) => {
     for (const payload of knownPayloads) {

@@ -114,19 +114,28 @@ describe.each([
 ] as const)("%s", (code, fields) => {
   const body = { participants: [{ ...user("first", "Alice"), ...fields }, user("second", "Bob"), user("third")] };
 
-  it("is an error by default, naming the participants Graph would ignore", () => {
-    const [error] = errorsOf(body, { callKind: "group" });
-    expect(error).toMatchObject({ pointer: "/participants", code });
-    expect(error?.message).toContain('user "Alice"');
-    expect(error?.message).toContain('/participants/1 (user "Bob"), /participants/2 (user "third")');
-    expect(error?.message).toContain(quoteOf(code));
+  it("is a warning by default, since Graph accepts the request, naming the participants it will ignore", () => {
+    const result = validateInviteRequest(body, { callKind: "group" });
+    expect(result.ok ? [] : result.errors).toEqual([]);
+    const [warning, ...others] = result.warnings;
+    expect(others).toEqual([]);
+    expect(warning).toMatchObject({ pointer: "/participants", code });
+    expect(warning?.message).toContain('user "Alice"');
+    expect(warning?.message).toContain('/participants/1 (user "Bob"), /participants/2 (user "third")');
+    expect(warning?.message).toContain(quoteOf(code));
   });
 
-  it("is a warning when the caller accepts that Graph ignores them", () => {
+  it("is an error when the caller asks for one", () => {
+    const result = validateInviteRequest(body, { callKind: "group", ignoredParticipants: "error" });
+    expect(result.ok ? [] : result.errors.map((error) => `${error.code} ${error.pointer}`)).toEqual([
+      `${code} /participants`,
+    ]);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it("is the same warning when stated explicitly", () => {
     const result = validateInviteRequest(body, { callKind: "group", ignoredParticipants: "warning" });
-    expect(result.ok).toBe(true);
-    expect(result.warnings.map((warning) => warning.code)).toEqual([code]);
-    expect(result.warnings[0]?.message).toContain("/participants/1");
+    expect(result).toEqual(validateInviteRequest(body, { callKind: "group" }));
   });
 
   it("is no issue with one participant", () => {
