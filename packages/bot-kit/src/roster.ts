@@ -17,7 +17,10 @@ export interface RosterEvent {
   readonly participant: Participant;
   /** For `updated`, the state it replaced. */
   readonly previous?: Participant;
-  /** Why a participant left: Graph's `removedState.reason`, `call-ended`, or `absent` from a full roster. */
+  /**
+   * Why a participant left: Graph's `removedState.reason`, `deleted` (a participant notification of change type
+   * `deleted`), `call-ended`, or `absent` from a full roster.
+   */
   readonly reason?: string;
 }
 
@@ -112,6 +115,8 @@ export class RosterDraft {
     const { members, callId } = this;
     const events: RosterEvent[] = [];
     const listVersion = notification.delta ? notification.sequenceNumber : null;
+    // Graph reports a participant who left on its own path (`…/participants/{id}`) as that participant, deleted.
+    const deleted = notification.delta && notification.changeType === "deleted";
     // A full roster lists everyone in the call: who was a member before it and is not in it has left.
     const before = notification.delta ? [] : Object.entries(members);
     const seen = new Set<string>();
@@ -139,18 +144,13 @@ export class RosterDraft {
       if (version !== null) newest = Math.max(newest ?? version, version);
       const current = own(members, key);
       if (isStale(version, current, own(this.departed, key))) continue;
-      const removed = participant.removedState !== undefined && participant.removedState !== null;
-      if (removed) {
+      const hasRemovedState = participant.removedState !== undefined && participant.removedState !== null;
+      if (hasRemovedState || deleted) {
         this.depart(key, version);
         if (current !== undefined) {
           delete members[key];
-          events.push({
-            type: "left",
-            callId,
-            key,
-            participant,
-            reason: participant.removedState?.reason ?? "removed",
-          });
+          const reason = participant.removedState?.reason ?? (deleted ? "deleted" : "removed");
+          events.push({ type: "left", callId, key, participant, reason });
         }
         continue;
       }

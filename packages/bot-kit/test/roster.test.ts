@@ -314,6 +314,24 @@ describe("delta rosters", () => {
     }
   });
 
+  test("a participant deleted on its own path has left, with the reason deleted, and a stale state keeps them out", () => {
+    const joined = play([delta(1, [ann({ seq: 1 }), bob({ seq: 1 })])]);
+    const result = parseNotifications({
+      value: [
+        {
+          changeType: "deleted",
+          resourceUrl: `/communications/calls/${callId}/participants/b`,
+          resourceData: bob({ seq: 2 }),
+        },
+      ],
+    });
+    if (!result.ok || result.notifications[0]?.kind !== "roster") throw new Error("not read as a roster");
+    const gone = applyRosterNotification(joined.roster, result.notifications[0]);
+    expect(said(gone.events)).toEqual([["left", "b", "deleted"]]);
+    expect(keys(gone.roster)).toEqual(["a"]);
+    expect(keys(applyRosterNotification(gone.roster, delta(1, [bob({ seq: 1 })])).roster)).toEqual(["a"]);
+  });
+
   test("a departure that overtakes the join is remembered, so the late join is ignored", () => {
     const { roster, events } = play([delta(2, [ann({ seq: 2, removed: "hungUp" })]), delta(1, [ann({ seq: 1 })])]);
     expect(events).toEqual([]);
