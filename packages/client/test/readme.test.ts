@@ -97,3 +97,19 @@ describe("README quick start", () => {
     expect(recorded).toBeLessThan(code.indexOf("await client.invite("));
   });
 });
+
+it("pins for Node 20 the @azure/identity and Azure core versions that this repository pins", () => {
+  // The repository runs on Node 20.19 with these pins (see CONTRIBUTING.md); the README must not drift from them.
+  const workspace = readFileSync(new URL("../../../pnpm-workspace.yaml", import.meta.url), "utf8");
+  const { dependencies, overrides } = JSON.parse(
+    codeBlockAfter(
+      readme,
+      "Which `@azure/identity` works depends on the Node.js line, by the `engines` each release declares:",
+      "json",
+    ),
+  ) as { dependencies: Record<string, string>; overrides: Record<string, string> };
+  expect(Object.keys(overrides).length).toBeGreaterThan(0);
+  for (const [name, version] of Object.entries({ ...dependencies, ...overrides })) {
+    expect(workspace, name).toContain(`"${name}": ${version}\n`);
+  }
+});
