@@ -8,14 +8,18 @@ import { publishedPackages } from "../src/workspace.js";
 
 const packages = await publishedPackages();
 
-/** The declarations file that a package's `exports` gives TypeScript, as npm delivers it (built, in dist/). */
-function typesEntry(dir: string, manifest: Record<string, unknown>): string {
-  const root = (manifest["exports"] as Record<string, Record<string, string>>)["."];
-  return join(dir, root?.["types"] ?? "");
+/** The declarations files that a package's `exports` give TypeScript, one per entry point, as npm delivers them. */
+function typesEntries(name: string, dir: string, manifest: Record<string, unknown>) {
+  return Object.entries(manifest["exports"] as Record<string, string | Record<string, string>>).flatMap(
+    ([subpath, target]) =>
+      typeof target === "object" && target["types"] !== undefined
+        ? [{ name: join(name, subpath), file: join(dir, target["types"]) }]
+        : [],
+  );
 }
 
 // One program for all of them, so that a re-export and what it re-exports resolve to the same symbol.
-const entries = packages.map((pkg) => ({ name: pkg.name, file: typesEntry(pkg.dir, pkg.manifest) }));
+const entries = packages.flatMap((pkg) => typesEntries(pkg.name, pkg.dir, pkg.manifest));
 const program = ts.createProgram(
   entries.map(({ file }) => file),
   { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, noEmit: true },
