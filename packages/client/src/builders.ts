@@ -1,4 +1,4 @@
-import type { Identity, InvitationParticipantInfo, InvitePostRequestBody } from "@graph-invite/types";
+import type { Identity, InvitationParticipantInfo, InviteParticipantsRequest } from "@graph-invite/types";
 
 /** Optional details of an identity. */
 export interface IdentityDetails {
@@ -97,7 +97,7 @@ export function movingParticipant(
 export function inviteBody(
   participants: InvitationParticipantInfo | InvitationParticipantInfo[],
   clientContext?: string,
-): InvitePostRequestBody {
+): InviteParticipantsRequest {
   return {
     participants: Array.isArray(participants) ? participants : [participants],
     ...(clientContext === undefined ? {} : { clientContext }),

@@ -1,4 +1,4 @@
-import type { InviteParticipantsOperation, InvitePostRequestBody, paths } from "@graph-invite/types";
+import type { InviteParticipantsOperation, InviteParticipantsRequest, paths } from "@graph-invite/types";
 import createClient, { type Client } from "openapi-fetch";
 import { type GraphCloud, resolveCloud } from "./clouds.js";
 import { type Credential, createTokenSource } from "./credentials.js";
@@ -21,7 +21,7 @@ export interface InviteClientOptions {
   /** How long one attempt may take, answer body included, in milliseconds. Default 30 000. */
   timeoutMs?: number;
   /** Checks a body before it is sent; if it reports an issue that is not a warning, nothing is sent. */
-  validate?: (body: InvitePostRequestBody) => readonly ValidationIssue[] | Promise<readonly ValidationIssue[]>;
+  validate?: (body: InviteParticipantsRequest) => readonly ValidationIssue[] | Promise<readonly ValidationIssue[]>;
   /** The `fetch` that sends each attempt. Default `globalThis.fetch`. */
   fetch?: (request: Request) => Promise<Response>;
 }
@@ -64,7 +64,7 @@ export interface InviteClient {
    * Invites participants into the call `callId`. HTTP errors, network failures, timeouts, aborts, credential and
    * validation failures all come back as `{ ok: false, error }`, discriminated by `error.kind`.
    */
-  invite(callId: string, body: InvitePostRequestBody, options?: InviteOptions): Promise<InviteResult>;
+  invite(callId: string, body: InviteParticipantsRequest, options?: InviteOptions): Promise<InviteResult>;
   /**
    * The typed openapi-fetch client for every path of the spec, with the same credentials, timeouts and retries.
    * Failures without an HTTP answer reject with a `RequestFailure`.

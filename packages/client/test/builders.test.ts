@@ -1,4 +1,4 @@
-import type { InvitePostRequestBody } from "@graph-invite/types";
+import type { InviteParticipantsRequest } from "@graph-invite/types";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   applicationInstanceParticipant,
@@ -14,7 +14,7 @@ import {
 } from "../src/index.js";
 import { accepted, callId, example, type LoopbackGraph, startGraph } from "./graph-server.js";
 
-const request = (n: number, name: string) => example<InvitePostRequestBody>(`example-${n}-${name}.request.json`);
+const request = (n: number, name: string) => example<InviteParticipantsRequest>(`example-${n}-${name}.request.json`);
 const clientContext = "f2fa86af-3c51-4bc2-8fc0-475452d9764f";
 
 describe("builders produce the reference page's request bodies", () => {
@@ -152,7 +152,7 @@ describe("the validate hook", () => {
       { message: "at most one bot may be invited into a group call", severity: "error", pointer: "/participants" },
       { message: "displayName is empty", severity: "warning", pointer: "/participants/0/identity/user/displayName" },
     ];
-    const seen: InvitePostRequestBody[] = [];
+    const seen: InviteParticipantsRequest[] = [];
     const client = createInviteClient({
       baseUrl: graph.baseUrl,
       credential: async () => "token",

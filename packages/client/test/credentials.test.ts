@@ -1,4 +1,4 @@
-import type { InvitePostRequestBody } from "@graph-invite/types";
+import type { InviteParticipantsRequest } from "@graph-invite/types";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type AccessToken,
@@ -19,7 +19,7 @@ import {
   startGraph,
 } from "./graph-server.js";
 
-const body = example<InvitePostRequestBody>("example-1-invite-one-participant.request.json");
+const body = example<InviteParticipantsRequest>("example-1-invite-one-participant.request.json");
 const unauthorized = failed(401, fixture("docs-concepts-onlinemeeting-access-policy-Unauthorized-error.json"));
 let graph: LoopbackGraph | undefined;
 

@@ -1,4 +1,4 @@
-import type { InvitePostRequestBody } from "@graph-invite/types";
+import type { InviteParticipantsRequest } from "@graph-invite/types";
 import { afterEach, describe, expect, it } from "vitest";
 import { createInviteClient, type InviteClientOptions, type InviteResult } from "../src/index.js";
 import {
@@ -15,7 +15,7 @@ import {
   startGraph,
 } from "./graph-server.js";
 
-const body = example<InvitePostRequestBody>("example-1-invite-one-participant.request.json");
+const body = example<InviteParticipantsRequest>("example-1-invite-one-participant.request.json");
 let graph: LoopbackGraph | undefined;
 
 afterEach(async () => {

@@ -9,7 +9,7 @@ const scratch = new URL("./.readme/", import.meta.url);
 
 /**
  * Runs the quick start as a reader would, against a loopback Graph. The only changes: the import points at the built
- * package, and `cloud: "global"` becomes the loopback base URL.
+ * package, `cloud: "global"` becomes the loopback base URL, and the invites it records are exported for the test.
  */
 function writeQuickStart(baseUrl: string, name: string): URL {
   const code = codeBlockAfter(readme, "## Quick start", "ts");
@@ -20,11 +20,17 @@ function writeQuickStart(baseUrl: string, name: string): URL {
     .replace('cloud: "global",', `baseUrl: ${JSON.stringify(baseUrl)},`);
   mkdirSync(scratch, { recursive: true });
   const file = new URL(`${name}.ts`, scratch);
-  writeFileSync(file, runnable);
+  writeFileSync(file, `${runnable}\nexport { pendingInvites };\n`);
   return file;
 }
 
-async function runQuickStart(graph: LoopbackGraph, name: string): Promise<string[]> {
+interface QuickStartRun {
+  readonly printed: string[];
+  /** The example's record of invites, keyed by clientContext, as it stands when the example ends. */
+  readonly pendingInvites: ReadonlyMap<string, unknown>;
+}
+
+async function runQuickStart(graph: LoopbackGraph, name: string): Promise<QuickStartRun> {
   const file = writeQuickStart(graph.baseUrl, name);
 
   const printed: string[] = [];
@@ -33,13 +39,13 @@ async function runQuickStart(graph: LoopbackGraph, name: string): Promise<string
   vi.stubEnv("GRAPH_TOKEN", "token-from-env");
   vi.stubEnv("CALL_ID", callId);
   try {
-    await import(/* @vite-ignore */ file.href);
+    const { pendingInvites } = (await import(/* @vite-ignore */ file.href)) as Pick<QuickStartRun, "pendingInvites">;
+    return { printed, pendingInvites };
   } finally {
     log.mockRestore();
     error.mockRestore();
     vi.unstubAllEnvs();
   }
-  return printed;
 }
 
 describe("README quick start", () => {
@@ -51,7 +57,7 @@ describe("README quick start", () => {
 
   it("invites the user and prints the operation", async () => {
     graph = await startGraph(accepted());
-    const printed = await runQuickStart(graph, "success");
+    const { printed, pendingInvites } = await runQuickStart(graph, "success");
 
     expect(graph.requests).toHaveLength(1);
     const [request] = graph.requests;
@@ -64,6 +70,8 @@ describe("README quick start", () => {
       displayName: "Adele Vance",
     });
     expect(printed).toEqual([`operation ${operationId} is Running; context ${sent.clientContext}`]);
+    // The context it chose and recorded, so that a notification that beats the response finds its invite.
+    expect([...pendingInvites.keys()]).toEqual([sent.clientContext]);
     await graph.close();
     graph = undefined;
   });
@@ -77,7 +85,31 @@ describe("README quick start", () => {
 
   it("prints Graph's error when the invite is refused", async () => {
     graph = await startGraph(failed(403, fixture("docs-concepts-onlinemeeting-access-policy-Unauthorized-error.json")));
-    const printed = await runQuickStart(graph, "refused");
+    const { printed, pendingInvites } = await runQuickStart(graph, "refused");
     expect(printed).toEqual(["Graph said 403 Unauthorized (request-id 599d9cb0-56ac-4dc5-b6f8-1456a1414609)"]);
+    expect(pendingInvites.size).toBe(0);
   });
+
+  it("records the clientContext it chooses before it sends the invite", () => {
+    const code = codeBlockAfter(readme, "## Quick start", "ts");
+    const recorded = code.indexOf("pendingInvites.set(clientContext");
+    expect(recorded).toBeGreaterThan(code.indexOf("const clientContext = crypto.randomUUID()"));
+    expect(recorded).toBeLessThan(code.indexOf("await client.invite("));
+  });
+});
+
+it("pins for Node 20 the @azure/identity and Azure core versions that this repository pins", () => {
+  // The repository runs on Node 20.19 with these pins (see CONTRIBUTING.md); the README must not drift from them.
+  const workspace = readFileSync(new URL("../../../pnpm-workspace.yaml", import.meta.url), "utf8");
+  const { dependencies, overrides } = JSON.parse(
+    codeBlockAfter(
+      readme,
+      "Which `@azure/identity` works depends on the Node.js line, by the `engines` each release declares:",
+      "json",
+    ),
+  ) as { dependencies: Record<string, string>; overrides: Record<string, string> };
+  expect(Object.keys(overrides).length).toBeGreaterThan(0);
+  for (const [name, version] of Object.entries({ ...dependencies, ...overrides })) {
+    expect(workspace, name).toContain(`"${name}": ${version}\n`);
+  }
 });

@@ -1,4 +1,4 @@
-import type { InvitePostRequestBody } from "@graph-invite/types";
+import type { InviteParticipantsRequest } from "@graph-invite/types";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   createInviteClient,
@@ -21,7 +21,7 @@ import {
   startGraph,
 } from "./graph-server.js";
 
-const body = example<InvitePostRequestBody>("example-4-invite-phone-participant.request.json");
+const body = example<InviteParticipantsRequest>("example-4-invite-phone-participant.request.json");
 const throttled = fixture("docs-concepts-throttling-429-TooManyRequests-error.json");
 let graph: LoopbackGraph | undefined;
 

@@ -8,7 +8,7 @@
 export { ConfigError, parseConfig } from "./control.js";
 export type { Delivery, DeliveryAttempt } from "./delivery.js";
 export { graphResource, invitePermission } from "./identity-platform.js";
-export type { TokenClaims, TokenTiming } from "./keys.js";
+export type { TokenClaimChanges, TokenClaims, TokenTiming } from "./keys.js";
 export {
   type Answer,
   type AppRegistration,

@@ -27,6 +27,13 @@ export interface TokenClaims extends JWTPayload {
   readonly aud: string;
 }
 
+/**
+ * Claims to change in a token that is otherwise signed as usual. A claim given replaces the usual one (`exp`, `nbf`
+ * and `iat` included, over what the {@link TokenTiming} gives); a claim given as `undefined` is left out, which is how
+ * a test gets a token without `tid` or without `exp`.
+ */
+export type TokenClaimChanges = { readonly [Name in keyof TokenClaims]?: TokenClaims[Name] | undefined };
+
 /** How long a token lives and when it starts, in seconds relative to now. */
 export interface TokenTiming {
   /** Seconds until `exp`; negative for a token that has already expired. Default 3600. */
@@ -54,14 +61,13 @@ export class Signer {
     return this.key.kid;
   }
 
-  async sign(claims: TokenClaims, timing: TokenTiming = {}): Promise<string> {
+  async sign(claims: TokenClaimChanges, timing: TokenTiming = {}): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const start = now + (timing.notBefore ?? 0);
-    return new SignJWT(claims)
+    const lifetime = { iat: start, nbf: start, exp: now + (timing.expiresIn ?? 3600) };
+    const payload = Object.entries({ ...lifetime, ...claims }).filter(([, value]) => value !== undefined);
+    return new SignJWT(Object.fromEntries(payload))
       .setProtectedHeader({ alg: signingAlgorithm, typ: "JWT", kid: this.key.kid })
-      .setIssuedAt(start)
-      .setNotBefore(start)
-      .setExpirationTime(now + (timing.expiresIn ?? 3600))
       .sign(this.key.privateKey);
   }
 

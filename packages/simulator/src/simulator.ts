@@ -9,7 +9,7 @@ import { Courier, type Delivery } from "./delivery.js";
 import { SimulatedGraph } from "./graph.js";
 import { Directory } from "./identities.js";
 import { graphResource, IdentityPlatform } from "./identity-platform.js";
-import { Signer, type TokenClaims, type TokenTiming } from "./keys.js";
+import { Signer, type TokenClaimChanges, type TokenTiming } from "./keys.js";
 import type { AppRegistration, CallSeed, Scenario, SimulatorOptions } from "./options.js";
 import { createHandler, type ReceivedRequest } from "./server.js";
 import { snapshot } from "./snapshots.js";
@@ -61,11 +61,18 @@ export interface Simulator {
   /**
    * Resolves once every invite has finished and every notification has been delivered or given up. Rejects with an
    * `AggregateError` if carrying out an invite failed inside the simulator.
+   *
+   * Delivered means the bot answered the notification's POST, not that it has processed it: a bot answers 202 first
+   * and works after. Before asserting on what the bot did, also wait for the bot's own signal that it is done.
    */
   settled(): Promise<void>;
 
-  /** Signs a notification token as the simulator would, with any claim or lifetime changed, for auth tests. */
-  signNotificationToken(claims?: Partial<TokenClaims>, timing?: TokenTiming): Promise<string>;
+  /**
+   * Signs a notification token as the simulator would, for auth tests. The token has the usual claims (`iss`, `aud`
+   * the app id, `tid` the app's tenant, `jti`, `iat`, `nbf`, `exp`) with `claims` merged over them; a claim given as
+   * `undefined` is removed, as in `{ tid: undefined }` or `{ exp: undefined }`.
+   */
+  signNotificationToken(claims?: TokenClaimChanges, timing?: TokenTiming): Promise<string>;
   /** Replaces the notification signing key; the published key set then holds only the new key. Returns its `kid`. */
   rotateNotificationKey(): Promise<string>;
 

@@ -454,6 +454,16 @@ describe("the calling service's metadata and notification key", () => {
     await expect(jwtVerify(expired, keys)).rejects.toBeInstanceOf(joseErrors.JWTExpired);
   });
 
+  it("leaves out a claim given as undefined, and lets a given claim replace the usual one", async () => {
+    const withoutTenant = decodeJwt(await sim().signNotificationToken({ tid: undefined }));
+    expect(withoutTenant).not.toHaveProperty("tid");
+    expect(withoutTenant).toMatchObject({ aud: sim().app.appId, exp: expect.any(Number) });
+    const withoutExpiry = decodeJwt(await sim().signNotificationToken({ exp: undefined }));
+    expect(withoutExpiry).not.toHaveProperty("exp");
+    expect(withoutExpiry).toMatchObject({ tid: sim().app.tenantId, nbf: expect.any(Number) });
+    expect(decodeJwt(await sim().signNotificationToken({ exp: 1_700_000_000 })).exp).toBe(1_700_000_000);
+  });
+
   it("after a rotation, publishes only the new key", async () => {
     const rotating = await simulator();
     const { jwks_uri } = await metadataOf(rotating);

@@ -4,16 +4,20 @@ import { createInviteClient, inviteBody, userParticipant } from "@graph-invite/c
 import { type Simulator, start } from "@graph-invite/simulator";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
-// Stands in for your bot's notification endpoint: it records what it receives and acknowledges with 202.
+// Stands in for your bot's notification endpoint. Like a real bot, it answers 202 first and processes after (here,
+// it records the body); `processed` settles once it has processed everything it has answered.
 const received: unknown[] = [];
+let processed = Promise.resolve();
 const bot = createServer((request, response) => {
   let body = "";
   request.on("data", (chunk) => {
     body += chunk;
   });
   request.on("end", () => {
-    received.push(JSON.parse(body));
     response.writeHead(202).end();
+    processed = processed.then(() => {
+      received.push(JSON.parse(body));
+    });
   });
 });
 
@@ -40,7 +44,8 @@ test("the bot hears that Ann declined", async () => {
   const invited = await client.invite(call.id, inviteBody(userParticipant(ann)));
   expect(invited.ok).toBe(true);
 
-  await sim.settled(); // every notification delivered (or given up)
+  await sim.settled(); // every notification answered by the bot (or given up): the bot may still be processing
+  await processed; // so also wait for the bot's own signal that it has processed what it answered
   expect(sim.deliveries()).toMatchObject([{ kind: "operation", outcome: "delivered" }]);
   expect(received).toMatchObject([
     {

@@ -17,6 +17,14 @@ export type * from "./generated/openapi.js";
 /** The JSON body of `POST /communications/calls/{call-id}/participants/invite`. */
 export type InviteParticipantsRequest = operations["inviteParticipants"]["requestBody"]["content"]["application/json"];
 
+/**
+ * The invite's request body under the name of the spec's schema, which Graph's generated SDKs use too. This local
+ * declaration shadows the generated one, so that the body has one name here.
+ *
+ * @deprecated Use {@link InviteParticipantsRequest}, the same type.
+ */
+export type InvitePostRequestBody = InviteParticipantsRequest;
+
 /** The JSON body of a successful (200) invite: the operation that tracks it. */
 export type InviteParticipantsResponse =
   operations["inviteParticipants"]["responses"]["200"]["content"]["application/json"];

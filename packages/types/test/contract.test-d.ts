@@ -7,6 +7,7 @@ import type {
   Identity,
   InvitationParticipantInfo,
   InviteParticipantsRequest,
+  InvitePostRequestBody,
   NotificationResourceData,
   ODataTypeOf,
   OperationStatus,
@@ -17,6 +18,10 @@ import type {
 } from "../src/index.js";
 
 describe("the request body", () => {
+  test("has one name; the schema's name is a deprecated alias of it", () => {
+    expectTypeOf<InvitePostRequestBody>().toEqualTypeOf<InviteParticipantsRequest>();
+  });
+
   test("accepts a minimal invite", () => {
     const body: InviteParticipantsRequest = {
       participants: [{ identity: { user: { id: "278405a3-f568-4b3e-b684-009193463064" } } }],

@@ -3,15 +3,17 @@ import type {
   CommsNotificationsBody,
   InviteParticipantsRequest,
   InviteParticipantsResponse,
+  OperationStatus,
   Participant,
   ResultInfo,
 } from "@graph-invite/types";
 import { describe, expectTypeOf, it } from "vitest";
 import {
+  type CanonicalOperationStatus,
+  type OperationStatus as DeprecatedOperationStatus,
   type Issue,
   isInviteRequest,
   isSchema,
-  type OperationStatus,
   parseInviteResponse,
   parseNotifications,
   type RuleCode,
@@ -52,7 +54,7 @@ describe("results", () => {
     expectTypeOf(result.value).toEqualTypeOf<CommsNotificationsBody>();
     for (const notification of result.notifications) {
       if (notification.kind === "operation") {
-        expectTypeOf(notification.status).toEqualTypeOf<OperationStatus>();
+        expectTypeOf(notification.status).toEqualTypeOf<CanonicalOperationStatus>();
         expectTypeOf(notification.operationId).toEqualTypeOf<string | null>();
         expectTypeOf(notification.resultInfo).toEqualTypeOf<ResultInfo | null>();
       } else if (notification.kind === "roster") {
@@ -62,6 +64,11 @@ describe("results", () => {
     // @ts-expect-error: the modes are strict and tolerant
     parseNotifications("{}", { mode: "lenient" });
   });
+});
+
+it("means by OperationStatus what @graph-invite/types means: every spelling Graph sends", () => {
+  expectTypeOf<DeprecatedOperationStatus>().toEqualTypeOf<OperationStatus>();
+  expectTypeOf<CanonicalOperationStatus>().toEqualTypeOf<"notStarted" | "running" | "completed" | "failed">();
 });
 
 it("names every rule code", () => {

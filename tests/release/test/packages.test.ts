@@ -27,6 +27,16 @@ it("publishes exactly the four libraries under packages/: every other workspace 
   ]);
 });
 
+it("says in one section, worded the same in every README, what ESM-only means for require() and TypeScript", () => {
+  const sectionOf = (dir: string) => {
+    const readme = readFileSync(join(dir, "README.md"), "utf8");
+    return /^## ESM only\n[\s\S]*?(?=^## )/m.exec(readme)?.[0];
+  };
+  const [first, ...others] = packages.map(({ dir }) => sectionOf(dir));
+  expect(first).toMatch(/require\(\)[\s\S]*Node\.js 20\.19[\s\S]*`node16`[\s\S]*`nodenext`[\s\S]*`bundler`/);
+  for (const [index, section] of others.entries()) expect(section, packages[index + 1]?.name).toBe(first);
+});
+
 describe.each(packages)("$name", ({ name, dir, path, manifest }) => {
   let tarball: Tarball;
   beforeAll(async () => {

@@ -2,7 +2,12 @@
 // notifications until the one that ends the invite arrives. It uses all three libraries' public APIs, typed.
 import { type Credential, createInviteClient, inviteBody, userParticipant } from "@graph-invite/client";
 import type { CommsNotificationsBody, InviteParticipantsRequest } from "@graph-invite/types";
-import { type Issue, type OperationStatus, parseNotifications, validateInviteRequest } from "@graph-invite/validator";
+import {
+  type CanonicalOperationStatus,
+  type Issue,
+  parseNotifications,
+  validateInviteRequest,
+} from "@graph-invite/validator";
 
 export interface InviteFlow {
   /** Graph's base URL, ending in `/v1.0`. */
@@ -21,7 +26,7 @@ export interface FlowReport {
   readonly clientContext: string;
   /** The status in the invite's response, and in the notification that ended it. */
   readonly answered: string;
-  readonly ended: OperationStatus;
+  readonly ended: CanonicalOperationStatus;
   /** The kinds of the notifications read before that one, in order. */
   readonly notificationsRead: readonly string[];
   /** The terminal notification's body, as Graph sent it. */
