@@ -3,14 +3,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ClientContextInUse, type InviteAndWaitOptions, type InviteOutcome } from "@graph-invite/bot-kit";
-import type { InvitePostRequestBody } from "@graph-invite/types";
+import type { InviteParticipantsRequest } from "@graph-invite/types";
 import type { CallKind } from "@graph-invite/validator";
 import type { Runtime } from "./runtime.js";
 
 /** What `POST /invite` takes. */
 export interface InviteCommand {
   readonly callId: string;
-  readonly body: InvitePostRequestBody;
+  readonly body: InviteParticipantsRequest;
   readonly options?: Pick<InviteAndWaitOptions, "callKind" | "botInCall" | "ignoredParticipants" | "timeoutMs">;
 }
 

@@ -1,6 +1,6 @@
 // The calling bot's side, put together: the receiver, the invite tracker and the rosters, over one store.
 import type { InviteClient } from "@graph-invite/client";
-import type { InvitePostRequestBody, ResultInfo } from "@graph-invite/types";
+import type { InviteParticipantsRequest, ResultInfo } from "@graph-invite/types";
 import type { CallNotification, RosterNotification } from "@graph-invite/validator";
 import {
   type CallbackAuthenticator,
@@ -89,7 +89,11 @@ export interface Bot {
   /** For HTTP adapters. */
   readonly receiver: BotReceiver;
   /** Invites, and resolves when the operation's terminal notification arrives (or the timeout passes). */
-  inviteAndWait(callId: string, body: InvitePostRequestBody, options?: InviteAndWaitOptions): Promise<InviteOutcome>;
+  inviteAndWait(
+    callId: string,
+    body: InviteParticipantsRequest,
+    options?: InviteAndWaitOptions,
+  ): Promise<InviteOutcome>;
   roster(callId: string): Promise<Roster>;
   /** The invites of one call, or of every call, oldest first. */
   operations(callId?: string): Promise<OperationRecord[]>;

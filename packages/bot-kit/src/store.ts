@@ -1,7 +1,7 @@
 // Where the bot keeps what it knows: operations, rosters, notifications it could not match, and the deliveries it
 // has already taken. Behind an interface so that a bot running as several instances can share one database.
 import type { InviteError } from "@graph-invite/client";
-import type { InvitePostRequestBody, Participant, ResultInfo } from "@graph-invite/types";
+import type { InviteParticipantsRequest, Participant, ResultInfo } from "@graph-invite/types";
 
 /**
  * Where an invite stands. `sending` until Graph answers; `running` once it accepted; `completed` or `failed` from
@@ -35,7 +35,7 @@ export interface OperationRecord {
   /** Graph's id for the operation, once the response or a notification named it. */
   operationId: string | null;
   status: InviteStatus;
-  readonly request: InvitePostRequestBody;
+  readonly request: InviteParticipantsRequest;
   /** The terminal notification's result: code, subcode and message. */
   resultInfo: ResultInfo | null;
   /** Why the invite was not accepted (or why its sending failed without a clear answer). */

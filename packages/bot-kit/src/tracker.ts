@@ -2,7 +2,7 @@
 // the operation is running; how it ended comes later, at the callback URL, and may come before the answer itself,
 // with `id: null`. So operations are keyed by the `clientContext` the bot sends, and by Graph's id once known.
 import type { InviteClient, InviteError, InviteResult } from "@graph-invite/client";
-import type { InvitePostRequestBody, ResultInfo } from "@graph-invite/types";
+import type { InviteParticipantsRequest, ResultInfo } from "@graph-invite/types";
 import {
   type CallKind,
   canonicalStatus,
@@ -114,7 +114,7 @@ export class OperationTracker {
    */
   async inviteAndWait(
     callId: string,
-    body: InvitePostRequestBody,
+    body: InviteParticipantsRequest,
     options: InviteAndWaitOptions = {},
   ): Promise<InviteOutcome> {
     const { store, queue, client } = this.deps;

@@ -209,7 +209,10 @@ describe("a send that fails without a clear answer", () => {
       expect(outcome.record.history.map((step) => step.event)).toEqual(
         expect.arrayContaining(["sent", "send-failed", "notification"]),
       );
-      expect(sim.requests().filter((request) => request.path.endsWith("/participants/invite"))).toHaveLength(1);
+      const invites = sim
+        .requests()
+        .filter((request) => request.path.endsWith(`/calls/${call.id}/participants/invite`));
+      expect(invites).toHaveLength(1);
     } finally {
       proxy.close();
     }

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import type { InviteAndWaitOptions } from "@graph-invite/bot-kit";
 import { applicationParticipant, inviteBody, userParticipant } from "@graph-invite/client";
 import type { CallSeed, Scenario, SimulatorOptions } from "@graph-invite/simulator";
-import type { InvitePostRequestBody } from "@graph-invite/types";
+import type { InviteParticipantsRequest } from "@graph-invite/types";
 
 /** How a scenario must end for the demo to count it as a success. */
 export type Expectation =
@@ -41,7 +41,7 @@ export interface DemoScenario {
   readonly cloud?: string;
   /** The call the invite is sent to. */
   readonly callId: string;
-  readonly request: InvitePostRequestBody;
+  readonly request: InviteParticipantsRequest;
   readonly options?: InviteAndWaitOptions;
   readonly expect: Expectation;
 }
@@ -50,9 +50,9 @@ const groupCall = "ab6233a5-20b7-4c5e-bea2-ce56c9776429";
 const secondGroupCall = "7531d31f-d10d-44de-802f-c569dbca451c";
 const peerToPeerCall = "a7ebfb2d-871e-419c-87af-27290b22e8db";
 
-function seedRequest(file: string): InvitePostRequestBody {
+function seedRequest(file: string): InviteParticipantsRequest {
   const url = import.meta.resolve(`@graph-invite/openapi/examples/${file}.request.json`);
-  return JSON.parse(readFileSync(new URL(url), "utf8")) as InvitePostRequestBody;
+  return JSON.parse(readFileSync(new URL(url), "utf8")) as InviteParticipantsRequest;
 }
 
 const ann = userParticipant("6e7a2d59-1b3c-4f0e-9d1a-3c5b7e9f1a20", { displayName: "Ann" });
