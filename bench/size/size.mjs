@@ -1,5 +1,5 @@
-// Size budgets: what @graph-invite/client and @graph-invite/validator add to an app bundled for the browser,
-// minified and compressed with gzip -9 (brotli is printed too). Sizes are deterministic for a given esbuild, so CI
+// Size budgets: what @graph-invite/client, @graph-invite/validator and @graph-invite/bot-kit add to an app bundled
+// for the browser, minified and compressed with gzip -9 (brotli is printed too). Sizes are deterministic for a given esbuild, so CI
 // enforces the budgets (`pnpm size`); `pnpm bench` runs them too. Exits 1 when an app is over its budget.
 // The budgets are in budgets.mjs.
 import { fileURLToPath } from "node:url";

@@ -171,7 +171,12 @@ describe("changeset version", () => {
     expect(sectionFor(changelogIn(copy, "@graph-invite/types"), "1.2.4")).toBe(
       "\n## 1.2.4\n\n### Patch Changes\n\n- Summary of types-fix.\n",
     );
-    for (const name of ["@graph-invite/client", "@graph-invite/validator", "@graph-invite/simulator"]) {
+    for (const name of [
+      "@graph-invite/client",
+      "@graph-invite/validator",
+      "@graph-invite/simulator",
+      "@graph-invite/bot-kit",
+    ]) {
       expect(versionIn(copy, name), name).toBe("1.2.3");
       expect(changelogIn(copy, name), name).toBeUndefined();
     }
@@ -194,6 +199,7 @@ describe("changeset version", () => {
     expect(versionIn(copy, "@graph-invite/validator")).toBe("1.3.0");
     expect(versionIn(copy, "@graph-invite/client")).toBe("1.2.4");
     expect(versionIn(copy, "@graph-invite/simulator")).toBe("1.2.4");
+    expect(versionIn(copy, "@graph-invite/bot-kit")).toBe("1.2.4");
     expect(sectionFor(changelogIn(copy, "@graph-invite/validator"), "1.3.0")).toBe(
       [
         "\n## 1.3.0\n\n### Minor Changes\n\n- Summary of validator-feature.\n",
@@ -212,6 +218,11 @@ describe("changeset version", () => {
       "@graph-invite/types": "^2.0.0",
       "@graph-invite/validator": "^1.3.0",
     });
+    expect(await packedDependencies(copy, "@graph-invite/bot-kit")).toMatchObject({
+      "@graph-invite/client": "^1.2.4",
+      "@graph-invite/types": "^2.0.0",
+      "@graph-invite/validator": "^1.3.0",
+    });
   });
 
   it("releases a 0.x minor of the types: below 1.0 a minor leaves the caret range, so dependents follow", async () => {
@@ -224,7 +235,12 @@ describe("changeset version", () => {
 
     expectPrivatePackagesUntouched(copy, privateBefore);
     expect(versionIn(copy, "@graph-invite/types")).toBe("0.5.0");
-    for (const name of ["@graph-invite/client", "@graph-invite/validator", "@graph-invite/simulator"]) {
+    for (const name of [
+      "@graph-invite/client",
+      "@graph-invite/validator",
+      "@graph-invite/simulator",
+      "@graph-invite/bot-kit",
+    ]) {
       expect(versionIn(copy, name), name).toBe("0.4.2");
     }
     expect(await packedDependencies(copy, "@graph-invite/validator")).toMatchObject({

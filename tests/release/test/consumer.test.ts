@@ -1,21 +1,28 @@
-// An application outside the workspace, as a stranger would build it: the four packages packed with `pnpm pack`,
-// installed with npm from the tarballs (their own dependencies from the registry), typechecked under
+// An application outside the workspace, as a stranger would build it: the five packages packed with `pnpm pack`,
+// installed with npm from the tarballs (their own dependencies from the registry) beside Hono, typechecked under
 // moduleResolution node16 and bundler (and as CommonJS under module node20), run under Node as ESM and through
 // require(esm), on this Node and on the current LTS, and bundled for the browser with esbuild and run in Chromium.
 // Each run invites a participant against the simulator and validates the notification that ends the invite
-// (consumer/src/flow.ts).
+// (consumer/src/flow.ts), and a calling-bot service on the kit and Hono follows an invite to its end
+// (consumer/src/bot-service.ts). The kit's Web handler is bundled for a worker runtime, and the bundle answers the
+// simulator's signed notifications (consumer/src/worker.ts).
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { builtinModules } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
+import { createInviteClient, inviteBody, userParticipant } from "@graph-invite/client";
 import { start } from "@graph-invite/simulator";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { launchChromium } from "../../../test-support/browser.js";
 import { codeBlockAfter } from "../../../test-support/readme.js";
 import { run } from "../src/exec.js";
 import { installNodeLts, nodeLtsInstallBudgetMs, nodeLtsVersion } from "../src/node-lts.js";
+import { publishedSpecifiers } from "../src/published.js";
 import { pack, publishedPackages, readManifest, repoRoot, type Tarball } from "../src/workspace.js";
 
 // The application, and beside it (not inside it) the tools that build it: a package that imported TypeScript or
@@ -26,6 +33,11 @@ const tools = join(root, "tools");
 const adele = "278405a3-f568-4b3e-b684-009193463064";
 const toolVersion = (name: string) => readManifest(join(import.meta.dirname, "../node_modules", name)).version;
 const readmeOf = (pkg: string) => readFileSync(join(repoRoot, "packages", pkg, "README.md"), "utf8");
+/** The bot service's web framework, at the versions the workspace's catalog pins for the kit's own tests. */
+const catalog = (
+  parse(readFileSync(join(repoRoot, "pnpm-workspace.yaml"), "utf8")) as { catalog: Record<string, string> }
+).catalog;
+const framework = ["hono", "@hono/node-server"].map((name) => `${name}@${catalog[name]}`);
 
 // npm and the programs run with the environment of a shell, not of the pnpm script that runs these tests: pnpm passes
 // its own settings as lowercase npm_config_* variables (catalog, overrides, frozen-lockfile, ...) and describes the
@@ -55,9 +67,9 @@ function assertIsolated(folder: string) {
 }
 
 // Each tool run has its own time limit; a hook that awaits several needs their sum: two installs, and pnpm ls with
-// a pack and a listing of each of the four tarballs at run()'s default limit.
+// a pack and a listing of each of the five tarballs at run()'s default limit.
 const installTimeoutMs = 300_000;
-const projectBudgetMs = 2 * installTimeoutMs + 9 * 120_000;
+const projectBudgetMs = 2 * installTimeoutMs + 11 * 120_000;
 
 beforeAll(async () => {
   cpSync(join(import.meta.dirname, "../consumer"), app, { recursive: true });
@@ -76,6 +88,8 @@ beforeAll(async () => {
     join(app, "src/client-quick-start.ts"),
     clientQuickStart.replace('cloud: "global",', 'baseUrl: process.env["GRAPH_URL"] ?? "",'),
   );
+  // The bot service, unchanged, as a CommonJS module too: its imports compile to require() of the ESM packages.
+  cpSync(join(app, "src/bot-service.ts"), join(app, "cjs/bot-service.cts"));
 
   mkdirSync(join(app, "tarballs"));
   tarballs = [];
@@ -87,6 +101,7 @@ beforeAll(async () => {
       "--no-audit",
       "--no-fund",
       ...tarballs.map((tarball) => tarball.filename),
+      ...framework,
       `@types/node@${toolVersion("@types/node")}`,
     ],
     {
@@ -137,6 +152,24 @@ describe("installed with npm from the tarballs", () => {
   });
 });
 
+describe("the calling-bot service (src/bot-service.ts)", () => {
+  // Compiled once, by this Node: Hono's declarations make it the slowest project here, and its typecheck is the same
+  // on every runtime. The runtimes below run what it emits.
+  it("typechecks and compiles as ESM and, copied to a .cts file, as CommonJS whose imports become require()", async () => {
+    await run(process.execPath, [join(tools, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.service.json"], {
+      cwd: app,
+      env: cleanEnv,
+    });
+    const esm = readFileSync(join(app, "dist-service/src/bot-service.js"), "utf8");
+    const cjs = readFileSync(join(app, "dist-service/cjs/bot-service.cjs"), "utf8");
+    for (const specifier of ["@graph-invite/bot-kit", "@graph-invite/client", "@graph-invite/simulator", "hono"]) {
+      expect(esm).toContain(`from "${specifier}"`);
+      expect(cjs).toContain(`require("${specifier}")`);
+    }
+    expect(cjs).not.toMatch(/\bimport\(/);
+  });
+});
+
 const runtimes = [
   { label: `Node ${process.versions.node} (this one)`, binary: () => process.execPath, version: process.version },
   { label: `Node ${nodeLtsVersion} (the LTS, from npm)`, binary: () => nodeLts, version: `v${nodeLtsVersion}` },
@@ -165,8 +198,8 @@ describe.each(runtimes)("$label", ({ binary, version }) => {
     rmSync(join(app, "dist-cjs"), { recursive: true, force: true });
     await tsc("tsconfig.cjs.json");
     const compiled = readFileSync(join(app, "dist-cjs/cjs/main.cjs"), "utf8");
-    for (const name of ["client", "simulator", "types", "validator"]) {
-      expect(compiled).toContain(`require("@graph-invite/${name}")`);
+    for (const specifier of publishedSpecifiers) {
+      expect(compiled).toContain(`require("${specifier}")`);
     }
   });
 
@@ -188,11 +221,32 @@ describe.each(runtimes)("$label", ({ binary, version }) => {
     const report = JSON.parse((await node(["dist-cjs/cjs/main.cjs"])).stdout);
     expect(report).toMatchObject({ node: version, loadedBy: "require", ended: "completed", roster: [adele] });
     expect(report.required).toEqual({
+      "@graph-invite/bot-kit": "function",
+      "@graph-invite/bot-kit/auth": "function",
+      "@graph-invite/bot-kit/node": "function",
       "@graph-invite/client": "function",
       "@graph-invite/validator": "function",
       "@graph-invite/simulator": "function",
       "@graph-invite/types": "object",
     });
+  });
+
+  // The service authenticates each notification against the simulator's keys: an unsigned POST is refused, and every
+  // delivery it accepted carried the simulator's tenant.
+  const serviceReport = {
+    status: "completed",
+    roster: [adele],
+    tenants: [expect.any(String)],
+    unsigned: 401,
+    node: version,
+  };
+
+  it("runs the calling-bot service on Hono as ESM: the invite completes and the roster holds the invitee", async () => {
+    expect(JSON.parse((await node(["dist-service/src/bot-service.js"])).stdout)).toEqual(serviceReport);
+  });
+
+  it("runs the same service as CommonJS, the packages and Hono loaded by require()", async () => {
+    expect(JSON.parse((await node(["dist-service/cjs/bot-service.cjs"])).stdout)).toEqual(serviceReport);
   });
 
   it("runs the types' and the validator's README examples, which print what their READMEs say", async () => {
@@ -275,6 +329,95 @@ describe("bundled for the browser with esbuild", () => {
       expect(page.inviteRequests()).toBe(1);
     } finally {
       await page.close();
+    }
+  });
+});
+
+describe("bundled for a worker runtime with esbuild", () => {
+  it("bundles the kit's Web handler with nothing of Node's, and the bundle answers signed notifications with 202", async () => {
+    // As a worker's bundler builds it: no Node built-in is available, so none may be imported, even where unused.
+    await run(
+      join(tools, "node_modules/.bin/esbuild"),
+      [
+        "src/worker.ts",
+        "--bundle",
+        "--platform=neutral",
+        "--format=esm",
+        "--conditions=worker,browser",
+        "--outfile=dist/worker.bundle.js",
+        "--metafile=dist/worker.meta.json",
+      ],
+      { cwd: app, env: cleanEnv },
+    );
+    const meta = JSON.parse(readFileSync(join(app, "dist/worker.meta.json"), "utf8")) as {
+      outputs: Record<string, { imports: { path: string }[] }>;
+      inputs: Record<string, unknown>;
+    };
+    expect(Object.values(meta.outputs).flatMap((output) => output.imports)).toEqual([]);
+    expect(Object.keys(meta.inputs)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/@graph-invite\/bot-kit\//)]),
+    );
+    const bundle = readFileSync(join(app, "dist/worker.bundle.js"), "utf8");
+    const builtins = builtinModules.filter((name) => !name.startsWith("_")).join("|");
+    const imports = new RegExp(
+      `(\\bfrom\\s*|\\bimport\\s*\\(?\\s*|\\brequire\\s*\\(\\s*)["'](node:[^"']+|(${builtins})(/[^"']*)?)["']`,
+      "g",
+    );
+    expect(bundle.match(imports) ?? []).toEqual([]);
+
+    const worker = (await import(pathToFileURL(join(app, "dist/worker.bundle.js")).href)) as {
+      default: { fetch(request: Request, env: unknown, context: unknown): Promise<Response> };
+    };
+    const sim = await start();
+    const pending: Promise<unknown>[] = [];
+    const context = { waitUntil: (promise: Promise<unknown>) => void pending.push(promise) };
+    const answered: number[] = [];
+    // The worker's runtime, reduced to what the test needs: each request node:http receives becomes a Web Request.
+    const host = createServer(async (request, response) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const headers = Object.entries(request.headers).flatMap(([name, value]) =>
+        typeof value === "string" ? [[name, value] as [string, string]] : [],
+      );
+      const body = Buffer.concat(chunks);
+      const method = request.method ?? "GET";
+      const status = await worker.default
+        .fetch(new Request(`http://127.0.0.1${request.url}`, { method, headers, body }), env, context)
+        .then((answer) => answer.status)
+        .catch(() => 500);
+      answered.push(status);
+      response.writeHead(status).end();
+    });
+    await new Promise<void>((listening) => host.listen(0, "127.0.0.1", listening));
+    const callbackUri = `http://127.0.0.1:${(host.address() as AddressInfo).port}/api/calls`;
+    const env = {
+      APP_ID: sim.app.appId,
+      GRAPH_URL: sim.graphUrl,
+      GRAPH_TOKEN: (await sim.credential()()).token,
+      OPENID_CONFIGURATION_URL: sim.openIdConfigurationUrl,
+    };
+    try {
+      const unsigned = await worker.default.fetch(
+        new Request(callbackUri, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }),
+        env,
+        context,
+      );
+      expect(unsigned.status).toBe(401);
+
+      const call = sim.createCall({ kind: "group", callbackUri });
+      const client = createInviteClient({ baseUrl: sim.graphUrl, credential: sim.credential() });
+      const invited = await client.invite(call.id, inviteBody(userParticipant(adele)));
+      expect(invited.ok).toBe(true);
+      await sim.settled();
+      await Promise.all(pending);
+
+      const deliveries = sim.deliveries();
+      expect(deliveries.length).toBeGreaterThanOrEqual(2);
+      expect(answered).toEqual(deliveries.map(() => 202));
+    } finally {
+      await sim.close();
+      host.closeAllConnections();
+      host.close();
     }
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../src/exec.js";
+import { publishedEntryPoints } from "../src/published.js";
 import { fileInTarball, manifestInTarball, pack, publishedPackages, type Tarball } from "../src/workspace.js";
 
 const packages = await publishedPackages();
@@ -18,13 +19,15 @@ function targets(value: unknown): string[] {
   return [];
 }
 
-it("publishes exactly the four libraries under packages/: every other workspace package is private", () => {
+it("publishes exactly the five libraries under packages/: every other workspace package is private", () => {
   expect(packages.map((pkg) => pkg.path).sort()).toEqual([
+    "packages/bot-kit",
     "packages/client",
     "packages/simulator",
     "packages/types",
     "packages/validator",
   ]);
+  expect(packages.map((pkg) => pkg.name).sort()).toEqual(Object.keys(publishedEntryPoints).sort());
 });
 
 it("says in one section, worded the same in every README, what ESM-only means for require() and TypeScript", () => {
@@ -63,11 +66,14 @@ describe.each(packages)("$name", ({ name, dir, path, manifest }) => {
 
   it("declares its entry points in exports, types first, with package.json exported", () => {
     const exports = manifest["exports"] as Record<string, Record<string, string> | string>;
-    expect(Object.keys(exports)).toEqual([".", "./package.json"]);
+    const entryPoints = publishedEntryPoints[name] ?? {};
+    expect(Object.keys(exports)).toEqual([...Object.keys(entryPoints), "./package.json"]);
     expect(exports["./package.json"]).toBe("./package.json");
-    const root = exports["."] as Record<string, string>;
-    expect(Object.keys(root)[0]).toBe("types");
-    expect(root).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
+    for (const [subpath, module] of Object.entries(entryPoints)) {
+      const entry = exports[subpath] as Record<string, string>;
+      expect(Object.keys(entry)[0], subpath).toBe("types");
+      expect(entry, subpath).toEqual({ types: `${module}.d.ts`, default: `${module}.js` });
+    }
   });
 
   it("keeps publint and attw (ESM profile) in its lint script, which CI runs", () => {

@@ -1,6 +1,9 @@
 // The same application started from CommonJS, as a project that has not moved to ESM starts it. TypeScript compiles
 // these imports to require() calls, which load the ESM-only packages (Node 20.19+ and 22.12+ load an ES module
 // synchronously when it has no top-level await). `process.stdout` prints the report, as src/main.ts does.
+import * as botKit from "@graph-invite/bot-kit";
+import * as botKitAuth from "@graph-invite/bot-kit/auth";
+import * as botKitNode from "@graph-invite/bot-kit/node";
 import * as client from "@graph-invite/client";
 import * as simulator from "@graph-invite/simulator";
 import * as types from "@graph-invite/types";
@@ -8,6 +11,9 @@ import * as validator from "@graph-invite/validator";
 import { main } from "../src/node.js";
 
 const required = {
+  "@graph-invite/bot-kit": typeof botKit.createBot,
+  "@graph-invite/bot-kit/auth": typeof botKitAuth.createCallbackAuthenticator,
+  "@graph-invite/bot-kit/node": typeof botKitNode.nodeHandler,
   "@graph-invite/client": typeof client.createInviteClient,
   "@graph-invite/validator": typeof validator.parseNotifications,
   "@graph-invite/simulator": typeof simulator.start,
