@@ -690,10 +690,30 @@ describe("any body, as a property", () => {
    * A receiver that accepted everything would pass the properties above; it fails this one.
    */
   const broken: ReadonlyArray<readonly [pointer: string, breakage: (notification: Record<string, unknown>) => void]> = [
-    ["/value/0/changeType", (notification) => void (notification["changeType"] = "exploded")],
-    ["/value/0/changeType", (notification) => void (notification["changeType"] = 7)],
-    ["/value/0/resourceData", (notification) => void (notification["resourceData"] = 42)],
-    ["/value/0", (notification) => void delete notification["changeType"]],
+    [
+      "/value/0/changeType",
+      (notification) => {
+        notification["changeType"] = "exploded";
+      },
+    ],
+    [
+      "/value/0/changeType",
+      (notification) => {
+        notification["changeType"] = 7;
+      },
+    ],
+    [
+      "/value/0/resourceData",
+      (notification) => {
+        notification["resourceData"] = 42;
+      },
+    ],
+    [
+      "/value/0",
+      (notification) => {
+        delete notification["changeType"];
+      },
+    ],
   ];
 
   test("known breakages are refused with 400 naming the broken place, on every example", async () => {
