@@ -232,9 +232,32 @@ function own<T>(entries: Readonly<Record<string, T>>, key: string): T | undefine
 
 /** Two states of a participant are the same when they differ at most in their sequence number. */
 function sameState(a: Participant, b: Participant): boolean {
-  const { rosterSequenceNumber: _a, ...restA } = a;
-  const { rosterSequenceNumber: _b, ...restB } = b;
-  return canonicalJson(restA) === canonicalJson(restB);
+  try {
+    return equalData(a, b, "rosterSequenceNumber");
+  } catch {
+    // Nested deeper than the stack allows (a hostile extra property): report it as changed rather than fail.
+    return false;
+  }
+}
+
+/**
+ * Deep equality of JSON data, whatever the order of object keys, with an undefined member as absent; `skip` is left
+ * out at the top level. It stops at the first difference and builds nothing, unlike comparing serialisations.
+ */
+function equalData(a: unknown, b: unknown, skip?: string): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, index) => equalData(item, b[index]));
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = (value: Record<string, unknown>) =>
+    Object.keys(value).filter((key) => key !== skip && value[key] !== undefined);
+  const leftKeys = keys(left);
+  if (leftKeys.length !== keys(right).length) return false;
+  return leftKeys.every((key) => Object.hasOwn(right, key) && equalData(left[key], right[key]));
 }
 
 /** JSON with object keys sorted, so that two payloads that differ only in key order compare equal. */

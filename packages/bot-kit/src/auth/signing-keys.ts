@@ -25,6 +25,8 @@ export class SigningKeys {
   private pending: Promise<RemoteKeySet> | undefined;
   /** After a failed refresh, stale metadata is used until then without trying again. */
   private retryAt = 0;
+  /** The key ids of the key set as last seen: jose copies the whole set on each look, so it is looked at once. */
+  private kids: Set<string | undefined> | undefined;
 
   constructor(private readonly options: SigningKeysOptions) {}
 
@@ -33,8 +35,12 @@ export class SigningKeys {
    * A key that Graph withdrew takes the tokens it signed with it.
    */
   publishes(kid: string | undefined): boolean | undefined {
-    const keys = this.metadata?.keySet.jwks()?.keys;
-    return keys === undefined ? undefined : keys.some((key) => key.kid === kid);
+    if (this.kids === undefined) {
+      const keys = this.metadata?.keySet.jwks()?.keys;
+      if (keys === undefined) return undefined;
+      this.kids = new Set(keys.map((key) => key.kid));
+    }
+    return this.kids.has(kid);
   }
 
   readonly resolve: JWTVerifyGetKey = async (header, token) => {
@@ -44,6 +50,9 @@ export class SigningKeys {
     } catch (error) {
       if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
       throw new KeysUnavailable(error instanceof Error ? error.message : String(error));
+    } finally {
+      // Only here can jose have fetched the key set again.
+      this.kids = undefined;
     }
   };
 
@@ -91,6 +100,7 @@ export class SigningKeys {
             cooldownDuration: keyRefetchCooldownMs,
           });
     this.metadata = { jwksUri, fetchedAt: Date.now(), keySet };
+    this.kids = undefined;
     return keySet;
   }
 }
