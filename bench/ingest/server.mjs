@@ -8,7 +8,8 @@
 //              tokens, and processing (rosters) after the 202.
 //   kit-fetch  the same bot's Web-standard handler (bot.fetch), served by node:http through @hono/node-server's
 //              getRequestListener, the usual bridge from Node's request to a Web Request.
-// and, for breakdown.mjs, the kit with parts of its work changed:
+// and, for breakdown.mjs:
+//   parse        bare plus the validator's tolerant parseNotifications of the body: the parse's price under load.
 //   kit-noauth   authentication stubbed out (an authenticator that accepts every request at once).
 //   kit-nocache  tokenCacheSize 0: every request's token is verified in full, as the peer does.
 //
@@ -66,6 +67,21 @@ async function startBare() {
     request.on("end", () => {
       counts.delivered++;
       response.writeHead(202, { "Content-Length": 0 }).end();
+    });
+  });
+  return { url: urlOf(server), stats: async () => ({ ...counts }), close: () => closeServer(server) };
+}
+
+/** The bare server, plus the tolerant parse that every server here does. */
+async function startParse() {
+  const counts = { delivered: 0 };
+  const server = await listen((request, response) => {
+    const chunks = [];
+    request.on("data", (chunk) => chunks.push(chunk));
+    request.on("end", () => {
+      const parsed = parseNotifications(Buffer.concat(chunks), { mode: "tolerant" });
+      if (parsed.ok) counts.delivered++;
+      response.writeHead(parsed.ok ? 202 : 400, { "Content-Length": 0 }).end();
     });
   });
   return { url: urlOf(server), stats: async () => ({ ...counts }), close: () => closeServer(server) };
@@ -211,6 +227,7 @@ async function startKitOn(config, { listener, auth }) {
 
 const starters = {
   bare: startBare,
+  parse: startParse,
   peer: startPeer,
   kit: (config) => startKit(config),
   "kit-fetch": (config) => startKitOn(config, { listener: (bot) => getRequestListener(bot.fetch) }),
