@@ -113,7 +113,8 @@ const us = (value) => (Number.isFinite(value) ? value.toFixed(0) : "n/a");
 const times = (value) => `${value.toFixed(2)}x`;
 
 function report(results, finals, perNotification) {
-  const ratio = (kind, baseline) => median(results.map((result) => result[kind].perSecond / result[baseline].perSecond));
+  const ratio = (kind, baseline) =>
+    median(results.map((result) => result[kind].perSecond / result[baseline].perSecond));
   printTable([
     ["round", ...kinds.map((kind) => `${kind} req/s`), "kit/bare", "kit/peer", "CPU us/notif bare/peer/kit/fetch"],
     ...results.map((result, index) => [
@@ -171,9 +172,7 @@ function shortfall(name, ratio, target) {
 const setup = await setUp();
 const { sim, bodies, callIds, requests, config, notificationsPerRequest } = setup;
 const profileArgs = profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`];
-const servers = await Promise.all(
-  kinds.map((kind) => forkServer(kind, config, kind === "kit" ? profileArgs : [])),
-);
+const servers = await Promise.all(kinds.map((kind) => forkServer(kind, config, kind === "kit" ? profileArgs : [])));
 const byKind = Object.fromEntries(servers.map((server) => [server.kind, server]));
 const failures = [];
 try {
