@@ -121,9 +121,10 @@ async function startPeer(config) {
     (request, response) => {
       const parsed = parseNotifications(request.body, { mode: "tolerant" });
       if (!parsed.ok) {
-        // autocannon ends a load by destroying its connections; body-parser then skips a request whose socket is
-        // gone and leaves no body. That is the load generator's doing, counted apart, as the kit's cut-off requests.
-        if (request.body === undefined && request.socket.destroyed) {
+        // autocannon ends a load by closing its connections; body-parser then skips a request whose socket can no
+        // longer be read (on-finished's isFinished) and leaves no body. That is the load generator's doing, counted
+        // apart, as the kit's cut-off requests are.
+        if (request.body === undefined && !request.socket.readable) {
           counts.aborted++;
           return response.end();
         }
