@@ -1,18 +1,30 @@
 // One server under load, in a process of its own, so that it does not share an event loop with the load generator
 // or with the other servers: `node server.mjs <kind>`, forked by harness.mjs. The kinds:
-//   bare   node:http that reads the body and answers 202: the baseline.
-//   bot    the bot as an app runs it: startBot, with its MemoryStore, and processing after the 202.
-// and, for breakdown.mjs, the bot's endpoint with parts of its work left out:
-//   parse  the endpoint with authentication stubbed out: body, parse, dedupe, 202; no processing.
-//   auth   the endpoint with real authentication: the same plus the token's verification; no processing.
+//   bare       node:http that reads the body and answers 202: the baseline.
+//   peer       what a team writes by hand today: Express 5, jose's jwtVerify against createRemoteJWKSet for every
+//              token (Graph's issuers, the bot's app id as audience, RS256), express.json(), the validator's tolerant
+//              parseNotifications, 202. No dedupe, no processing.
+//   kit        @graph-invite/bot-kit as an app runs it: startBot, with its MemoryStore and its cache of verified
+//              tokens, and processing (rosters) after the 202.
+//   kit-fetch  the same bot's Web-standard handler (bot.fetch), served by node:http through @hono/node-server's
+//              getRequestListener, the usual bridge from Node's request to a Web Request.
+// and, for breakdown.mjs:
+//   parse        bare plus the validator's tolerant parseNotifications of the body: the parse's price under load.
+//   kit-noauth   authentication stubbed out (an authenticator that accepts every request at once).
+//   kit-nocache  tokenCacheSize 0: every request's token is verified in full, as the peer does.
 //
 // Protocol over the IPC channel: the parent sends { type: "start", config }, the server answers
 // { type: "ready", url }; { type: "stats" } is answered with { type: "stats", counts }; { type: "close" } closes the
 // server and ends the process (so that --cpu-prof writes its profile).
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
-import * as bot from "@graph-invite/bot";
+import { createBot } from "@graph-invite/bot-kit";
+import { nodeHandler, startBot } from "@graph-invite/bot-kit/node";
 import { createInviteClient } from "@graph-invite/client";
+import { parseNotifications } from "@graph-invite/validator";
+import { getRequestListener } from "@hono/node-server";
+import express from "express";
+import { createRemoteJWKSet, jwtVerify } from "jose";
 
 const kind = process.argv[2];
 
@@ -46,29 +58,7 @@ function closeServer(server) {
   });
 }
 
-/**
- * What a delivery did: accepted, duplicate, refused (by reason), or failed. autocannon ends a round by destroying its
- * connections, and the bot reports a request cut off while its body is read as refused (`clientClosedRequest`); that
- * is the load generator's doing, so it is counted apart, as `aborted`, and only other refusals and errors count.
- */
-function deliveryCounts() {
-  const counts = { delivered: 0, duplicates: 0, refused: {}, aborted: 0, errors: 0, firstError: undefined };
-  return {
-    counts,
-    onAccepted: () => {
-      counts.delivered++;
-    },
-    onRefused: (refusal) => {
-      if (refusal.reason === "duplicate") counts.duplicates++;
-      else if (refusal.reason === "clientClosedRequest") counts.aborted++;
-      else counts.refused[refusal.reason] = (counts.refused[refusal.reason] ?? 0) + 1;
-    },
-    onError: (error) => {
-      counts.errors++;
-      counts.firstError ??= String(error?.stack ?? error);
-    },
-  };
-}
+const urlOf = (server) => `http://127.0.0.1:${server.address().port}`;
 
 async function startBare() {
   const counts = { delivered: 0 };
@@ -79,87 +69,175 @@ async function startBare() {
       response.writeHead(202, { "Content-Length": 0 }).end();
     });
   });
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    stats: async () => ({ ...counts }),
-    close: () => closeServer(server),
-  };
+  return { url: urlOf(server), stats: async () => ({ ...counts }), close: () => closeServer(server) };
 }
 
-/** The endpoint alone, as the bot builds it, with a real or a stubbed authenticator and nothing done after the 202. */
-async function startEndpoint(config, realAuth) {
-  const store = new bot.MemoryStore();
-  const tally = deliveryCounts();
-  const authenticator = realAuth
-    ? bot.createNotificationAuthenticator({
-        appId: config.appId,
-        openIdConfigurationUrl: config.openIdConfigurationUrl,
-      })
-    : { authenticate: async () => ({ ok: true, tenantId: config.tenantId, claims: {} }) };
-  const server = await listen(
-    bot.createNotificationHandler({
-      authenticator,
-      claimDelivery: (key) => store.claimDelivery(key),
-      onAccepted: tally.onAccepted,
-      onRefused: tally.onRefused,
-      onError: tally.onError,
-    }),
+/** The bare server, plus the tolerant parse that every server here does. */
+async function startParse() {
+  const counts = { delivered: 0 };
+  const server = await listen((request, response) => {
+    const chunks = [];
+    request.on("data", (chunk) => chunks.push(chunk));
+    request.on("end", () => {
+      const parsed = parseNotifications(Buffer.concat(chunks), { mode: "tolerant" });
+      if (parsed.ok) counts.delivered++;
+      response.writeHead(parsed.ok ? 202 : 400, { "Content-Length": 0 }).end();
+    });
+  });
+  return { url: urlOf(server), stats: async () => ({ ...counts }), close: () => closeServer(server) };
+}
+
+/**
+ * The service a team writes by hand today with the usual parts: the key set's URL from the OpenID metadata, fetched
+ * once at start, jose's remote key set (which caches the keys), every token verified, then the body. The checks are
+ * Graph's: its issuers, the bot's app id as audience, RS256 only.
+ */
+async function startPeer(config) {
+  const counts = { delivered: 0, refused: {}, aborted: 0, errors: 0, firstError: undefined };
+  const refuse = (response, status, reason) => {
+    counts.refused[reason] = (counts.refused[reason] ?? 0) + 1;
+    response.status(status).json({ error: { code: reason } });
+  };
+  const metadata = await (await fetch(config.openIdConfigurationUrl)).json();
+  const keys = createRemoteJWKSet(new URL(metadata.jwks_uri));
+  const app = express();
+  app.post(
+    "/api/calls",
+    async (request, response, next) => {
+      const [scheme, token] = (request.get("authorization") ?? "").split(" ");
+      if (scheme !== "Bearer" || !token) return refuse(response, 401, "missing-token");
+      try {
+        await jwtVerify(token, keys, {
+          issuer: ["https://graph.microsoft.com", "https://api.botframework.com"],
+          audience: config.appId,
+          algorithms: ["RS256"],
+        });
+      } catch {
+        return refuse(response, 401, "invalid-token");
+      }
+      next();
+    },
+    express.json({ limit: "1mb" }),
+    (request, response) => {
+      const parsed = parseNotifications(request.body, { mode: "tolerant" });
+      if (!parsed.ok) {
+        // autocannon ends a load by closing its connections; body-parser then skips a request whose socket can no
+        // longer be read (on-finished's isFinished) and leaves no body. That is the load generator's doing, counted
+        // apart, as the kit's cut-off requests are.
+        if (request.body === undefined && !request.socket.readable) {
+          counts.aborted++;
+          return response.end();
+        }
+        return refuse(response, 400, "invalidNotification");
+      }
+      counts.delivered++;
+      response.status(202).end();
+    },
   );
+  app.use((error, _request, response, _next) => {
+    counts.errors++;
+    counts.firstError ??= String(error?.stack ?? error);
+    response.status(error?.status ?? 500).end();
+  });
+  const server = await new Promise((resolve) => {
+    const listening = app.listen(0, "127.0.0.1", () => resolve(listening));
+  });
   return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    stats: async () => ({ ...tally.counts, refused: { ...tally.counts.refused } }),
+    url: urlOf(server),
+    stats: async () => ({ ...counts, refused: { ...counts.refused } }),
     close: () => closeServer(server),
   };
 }
 
-/** The bot's own server (startBot) with its default store. It needs an invite client, which it never uses here. */
-async function startBotServer(config) {
-  const client = createInviteClient({
-    credential: bot.clientSecretTokens({
-      tokenUrl: config.tokenUrl,
-      clientId: config.appId,
-      clientSecret: config.secret,
-    }),
+/** The kit needs an invite client, which it never uses here: it only receives. */
+function unusedClient(config) {
+  return createInviteClient({
+    credential: async () => {
+      throw new Error("the ingest bench never invites");
+    },
     baseUrl: config.graphUrl,
   });
-  const started = await bot.startBot({
-    client,
-    auth: { appId: config.appId, openIdConfigurationUrl: config.openIdConfigurationUrl },
-  });
-  const tally = deliveryCounts();
+}
+
+/**
+ * What a kit bot did: accepted, duplicate, refused (by reason), or failed. autocannon ends a round by destroying its
+ * connections, and the kit reports a request cut off while its body is read as refused (`clientClosedRequest`);
+ * that is the load generator's doing, so it is counted apart, as `aborted`, and only other refusals and errors count.
+ */
+function watchBot(bot, config) {
+  const counts = { delivered: 0, duplicates: 0, refused: {}, aborted: 0, errors: 0, firstError: undefined };
   let unmatched = 0;
-  started.on("delivery", tally.onAccepted);
-  started.on("refused", tally.onRefused);
-  started.on("error", tally.onError);
-  started.on("unmatched", () => unmatched++);
+  bot.on("delivery", () => {
+    counts.delivered++;
+  });
+  bot.on("refused", (refusal) => {
+    if (refusal.reason === "duplicate") counts.duplicates++;
+    else if (refusal.reason === "clientClosedRequest") counts.aborted++;
+    else counts.refused[refusal.reason] = (counts.refused[refusal.reason] ?? 0) + 1;
+  });
+  bot.on("error", (error) => {
+    counts.errors++;
+    counts.firstError ??= String(error?.stack ?? error);
+  });
+  bot.on("unmatched", () => unmatched++);
+  return async () => {
+    // The 202 goes out before processing: time how long the processing still queued takes to drain, so that a
+    // bot that acknowledges quickly but falls behind on its work shows.
+    const start = performance.now();
+    await bot.idle();
+    const drainMs = performance.now() - start;
+    const rosters = {};
+    for (const callId of config.callIds) rosters[callId] = (await bot.roster(callId)).participants.length;
+    return {
+      ...counts,
+      refused: { ...counts.refused },
+      unmatched,
+      drainMs,
+      rosters,
+      heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
+    };
+  };
+}
+
+/** The kit's own server, startBot, with its defaults (or `auth` overrides, for breakdown.mjs). */
+async function startKit(config, auth = {}) {
+  const bot = await startBot({
+    client: unusedClient(config),
+    auth: { appId: config.appId, openIdConfigurationUrl: config.openIdConfigurationUrl, ...auth },
+  });
+  return { url: bot.url, stats: watchBot(bot, config), close: () => bot.close() };
+}
+
+/** A kit bot behind a node:http server of the caller's: its node handler, or its Web handler through a bridge. */
+async function startKitOn(config, { listener, auth }) {
+  const bot = createBot({
+    client: unusedClient(config),
+    auth: auth ?? { appId: config.appId, openIdConfigurationUrl: config.openIdConfigurationUrl },
+  });
+  const server = await listen(listener(bot));
   return {
-    url: started.url,
-    async stats() {
-      // The 202 goes out before processing: time how long the processing still queued takes to drain, so that a
-      // bot that acknowledges quickly but falls behind on its work shows.
-      const start = performance.now();
-      await started.idle();
-      const drainMs = performance.now() - start;
-      const rosters = {};
-      for (const callId of config.callIds) rosters[callId] = (await started.roster(callId)).participants.length;
-      return {
-        ...tally.counts,
-        refused: { ...tally.counts.refused },
-        unmatched,
-        drainMs,
-        rosters,
-        heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
-      };
+    url: urlOf(server),
+    stats: watchBot(bot, config),
+    close: async () => {
+      await closeServer(server);
+      await bot.idle();
+      bot.stopWaiting();
     },
-    close: () => started.close(),
   };
 }
 
 const starters = {
   bare: startBare,
-  parse: (config) => startEndpoint(config, false),
-  auth: (config) => startEndpoint(config, true),
-  bot: startBotServer,
+  parse: startParse,
+  peer: startPeer,
+  kit: (config) => startKit(config),
+  "kit-fetch": (config) => startKitOn(config, { listener: (bot) => getRequestListener(bot.fetch) }),
+  "kit-noauth": (config) =>
+    startKitOn(config, {
+      listener: nodeHandler,
+      auth: { authenticate: async () => ({ ok: true, tenantId: config.tenantId, claims: {} }) },
+    }),
+  "kit-nocache": (config) => startKit(config, { tokenCacheSize: 0 }),
 };
 
 let server;
