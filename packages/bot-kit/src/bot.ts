@@ -158,6 +158,10 @@ export function createBot(options: BotOptions): Bot {
       for (const event of changes ?? []) announcements.push(() => events.emit("roster", event));
     }
     if (draft !== undefined) await store.putRoster(draft.state());
+    if (draft !== undefined && draft.refused > 0) {
+      const full = new Error(`the roster of call ${callId} is full: ${draft.refused} participants were not added`);
+      announcements.push(() => events.emit("error", full));
+    }
     for (const announce of announcements) {
       await slices.pace();
       announce();

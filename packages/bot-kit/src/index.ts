@@ -49,6 +49,7 @@ export {
   emptyRoster,
   endRoster,
   maxDepartures,
+  maxMembers,
   participantKey,
   type RosterChange,
   type RosterEvent,

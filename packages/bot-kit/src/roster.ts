@@ -81,6 +81,12 @@ export function endRoster(roster: RosterState): RosterChange {
 export const maxDepartures = 10_000;
 
 /**
+ * The most participants a roster holds: twice the largest Teams meeting (10 000, view-only attendees included), so
+ * that no real call meets it while a sender cannot grow one roster without end.
+ */
+export const maxMembers = 20_000;
+
+/**
  * A roster being changed: a private copy of one {@link RosterState}, changed in place by each notification, with an
  * index from identity to member that lasts the whole batch.
  */
@@ -89,6 +95,9 @@ export class RosterDraft {
   private readonly members: Record<string, RosterMember>;
   private readonly departed: Record<string, number | null>;
   private departures: number;
+  private memberCount: number;
+  /** Participants who joined while the roster was full, and so were not added. */
+  refused = 0;
   private ended: boolean;
   /** Graph sends the same participant with its id in one notification and `id: null` in another: the identity finds the member either way. */
   private readonly byIdentity = new Map<string, string>();
@@ -98,6 +107,7 @@ export class RosterDraft {
     this.members = dictionary(roster.members);
     this.departed = dictionary(roster.departed);
     this.departures = Object.keys(this.departed).length;
+    this.memberCount = Object.keys(this.members).length;
     this.ended = roster.ended;
     for (const [key, member] of Object.entries(this.members)) {
       const identity = identityKey(member.participant);
@@ -149,11 +159,17 @@ export class RosterDraft {
         this.depart(key, version);
         if (current !== undefined) {
           delete members[key];
+          this.memberCount--;
           const reason = participant.removedState?.reason ?? (deleted ? "deleted" : "removed");
           events.push({ type: "left", callId, key, participant, reason });
         }
         continue;
       }
+      if (current === undefined && this.memberCount >= maxMembers) {
+        this.refused++;
+        continue;
+      }
+      if (current === undefined) this.memberCount++;
       members[key] = { participant, version };
       if (identity !== undefined) this.byIdentity.set(identity, key);
       this.forgetDeparture(key);
@@ -169,6 +185,7 @@ export class RosterDraft {
       // Unless their state is newer than the list: the list was sent before they joined, and arrived late.
       if (member.version !== null && newest !== null && member.version > newest) continue;
       delete members[key];
+      this.memberCount--;
       this.depart(key, newest);
       events.push({ type: "left", callId, key, participant: member.participant, reason: "absent" });
     }
@@ -184,6 +201,7 @@ export class RosterDraft {
       this.depart(key, member.version);
       delete this.members[key];
     }
+    this.memberCount = 0;
     this.ended = true;
     return events;
   }

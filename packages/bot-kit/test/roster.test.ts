@@ -3,7 +3,15 @@ import { parseNotifications, type RosterNotification } from "@graph-invite/valid
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { example } from "../../../test-support/examples.js";
-import { applyRosterNotification, emptyRoster, endRoster, participantKey, type RosterEvent } from "../src/roster.js";
+import {
+  applyRosterNotification,
+  emptyRoster,
+  endRoster,
+  maxMembers,
+  participantKey,
+  RosterDraft,
+  type RosterEvent,
+} from "../src/roster.js";
 import type { RosterState } from "../src/store.js";
 
 type Json = Record<string, unknown>;
@@ -330,6 +338,17 @@ describe("delta rosters", () => {
     expect(said(gone.events)).toEqual([["left", "b", "deleted"]]);
     expect(keys(gone.roster)).toEqual(["a"]);
     expect(keys(applyRosterNotification(gone.roster, delta(1, [bob({ seq: 1 })])).roster)).toEqual(["a"]);
+  });
+
+  test("a roster holds at most maxMembers: who joins a full roster is counted as refused, not added", () => {
+    const crowd = Array.from({ length: maxMembers + 2 }, (_, index) => person(`p${index}`, "user", `u${index}`, {}));
+    const draft = new RosterDraft(emptyRoster(callId));
+    const events = draft.apply(delta(1, crowd));
+    expect(events).toHaveLength(maxMembers);
+    expect(draft.refused).toBe(2);
+    expect(Object.keys(draft.state().members)).toHaveLength(maxMembers);
+    draft.apply(delta(2, [person("p0", "user", "u0", { removed: "hungUp" })]));
+    expect(said(draft.apply(delta(3, [person("late", "user", "late", {})])))).toEqual([["joined", "late"]]);
   });
 
   test("a departure that overtakes the join is remembered, so the late join is ignored", () => {
