@@ -8,7 +8,7 @@ import standaloneCode from "ajv/dist/standalone/index.js";
 import addFormatsModule from "ajv-formats";
 import { buildSync } from "esbuild";
 import { parse } from "yaml";
-import { discriminated, knownOmissions, modeKeyword, switchableSchemas } from "./schemas.mjs";
+import { discriminated, formatKeywords, knownOmissions, modeKeyword, switchableSchemas } from "./schemas.mjs";
 
 const addFormats = addFormatsModule.default;
 const Ajv = AjvModule.default;
@@ -67,6 +67,7 @@ writeFileSync(resolve(validatorsDir, "validators.js"), `${header}${code}`);
 writeFileSync(resolve(validatorsDir, "validators.d.ts"), declarations(exportNames));
 writeFileSync(resolve(outDir, "rules.ts"), rulesModule(spec));
 writeFileSync(resolve(outDir, "tolerance.ts"), toleranceModule());
+writeFileSync(resolve(outDir, "formats.ts"), formatsModule());
 
 /**
  * ajv's code keeps each schema as an object, only to quote parts of it in error params (`schema12.properties.x.type`),
@@ -151,6 +152,19 @@ function toleranceModule() {
   return `${header}
 /** Required properties that documented payloads omit: tolerant mode accepts their absence and reports it. */
 export const knownOmissions = ${JSON.stringify(knownOmissions, null, 2)} as const;
+`;
+}
+
+/** Which format each generated `pattern` stands for, so that an error can name the format rather than the regex. */
+function formatsModule() {
+  const byPattern = Object.fromEntries(
+    Object.entries(formatKeywords).flatMap(([format, keywords]) =>
+      keywords.pattern ? [[keywords.pattern, format]] : [],
+    ),
+  );
+  return `${header}
+/** The formats the validators check as a pattern, by that pattern. */
+export const formatOfPattern: Readonly<Record<string, string>> = ${JSON.stringify(byPattern, null, 2)};
 `;
 }
 

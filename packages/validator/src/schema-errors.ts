@@ -1,5 +1,6 @@
 // Turns the errors of a generated validator into issues a person can act on.
 import type { CompiledValidator, SchemaError } from "./compiled-validator.js";
+import { formatOfPattern } from "./generated/formats.js";
 import type { Issue } from "./issues.js";
 import { childPointer, jsonType, preview } from "./pointer.js";
 
@@ -71,8 +72,15 @@ function describeError(error: SchemaError, root: unknown): SchemaIssue {
           : `must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}${got}`,
       );
     }
-    case "pattern":
-      return issue("schema.pattern", `must match the pattern ${String(params["pattern"])}${got}`);
+    case "pattern": {
+      const pattern = String(params["pattern"]);
+      // A format the generator wrote as a pattern is named as the format: the regex helps nobody.
+      const format = Object.hasOwn(formatOfPattern, pattern) ? formatOfPattern[pattern] : undefined;
+      if (format === "date-time") {
+        return issue("schema.format", `must be an RFC 3339 date-time, such as 2026-12-03T13:45:00Z${got}`);
+      }
+      return issue("schema.pattern", `must match the pattern ${pattern}${got}`);
+    }
     case "maxLength":
       return issue("schema.max-length", `must be at most ${String(params["limit"])} characters long${lengthOf(value)}`);
     case "minLength":

@@ -231,6 +231,10 @@ describe.each(["strict", "tolerant"] as const)("in %s mode", (mode) => {
     expect(result.ok ? [] : result.errors.map((error) => error.pointer)).toEqual([
       "/value/0/resourceData/transcription/lastModifiedDateTime",
     ]);
+    // Named as the format the spec states, not as the regex the generator checks it with.
+    expect(result.ok ? [] : result.errors.map(({ code, message }) => ({ code, message }))).toEqual([
+      { code: "schema.format", message: expect.stringMatching(/^must be an RFC 3339 date-time, such as /) },
+    ]);
   });
 
   it("refuses an invite response whose clientContext is longer than 256 characters", () => {
