@@ -13,13 +13,13 @@
 //
 // The bot runs in a child process (bot.mjs); the simulator, which signs the one token every request carries and
 // publishes its key, and the sender run here. Every request is a real loopback POST with a new message id.
-import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { start } from "@graph-invite/simulator";
 import { median } from "../alternating.mjs";
+import { forkChild } from "../child.mjs";
 import { print, printTable } from "../report.mjs";
 import { operationFlood, rosterFlood } from "./bodies.mjs";
 
@@ -34,29 +34,8 @@ const sizes = [
 ];
 
 function forkBot(config) {
-  const child = fork(join(here, "bot.mjs"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const ask = (message, answer) =>
-    new Promise((resolve, reject) => {
-      const onExit = (code) => reject(new Error(`the bot exited (${code}) before it answered ${answer}`));
-      const onMessage = (reply) => {
-        if (reply.type !== answer) return;
-        child.off("message", onMessage);
-        child.off("exit", onExit);
-        resolve(reply);
-      };
-      child.on("message", onMessage);
-      child.once("exit", onExit);
-      child.send(message);
-    });
-  return {
-    ask,
-    start: async () => (await ask({ type: "start", config }, "ready")).callbackUrl,
-    close: async () => {
-      child.send({ type: "close" });
-      await exited;
-    },
-  };
+  const { ask, close } = forkChild(join(here, "bot.mjs"), { label: "bot" });
+  return { ask, start: async () => (await ask({ type: "start", config }, "ready")).callbackUrl, close };
 }
 
 /**

@@ -8,27 +8,9 @@
 //   { type: "report" }                    -> { type: "report", figures }    once the delivery has been processed
 //   { type: "close" }                     ends the process
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { clientSecretTokens } from "@graph-invite/bot";
 import { startBot } from "@graph-invite/bot-kit/node";
 import { createInviteClient, inviteBody, userParticipant } from "@graph-invite/client";
-
-/** Client-credentials tokens from the simulator's token endpoint, for the invite client. */
-function clientSecretTokens({ tokenUrl, clientId, clientSecret }) {
-  return async ({ scope }) => {
-    const response = await fetch(tokenUrl, {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "client_credentials",
-        client_id: clientId,
-        client_secret: clientSecret,
-        scope,
-      }),
-    });
-    const body = await response.json();
-    if (!response.ok) throw new Error(`the token endpoint answered ${response.status}: ${JSON.stringify(body)}`);
-    return { token: body.access_token, expiresOnTimestamp: Date.now() + body.expires_in * 1000 };
-  };
-}
 
 /**
  * The longest the event loop was held, two ways: Node's own histogram of the loop's delay (1 ms resolution), and a

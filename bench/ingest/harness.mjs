@@ -1,12 +1,12 @@
 // What ingest.bench.mjs and breakdown.mjs share: the requests, the server processes, one measured load, and the
 // alternating rounds.
-import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { start } from "@graph-invite/simulator";
 import autocannon from "autocannon";
+import { forkChild } from "../child.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -77,30 +77,13 @@ export async function setUp() {
  * time the process has used) and a way to close it. `execArgv` goes to the child, such as --cpu-prof.
  */
 export async function forkServer(kind, config, execArgv = []) {
-  const child = fork(join(here, "server.mjs"), [kind], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const ask = (message, answer) =>
-    new Promise((resolve, reject) => {
-      const onExit = (code) => reject(new Error(`the ${kind} server exited (${code}) before it answered ${answer}`));
-      const onMessage = (reply) => {
-        if (reply.type !== answer) return;
-        child.off("message", onMessage);
-        child.off("exit", onExit);
-        resolve(reply);
-      };
-      child.on("message", onMessage);
-      child.once("exit", onExit);
-      child.send(message);
-    });
+  const { ask, close } = forkChild(join(here, "server.mjs"), { args: [kind], execArgv, label: `${kind} server` });
   const { url } = await ask({ type: "start", config }, "ready");
   return {
     kind,
     url,
     stats: async () => (await ask({ type: "stats" }, "stats")).counts,
-    close: async () => {
-      child.send({ type: "close" });
-      await exited;
-    },
+    close,
   };
 }
 

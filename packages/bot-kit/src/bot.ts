@@ -168,7 +168,7 @@ export function createBot(options: BotOptions): Bot {
     }
   };
 
-  const process = (delivery: AcceptedDelivery) => {
+  const processDelivery = (delivery: AcceptedDelivery) => {
     // Processing starts on a later turn, after the answer has been written.
     const answered = nextTurn();
     const calls = new Map<string, CallWork[]>();
@@ -212,7 +212,7 @@ export function createBot(options: BotOptions): Bot {
     claimDelivery: (key) => store.claimDelivery(key),
     onAccepted: (delivery) => {
       events.emit("delivery", delivery);
-      process(delivery);
+      processDelivery(delivery);
     },
     onInvalid: ({ body, issues }) => {
       const [first] = issues;

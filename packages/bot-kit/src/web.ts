@@ -42,7 +42,7 @@ async function readBounded(body: ReadableStream<Uint8Array> | null, limit: numbe
   return concat(chunks, size);
 }
 
-export function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0];
   const bytes = new Uint8Array(size);
   let offset = 0;

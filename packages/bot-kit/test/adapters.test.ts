@@ -133,7 +133,7 @@ function watchedBody(text: string): { stream: ReadableStream<Uint8Array>; pulled
   return { stream, pulled: () => pulled };
 }
 
-describe.each(Object.entries(hosts))("through %s", (_name, host) => {
+describe.each(Object.entries(hosts))("through %s", (name, host) => {
   let bot: Bot;
   let server: Host;
   beforeAll(() => {
@@ -162,7 +162,7 @@ describe.each(Object.entries(hosts))("through %s", (_name, host) => {
     expect(answer.body).toEqual({ error: { code: "missing-token", message: expect.any(String) } });
     expect(await members(bot, callId)).toEqual([]);
     // Over HTTP the client's stream may be read into the socket; only the bare call proves the handler's restraint.
-    if (_name === "a bare fetch call") expect(body.pulled()).toBe(false);
+    if (name === "a bare fetch call") expect(body.pulled()).toBe(false);
   });
 
   test("a token signed by someone else gets 401 invalid_token", async () => {

@@ -9,6 +9,7 @@ import { inviteBody, userParticipant } from "@graph-invite/client";
 import { type Simulator, start } from "@graph-invite/simulator";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import {
+  type CallbackAuthOptions,
   createCallbackAuthenticator,
   MemoryStore,
   maxHistory,
@@ -28,17 +29,19 @@ describe("the verified-token cache", () => {
   /** Counts RS256 signature checks: jose verifies through WebCrypto. */
   function countVerifications(): () => number {
     const spy = vi.spyOn(crypto.subtle, "verify");
-    return () => {
-      const calls = spy.mock.calls.length;
-      return calls;
-    };
+    return () => spy.mock.calls.length;
   }
 
-  test("a token Graph reuses is verified once; another token is verified on its own", async () => {
-    const authenticator = createCallbackAuthenticator({
+  /** An authenticator of the simulator's notification tokens. */
+  const authenticatorFor = (options: Partial<CallbackAuthOptions> = {}) =>
+    createCallbackAuthenticator({
       appId: sim.app.appId,
       openIdConfigurationUrl: sim.openIdConfigurationUrl,
+      ...options,
     });
+
+  test("a token Graph reuses is verified once; another token is verified on its own", async () => {
+    const authenticator = authenticatorFor();
     const token = await sim.signNotificationToken();
     const other = await sim.signNotificationToken({ tid: randomUUID() });
     const verifications = countVerifications();
@@ -52,11 +55,7 @@ describe("the verified-token cache", () => {
   });
 
   test("with tokenCacheSize 0 every delivery is verified", async () => {
-    const authenticator = createCallbackAuthenticator({
-      appId: sim.app.appId,
-      openIdConfigurationUrl: sim.openIdConfigurationUrl,
-      tokenCacheSize: 0,
-    });
+    const authenticator = authenticatorFor({ tokenCacheSize: 0 });
     const token = await sim.signNotificationToken();
     const verifications = countVerifications();
     for (let delivery = 0; delivery < 3; delivery++) await authenticator.authenticate(`Bearer ${token}`);
@@ -65,11 +64,7 @@ describe("the verified-token cache", () => {
   });
 
   test("a cached token is not trusted past its exp: it is verified again, and the leeway then decides", async () => {
-    const authenticator = createCallbackAuthenticator({
-      appId: sim.app.appId,
-      openIdConfigurationUrl: sim.openIdConfigurationUrl,
-      clockToleranceSeconds: 0,
-    });
+    const authenticator = authenticatorFor({ clockToleranceSeconds: 0 });
     const token = await sim.signNotificationToken({}, { expiresIn: 1 });
     expect(await authenticator.authenticate(`Bearer ${token}`)).toMatchObject({ ok: true });
     await sleep(1100);
@@ -78,11 +73,7 @@ describe("the verified-token cache", () => {
 
   test("a cached token still meets the tenant allow-list", async () => {
     const tenant = randomUUID();
-    const authenticator = createCallbackAuthenticator({
-      appId: sim.app.appId,
-      openIdConfigurationUrl: sim.openIdConfigurationUrl,
-      allowedTenants: [tenant],
-    });
+    const authenticator = authenticatorFor({ allowedTenants: [tenant] });
     const token = await sim.signNotificationToken({ tid: randomUUID() });
     for (let delivery = 0; delivery < 2; delivery++) {
       expect(await authenticator.authenticate(`Bearer ${token}`)).toMatchObject({ status: 403 });
