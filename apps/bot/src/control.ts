@@ -2,7 +2,12 @@
 // that process holds the notification endpoint, the pending invites and the rosters.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ClientContextInUse, type InviteAndWaitOptions, type InviteOutcome } from "@graph-invite/bot-kit";
+import {
+  ClientContextInUse,
+  type InviteAndWaitOptions,
+  type InviteOutcome,
+  type RosterEvent,
+} from "@graph-invite/bot-kit";
 import type { InviteParticipantsRequest } from "@graph-invite/types";
 import type { CallKind } from "@graph-invite/validator";
 import type { Runtime } from "./runtime.js";
@@ -12,6 +17,30 @@ export interface InviteCommand {
   readonly callId: string;
   readonly body: InviteParticipantsRequest;
   readonly options?: Pick<InviteAndWaitOptions, "callKind" | "botInCall" | "ignoredParticipants" | "timeoutMs">;
+  /**
+   * Default true: the answer waits for the notifications that follow the outcome (the roster), up to 3 s. false:
+   * the answer goes as soon as the outcome is known, for a caller that times outcomes.
+   */
+  readonly settle?: boolean;
+}
+
+/** One roster event a listener of this instance received, as `GET /events/roster` lists it. */
+export interface RosterEventEntry {
+  /** When the listener received it (ISO 8601). */
+  readonly at: string;
+  readonly type: RosterEvent["type"];
+  readonly callId: string;
+  readonly key: string;
+}
+
+/** What `GET /stats` answers: this process's CPU time and what it received, for the benches. */
+export interface ControlStats {
+  readonly cpuUsage: NodeJS.CpuUsage;
+  /** Deliveries accepted and processed, and the notifications they carried. */
+  readonly deliveries: number;
+  readonly notifications: number;
+  /** Requests refused, duplicates included. */
+  readonly refused: number;
 }
 
 /** What `POST /calls` takes (simulator modes only). */
@@ -31,12 +60,50 @@ class ControlError extends Error {
 
 const maxControlBody = 64 * 1024;
 
+/** The roster events `GET /events/roster` keeps: the latest, so that a long-running bot does not grow. */
+const maxRosterLog = 10_000;
+
+/** What this instance's listeners saw, for `GET /events/roster` and `GET /stats`. */
+class Observed {
+  /** When this instance's listeners started: an event from before cannot be in its log. */
+  readonly since = new Date().toISOString();
+  readonly roster: RosterEventEntry[] = [];
+  rosterDropped = 0;
+  deliveries = 0;
+  notifications = 0;
+  refused = 0;
+  readonly stop: () => void;
+
+  constructor(bot: Runtime["bot"]) {
+    const stops = [
+      bot.on("roster", ({ type, callId, key }) => {
+        this.roster.push({ at: new Date().toISOString(), type, callId, key });
+        if (this.roster.length > maxRosterLog) {
+          this.roster.shift();
+          this.rosterDropped++;
+        }
+      }),
+      bot.on("delivery", (delivery) => {
+        this.deliveries++;
+        this.notifications += delivery.notifications.length;
+      }),
+      bot.on("refused", () => {
+        this.refused++;
+      }),
+    ];
+    this.stop = () => {
+      for (const stop of stops) stop();
+    };
+  }
+}
+
 export async function startControl(runtime: Runtime, port: number): Promise<{ url: string; close(): Promise<void> }> {
+  const observed = new Observed(runtime.bot);
   const server: Server = createServer((request, response) => {
     Promise.resolve()
       .then(() => {
         refuseBrowsers(request, port === 0 ? (server.address() as AddressInfo).port : port);
-        return route(runtime, request);
+        return route(runtime, observed, request);
       })
       .then((body) => send(response, 200, body))
       .catch((error: unknown) => send(response, statusOf(error), { error: messageOf(error) }));
@@ -50,6 +117,7 @@ export async function startControl(runtime: Runtime, port: number): Promise<{ ur
     url: `http://127.0.0.1:${bound}`,
     close: () =>
       new Promise<void>((resolve) => {
+        observed.stop();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -82,7 +150,7 @@ function statusOf(error: unknown): number {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-async function route(runtime: Runtime, request: IncomingMessage): Promise<unknown> {
+async function route(runtime: Runtime, observed: Observed, request: IncomingMessage): Promise<unknown> {
   const { bot } = runtime;
   if (!URL.canParse(request.url ?? "/", "http://control.invalid")) throw new ControlError(400, "not a path");
   const url = new URL(request.url ?? "/", "http://control.invalid");
@@ -96,8 +164,19 @@ async function route(runtime: Runtime, request: IncomingMessage): Promise<unknow
       throw new ControlError(400, "POST /invite takes {callId, body, options?}");
     }
     const outcome = await bot.inviteAndWait(command.callId, command.body, command.options ?? {});
+    if (command.settle === false) return { outcome: outcome.record };
     await settle(bot, outcome);
     return { outcome: outcome.record, roster: await bot.roster(command.callId) };
+  }
+  const reattach = /^GET \/operations\/([^/]+)\/outcome$/.exec(key);
+  if (reattach !== null)
+    return { outcome: (await waitFor(bot, decodeURIComponent(reattach[1] ?? ""), request)).record };
+  if (key === "GET /events/roster")
+    return { since: observed.since, events: observed.roster, dropped: observed.rosterDropped };
+  if (key === "GET /stats") {
+    const { deliveries, notifications, refused } = observed;
+    const stats: ControlStats = { cpuUsage: process.cpuUsage(), deliveries, notifications, refused };
+    return stats;
   }
   if (key === "GET /operations") {
     return bot.operations(url.searchParams.get("callId") ?? undefined);
@@ -107,6 +186,27 @@ async function route(runtime: Runtime, request: IncomingMessage): Promise<unknow
   if (roster !== null) return bot.roster(decodeURIComponent(roster[1] ?? ""));
   if (key === "POST /calls") return createCall(runtime, (await readJson(request)) as CallCommand);
   throw new ControlError(404, `no route ${key}`);
+}
+
+/** The kit's re-attachment to an invite started earlier, by this process or one that ended. */
+type WaitFor = (clientContext: string, options: { signal?: AbortSignal }) => Promise<InviteOutcome>;
+
+/**
+ * Waits for the outcome of the invite with this clientContext, wherever it was started: after a restart, the caller
+ * of an interrupted `POST /invite` asks again here. Stops waiting when the caller goes away.
+ */
+async function waitFor(bot: Runtime["bot"], clientContext: string, request: IncomingMessage): Promise<InviteOutcome> {
+  // Guarded until the kit's waitFor is released: an older kit answers 501 rather than failing to build.
+  const kitWaitFor = (bot as { waitFor?: WaitFor }).waitFor;
+  if (kitWaitFor === undefined) throw new ControlError(501, "this bot kit cannot re-attach to an invite (bot.waitFor)");
+  const gone = new AbortController();
+  const onClose = () => gone.abort(new Error("the caller went away"));
+  request.socket.once("close", onClose);
+  try {
+    return await kitWaitFor.call(bot, clientContext, { signal: gone.signal });
+  } finally {
+    request.socket.off("close", onClose);
+  }
 }
 
 /**

@@ -643,4 +643,44 @@ describe("the control API", () => {
     });
     expect((await control("/calls/%E0%A4%A/roster", "GET", headers)).status).toBe(400);
   });
+
+  it("answers an invite with settle false at its outcome, and lists the roster events and the process's figures", async () => {
+    const headers = { Host: host(), "Content-Type": "application/json" };
+    const get = async <T>(path: string) => {
+      const answer = await control(path, "GET", headers);
+      expect(answer.status).toBe(200);
+      return answer.body as T;
+    };
+    const call = await control("/calls", "POST", headers, JSON.stringify({ kind: "group" }));
+    const callId = (call.body as { id: string }).id;
+    const clientContext = randomUUID();
+    const command = JSON.parse(invite(clientContext)) as { callId: string };
+    command.callId = callId;
+    const answered = await control("/invite", "POST", headers, JSON.stringify({ ...command, settle: false }));
+    expect(answered.status).toBe(200);
+    // No roster: it was not waited for.
+    expect(Object.keys(answered.body)).toEqual(["outcome"]);
+    expect((answered.body as unknown as { outcome: { status: string } }).outcome.status).toBe("completed");
+
+    const deadline = Date.now() + 5000;
+    let events: Array<{ callId: string; type: string; key: string; at: string }> = [];
+    while (Date.now() < deadline && !events.some((event) => event.callId === callId)) {
+      ({ events } = await get<{ events: typeof events }>("/events/roster"));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(events.filter((event) => event.callId === callId)).toEqual([
+      { callId, type: "joined", key: expect.any(String), at: expect.any(String) },
+    ]);
+    const stats = await get<{ cpuUsage: { user: number }; deliveries: number; notifications: number }>("/stats");
+    expect(stats.cpuUsage.user).toBeGreaterThan(0);
+    expect(stats.deliveries).toBeGreaterThanOrEqual(2);
+    expect(stats.notifications).toBeGreaterThanOrEqual(stats.deliveries);
+
+    // Re-attaching needs the kit's bot.waitFor; a kit without it says so rather than hanging.
+    const reattached = await control(`/operations/${clientContext}/outcome`, "GET", headers);
+    expect(reattached).toEqual({
+      status: 501,
+      body: { error: "this bot kit cannot re-attach to an invite (bot.waitFor)" },
+    });
+  });
 });
