@@ -1,0 +1,87 @@
+// The world of the scale-out proof: a simulated Graph in this process, N sample-bot processes (on one Redis, or one
+// instance on its MemoryStore), and a round-robin proxy in front of them that every call's callbackUri points at.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { type Simulator, start } from "@graph-invite/simulator";
+import { freePort } from "../../../test-support/ports.js";
+import type { RedisServer } from "../../../test-support/redis.js";
+import { type BotProcess, startBotProcess } from "./bot-process.js";
+import { type RoundRobin, startRoundRobin } from "./round-robin.js";
+
+export interface ScaleOutOptions {
+  /** How many bot instances. More than one needs `redis`: instances on their own MemoryStore share nothing. */
+  readonly instances: number;
+  /** The Redis the instances share; none: each instance keeps its state in its own memory. */
+  readonly redis?: RedisServer;
+  /** The bots' GRAPH_INVITE_INVITE_TIMEOUT_MS: the deadline an invite that was never sent is given up at. */
+  readonly inviteTimeoutMs?: number;
+}
+
+export interface ScaleOut {
+  readonly simulator: Simulator;
+  readonly proxy: RoundRobin;
+  readonly bots: readonly BotProcess[];
+  /** Where every call's notifications go: the proxy's notification path. */
+  readonly callbackUri: string;
+  readonly redis: RedisServer | undefined;
+  /** Stops everything it started, even when a part fails to stop; rejects with the first failure. */
+  close(): Promise<void>;
+}
+
+/**
+ * Whether the bot kit has its Redis store (`@graph-invite/bot-kit/redis`) and the sample bot takes
+ * GRAPH_INVITE_REDIS_URL. Before it does, a bot given the variable would ignore it and keep a MemoryStore of its
+ * own: several instances would then prove nothing, so the harness refuses to start them.
+ */
+export function kitHasRedisStore(): boolean {
+  const manifest = createRequire(import.meta.url).resolve("@graph-invite/bot-kit/package.json");
+  const { exports } = JSON.parse(readFileSync(manifest, "utf8")) as { exports: Record<string, unknown> };
+  return Object.hasOwn(exports, "./redis");
+}
+
+export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
+  if (options.instances > 1 && options.redis === undefined) {
+    throw new Error("several instances need a Redis to share: on MemoryStores each would know only what it received");
+  }
+  if (options.redis !== undefined && !kitHasRedisStore()) {
+    throw new Error("this bot kit has no Redis store (@graph-invite/bot-kit/redis): the bots would not use Redis");
+  }
+  const simulator = await start();
+  const bots: BotProcess[] = [];
+  let proxy: RoundRobin | undefined;
+  const close = async () => {
+    const results = await Promise.allSettled([...bots.map((bot) => bot.stop()), proxy?.close(), simulator.close()]);
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+  };
+  try {
+    const env: Record<string, string> = {
+      GRAPH_INVITE_SIMULATOR_URL: simulator.url,
+      GRAPH_INVITE_TENANT_ID: simulator.app.tenantId,
+      GRAPH_INVITE_APP_ID: simulator.app.appId,
+      GRAPH_INVITE_APP_SECRET: simulator.app.secret,
+      ...(options.inviteTimeoutMs !== undefined && { GRAPH_INVITE_INVITE_TIMEOUT_MS: String(options.inviteTimeoutMs) }),
+      ...(options.redis !== undefined && { GRAPH_INVITE_REDIS_URL: options.redis.url }),
+    };
+    const started = await Promise.allSettled(
+      Array.from({ length: options.instances }, async (_, index) =>
+        startBotProcess({ label: `bot ${index + 1}`, port: await freePort(), controlPort: await freePort(), env }),
+      ),
+    );
+    for (const result of started) if (result.status === "fulfilled") bots.push(result.value);
+    const failed = started.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+    proxy = await startRoundRobin(bots.map((bot) => bot.origin));
+  } catch (error) {
+    await close().catch(() => {});
+    throw error;
+  }
+  return {
+    simulator,
+    proxy,
+    bots,
+    callbackUri: `${proxy.url}/api/calls`,
+    redis: options.redis,
+    close,
+  };
+}

@@ -1,0 +1,8 @@
+// The scale-out world and its driver, for tests/scale-out's tests and bench/scale-out.
+export { type RedisServer, type StartRedisOptions, skipRedisTests, startRedis } from "../../../test-support/redis.js";
+export type { BotProcess } from "./bot-process.js";
+export { stats } from "./control-client.js";
+export { type DriveOptions, type DriveResult, drive, type InviteResult, type Wave, waves } from "./driver.js";
+export { kitHasRedisStore, type ScaleOut, type ScaleOutOptions, startScaleOut } from "./harness.js";
+export { type RoundRobin, startRoundRobin } from "./round-robin.js";
+export { describeVerdict, judge, percentile, type Verdict } from "./verdict.js";

@@ -1,0 +1,192 @@
+// What a drive proved: each invite's outcome against its answer, the roster events every instance's listeners got,
+// and how long after Graph's terminal notification the instance that started the invite knew its outcome.
+import type { RosterEventEntry } from "@graph-invite/bot";
+import { rosterEvents } from "./control-client.js";
+import { type AnswerKind, type DriveResult, delay } from "./driver.js";
+import type { ScaleOut } from "./harness.js";
+
+/** The outcome each answer must lead to: Graph's SIP-style codes for a decline and for no answer. */
+const expected: Record<AnswerKind, { status: string; code?: number }> = {
+  accept: { status: "completed" },
+  decline: { status: "failed", code: 603 },
+  "no-answer": { status: "failed", code: 408 },
+};
+
+export interface Verdict {
+  readonly invites: number;
+  readonly reattached: number;
+  /** No outcome could be had. */
+  readonly lost: readonly string[];
+  /** An outcome that is not final although Graph finished the invite (timed out, still running). */
+  readonly stuck: readonly string[];
+  /** A final outcome other than the answer's. */
+  readonly wrong: readonly string[];
+  /** A roster event one instance's listeners got more than once. */
+  readonly duplicateRosterEvents: readonly string[];
+  /** An accepted invitee whose `joined` event no instance's listeners got. */
+  readonly missingJoins: readonly string[];
+  /** Milliseconds from Graph's terminal notification to the outcome at the driver, for invites not re-attached. */
+  readonly latencies: readonly number[];
+  /** Those over the limit. */
+  readonly late: readonly string[];
+}
+
+export interface JudgeOptions {
+  /** Default 1000 ms. */
+  readonly latencyLimitMs?: number;
+  /** How long to wait for roster events still being processed. Default 5 s. */
+  readonly rosterWaitMs?: number;
+}
+
+export async function judge(world: ScaleOut, drive: DriveResult, options: JudgeOptions = {}): Promise<Verdict> {
+  const limit = options.latencyLimitMs ?? 1000;
+  const simulated = new Map(world.simulator.operations().map((operation) => [operation.clientContext, operation]));
+  const terminalSentAt = firstTerminalAttempts(world);
+  const lost: string[] = [];
+  const stuck: string[] = [];
+  const wrong: string[] = [];
+  const latencies: number[] = [];
+  const late: string[] = [];
+  for (const invite of drive.invites) {
+    const name = `${invite.wave}/${invite.answer} ${invite.clientContext} (started on ${world.bots[invite.instance]?.label})`;
+    const { outcome } = invite;
+    if (outcome === undefined) {
+      lost.push(`${name}: ${invite.error ?? "no outcome"}`);
+      continue;
+    }
+    const graph = simulated.get(invite.clientContext);
+    // An instance killed after it registered an invite but before it sent it: Graph never heard of it, and the
+    // stored deadline is all there is to wait for.
+    if (graph === undefined && invite.reattached && outcome.status === "timed-out") continue;
+    const want = expected[invite.answer];
+    if (outcome.status !== "completed" && outcome.status !== "failed") {
+      stuck.push(`${name}: ${outcome.status}${graph === undefined ? "" : `, Graph's operation ${graph.status}`}`);
+      continue;
+    }
+    const code = outcome.resultInfo?.code;
+    if (outcome.status !== want.status || (want.code !== undefined && Number(code) !== want.code)) {
+      wrong.push(`${name}: ${outcome.status} ${code ?? ""}, expected ${want.status} ${want.code ?? ""}`);
+      continue;
+    }
+    const sentAt = terminalSentAt.get(invite.callId);
+    if (invite.reattached || sentAt === undefined || invite.outcomeAt === undefined) continue;
+    const latency = invite.outcomeAt - sentAt;
+    latencies.push(latency);
+    if (latency > limit) late.push(`${name}: ${latency} ms after the terminal notification`);
+  }
+  const roster = await rosterVerdict(world, drive, options.rosterWaitMs ?? 5000);
+  return {
+    invites: drive.invites.length,
+    reattached: drive.invites.filter((invite) => invite.reattached).length,
+    lost,
+    stuck,
+    wrong,
+    ...roster,
+    latencies: latencies.sort((a, b) => a - b),
+    late,
+  };
+}
+
+/** Per call, when Graph first tried to deliver its operation's terminal notification. */
+function firstTerminalAttempts(world: ScaleOut): Map<string, number> {
+  const sentAt = new Map<string, number>();
+  for (const delivery of world.simulator.deliveries()) {
+    const first = delivery.attempts[0];
+    if (delivery.kind !== "operation" || first === undefined) continue;
+    const at = Date.parse(first.sentAt);
+    sentAt.set(delivery.callId, Math.min(at, sentAt.get(delivery.callId) ?? at));
+  }
+  return sentAt;
+}
+
+/**
+ * Reads every instance's roster events, waiting (bounded) until every accepted invitee's `joined` is among them,
+ * since the bots process after they acknowledge.
+ */
+async function rosterVerdict(
+  world: ScaleOut,
+  drive: DriveResult,
+  waitMs: number,
+): Promise<Pick<Verdict, "duplicateRosterEvents" | "missingJoins">> {
+  const accepted = new Set(drive.invites.filter((invite) => invite.answer === "accept").map((invite) => invite.callId));
+  const deadline = Date.now() + waitMs;
+  let logs: Array<{ since: string; events: RosterEventEntry[] }> = [];
+  let missing: string[] = [];
+  do {
+    logs = await Promise.all(world.bots.map((bot) => rosterEvents(bot.controlUrl)));
+    const joined = new Set(
+      logs.flatMap((log) => log.events.flatMap((event) => (event.type === "joined" ? [event.callId] : []))),
+    );
+    missing = [...accepted].filter((callId) => !joined.has(callId));
+    if (missing.length === 0) break;
+    await delay(100);
+  } while (Date.now() < deadline);
+  return {
+    duplicateRosterEvents: duplicatedEvents(world, logs),
+    missingJoins: missing.map((callId) => `call ${callId}: no joined event`),
+  };
+}
+
+/**
+ * A roster change processed once is announced once on one instance, or once on every instance (when the kit passes
+ * events on to the other instances' listeners). Twice on one instance, or on some but not all of those that were
+ * listening at the time, means it was processed more than once (or an announcement was lost).
+ */
+function duplicatedEvents(
+  world: ScaleOut,
+  logs: ReadonlyArray<{ since: string; events: RosterEventEntry[] }>,
+): string[] {
+  const found: string[] = [];
+  const seen = new Map<string, { first: string; holders: number[] }>();
+  for (const [index, log] of logs.entries()) {
+    const counts = new Map<string, number>();
+    for (const event of log.events) {
+      const key = `${event.callId} ${event.type} ${event.key}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      const entry = seen.get(key) ?? { first: event.at, holders: [] };
+      if (event.at < entry.first) entry.first = event.at;
+      if (!entry.holders.includes(index)) entry.holders.push(index);
+      seen.set(key, entry);
+    }
+    for (const [key, count] of counts) if (count > 1) found.push(`${world.bots[index]?.label}: ${key} ${count} times`);
+  }
+  for (const [key, { first, holders }] of seen) {
+    const listening = logs.filter((log) => log.since <= first).length;
+    if (holders.length > 1 && holders.length < listening) {
+      const names = holders.map((index) => world.bots[index]?.label).join(", ");
+      found.push(`${key}: announced on ${names}, ${holders.length} of the ${listening} instances listening`);
+    }
+  }
+  return found;
+}
+
+/** The value below which `fraction` of the sorted `values` lie (nearest rank). */
+export function percentile(values: readonly number[], fraction: number): number {
+  if (values.length === 0) return Number.NaN;
+  return values[Math.min(values.length - 1, Math.ceil(fraction * values.length) - 1)] as number;
+}
+
+/** The verdict in a few lines, with the first of each kind of failure. */
+export function describeVerdict(title: string, verdict: Verdict): string[] {
+  const lines = [
+    `${title}: ${verdict.invites} invites (${verdict.reattached} re-attached after an interruption); ` +
+      `lost ${verdict.lost.length}, stuck ${verdict.stuck.length}, wrong ${verdict.wrong.length}, ` +
+      `duplicate roster events ${verdict.duplicateRosterEvents.length}, missing joins ${verdict.missingJoins.length}, ` +
+      `late ${verdict.late.length}`,
+    `  wake-up latency (terminal notification sent -> outcome at the driver), ${verdict.latencies.length} invites: ` +
+      `p50 ${percentile(verdict.latencies, 0.5)} ms, p99 ${percentile(verdict.latencies, 0.99)} ms, ` +
+      `max ${verdict.latencies.at(-1)} ms`,
+  ];
+  for (const [kind, list] of Object.entries({
+    lost: verdict.lost,
+    stuck: verdict.stuck,
+    wrong: verdict.wrong,
+    "duplicate roster event": verdict.duplicateRosterEvents,
+    "missing join": verdict.missingJoins,
+    late: verdict.late,
+  })) {
+    for (const item of list.slice(0, 5)) lines.push(`  ${kind}: ${item}`);
+    if (list.length > 5) lines.push(`  … and ${list.length - 5} more ${kind}`);
+  }
+  return lines;
+}
