@@ -1,0 +1,159 @@
+// What sharing one Redis costs the sample bot, and what more instances give back: notifications and invite outcomes
+// per second for 1, 2 and 3 bot processes on one Redis, against one process on its MemoryStore, in one run; the bots'
+// CPU time per notification; and the Redis commands per notification (target: at most 3; exit status 1 above it).
+//
+// Each row is a fresh world from tests/scale-out's harness: the simulator, the round-robin proxy and the driver in
+// this process, each bot in its own process, every call's notifications spread over the bots by the proxy.
+import {
+  describeVerdict,
+  drive,
+  judge,
+  kitHasRedisStore,
+  percentile,
+  startRedis,
+  startScaleOut,
+  stats,
+} from "@graph-invite/scale-out-tests";
+import { print, printTable } from "../report.mjs";
+
+const invites = Number(process.env.SCALE_OUT_INVITES ?? 300);
+const warmUpInvites = 30;
+const maxCommandsPerNotification = 3;
+const seed = 1;
+
+/** `INFO commandstats` as calls per command, such as `{ get: 120, evalsha: 60 }`. */
+async function commandCalls(redis) {
+  const calls = {};
+  for (const line of (await redis.command("INFO", "commandstats")).split("\n")) {
+    const match = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
+    if (match !== null) calls[match[1]] = Number(match[2]);
+  }
+  return calls;
+}
+
+const cpuMicros = (usage) => usage.user + usage.system;
+
+/** One row: a fresh world, a warm-up wave, then `invites` concurrent invites that the invitee accepts. */
+async function measure(label, instances, redis) {
+  const world = await startScaleOut({ instances, ...(redis !== undefined && { redis }) });
+  try {
+    const plain = [{ name: "plain" }];
+    // Not measured: the key set fetched, tokens cached, code compiled, connections open.
+    await drive(world, { waves: plain, invitesPerWave: warmUpInvites, answers: ["accept"], seed });
+    const deliveredBefore = world.simulator.deliveries().filter((delivery) => delivery.outcome === "delivered").length;
+    const before = await Promise.all(world.bots.map((bot) => stats(bot.controlUrl)));
+    if (redis !== undefined) await redis.command("CONFIG", "RESETSTAT");
+    const loadCpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const result = await drive(world, { waves: plain, invitesPerWave: invites, answers: ["accept"], seed: seed + 1 });
+    const elapsedMs = performance.now() - started;
+    const loadCpu = cpuMicros(process.cpuUsage(loadCpuBefore));
+    const after = await Promise.all(world.bots.map((bot) => stats(bot.controlUrl)));
+    const calls = redis === undefined ? {} : await commandCalls(redis);
+    const delivered =
+      world.simulator.deliveries().filter((delivery) => delivery.outcome === "delivered").length - deliveredBefore;
+    const verdict = await judge(world, result, { latencyLimitMs: Number.POSITIVE_INFINITY });
+    const botCpu = after.reduce(
+      (sum, now, index) => sum + cpuMicros(now.cpuUsage) - cpuMicros(before[index].cpuUsage),
+      0,
+    );
+    const received = after.reduce((sum, now, index) => sum + now.notifications - before[index].notifications, 0);
+    const commands = Object.values(calls).reduce((sum, count) => sum + count, 0);
+    return {
+      label,
+      verdict,
+      notificationsPerSecond: delivered / (elapsedMs / 1000),
+      outcomesPerSecond: invites / ((result.waveMs[0] ?? elapsedMs) / 1000),
+      cpuPerNotification: botCpu / received,
+      loadCpuPerNotification: loadCpu / delivered,
+      commandsPerNotification: redis === undefined ? undefined : commands / received,
+      calls,
+      received,
+      delivered,
+    };
+  } finally {
+    await world.close();
+  }
+}
+
+const rows = [];
+const failures = [];
+print(
+  `bench/scale-out (Node ${process.version}): ${invites} concurrent invites per row, each accepted within 40 ms ` +
+    "(a terminal notification and a roster each), after a warm-up of " +
+    `${warmUpInvites}; bots in their own processes behind a round-robin proxy`,
+);
+print();
+rows.push(await measure("1 instance, MemoryStore (baseline)", 1));
+if (kitHasRedisStore()) {
+  const redis = await startRedis();
+  try {
+    for (const instances of [1, 2, 3]) {
+      await redis.command("FLUSHALL");
+      rows.push(await measure(`${instances} instance${instances > 1 ? "s" : ""}, one Redis`, instances, redis));
+    }
+  } finally {
+    await redis.stop();
+  }
+} else {
+  failures.push("the Redis rows need the kit's Redis store (@graph-invite/bot-kit/redis), which this kit lacks");
+}
+
+const [baseline] = rows;
+const fixed = (value, digits = 0) => (value === undefined ? "n/a" : value.toFixed(digits));
+printTable([
+  [
+    "bots",
+    "notifications/s",
+    "ratio",
+    "outcomes/s",
+    "ratio",
+    "bot CPU µs/notification",
+    "driver+simulator CPU µs/notification",
+    "Redis commands/notification",
+    "wake-up p50 ms",
+    "p99 ms",
+  ],
+  ...rows.map((row) => [
+    row.label,
+    fixed(row.notificationsPerSecond),
+    `${fixed(row.notificationsPerSecond / baseline.notificationsPerSecond, 2)}×`,
+    fixed(row.outcomesPerSecond),
+    `${fixed(row.outcomesPerSecond / baseline.outcomesPerSecond, 2)}×`,
+    fixed(row.cpuPerNotification),
+    fixed(row.loadCpuPerNotification),
+    fixed(row.commandsPerNotification, 2),
+    fixed(percentile(row.verdict.latencies, 0.5)),
+    fixed(percentile(row.verdict.latencies, 0.99)),
+  ]),
+]);
+print(
+  "notifications/s: notifications the bots answered 2xx over the time from the first invite until the simulator had " +
+    "delivered everything. outcomes/s: invites over the time until the last outcome. Ratios against the baseline " +
+    "row. CPU: process.cpuUsage() of the bot processes (invites included) over the notifications they took; the " +
+    "driver, simulator and proxy share this process. Redis commands: INFO commandstats calls over the notifications " +
+    "(an upper bound on round trips: a MULTI/EXEC or a script counts each command it holds).",
+);
+for (const row of rows) {
+  if (row.commandsPerNotification === undefined) continue;
+  const top = Object.entries(row.calls)
+    .sort(([, a], [, b]) => b - a)
+    .map(([name, count]) => `${name} ${(count / row.received).toFixed(2)}`)
+    .join(", ");
+  print(`  ${row.label}: per notification ${top}`);
+  if (row.commandsPerNotification > maxCommandsPerNotification) {
+    failures.push(
+      `${row.label}: ${row.commandsPerNotification.toFixed(2)} Redis commands per notification, above ` +
+        `${maxCommandsPerNotification} by ${(row.commandsPerNotification - maxCommandsPerNotification).toFixed(2)}`,
+    );
+  }
+}
+print();
+for (const row of rows) {
+  const { verdict } = row;
+  if (verdict.lost.length + verdict.stuck.length + verdict.wrong.length + verdict.duplicateRosterEvents.length > 0) {
+    failures.push(describeVerdict(row.label, verdict).join("\n"));
+  }
+}
+for (const failure of failures) process.stderr.write(`TARGET MISSED: ${failure}\n`);
+process.exitCode = failures.length === 0 ? 0 : 1;
