@@ -7,6 +7,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { freePort } from "./ports.js";
+import { endProcess } from "./processes.js";
 
 /**
  * `GRAPH_INVITE_SKIP_REDIS=1` skips the tests that need redis-server, for a quick local run on a machine without it.
@@ -96,15 +97,10 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     await waitForPing(port, started, readyTimeoutMs, () => output);
   };
 
-  const end = async (signal: NodeJS.Signals) => {
+  const end = (signal: NodeJS.Signals) => {
     const running = child;
     child = undefined;
-    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
-    running.kill(signal);
-    const forced = setTimeout(() => running.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(forced);
+    return endProcess(running, signal);
   };
   const cleanUp = () => {
     process.off("exit", onExit);

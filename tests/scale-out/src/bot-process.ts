@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { endProcess } from "../../../test-support/processes.js";
 
 /** The bot's bin: beside its dist/, which is what `@graph-invite/bot` resolves to. */
 const botBin = join(dirname(createRequire(import.meta.url).resolve("@graph-invite/bot")), "../bin/graph-invite-bot.js");
@@ -70,15 +71,10 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
     await waitForBanner(started, lines, options);
   };
 
-  const end = async (signal: NodeJS.Signals) => {
+  const end = (signal: NodeJS.Signals) => {
     const running = child;
     child = undefined;
-    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
-    running.kill(signal);
-    const forced = setTimeout(() => running.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(forced);
+    return endProcess(running, signal);
   };
 
   try {
