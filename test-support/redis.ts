@@ -1,0 +1,214 @@
+// A real redis-server for the tests that need one: started on a free loopback port, never the system service, and
+// stopped with the test process. No Docker and no in-process fake: the store's compare-and-set, pub/sub and
+// reconnects are only proven against the server operators run.
+import { type ChildProcess, spawn } from "node:child_process";
+import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { freePort } from "./ports.js";
+
+/**
+ * `GRAPH_INVITE_SKIP_REDIS=1` skips the tests that need redis-server, for a quick local run on a machine without it.
+ * Without it, a missing binary fails those tests: CI must never pass by skipping them.
+ */
+export const skipRedisTests: boolean = process.env["GRAPH_INVITE_SKIP_REDIS"] === "1";
+
+export interface StartRedisOptions {
+  /**
+   * Keep the data across {@link RedisServer.restart}: an append-only file in a temporary folder, flushed on every
+   * write. Default false: nothing is written to disk.
+   */
+  readonly persistent?: boolean;
+  /** How long the server may take to answer PING. Default 10 s. */
+  readonly readyTimeoutMs?: number;
+  /** Where to look for `redis-server`. Default: the PATH. */
+  readonly searchPath?: string;
+}
+
+export interface RedisServer {
+  /** `redis://127.0.0.1:<port>`, for a client. */
+  readonly url: string;
+  readonly port: number;
+  /**
+   * Sends one command on a connection of its own and resolves with the reply as text (a status, a bulk string or an
+   * integer): for tests that inspect the server, such as `INFO commandstats` or `DBSIZE`. An error reply rejects.
+   */
+  command(...args: string[]): Promise<string>;
+  /** Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its folder. */
+  stop(): Promise<void>;
+  /** Kills the server with SIGKILL, as a crash would, and removes its folder. */
+  kill(): Promise<void>;
+  /** Stops the server and starts it again on the same port and folder: with `persistent`, the data is still there. */
+  restart(): Promise<void>;
+}
+
+const installHint =
+  "the Redis tests start their own redis-server, and none was found on the PATH. Install it: " +
+  "`apt-get install redis-server` (Debian, Ubuntu) or `brew install redis` (macOS). " +
+  "To skip these tests for a quick local run, set GRAPH_INVITE_SKIP_REDIS=1.";
+
+/** The redis-server binary on the search path; throws with the way to install it when there is none. */
+function findRedisServer(searchPath = process.env["PATH"] ?? ""): string {
+  for (const folder of searchPath.split(delimiter)) {
+    if (folder === "") continue;
+    const candidate = join(folder, "redis-server");
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this folder
+    }
+  }
+  throw new Error(installHint);
+}
+
+/** Starts a redis-server on a free loopback port and resolves once it answers PING. */
+export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
+  const binary = findRedisServer(options.searchPath);
+  const port = await freePort();
+  const dir = options.persistent === true ? mkdtempSync(join(tmpdir(), "graph-invite-redis-")) : undefined;
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", ""];
+  args.push(...(dir === undefined ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", "always"]));
+  // Without a folder of its own, the server still needs a writable working directory; it writes nothing there.
+  args.push("--dir", dir ?? tmpdir());
+  const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
+
+  let child: ChildProcess | undefined;
+  let output = "";
+  // A test process that dies without its afterAll must not leave servers behind.
+  const onExit = () => {
+    child?.kill("SIGKILL");
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", onExit);
+
+  const launch = async () => {
+    output = "";
+    const started = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+    child = started;
+    const keep = (chunk: Buffer) => {
+      // The last few kilobytes are enough to say why it did not start.
+      output = (output + chunk.toString("utf8")).slice(-4096);
+    };
+    started.stdout?.on("data", keep);
+    started.stderr?.on("data", keep);
+    await waitForPing(port, started, readyTimeoutMs, () => output);
+  };
+
+  const end = async (signal: NodeJS.Signals) => {
+    const running = child;
+    child = undefined;
+    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
+    running.kill(signal);
+    const forced = setTimeout(() => running.kill("SIGKILL"), 5000);
+    await exited;
+    clearTimeout(forced);
+  };
+  const cleanUp = () => {
+    process.off("exit", onExit);
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await launch();
+  } catch (error) {
+    await end("SIGKILL");
+    cleanUp();
+    throw error;
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    command: (...command) => sendCommand(port, command),
+    async stop() {
+      await end("SIGTERM");
+      cleanUp();
+    },
+    async kill() {
+      await end("SIGKILL");
+      cleanUp();
+    },
+    async restart() {
+      await end("SIGTERM");
+      await launch();
+    },
+  };
+}
+
+/** Polls PING until the server answers PONG (not LOADING, while it replays its file), it exits, or time runs out. */
+async function waitForPing(port: number, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer yet";
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`redis-server on port ${port} exited (${child.exitCode ?? child.signalCode}): ${output()}`);
+    }
+    try {
+      if ((await sendCommand(port, ["PING"], 1000)) === "PONG") return;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms (${last}): ${output()}`);
+}
+
+/** One command in RESP over a fresh connection; the reply's text. Enough for PING, INFO, CONFIG GET, SET and GET. */
+function sendCommand(port: number, args: readonly string[], timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    let received = Buffer.alloc(0);
+    const fail = (error: Error) => {
+      socket.destroy();
+      reject(error);
+    };
+    socket.setTimeout(timeoutMs, () => fail(new Error(`redis ${args[0]} got no reply within ${timeoutMs} ms`)));
+    socket.on("error", fail);
+    socket.on("connect", () => {
+      const parts = args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`);
+      socket.write(`*${args.length}\r\n${parts.join("")}`);
+    });
+    socket.on("data", (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const reply = parseReply(received);
+      if (reply === undefined) return;
+      socket.end();
+      if (reply.error) reject(new Error(`redis ${args[0]}: ${reply.text}`));
+      else resolve(reply.text);
+    });
+  });
+}
+
+/**
+ * A complete reply at `offset` in `buffer` and where it ends, or undefined while more is to come. An array's items
+ * are joined with new lines (`CONFIG GET dir` gives `dir\n/tmp/…`).
+ */
+function parseReply(buffer: Buffer, offset = 0): { text: string; error: boolean; end: number } | undefined {
+  const lineEnd = buffer.indexOf("\r\n", offset);
+  if (lineEnd === -1) return undefined;
+  const type = String.fromCharCode(buffer[offset] ?? 0);
+  const line = buffer.subarray(offset + 1, lineEnd).toString("utf8");
+  const end = lineEnd + 2;
+  if (type === "+" || type === ":") return { text: line, error: false, end };
+  if (type === "-") return { text: line, error: true, end };
+  const length = Number(line);
+  if (type === "$") {
+    if (length < 0) return { text: "", error: false, end };
+    if (buffer.length < end + length + 2) return undefined;
+    return { text: buffer.subarray(end, end + length).toString("utf8"), error: false, end: end + length + 2 };
+  }
+  if (type === "*") {
+    const items: string[] = [];
+    let next = end;
+    for (let index = 0; index < length; index++) {
+      const item = parseReply(buffer, next);
+      if (item === undefined) return undefined;
+      items.push(item.text);
+      next = item.end;
+    }
+    return { text: items.join("\n"), error: false, end: next };
+  }
+  return { text: `a reply of type ${type}, which this helper does not read`, error: true, end: buffer.length };
+}
