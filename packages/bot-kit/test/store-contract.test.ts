@@ -2,11 +2,11 @@
 // started for this file. Each Redis test gets a prefix of its own, so tests share the server but not their data.
 import { randomUUID } from "node:crypto";
 import { createClient } from "redis";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type RedisServer, skipRedisTests, startRedis } from "../../../test-support/redis.js";
-import { type BotStore, MemoryStore, type RetentionOverrides } from "../src/index.js";
+import { type BotStore, emptyRoster, MemoryStore, type RetentionOverrides } from "../src/index.js";
 import { RedisStore } from "../src/redis/index.js";
-import { storeContract } from "./store-contract.js";
+import { operation, storeContract } from "./store-contract.js";
 
 storeContract("MemoryStore", {
   open: async (retention?: RetentionOverrides) => new MemoryStore(retention === undefined ? {} : { retention }),
@@ -48,3 +48,49 @@ if (!skipRedisTests) {
     shared: true,
   });
 }
+
+describe.skipIf(skipRedisTests)("RedisStore's keys", () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(() => server?.stop());
+
+  test("stay under the prefix, each with a time to live but the feed (bounded by length) and one counter", async () => {
+    const client = createClient({ url: server.url });
+    client.on("error", () => {});
+    await client.connect();
+    try {
+      const prefix = `keys-${randomUUID()}:`;
+      const store = new RedisStore({
+        client,
+        prefix,
+        feedLength: 50,
+        retention: { operations: { maxCount: 20 }, deliveries: { maxCount: 20 }, rosters: { maxCount: 5 } },
+      });
+      for (let index = 0; index < 200; index++) {
+        const record = operation(`call-${index % 7}`, { operationId: `op-${index}`, status: "completed" });
+        await store.putOperation(record);
+        await store.claimDelivery(`message:${index}`);
+        await store.putRoster(emptyRoster(`call-${index}`), []);
+        await store.recordUnmatched({
+          at: new Date().toISOString(),
+          callId: undefined,
+          reason: "r",
+          notification: index,
+        });
+      }
+      const keys = (await server.command("KEYS", "*")).split("\n").filter((key) => key !== "");
+      expect(keys.every((key) => key.startsWith(prefix))).toBe(true);
+      // 20 operations with their id index, 7 calls' indexes, 20 deliveries, 5 rosters and the index of each kind,
+      // the unmatched list and its byte count, the pending index (emptied, so gone), the counter and the feed.
+      expect(keys.length).toBeLessThanOrEqual(20 * 2 + 7 + 20 + 5 + 3 + 2 + 2);
+      const withoutExpiry: string[] = [];
+      for (const key of keys) if (Number(await server.command("PTTL", key)) < 0) withoutExpiry.push(key);
+      expect(withoutExpiry.sort()).toEqual([`${prefix}changes`, `${prefix}op-order`]);
+      expect(Number(await server.command("XLEN", `${prefix}changes`))).toBeLessThanOrEqual(50 + 100);
+    } finally {
+      client.destroy();
+    }
+  });
+});

@@ -30,6 +30,10 @@ return 1
  * Returns 1 when written, 0 on a conflict.
  */
 export const putOperation = `
+-- An index lives as long as the longest-lived record it lists.
+local function extend(key, ttl)
+  if redis.call('PTTL', key) < tonumber(ttl) then redis.call('PEXPIRE', key, ttl) end
+end
 local stored = redis.call('HGET', KEYS[1], 'rev')
 if (stored or '0') ~= ARGV[1] then return 0 end
 local prefix = ARGV[12]
@@ -41,8 +45,14 @@ if ARGV[1] == '0' then
   redis.call('ZADD', KEYS[2], order, ARGV[5])
   redis.call('ZADD', KEYS[3], order, ARGV[5])
 end
-redis.call('PEXPIRE', KEYS[3], ARGV[4])
-if ARGV[7] ~= '' then redis.call('ZADD', KEYS[4], ARGV[7], ARGV[5]) else redis.call('ZREM', KEYS[4], ARGV[5]) end
+extend(KEYS[2], ARGV[4])
+extend(KEYS[3], ARGV[4])
+if ARGV[7] ~= '' then
+  redis.call('ZADD', KEYS[4], ARGV[7], ARGV[5])
+  extend(KEYS[4], ARGV[4])
+else
+  redis.call('ZREM', KEYS[4], ARGV[5])
+end
 local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[10])
 if excess > 0 then
   -- Oldest first, passing over invites still waiting: as many as the application has in flight, never more.
