@@ -3,7 +3,7 @@
 import { ClientSecretCredential } from "@azure/identity";
 import type { BotStore } from "@graph-invite/bot-kit";
 import { type StartedBot, startBot } from "@graph-invite/bot-kit/node";
-import { RedisStore } from "@graph-invite/bot-kit/redis";
+import { type RedisConnection, RedisStore } from "@graph-invite/bot-kit/redis";
 import { clouds, createInviteClient, type InviteClient } from "@graph-invite/client";
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
 import { createClient } from "redis";
@@ -19,6 +19,11 @@ export interface Runtime {
   readonly simulator: Simulator | undefined;
   /** The simulator's origin, in either simulator mode. */
   readonly simulatorUrl: string | undefined;
+  /**
+   * How many commands the bot has sent to Redis, each a round trip (the change feed's blocking reads, on a connection
+   * of their own, are not counted); undefined without Redis.
+   */
+  redisCommands(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -58,6 +63,7 @@ export async function startRuntime(config: BotConfig, simulatorOptions: Simulato
       client: target.client,
       simulator: target.simulator,
       simulatorUrl: target.simulatorUrl,
+      redisCommands: () => shared?.commands(),
       async close() {
         await bot.close();
         await target.simulator?.close();
@@ -72,7 +78,7 @@ export async function startRuntime(config: BotConfig, simulatorOptions: Simulato
 }
 
 /** A Redis store on its own connection, or a setting's error that says why the server could not be reached. */
-async function connectRedis(url: string): Promise<{ store: BotStore; close(): Promise<void> }> {
+async function connectRedis(url: string): Promise<{ store: BotStore; commands(): number; close(): Promise<void> }> {
   // One attempt at start-up, so that a wrong URL is an error rather than a bot that waits; once connected, the client
   // reconnects on its own, with backoff, for as long as the server is away.
   let started = false;
@@ -96,8 +102,21 @@ async function connectRedis(url: string): Promise<{ store: BotStore; close(): Pr
     );
   }
   started = true;
+  let commands = 0;
+  // The store's connection, counting what it sends: a figure the benches report as round trips per notification.
+  const counted: RedisConnection = {
+    sendCommand: (args) => {
+      commands++;
+      return client.sendCommand(args);
+    },
+    duplicate: () => client.duplicate(),
+    connect: () => client.connect(),
+    destroy: () => client.destroy(),
+    on: (event, listener) => client.on(event, listener),
+  };
   return {
-    store: new RedisStore({ client }),
+    store: new RedisStore({ client: counted }),
+    commands: () => commands,
     close: async () => {
       client.destroy();
     },

@@ -393,6 +393,8 @@ describe("startRuntime with GRAPH_INVITE_REDIS_URL", () => {
       expect(outcome.status).toBe("completed");
       const stored = await redis.command("HGET", `graph-invite:op:${outcome.clientContext}`, "data");
       expect(JSON.parse(stored)).toMatchObject({ status: "completed", callId: call.id });
+      // Reads and writes of the invite and its notifications, each counted once.
+      expect(runtime.redisCommands()).toBeGreaterThanOrEqual(4);
     } finally {
       await runtime.close();
       await redis.stop();
