@@ -1,12 +1,13 @@
 // The BotStore contract, run against both stores the kit ships: MemoryStore, and RedisStore on a real redis-server
 // started for this file. Each Redis test gets a prefix of its own, so tests share the server but not their data.
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type RedisServer, skipRedisTests, startRedis } from "../../../test-support/redis.js";
 import { type BotStore, emptyRoster, MemoryStore, type RetentionOverrides } from "../src/index.js";
 import { RedisStore } from "../src/redis/index.js";
-import { operation, storeContract } from "./store-contract.js";
+import { operation, storeContract, update } from "./store-contract.js";
 
 storeContract("MemoryStore", {
   open: async (retention?: RetentionOverrides) => new MemoryStore(retention === undefined ? {} : { retention }),
@@ -91,6 +92,61 @@ describe.skipIf(skipRedisTests)("RedisStore's keys", () => {
       expect(Number(await server.command("XLEN", `${prefix}changes`))).toBeLessThanOrEqual(50 + 100);
     } finally {
       client.destroy();
+    }
+  });
+});
+
+describe.skipIf(skipRedisTests)("RedisStore when connections drop", () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(() => server?.stop());
+
+  test("racing writers and claimers lose no update and claim once while the server cuts every connection", async () => {
+    const prefix = `drops-${randomUUID()}:`;
+    const handles = await Promise.all(
+      [1, 2].map(async () => {
+        const client = createClient({ url: server.url });
+        client.on("error", () => {});
+        await client.connect();
+        return { client, store: new RedisStore({ client, prefix }) };
+      }),
+    );
+    const [first, second] = handles.map((handle) => handle.store) as [RedisStore, RedisStore];
+    const record = operation("call-1", { history: [] });
+    await first.putOperation(record);
+    let cutting = true;
+    let cuts = 0;
+    const cutter = (async () => {
+      while (cutting) {
+        cuts += Number(await server.command("CLIENT", "KILL", "TYPE", "normal"));
+        await sleep(15);
+      }
+    })();
+    try {
+      const writers = Array.from({ length: 40 }, (_, index) => `writer-${index}`);
+      const key = randomUUID();
+      const [, claims] = await Promise.all([
+        Promise.all(
+          writers.map((writer, index) =>
+            update(index % 2 === 0 ? first : second, record.clientContext, (current) => {
+              current.history.push({ at: new Date().toISOString(), event: "notification", detail: writer });
+            }),
+          ),
+        ),
+        Promise.all(Array.from({ length: 20 }, (_, index) => (index % 2 === 0 ? first : second).claimDelivery(key))),
+      ]);
+      cutting = false;
+      await cutter;
+      expect(cuts).toBeGreaterThan(0);
+      const final = await first.operationByContext(record.clientContext);
+      expect(final?.history.map((step) => step.detail).sort()).toEqual([...writers].sort());
+      expect(claims.filter(Boolean)).toHaveLength(1);
+    } finally {
+      cutting = false;
+      await cutter;
+      for (const { client } of handles) client.destroy();
     }
   });
 });

@@ -48,7 +48,7 @@ export function operation(callId: string, overrides: Partial<OperationRecord> = 
 }
 
 /** Reads the record, lets `change` change it, and writes it back, again and again until no other writer came between. */
-async function update(store: BotStore, clientContext: string, change: (record: OperationRecord) => void) {
+export async function update(store: BotStore, clientContext: string, change: (record: OperationRecord) => void) {
   for (let attempt = 0; attempt < 200; attempt++) {
     const record = await store.operationByContext(clientContext);
     if (record === undefined) throw new Error(`no record ${clientContext}`);

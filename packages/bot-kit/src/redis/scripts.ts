@@ -4,11 +4,15 @@
 
 /**
  * Claims a delivery key for the deliveries' retention, and forgets the oldest keys beyond the count.
- * KEYS: delivery key, deliveries index. ARGV: max age ms, now ms, max count.
- * Returns 1 when claimed, 0 when the key was claimed before.
+ * KEYS: delivery key, deliveries index. ARGV: max age ms, now ms, max count, the claim's token.
+ * Returns 1 when claimed (by this token: a claim sent again after a lost reply is still this one's), 0 when the key
+ * was claimed before.
  */
 export const claimDelivery = `
-if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return 0 end
+if not redis.call('SET', KEYS[1], ARGV[4], 'NX', 'PX', ARGV[1]) then
+  if redis.call('GET', KEYS[1]) == ARGV[4] then return 1 end
+  return 0
+end
 redis.call('ZADD', KEYS[2], ARGV[2], KEYS[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[2]) - tonumber(ARGV[1]))
 local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3])

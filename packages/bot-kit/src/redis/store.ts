@@ -35,6 +35,12 @@ export interface RedisStoreOptions {
   readonly feedLength?: number;
   /** How long one read of the feed blocks before it is sent again. Default 5 000 ms. */
   readonly feedBlockMs?: number;
+  /**
+   * How long a command is tried again when the connection fails under it (a Redis restart, a failover), while the
+   * client reconnects. Every write is a compare-and-set and every claim carries a token, so sending one again is
+   * safe. Default 15 000 ms.
+   */
+  readonly retryForMs?: number;
 }
 
 const waiting = new Set<InviteStatus>(["sending", "running"]);
@@ -57,6 +63,7 @@ export class RedisStore implements BotStore {
   private readonly prefix: string;
   private readonly feedLength: string;
   private readonly feedBlockMs: number;
+  private readonly retryForMs: number;
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private feed: FeedReader | undefined;
 
@@ -66,14 +73,15 @@ export class RedisStore implements BotStore {
     this.retention = retentionWith(options.retention);
     this.feedLength = String(options.feedLength ?? 10_000);
     this.feedBlockMs = options.feedBlockMs ?? 5_000;
+    this.retryForMs = options.retryForMs ?? 15_000;
   }
 
   async claimDelivery(key: string): Promise<boolean> {
     const { maxAgeMs, maxCount } = this.retention.deliveries;
-    const claimed = await compiled.claimDelivery.run(
-      this.client,
+    const claimed = await this.run(
+      compiled.claimDelivery,
       [this.key("delivery:", key), this.key("deliveries")],
-      [String(maxAgeMs), String(Date.now()), String(maxCount)],
+      [String(maxAgeMs), String(Date.now()), String(maxCount), randomUUID()],
     );
     return Number(claimed) === 1;
   }
@@ -89,8 +97,8 @@ export class RedisStore implements BotStore {
       clientContext: record.clientContext,
       operationId: record.operationId,
     };
-    const written = await compiled.putOperation.run(
-      this.client,
+    const written = await this.run(
+      compiled.putOperation,
       [
         this.key("op:", record.clientContext),
         this.key("ops"),
@@ -118,22 +126,22 @@ export class RedisStore implements BotStore {
   }
 
   async operationByContext(clientContext: string): Promise<OperationRecord | undefined> {
-    return parsed(await this.client.sendCommand(["HGET", this.key("op:", clientContext), "data"]));
+    return parsed(await this.send(["HGET", this.key("op:", clientContext), "data"]));
   }
 
   async operationById(operationId: string): Promise<OperationRecord | undefined> {
-    return parsed(await compiled.operationById.run(this.client, [this.key("op-id:", operationId)], [this.prefix]));
+    return parsed(await this.run(compiled.operationById, [this.key("op-id:", operationId)], [this.prefix]));
   }
 
   async operations(callId?: string): Promise<OperationRecord[]> {
     const index = callId === undefined ? this.key("ops") : this.key("call-ops:", callId);
-    return this.readOperations(index, texts(await this.client.sendCommand(["ZRANGE", index, "0", "-1"])));
+    return this.readOperations(index, texts(await this.send(["ZRANGE", index, "0", "-1"])));
   }
 
   async pendingOperations(dueBy?: number): Promise<OperationRecord[]> {
     const index = this.key("pending");
     const upTo = dueBy === undefined ? "+inf" : String(dueBy);
-    const contexts = texts(await this.client.sendCommand(["ZRANGEBYSCORE", index, "-inf", upTo]));
+    const contexts = texts(await this.send(["ZRANGEBYSCORE", index, "-inf", upTo]));
     const records = await this.readOperations(index, contexts);
     return records.filter((record) => waiting.has(record.status));
   }
@@ -141,8 +149,8 @@ export class RedisStore implements BotStore {
   async putRoster(roster: RosterState, events: readonly RosterEvent[]): Promise<boolean> {
     const { maxAgeMs, maxCount } = this.retention.rosters;
     const change: StoreChange = { kind: "roster", callId: roster.callId, events };
-    const written = await compiled.putRoster.run(
-      this.client,
+    const written = await this.run(
+      compiled.putRoster,
       [this.key("roster:", roster.callId), this.key("rosters"), this.key("changes")],
       [
         String(roster.revision),
@@ -161,13 +169,13 @@ export class RedisStore implements BotStore {
   }
 
   async roster(callId: string): Promise<RosterState | undefined> {
-    return parsed(await this.client.sendCommand(["HGET", this.key("roster:", callId), "data"]));
+    return parsed(await this.send(["HGET", this.key("roster:", callId), "data"]));
   }
 
   async recordUnmatched(entry: UnmatchedNotification): Promise<void> {
     const { maxAgeMs, maxCount, maxBytes } = this.retention.unmatched;
-    await compiled.recordUnmatched.run(
-      this.client,
+    await this.run(
+      compiled.recordUnmatched,
       [this.key("unmatched"), this.key("unmatched-bytes")],
       [serialise(entry), String(maxCount), String(maxBytes), String(maxAgeMs)],
     );
@@ -175,7 +183,7 @@ export class RedisStore implements BotStore {
 
   async unmatched(): Promise<UnmatchedNotification[]> {
     const oldest = Date.now() - this.retention.unmatched.maxAgeMs;
-    const entries = texts(await this.client.sendCommand(["LRANGE", this.key("unmatched"), "0", "-1"]));
+    const entries = texts(await this.send(["LRANGE", this.key("unmatched"), "0", "-1"]));
     // Newest first in the list; oldest first for the caller, as MemoryStore gives them.
     return entries
       .reverse()
@@ -203,14 +211,46 @@ export class RedisStore implements BotStore {
     };
   }
 
+  private send(args: string[]): Promise<unknown> {
+    return retried(() => this.client.sendCommand(args), this.retryForMs);
+  }
+
+  private run(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    return retried(() => script.run(this.client, keys, args), this.retryForMs);
+  }
+
   private key(kind: string, id = ""): string {
     return `${this.prefix}${kind}${id}`;
   }
 
   private async readOperations(index: string, contexts: readonly string[]): Promise<OperationRecord[]> {
     if (contexts.length === 0) return [];
-    const reply = await compiled.readOperations.run(this.client, [index], [this.prefix, ...contexts]);
+    const reply = await this.run(compiled.readOperations, [index], [this.prefix, ...contexts]);
     return texts(reply).map((data) => JSON.parse(data) as OperationRecord);
+  }
+}
+
+/**
+ * Redis's own error replies start with a code in capitals (`ERR`, `WRONGTYPE`, `NOSCRIPT`); all but those that say
+ * "not now" are final. Anything else (a socket closed under the command, a client still reconnecting) is the
+ * connection's, and the command can be sent again.
+ */
+function retryable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = /^([A-Z]+) /.exec(error.message)?.[1];
+  return code === undefined || ["LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN"].includes(code);
+}
+
+/** Sends the command again, with a growing pause, while its failure is the connection's and time remains. */
+async function retried<T>(command: () => Promise<T>, forMs: number): Promise<T> {
+  const giveUpAt = Date.now() + forMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await command();
+    } catch (error) {
+      if (!retryable(error) || Date.now() >= giveUpAt) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+    }
   }
 }
 
