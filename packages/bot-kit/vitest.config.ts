@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^@graph-invite\/bot-kit\/auth$/, replacement: source("./src/auth/index.ts") },
       { find: /^@graph-invite\/bot-kit\/node$/, replacement: source("./src/node/index.ts") },
+      { find: /^@graph-invite\/bot-kit\/redis$/, replacement: source("./src/redis/index.ts") },
       { find: /^@graph-invite\/bot-kit$/, replacement: source("./src/index.ts") },
     ],
   },

@@ -25,6 +25,11 @@ export interface BotConfig {
   readonly allowedTenants?: readonly string[];
   readonly inviteTimeoutMs?: number;
   readonly maxBodyBytes?: number;
+  /**
+   * A Redis server shared by every instance of the bot (`redis://` or `rediss://`): invites, rosters and delivery
+   * claims are kept there, so that any instance can take any notification. Default: this process's memory.
+   */
+  readonly redisUrl?: string;
 }
 
 /** A setting that is wrong: where it came from (a variable, or a JSON Pointer into the file) and the rule it breaks. */
@@ -43,7 +48,7 @@ export const graphOpenIdConfigurationUrl = callbackOpenIdConfigurationUrls.globa
 
 interface Setting {
   readonly key: keyof BotConfig;
-  readonly kind: "string" | "url" | "key-url" | "port" | "positive" | "list" | "cloud";
+  readonly kind: "string" | "url" | "key-url" | "redis-url" | "port" | "positive" | "list" | "cloud";
   /** The largest value of a `positive` setting. */
   readonly max?: number;
 }
@@ -61,6 +66,7 @@ const settings: readonly Setting[] = [
   { key: "allowedTenants", kind: "list" },
   { key: "inviteTimeoutMs", kind: "positive", max: maxInviteTimeoutMs },
   { key: "maxBodyBytes", kind: "positive" },
+  { key: "redisUrl", kind: "redis-url" },
 ];
 
 const clouds: readonly string[] = ["global", "usGovL4", "usGovL5Dod"];
@@ -130,6 +136,13 @@ function check(setting: Setting, value: unknown, source: string, fromEnv: boolea
         throw new ConfigError(source, "must be an https URL, or an http URL on loopback (a local simulator)");
       }
       return url.replace(/\/+$/, "");
+    }
+    case "redis-url": {
+      const url = text();
+      if (!URL.canParse(url) || !/^rediss?:$/.test(new URL(url).protocol)) {
+        throw new ConfigError(source, "must be a redis:// or rediss:// URL, such as redis://127.0.0.1:6379");
+      }
+      return url;
     }
     case "cloud": {
       const cloud = text();

@@ -1,9 +1,12 @@
 // Builds a running bot from its settings: the credential and Graph root of its mode, and in simulator mode the
 // simulator itself.
 import { ClientSecretCredential } from "@azure/identity";
+import type { BotStore } from "@graph-invite/bot-kit";
 import { type StartedBot, startBot } from "@graph-invite/bot-kit/node";
+import { type RedisConnection, RedisStore } from "@graph-invite/bot-kit/redis";
 import { clouds, createInviteClient, type InviteClient } from "@graph-invite/client";
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
+import { createClient } from "redis";
 import { type BotConfig, ConfigError, graphOpenIdConfigurationUrl } from "./config.js";
 import { clientSecretTokens } from "./token.js";
 
@@ -16,6 +19,11 @@ export interface Runtime {
   readonly simulator: Simulator | undefined;
   /** The simulator's origin, in either simulator mode. */
   readonly simulatorUrl: string | undefined;
+  /**
+   * How many commands the bot has sent to Redis, each a round trip (the change feed's blocking reads, on a connection
+   * of their own, are not counted); undefined without Redis.
+   */
+  redisCommands(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -30,7 +38,11 @@ interface Target {
 /** Starts the bot (and in `simulator` mode a simulator, with `simulatorOptions`). */
 export async function startRuntime(config: BotConfig, simulatorOptions: SimulatorOptions = {}): Promise<Runtime> {
   refuseUnavailableCloud(config);
-  const target = await connect(config, simulatorOptions);
+  const shared = config.redisUrl === undefined ? undefined : await connectRedis(config.redisUrl);
+  const target = await connect(config, simulatorOptions).catch(async (error: unknown) => {
+    await shared?.close();
+    throw error;
+  });
   try {
     const bot = await startBot({
       client: target.client,
@@ -41,6 +53,7 @@ export async function startRuntime(config: BotConfig, simulatorOptions: Simulato
       },
       ...(config.inviteTimeoutMs !== undefined && { inviteTimeoutMs: config.inviteTimeoutMs }),
       ...(config.maxBodyBytes !== undefined && { maxBodyBytes: config.maxBodyBytes }),
+      ...(shared !== undefined && { store: shared.store }),
       port: config.port,
       host: config.host,
     });
@@ -50,15 +63,64 @@ export async function startRuntime(config: BotConfig, simulatorOptions: Simulato
       client: target.client,
       simulator: target.simulator,
       simulatorUrl: target.simulatorUrl,
+      redisCommands: () => shared?.commands(),
       async close() {
         await bot.close();
         await target.simulator?.close();
+        await shared?.close();
       },
     };
   } catch (error) {
     await target.simulator?.close();
+    await shared?.close();
     throw error;
   }
+}
+
+/** A Redis store on its own connection, or a setting's error that says why the server could not be reached. */
+async function connectRedis(url: string): Promise<{ store: BotStore; commands(): number; close(): Promise<void> }> {
+  // One attempt at start-up, so that a wrong URL is an error rather than a bot that waits; once connected, the client
+  // reconnects on its own, with backoff, for as long as the server is away.
+  let started = false;
+  const client = createClient({
+    url,
+    socket: {
+      connectTimeout: 5000,
+      reconnectStrategy: (retries: number) => (started ? Math.min(50 * 2 ** retries, 2000) : false),
+    },
+  });
+  // While the server is away the client reports each failed attempt; the store's commands wait for the reconnection.
+  client.on("error", (error: Error) => {
+    if (started) process.stderr.write(`redis: ${error.message}\n`);
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new ConfigError(
+      "redisUrl",
+      `cannot reach Redis at ${url}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  started = true;
+  let commands = 0;
+  // The store's connection, counting what it sends: a figure the benches report as round trips per notification.
+  const counted: RedisConnection = {
+    sendCommand: (args) => {
+      commands++;
+      return client.sendCommand(args);
+    },
+    duplicate: () => client.duplicate(),
+    connect: () => client.connect(),
+    destroy: () => client.destroy(),
+    on: (event, listener) => client.on(event, listener),
+  };
+  return {
+    store: new RedisStore({ client: counted }),
+    commands: () => commands,
+    close: async () => {
+      client.destroy();
+    },
+  };
 }
 
 /**

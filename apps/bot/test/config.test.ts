@@ -5,6 +5,8 @@
 import { Socket } from "node:net";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { freePort } from "../../../test-support/ports.js";
+import { skipRedisTests, startRedis } from "../../../test-support/redis.js";
 import { type BotConfig, ConfigError, envName, graphOpenIdConfigurationUrl, loadConfig } from "../src/config.js";
 import { startRuntime } from "../src/runtime.js";
 
@@ -22,6 +24,7 @@ const knownVariables = [
   "GRAPH_INVITE_ALLOWED_TENANTS",
   "GRAPH_INVITE_INVITE_TIMEOUT_MS",
   "GRAPH_INVITE_MAX_BODY_BYTES",
+  "GRAPH_INVITE_REDIS_URL",
 ] as const;
 
 const credentials = {
@@ -106,6 +109,12 @@ describe("variables", () => {
     expect(config.simulatorUrl).toBe("http://127.0.0.1:4000");
   });
 
+  it("takes a Redis URL, plain or over TLS, as it is", () => {
+    for (const url of ["redis://127.0.0.1:6379", "rediss://user:pass@redis.example:6380/2"]) {
+      expect(loadConfig({ GRAPH_INVITE_REDIS_URL: url }).redisUrl).toBe(url);
+    }
+  });
+
   it("a single tenant is a list of one", () => {
     expect(loadConfig({ GRAPH_INVITE_ALLOWED_TENANTS: "only" }).allowedTenants).toEqual(["only"]);
   });
@@ -130,6 +139,12 @@ describe("variables", () => {
       "GRAPH_INVITE_OPEN_ID_CONFIGURATION_URL",
       "http://keys.example/metadata",
       "must be an https URL, or an http URL on loopback (a local simulator)",
+    ],
+    ["GRAPH_INVITE_REDIS_URL", "127.0.0.1:6379", "must be a redis:// or rediss:// URL, such as redis://127.0.0.1:6379"],
+    [
+      "GRAPH_INVITE_REDIS_URL",
+      "http://127.0.0.1:6379",
+      "must be a redis:// or rediss:// URL, such as redis://127.0.0.1:6379",
     ],
     ["GRAPH_INVITE_CLOUD", "China", "participant: invite is not available in the China cloud operated by 21Vianet"],
     ["GRAPH_INVITE_CLOUD", "21Vianet", "participant: invite is not available in the China cloud operated by 21Vianet"],
@@ -353,5 +368,36 @@ describe("startRuntime in graph mode", () => {
     await expect(startRuntime(config)).rejects.toThrow(
       new ConfigError("cloud", "participant: invite is not available in the China cloud operated by 21Vianet"),
     );
+  });
+});
+
+describe("startRuntime with GRAPH_INVITE_REDIS_URL", () => {
+  const simulatorConfig = (redisUrl: string) =>
+    loadConfig({ GRAPH_INVITE_REDIS_URL: redisUrl, GRAPH_INVITE_PORT: "0", GRAPH_INVITE_CONTROL_PORT: "0" });
+
+  it("refuses to start when the server cannot be reached, naming the setting", async () => {
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    await expect(startRuntime(simulatorConfig(url))).rejects.toThrow(/^redisUrl: cannot reach Redis at redis:\/\/127/);
+  });
+
+  it.skipIf(skipRedisTests)("keeps the bot's invites in Redis", async () => {
+    const redis = await startRedis();
+    const runtime = await startRuntime(simulatorConfig(redis.url));
+    try {
+      const simulator = runtime.simulator;
+      if (simulator === undefined) throw new Error("no simulator");
+      const call = simulator.createCall({ kind: "group", callbackUri: runtime.bot.callbackUrl });
+      const outcome = await runtime.bot.inviteAndWait(call.id, {
+        participants: [{ identity: { user: { id: crypto.randomUUID() } } }],
+      });
+      expect(outcome.status).toBe("completed");
+      const stored = await redis.command("HGET", `graph-invite:op:${outcome.clientContext}`, "data");
+      expect(JSON.parse(stored)).toMatchObject({ status: "completed", callId: call.id });
+      // Reads and writes of the invite and its notifications, each counted once.
+      expect(runtime.redisCommands()).toBeGreaterThanOrEqual(4);
+    } finally {
+      await runtime.close();
+      await redis.stop();
+    }
   });
 });

@@ -32,6 +32,12 @@ export interface BotOptions {
   readonly store?: BotStore;
   /** The default of {@link InviteAndWaitOptions.timeoutMs}: {@link defaultInviteTimeoutMs}. */
   readonly inviteTimeoutMs?: number;
+  /**
+   * How often the invites waited on are read again from the store, and invites past their deadline ended, whichever
+   * instance sent them. With a shared store, the store's change feed wakes waiters at once; this is the safety net
+   * for news that was lost. Default 5 000 ms.
+   */
+  readonly recheckIntervalMs?: number;
   /** The largest notification body accepted. Default 1 MiB. */
   readonly maxBodyBytes?: number;
   /**
@@ -94,6 +100,13 @@ export interface Bot {
     body: InviteParticipantsRequest,
     options?: InviteAndWaitOptions,
   ): Promise<InviteOutcome>;
+  /**
+   * The outcome of an invite sent earlier, by this process or by another that shares the store (one that restarted
+   * or crashed, say): at once if it has ended, else at its terminal notification or deadline.
+   *
+   * @throws UnknownInvite when the store has no invite with this `clientContext`.
+   */
+  waitFor(clientContext: string, options?: { readonly signal?: AbortSignal }): Promise<InviteOutcome>;
   roster(callId: string): Promise<Roster>;
   /** The invites of one call, or of every call, oldest first. */
   operations(callId?: string): Promise<OperationRecord[]>;
@@ -104,7 +117,10 @@ export interface Bot {
    * `waitUntil` so that processing outlives the response.
    */
   idle(): Promise<void>;
-  /** Every pending {@link Bot.inviteAndWait} rejects, and its timer stops. */
+  /**
+   * Every pending {@link Bot.inviteAndWait} and {@link Bot.waitFor} rejects, their timers stop, and the bot stops
+   * following the store's changes.
+   */
   stopWaiting(): void;
 }
 
@@ -112,7 +128,7 @@ export interface Bot {
 type CallWork = RosterNotification | CallNotification;
 
 export function createBot(options: BotOptions): Bot {
-  const store = options.store ?? new MemoryStore();
+  const store: BotStore = options.store ?? new MemoryStore();
   // A listener that throws is reported as an error event, unless it was listening to errors: that would loop.
   const events = new Emitter<BotEvents>((error, name) => {
     if (name !== "error") events.emit("error", error);
@@ -130,41 +146,55 @@ export function createBot(options: BotOptions): Bot {
     queue,
     slices,
     defaultTimeoutMs: options.inviteTimeoutMs ?? defaultInviteTimeoutMs,
+    recheckIntervalMs: options.recheckIntervalMs ?? defaultRecheckIntervalMs,
     onChange: (change) => events.emit("operation", change),
     keepUnmatched,
   });
 
   /**
    * Applies a delivery's work on one call: the roster is read and written once, however many notifications, and
-   * what changed is announced once it is stored.
+   * what changed is announced once it is stored. When another instance wrote the roster in between, the work is
+   * done again on the roster it wrote.
    */
   const processCall = async (callId: string, work: readonly CallWork[]) => {
     const needsRoster = work.some((item) => item.kind === "roster" || endsCall(item));
-    const stored = needsRoster ? await store.roster(callId) : undefined;
-    const draft = needsRoster ? new RosterDraft(stored ?? emptyRoster(callId)) : undefined;
-    const announcements: Array<() => void> = [];
-    for (const item of work) {
-      await slices.pace();
-      if (item.kind === "call") {
-        const event: CallStateEvent = {
-          callId,
-          changeType: item.changeType,
-          state: item.state,
-          resultInfo: item.resultInfo,
-        };
-        announcements.push(() => events.emit("call", event));
+    for (let attempt = 1; ; attempt++) {
+      const stored = needsRoster ? await store.roster(callId) : undefined;
+      const draft = needsRoster ? new RosterDraft(stored ?? emptyRoster(callId)) : undefined;
+      const announcements: Array<() => void> = [];
+      const rosterEvents: RosterEvent[] = [];
+      for (const item of work) {
+        await slices.pace();
+        if (item.kind === "call") {
+          const event: CallStateEvent = {
+            callId,
+            changeType: item.changeType,
+            state: item.state,
+            resultInfo: item.resultInfo,
+          };
+          announcements.push(() => events.emit("call", event));
+        }
+        const changes = item.kind === "roster" ? draft?.apply(item) : endsCall(item) ? draft?.end() : undefined;
+        for (const event of changes ?? []) {
+          rosterEvents.push(event);
+          announcements.push(() => events.emit("roster", event));
+        }
       }
-      const changes = item.kind === "roster" ? draft?.apply(item) : endsCall(item) ? draft?.end() : undefined;
-      for (const event of changes ?? []) announcements.push(() => events.emit("roster", event));
-    }
-    if (draft !== undefined) await store.putRoster(draft.state());
-    if (draft !== undefined && draft.refused > 0) {
-      const full = new Error(`the roster of call ${callId} is full: ${draft.refused} participants were not added`);
-      announcements.push(() => events.emit("error", full));
-    }
-    for (const announce of announcements) {
-      await slices.pace();
-      announce();
+      if (draft !== undefined && !(await store.putRoster(draft.state(), rosterEvents))) {
+        if (attempt === maxRosterConflicts) {
+          throw new Error(`the roster of call ${callId}: ${attempt} writes in a row lost to other writers; gave up`);
+        }
+        continue;
+      }
+      if (draft !== undefined && draft.refused > 0) {
+        const full = new Error(`the roster of call ${callId} is full: ${draft.refused} participants were not added`);
+        announcements.push(() => events.emit("error", full));
+      }
+      for (const announce of announcements) {
+        await slices.pace();
+        announce();
+      }
+      return;
     }
   };
 
@@ -223,6 +253,14 @@ export function createBot(options: BotOptions): Bot {
     onRefused: (refusal) => events.emit("refused", refusal),
   });
 
+  // What other instances sharing the store changed: their roster events for this instance's listeners, and news
+  // of the invites waited on here.
+  const unwatch = store.watch?.((change) => {
+    if (change.kind === "roster") for (const event of change.events) events.emit("roster", event);
+    else void tracker.onStoreChange(change);
+  });
+  void tracker.start();
+
   return {
     fetch: createFetchHandler(receive),
     receiver: {
@@ -232,6 +270,7 @@ export function createBot(options: BotOptions): Bot {
       failed: (error) => events.emit("error", error),
     },
     inviteAndWait: (callId, body, inviteOptions) => tracker.inviteAndWait(callId, body, inviteOptions),
+    waitFor: (clientContext, waitOptions) => tracker.waitFor(clientContext, waitOptions),
     async roster(callId) {
       const roster = await store.roster(callId);
       return { callId, participants: Object.values(roster?.members ?? {}), ended: roster?.ended ?? false };
@@ -240,9 +279,18 @@ export function createBot(options: BotOptions): Bot {
     unmatched: () => store.unmatched(),
     on: (name, listener) => events.on(name, listener),
     idle: () => queue.idle(),
-    stopWaiting: () => tracker.close(),
+    stopWaiting: () => {
+      unwatch?.();
+      tracker.close();
+    },
   };
 }
+
+/** How often waited-on invites are read again by default. */
+export const defaultRecheckIntervalMs = 5_000;
+
+/** The most times a delivery's roster work is redone because another instance wrote the roster first. */
+const maxRosterConflicts = 20;
 
 /** A call that was terminated or deleted has ended: everyone in it left. */
 function endsCall(notification: CallWork): boolean {

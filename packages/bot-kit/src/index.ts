@@ -23,17 +23,11 @@ export {
   type BotReceiver,
   type CallStateEvent,
   createBot,
+  defaultRecheckIntervalMs,
   type Roster,
 } from "./bot.js";
 export { identitiesOf, type ParticipantIdentity } from "./identities.js";
-export {
-  defaultRetention,
-  type MemoryRetention,
-  MemoryStore,
-  type MemoryStoreOptions,
-  type Retention,
-  type UnmatchedRetention,
-} from "./memory-store.js";
+export { MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
 export {
   type AcceptedDelivery,
   defaultMaxBodyBytes,
@@ -43,6 +37,13 @@ export {
   type ReceiverAnswer,
   type RefusedDelivery,
 } from "./receiver.js";
+export {
+  defaultRetention,
+  type Retention,
+  type RetentionOverrides,
+  type StoreRetention,
+  type UnmatchedRetention,
+} from "./retention.js";
 export {
   applyRosterNotification,
   applyRosterNotifications,
@@ -62,6 +63,7 @@ export {
   type OperationRecord,
   type RosterMember,
   type RosterState,
+  type StoreChange,
   type UnmatchedNotification,
 } from "./store.js";
 export {
@@ -72,5 +74,6 @@ export {
   type InviteOutcome,
   maxInviteTimeoutMs,
   type OperationChange,
+  UnknownInvite,
 } from "./tracker.js";
 export type { FetchHandler } from "./web.js";

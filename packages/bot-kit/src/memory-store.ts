@@ -1,44 +1,13 @@
 // The default store: everything in this process's memory, lost when it exits, and bounded: each kind of state has a
 // retention by age and by count (and by bytes for what senders control), so that a long-running bot, or a sender
-// that keeps sending, cannot grow it without end.
+// that keeps sending, cannot grow it without end. One process only: several instances share a RedisStore.
+import { type Retention, type RetentionOverrides, retentionWith, type StoreRetention } from "./retention.js";
+import type { RosterEvent } from "./roster.js";
 import type { BotStore, InviteStatus, OperationRecord, RosterState, UnmatchedNotification } from "./store.js";
-
-export interface Retention {
-  /** Entries older than this (since their last change) are forgotten. */
-  readonly maxAgeMs: number;
-  /** The most entries kept; the least recently changed go first. */
-  readonly maxCount: number;
-}
-
-export interface UnmatchedRetention extends Retention {
-  /** The most bytes of notifications and refused bodies kept, as JSON or text. */
-  readonly maxBytes: number;
-}
-
-export interface MemoryRetention {
-  /** Delivery message ids, for duplicate detection. Graph delivers again within minutes, not hours. */
-  readonly deliveries: Retention;
-  /** Invite records. One still waiting for its outcome is not forgotten for count, only for age. */
-  readonly operations: Retention;
-  /** Call rosters. */
-  readonly rosters: Retention;
-  /** Notifications that matched nothing, and refused deliveries' bodies. */
-  readonly unmatched: UnmatchedRetention;
-}
-
-const hour = 60 * 60 * 1000;
-
-/** What {@link MemoryStore} keeps by default. */
-export const defaultRetention: MemoryRetention = {
-  deliveries: { maxAgeMs: hour, maxCount: 10_000 },
-  operations: { maxAgeMs: 24 * hour, maxCount: 10_000 },
-  rosters: { maxAgeMs: 24 * hour, maxCount: 10_000 },
-  unmatched: { maxAgeMs: 24 * hour, maxCount: 1_000, maxBytes: 16 * 1024 * 1024 },
-};
 
 export interface MemoryStoreOptions {
   /** Overrides of {@link defaultRetention}, kind by kind and field by field. */
-  readonly retention?: { readonly [K in keyof MemoryRetention]?: Partial<MemoryRetention[K]> };
+  readonly retention?: RetentionOverrides;
   /** The clock, in epoch milliseconds. Default `Date.now`. */
   readonly now?: () => number;
 }
@@ -46,7 +15,7 @@ export interface MemoryStoreOptions {
 const waiting = new Set<InviteStatus>(["sending", "running"]);
 
 export class MemoryStore implements BotStore {
-  readonly retention: MemoryRetention;
+  readonly retention: StoreRetention;
   private readonly deliveries: Aged<true>;
   private readonly byContext: Aged<OperationRecord>;
   private readonly contextById = new Map<string, string>();
@@ -59,17 +28,18 @@ export class MemoryStore implements BotStore {
   private unmatchedCount = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
-    const overrides = options.retention ?? {};
-    this.retention = {
-      deliveries: { ...defaultRetention.deliveries, ...overrides.deliveries },
-      operations: { ...defaultRetention.operations, ...overrides.operations },
-      rosters: { ...defaultRetention.rosters, ...overrides.rosters },
-      unmatched: { ...defaultRetention.unmatched, ...overrides.unmatched },
-    };
+    this.retention = retentionWith(options.retention);
     const now = options.now ?? Date.now;
     this.deliveries = new Aged(this.retention.deliveries, now);
     this.byContext = new Aged(this.retention.operations, now, {
       evictable: (record) => !waiting.has(record.status),
+      // An invite still waiting is kept for the operations' age after its deadline, however long that is.
+      lifetime: (record) => {
+        const deadline =
+          waiting.has(record.status) && record.deadline !== null ? Date.parse(record.deadline) : Number.NaN;
+        const maxAgeMs = this.retention.operations.maxAgeMs;
+        return Number.isFinite(deadline) ? Math.max(maxAgeMs, deadline - now() + maxAgeMs) : maxAgeMs;
+      },
       onEvict: (record) => {
         if (record.operationId !== null) this.contextById.delete(record.operationId);
         this.created.delete(record.clientContext);
@@ -90,10 +60,12 @@ export class MemoryStore implements BotStore {
     return true;
   }
 
-  async putOperation(record: OperationRecord): Promise<void> {
+  async putOperation(record: OperationRecord): Promise<boolean> {
+    if ((this.byContext.get(record.clientContext)?.revision ?? 0) !== record.revision) return false;
     if (!this.created.has(record.clientContext)) this.created.set(record.clientContext, this.operationCount++);
-    this.byContext.set(record.clientContext, structuredClone(record));
+    this.byContext.set(record.clientContext, { ...structuredClone(record), revision: record.revision + 1 });
     if (record.operationId !== null) this.contextById.set(record.operationId, record.clientContext);
+    return true;
   }
 
   async operationByContext(clientContext: string): Promise<OperationRecord | undefined> {
@@ -112,9 +84,20 @@ export class MemoryStore implements BotStore {
       .map((record) => structuredClone(record));
   }
 
-  // Kept as given: a roster is immutable, and copying it at every notification was a good part of the work.
-  async putRoster(roster: RosterState): Promise<void> {
-    this.rosters.set(roster.callId, roster);
+  async pendingOperations(dueBy?: number): Promise<OperationRecord[]> {
+    const due = (record: OperationRecord) =>
+      dueBy === undefined || (record.deadline !== null && Date.parse(record.deadline) <= dueBy);
+    return [...this.byContext.values()]
+      .filter((record) => waiting.has(record.status) && due(record))
+      .map((record) => structuredClone(record));
+  }
+
+  // Kept as given, but for its revision: a roster is immutable, and copying it at every notification was a good part
+  // of the work. The events are for other processes, and this store has none.
+  async putRoster(roster: RosterState, _events: readonly RosterEvent[]): Promise<boolean> {
+    if ((this.rosters.get(roster.callId)?.revision ?? 0) !== roster.revision) return false;
+    this.rosters.set(roster.callId, { ...roster, revision: roster.revision + 1 });
+    return true;
   }
 
   async roster(callId: string): Promise<RosterState | undefined> {
@@ -133,6 +116,8 @@ export class MemoryStore implements BotStore {
 }
 
 interface AgedHooks<T> {
+  /** How long an entry is kept from its last change; default the retention's age. */
+  readonly lifetime?: (value: T) => number;
   /** Whether an entry may be dropped to keep the count; default yes. Age drops any entry. */
   readonly evictable?: (value: T) => boolean;
   readonly onEvict?: (value: T) => void;
@@ -142,10 +127,11 @@ interface AgedHooks<T> {
 
 /**
  * A map that forgets: entries in the order they last changed (a Map keeps insertion order, and a change re-inserts),
- * so the oldest is always first and each write trims from the front in constant time per entry dropped.
+ * so the oldest is usually first and each write trims from the front in constant time per entry dropped. (An entry
+ * with a longer lifetime can hold expired ones behind it; those are dropped when read, or for count.)
  */
 class Aged<T> {
-  private readonly entries = new Map<string, { value: T; at: number }>();
+  private readonly entries = new Map<string, { value: T; expires: number }>();
 
   constructor(
     private readonly retention: Retention,
@@ -160,7 +146,7 @@ class Aged<T> {
   get(key: string): T | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
-    if (this.now() - entry.at > this.retention.maxAgeMs) {
+    if (this.now() > entry.expires) {
       this.delete(key, entry.value);
       return undefined;
     }
@@ -169,19 +155,20 @@ class Aged<T> {
 
   *values(): IterableIterator<T> {
     this.trim();
-    for (const { value } of this.entries.values()) yield value;
+    const now = this.now();
+    for (const { value, expires } of this.entries.values()) if (now <= expires) yield value;
   }
 
   set(key: string, value: T): void {
     this.entries.delete(key);
-    this.entries.set(key, { value, at: this.now() });
+    this.entries.set(key, { value, expires: this.now() + (this.hooks.lifetime?.(value) ?? this.retention.maxAgeMs) });
     this.trim();
   }
 
   private trim(): void {
-    const oldest = this.now() - this.retention.maxAgeMs;
-    for (const [key, { value, at }] of this.entries) {
-      if (at >= oldest) break;
+    const now = this.now();
+    for (const [key, { value, expires }] of this.entries) {
+      if (expires >= now) break;
       this.delete(key, value);
     }
     const tooMany = () => this.entries.size > this.retention.maxCount || this.hooks.overBudget?.() === true;

@@ -30,7 +30,7 @@ export interface RosterChange {
 }
 
 export function emptyRoster(callId: string): RosterState {
-  return { callId, members: {}, departed: {}, ended: false };
+  return { callId, members: {}, departed: {}, ended: false, revision: 0 };
 }
 
 /**
@@ -99,6 +99,8 @@ export class RosterDraft {
   /** Participants who joined while the roster was full, and so were not added. */
   refused = 0;
   private ended: boolean;
+  /** The revision of the roster the draft started from: a store writes the draft only over that revision. */
+  private readonly revision: number;
   /** Graph sends the same participant with its id in one notification and `id: null` in another: the identity finds the member either way. */
   private readonly byIdentity = new Map<string, string>();
 
@@ -109,6 +111,7 @@ export class RosterDraft {
     this.departures = Object.keys(this.departed).length;
     this.memberCount = Object.keys(this.members).length;
     this.ended = roster.ended;
+    this.revision = roster.revision;
     for (const [key, member] of Object.entries(this.members)) {
       const identity = identityKey(member.participant);
       if (identity !== undefined) this.byIdentity.set(identity, key);
@@ -116,7 +119,13 @@ export class RosterDraft {
   }
 
   state(): RosterState {
-    return { callId: this.callId, members: this.members, departed: this.departed, ended: this.ended };
+    return {
+      callId: this.callId,
+      members: this.members,
+      departed: this.departed,
+      ended: this.ended,
+      revision: this.revision,
+    };
   }
 
   apply(notification: RosterNotification): RosterEvent[] {

@@ -1,7 +1,10 @@
 // Where the bot keeps what it knows: operations, rosters, notifications it could not match, and the deliveries it
-// has already taken. Behind an interface so that a bot running as several instances can share one database.
+// has already taken. Behind an interface so that a bot running as several instances can share one database: every
+// write of a record is a compare-and-set on its revision, so that two instances changing one record at once cannot
+// lose either change; the loser reads again and redoes its change.
 import type { InviteError } from "@graph-invite/client";
 import type { InviteParticipantsRequest, Participant, ResultInfo } from "@graph-invite/types";
+import type { RosterEvent } from "./roster.js";
 
 /**
  * Where an invite stands. `sending` until Graph answers; `running` once it accepted; `completed` or `failed` from
@@ -44,6 +47,13 @@ export interface OperationRecord {
   late: boolean;
   readonly createdAt: string;
   updatedAt: string;
+  /**
+   * When the bot stops waiting for the terminal notification (ISO 8601), kept so that any instance, or this one
+   * after a restart, can end the invite on time. Null for an invite refused before it was sent.
+   */
+  readonly deadline: string | null;
+  /** How many times the record has been written: the compare-and-set key. 0 for a record never stored. */
+  revision: number;
   /** The most recent steps, at most {@link maxHistory}: the first (`sent` or `refused`) and the latest ones. */
   readonly history: OperationEvent[];
   /** How many steps were dropped from the middle of `history` to keep it bounded. */
@@ -72,6 +82,8 @@ export interface RosterState {
   readonly departed: Readonly<Record<string, number | null>>;
   /** The call has ended: everyone left and later rosters are stale. */
   readonly ended: boolean;
+  /** How many times the roster has been written: the compare-and-set key. 0 for a roster never stored. */
+  readonly revision: number;
 }
 
 /** A notification the bot received but could not attach to anything it tracks, or a delivery the parser refused. */
@@ -84,20 +96,55 @@ export interface UnmatchedNotification {
 }
 
 /**
+ * What another instance changed, as a store that several instances share reports it. It is a hint: whoever waits on
+ * an operation reads the record again rather than trust the change.
+ */
+export type StoreChange =
+  | { readonly kind: "operation"; readonly clientContext: string; readonly operationId: string | null }
+  /** A roster was written: the events its writer announced, for the listeners of every other instance. */
+  | { readonly kind: "roster"; readonly callId: string; readonly events: readonly RosterEvent[] }
+  /** Changes may have been missed (the connection to the store was lost): read again whatever you wait on. */
+  | { readonly kind: "resync" };
+
+/**
  * The bot's state. Every method may be asynchronous. Operation records given and returned are copies: the tracker
  * changes them. A {@link RosterState} is immutable (the roster functions return a new one), so a store may keep and
  * return the very object it was given.
+ *
+ * Writes are compare-and-set: `putOperation` and `putRoster` write only when the stored revision is the one the
+ * caller read (or, for revision 0, when nothing is stored under the key), and store the value at revision + 1.
  */
 export interface BotStore {
-  /** Records a delivery's key; resolves false when it was recorded before, meaning the delivery is a duplicate. */
+  /**
+   * Records a delivery's key, atomically, for the deliveries' retention; resolves false when it was recorded before,
+   * meaning the delivery is a duplicate.
+   */
   claimDelivery(key: string): Promise<boolean>;
-  putOperation(record: OperationRecord): Promise<void>;
+  /**
+   * Writes the record if the stored one is at `record.revision` (0: none with its clientContext). Resolves false,
+   * writing nothing, when another writer changed it first. `record.revision` itself is left as it was.
+   */
+  putOperation(record: OperationRecord): Promise<boolean>;
   operationByContext(clientContext: string): Promise<OperationRecord | undefined>;
   operationById(operationId: string): Promise<OperationRecord | undefined>;
   /** Operations in the order they were created, of one call or of all. */
   operations(callId?: string): Promise<OperationRecord[]>;
-  putRoster(roster: RosterState): Promise<void>;
+  /**
+   * Invites still waiting for their outcome (`sending` or `running`), all of them or those whose deadline is at or
+   * before `dueBy` (epoch milliseconds): what an instance picks up when it starts, and ends when it is overdue.
+   */
+  pendingOperations(dueBy?: number): Promise<OperationRecord[]>;
+  /**
+   * Writes the roster if the stored one is at `roster.revision` (0: none for its call), and hands `events` to the
+   * other instances' {@link BotStore.watch}. Resolves false, writing nothing, on a conflict.
+   */
+  putRoster(roster: RosterState, events: readonly RosterEvent[]): Promise<boolean>;
   roster(callId: string): Promise<RosterState | undefined>;
   recordUnmatched(entry: UnmatchedNotification): Promise<void>;
   unmatched(): Promise<UnmatchedNotification[]>;
+  /**
+   * For a store that several processes share: calls `listener` with the changes that other processes (other
+   * handles of the store) write, until the returned function is called. A store used by one process leaves it out.
+   */
+  watch?(listener: (change: StoreChange) => void): () => void;
 }

@@ -10,7 +10,14 @@ import {
   validateInviteRequest,
 } from "@graph-invite/validator";
 import type { KeyedQueue } from "./queue.js";
-import { type BotStore, type InviteStatus, maxHistory, type OperationEvent, type OperationRecord } from "./store.js";
+import {
+  type BotStore,
+  type InviteStatus,
+  maxHistory,
+  type OperationEvent,
+  type OperationRecord,
+  type StoreChange,
+} from "./store.js";
 import type { TimeSlices } from "./turns.js";
 
 /** An invite rings for about a minute before Graph gives up, so a shorter wait would report live invites as lost. */
@@ -60,13 +67,18 @@ interface TrackerDeps {
   /** Gives the event loop a turn between notifications. */
   readonly slices: TimeSlices;
   readonly defaultTimeoutMs: number;
+  /** How often the invites waited on are read again, in case the store's news of a change was lost. */
+  readonly recheckIntervalMs: number;
   readonly onChange: (change: OperationChange) => void;
   /** Keeps a notification that matches nothing the bot tracks. */
   readonly keepUnmatched: (callId: string | undefined, reason: string, notification: unknown) => Promise<void>;
 }
 
 interface Waiter {
-  /** Graph's answer has been applied to the record. */
+  /**
+   * Graph's answer has been applied to the record. An invite's own waiter resolves with the outcome only after that,
+   * so that the outcome carries what the answer said; one of {@link OperationTracker.waitFor} starts answered.
+   */
   answered: boolean;
   readonly resolve: (outcome: InviteOutcome) => void;
   readonly reject: (reason: unknown) => void;
@@ -75,7 +87,13 @@ interface Waiter {
 /** The most id-only notifications held for an answer that may bring their id; beyond that they are unmatched. */
 const maxEarly = 1000;
 
+/** The most times a change to one record is redone because another writer changed the record first. */
+const maxConflicts = 20;
+
 const terminal = new Set<InviteStatus>(["completed", "failed", "rejected"]);
+
+/** The most stored steps of an operation are the first one and the latest; the change describes the step. */
+type Step = Omit<OperationEvent, "at">;
 
 /** The longest delay Node's timers honour (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
 export const maxInviteTimeoutMs = 2 ** 31 - 1;
@@ -83,7 +101,8 @@ export const maxInviteTimeoutMs = 2 ** 31 - 1;
 /**
  * The queue key of every change to an operation record. Graph's answer and the notifications about one operation
  * must not read and write its record at the same time, and the call id of a notification's path need not be spelt
- * as the caller spelt it, so they cannot rely on the call's queue.
+ * as the caller spelt it, so they cannot rely on the call's queue. (Other instances are kept out by the store's
+ * compare-and-set instead.)
  */
 const operationsQueue = "\u0000operations";
 
@@ -95,9 +114,20 @@ export class ClientContextInUse extends Error {
   }
 }
 
+/** {@link OperationTracker.waitFor} was given a `clientContext` the store has no invite for. */
+export class UnknownInvite extends Error {
+  constructor(readonly clientContext: string) {
+    super(`no invite with clientContext ${clientContext} is in the store (never sent, or past its retention)`);
+    this.name = "UnknownInvite";
+  }
+}
+
 export class OperationTracker {
-  private readonly waiters = new Map<string, Waiter>();
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Who waits on each invite, by clientContext: the invite's own caller, and any {@link waitFor}. */
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  /** The deadline of each invite this instance knows to be waiting, by clientContext. */
+  private readonly deadlines = new Map<string, ReturnType<typeof setTimeout>>();
+  private recheckTimer: ReturnType<typeof setInterval> | undefined;
   /**
    * Notifications that name only an operation id nobody knows yet, while invites still wait for Graph's answer: one
    * of those answers may bring the id. They are recorded as unmatched once no invite is left unanswered.
@@ -105,6 +135,21 @@ export class OperationTracker {
   private readonly early = new Map<string, OperationNotification>();
 
   constructor(private readonly deps: TrackerDeps) {}
+
+  /**
+   * Picks up the invites the store has in flight, from this instance before a restart or from one that is gone, so
+   * that each ends on time, and starts reading waited-on invites again every `recheckIntervalMs`.
+   */
+  start(): Promise<void> {
+    this.recheckTimer = setInterval(
+      () => void this.deps.queue.run(operationsQueue, () => this.recheck()),
+      this.deps.recheckIntervalMs,
+    );
+    this.recheckTimer.unref();
+    return this.deps.queue.run(operationsQueue, async () => {
+      for (const record of await this.deps.store.pendingOperations()) this.armDeadline(record);
+    });
+  }
 
   /**
    * Invites, then waits for the operation's terminal notification. Resolves with how it ended; rejects only when
@@ -124,11 +169,12 @@ export class OperationTracker {
       throw new RangeError(`timeoutMs must be an integer from 1 to ${maxInviteTimeoutMs}, not ${timeoutMs}`);
     }
     const clientContext = body.clientContext ?? crypto.randomUUID();
-    if ((await store.operationByContext(clientContext)) !== undefined || this.waiters.has(clientContext)) {
+    if (this.waiters.has(clientContext) || (await store.operationByContext(clientContext)) !== undefined) {
       throw new ClientContextInUse(clientContext);
     }
     const request = { ...body, clientContext };
-    const now = new Date().toISOString();
+    const sentAt = Date.now();
+    const now = new Date(sentAt).toISOString();
     const record: OperationRecord = {
       clientContext,
       callId,
@@ -140,6 +186,8 @@ export class OperationTracker {
       late: false,
       createdAt: now,
       updatedAt: now,
+      deadline: new Date(sentAt + timeoutMs).toISOString(),
+      revision: 0,
       history: [],
     };
 
@@ -158,45 +206,54 @@ export class OperationTracker {
         ambiguous: false,
         issues,
       };
-      record.status = "rejected";
-      record.error = error;
-      await this.save(record, { event: "refused", detail: `not sent: ${issues.map((i) => i.code).join(", ")}` });
-      return outcomeOf(record);
+      const refused: OperationRecord = { ...record, status: "rejected", error, deadline: null };
+      const step: Step = { event: "refused", detail: `not sent: ${issues.map((i) => i.code).join(", ")}` };
+      if (!(await this.write(refused, step))) throw new ClientContextInUse(clientContext);
+      return outcomeOf(refused);
     }
 
-    const outcome = new Promise<InviteOutcome>((resolve, reject) => {
-      this.waiters.set(clientContext, { answered: false, resolve, reject });
-    });
-    await this.save(record, { event: "sent", detail: `POST /communications/calls/${callId}/participants/invite` });
-
-    // The timer outlives an abort: an invite aborted in flight may still have reached Graph, and its record must
-    // end as timed-out rather than stay sending if no notification comes.
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void queue.run(operationsQueue, () => this.timeOut(clientContext, timeoutMs));
-    }, timeoutMs);
-    this.timers.add(timer);
-    let onAbort: (() => void) | undefined;
-    const abort = new Promise<never>((_, reject) => {
-      onAbort = () => {
-        // Nobody waits any more, so the timer alone should not keep the process alive.
-        timer.unref();
-        reject(options.signal?.reason);
-      };
-      options.signal?.addEventListener("abort", onAbort, { once: true });
-    });
-    // Neither rejects: the client reports every failure as a result, and the queue reports what its tasks throw.
-    void client
-      .invite(callId, request, options.signal !== undefined ? { signal: options.signal } : {})
-      .then((result) => queue.run(operationsQueue, () => this.answered(clientContext, result)));
+    const waiter = this.addWaiter(clientContext, false);
     try {
-      const result = await Promise.race([outcome, abort]);
-      clearTimeout(timer);
-      this.timers.delete(timer);
-      return result;
+      const sent = await this.write(record, {
+        event: "sent",
+        detail: `POST /communications/calls/${callId}/participants/invite`,
+      });
+      // Another instance created an invite with this clientContext since it was looked up.
+      if (!sent) throw new ClientContextInUse(clientContext);
+      // The deadline outlives an abort: an invite aborted in flight may still have reached Graph, and its record must
+      // end as timed-out rather than stay sending if no notification comes.
+      this.armDeadline(record);
+      // Neither rejects: the client reports every failure as a result, and the queue reports what its tasks throw.
+      void client
+        .invite(callId, request, options.signal !== undefined ? { signal: options.signal } : {})
+        .then((result) => queue.run(operationsQueue, () => this.answered(clientContext, result)));
+      return await untilAborted(waiter.outcome, options.signal);
     } finally {
-      if (onAbort !== undefined) options.signal?.removeEventListener("abort", onAbort);
-      this.waiters.delete(clientContext);
+      this.removeWaiter(clientContext, waiter);
+    }
+  }
+
+  /**
+   * Waits for the outcome of an invite sent earlier, by this process or another sharing the store (one that crashed,
+   * say): resolves at once for an invite that has ended, else at its terminal notification or its deadline.
+   *
+   * @throws UnknownInvite when the store has no invite with this `clientContext`.
+   */
+  async waitFor(clientContext: string, options: { readonly signal?: AbortSignal } = {}): Promise<InviteOutcome> {
+    options.signal?.throwIfAborted();
+    const { store } = this.deps;
+    const record = await store.operationByContext(clientContext);
+    if (record === undefined) throw new UnknownInvite(clientContext);
+    if (ended(record)) return outcomeOf(record);
+    const waiter = this.addWaiter(clientContext, true);
+    try {
+      this.armDeadline(record);
+      // Read again now that a change would wake the waiter: one written between the first read and now would not.
+      const current = await store.operationByContext(clientContext);
+      if (current !== undefined) this.wake(current);
+      return await untilAborted(waiter.outcome, options.signal);
+    } finally {
+      this.removeWaiter(clientContext, waiter);
     }
   }
 
@@ -212,15 +269,78 @@ export class OperationTracker {
     });
   }
 
+  /** Another instance changed an operation, or the news of changes may have been lost: read again what is waited on. */
+  onStoreChange(change: StoreChange): Promise<void> | undefined {
+    if (change.kind === "resync") return this.deps.queue.run(operationsQueue, () => this.recheck());
+    if (change.kind !== "operation") return undefined;
+    const held = change.operationId !== null && this.early.has(change.operationId);
+    if (!this.waiters.has(change.clientContext) && !held) return undefined;
+    return this.deps.queue.run(operationsQueue, async () => {
+      const record = await this.deps.store.operationByContext(change.clientContext);
+      if (record !== undefined) this.wake(record);
+      if (held) await this.retryEarly();
+    });
+  }
+
   /**
-   * Stops waiting: every pending `inviteAndWait` rejects, and no timer is left to keep the process alive. Records
-   * stay as they are in the store.
+   * Stops waiting: every pending `inviteAndWait` and `waitFor` rejects, and no timer is left to keep the process
+   * alive. Records stay as they are in the store.
    */
   close(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-    for (const waiter of this.waiters.values()) waiter.reject(new Error("the bot closed before the invite ended"));
+    clearInterval(this.recheckTimer);
+    for (const timer of this.deadlines.values()) clearTimeout(timer);
+    this.deadlines.clear();
+    const error = new Error("the bot closed before the invite ended");
+    for (const waiters of this.waiters.values()) for (const waiter of waiters) waiter.reject(error);
     this.waiters.clear();
+  }
+
+  private addWaiter(clientContext: string, answered: boolean): Waiter & { outcome: Promise<InviteOutcome> } {
+    let waiter: Waiter | undefined;
+    const outcome = new Promise<InviteOutcome>((resolve, reject) => {
+      waiter = { answered, resolve, reject };
+    });
+    const added = waiter as Waiter;
+    const waiters = this.waiters.get(clientContext) ?? new Set();
+    waiters.add(added);
+    this.waiters.set(clientContext, waiters);
+    // Someone waits now, so the deadline keeps the process alive.
+    this.deadlines.get(clientContext)?.ref();
+    return Object.assign(added, { outcome });
+  }
+
+  private removeWaiter(clientContext: string, waiter: Waiter): void {
+    const waiters = this.waiters.get(clientContext);
+    waiters?.delete(waiter);
+    if (waiters?.size !== 0) return;
+    this.waiters.delete(clientContext);
+    // Nobody waits any more, so the deadline alone should not keep the process alive.
+    this.deadlines.get(clientContext)?.unref();
+  }
+
+  /** Ends the invite as timed-out at its deadline, unless its outcome is known by then. */
+  private armDeadline(record: OperationRecord): void {
+    const { clientContext, deadline } = record;
+    if (deadline === null || this.deadlines.has(clientContext) || ended(record)) return;
+    const delay = Math.min(Math.max(0, Date.parse(deadline) - Date.now()), maxInviteTimeoutMs);
+    const timer = setTimeout(() => {
+      this.deadlines.delete(clientContext);
+      void this.deps.queue.run(operationsQueue, () => this.timeOut(clientContext));
+    }, delay);
+    if (!this.waiters.has(clientContext)) timer.unref();
+    this.deadlines.set(clientContext, timer);
+  }
+
+  /**
+   * Reads again every invite waited on, ends those of any instance whose deadline has passed (one that crashed
+   * cannot), and gives held notifications another chance to match.
+   */
+  private async recheck(): Promise<void> {
+    const { store } = this.deps;
+    const records = await Promise.all([...this.waiters.keys()].map((context) => store.operationByContext(context)));
+    for (const record of records) if (record !== undefined) this.wake(record);
+    for (const overdue of await store.pendingOperations(Date.now())) await this.timeOut(overdue.clientContext);
+    if (this.early.size > 0) await this.retryEarly();
   }
 
   private async applyNotification(notification: OperationNotification): Promise<void> {
@@ -229,8 +349,11 @@ export class OperationTracker {
     const record =
       (clientContext !== null ? await store.operationByContext(clientContext) : undefined) ??
       (operationId !== null ? await store.operationById(operationId) : undefined);
-    if (record !== undefined) return this.apply(record, notification);
-    if (clientContext === null && operationId !== null && this.unansweredInvites() && this.early.size < maxEarly) {
+    if (record !== undefined) {
+      await this.change(record, (current) => applyTo(current, notification));
+      return;
+    }
+    if (clientContext === null && operationId !== null && this.early.size < maxEarly && (await this.answersAwaited())) {
       this.early.set(operationId, notification);
       return;
     }
@@ -246,96 +369,85 @@ export class OperationTracker {
     );
   }
 
-  private unansweredInvites(): boolean {
-    for (const waiter of this.waiters.values()) if (!waiter.answered) return true;
-    return false;
+  /**
+   * Whether an invite still waits for Graph's answer, here or, with a shared store, on another instance: an answer
+   * that may bring the id of a held notification.
+   */
+  private async answersAwaited(): Promise<boolean> {
+    for (const waiters of this.waiters.values()) for (const waiter of waiters) if (!waiter.answered) return true;
+    if (this.deps.store.watch === undefined) return false;
+    return (await this.deps.store.pendingOperations()).some((record) => record.status === "sending");
   }
 
-  /** Applies the notifications that waited for an answer's operation id, and gives up on the rest once none can come. */
-  private async applyEarly(record: OperationRecord): Promise<void> {
-    const early = record.operationId === null ? undefined : this.early.get(record.operationId);
-    if (early !== undefined && record.operationId !== null) {
-      this.early.delete(record.operationId);
-      await this.apply(record, early);
+  /** Applies the held notifications whose operation is known by now, and gives up on the rest once none can come. */
+  private async retryEarly(): Promise<void> {
+    for (const [operationId, notification] of this.early) {
+      const record = await this.deps.store.operationById(operationId);
+      if (record === undefined) continue;
+      this.early.delete(operationId);
+      await this.change(record, (current) => applyTo(current, notification));
     }
-    if (this.unansweredInvites()) return;
+    if (this.early.size === 0 || (await this.answersAwaited())) return;
     const rest = [...this.early.values()];
     this.early.clear();
     for (const notification of rest) await this.unmatched(notification);
   }
 
-  private async apply(record: OperationRecord, notification: OperationNotification): Promise<void> {
-    const { operationId, status } = notification;
-    if (record.operationId === null && operationId !== null) record.operationId = operationId;
-    const detail = describeResult(notification.resultInfo);
-    if (status !== "completed" && status !== "failed") {
-      if (record.status === "sending") record.status = "running";
-      await this.save(record, { event: "notification", status, detail });
-      return;
-    }
-    if (record.status === "completed" || record.status === "failed") {
-      await this.save(record, { event: "duplicate-notification", status, detail });
-      return;
-    }
-    const late = record.status === "timed-out";
-    record.late ||= late;
-    record.status = status;
-    record.resultInfo = notification.resultInfo;
-    await this.save(record, { event: late ? "late-notification" : "notification", status, detail });
-    this.settle(record);
-  }
-
   /** Applies Graph's answer to the invite request. Runs on the operations' queue. */
   private async answered(clientContext: string, result: InviteResult): Promise<void> {
-    const record = await this.deps.store.operationByContext(clientContext);
-    if (record === undefined) return;
-    const waiter = this.waiters.get(clientContext);
-    if (waiter !== undefined) waiter.answered = true;
-    if (result.ok) {
-      record.operationId ??= result.operationId;
-      const answeredStatus = canonicalStatus(result.operation?.status ?? "running") ?? "running";
-      if (record.status === "sending") {
-        record.status = answeredStatus === "completed" || answeredStatus === "failed" ? answeredStatus : "running";
-        if (terminal.has(record.status)) record.resultInfo = result.operation?.resultInfo ?? null;
-      }
-      await this.save(record, {
-        event: "accepted",
-        status: answeredStatus,
-        detail: `HTTP 200, operation ${result.operationId ?? "(no id)"}`,
-      });
-    } else {
-      const error = storable(result.error);
-      record.error = error;
-      // An ambiguous failure (a dropped connection, a timeout) may hide an invite Graph carried out: keep waiting
-      // for its notification.
-      if (!error.ambiguous && record.status === "sending") record.status = "rejected";
-      await this.save(record, { event: error.ambiguous ? "send-failed" : "refused", detail: error.message });
-    }
-    this.settle(record);
-    await this.applyEarly(record);
+    for (const waiter of this.waiters.get(clientContext) ?? []) waiter.answered = true;
+    const record = await this.change(clientContext, (current) => applyAnswer(current, result));
+    if (record !== undefined) this.wake(record);
+    await this.retryEarly();
   }
 
   /**
    * The deadline: the invite's outcome as the store has it. One that ended without Graph's answer having arrived (or
    * on another instance sharing the store) is reported as it ended; one still open becomes timed-out.
    */
-  private async timeOut(clientContext: string, timeoutMs: number): Promise<void> {
-    const record = await this.deps.store.operationByContext(clientContext);
+  private async timeOut(clientContext: string): Promise<void> {
+    const record = await this.change(clientContext, (current) => {
+      if (ended(current)) return undefined;
+      current.status = "timed-out";
+      return { event: "timed-out", detail: `no terminal notification by the deadline, ${current.deadline}` };
+    });
     if (record === undefined) return;
-    if (!terminal.has(record.status) && record.status !== "timed-out") {
-      record.status = "timed-out";
-      await this.save(record, { event: "timed-out", detail: `no terminal notification within ${timeoutMs} ms` });
+    for (const waiter of this.waiters.get(clientContext) ?? []) waiter.resolve(outcomeOf(record));
+  }
+
+  /** Resolves the invite's waiters that can have their outcome now. */
+  private wake(record: OperationRecord): void {
+    for (const waiter of this.waiters.get(record.clientContext) ?? []) {
+      if (record.status === "timed-out" || (terminal.has(record.status) && waiter.answered)) {
+        waiter.resolve(outcomeOf(record));
+      }
     }
-    this.waiters.get(clientContext)?.resolve(outcomeOf(record));
   }
 
-  /** Resolves the invite's waiter once both its answer and its outcome are known. */
-  private settle(record: OperationRecord): void {
-    const waiter = this.waiters.get(record.clientContext);
-    if (waiter?.answered === true && terminal.has(record.status)) waiter.resolve(outcomeOf(record));
+  /**
+   * Reads, changes and writes the record until no other writer comes between the read and the write. `transition`
+   * changes the copy it is given and says what happened, or returns undefined when there is nothing to write.
+   * Resolves the record as it stands after the change, or undefined when the store has none.
+   */
+  private async change(
+    from: string | OperationRecord,
+    transition: (record: OperationRecord) => Step | undefined,
+  ): Promise<OperationRecord | undefined> {
+    const clientContext = typeof from === "string" ? from : from.clientContext;
+    let record = typeof from === "string" ? await this.deps.store.operationByContext(from) : from;
+    for (let attempt = 1; record !== undefined; attempt++) {
+      const step = transition(record);
+      if (step === undefined || (await this.write(record, step))) return record;
+      if (attempt === maxConflicts) {
+        throw new Error(`operation ${clientContext}: ${maxConflicts} writes in a row lost to other writers; gave up`);
+      }
+      record = await this.deps.store.operationByContext(clientContext);
+    }
+    return undefined;
   }
 
-  private async save(record: OperationRecord, step: Omit<OperationEvent, "at">): Promise<void> {
+  /** Writes the record with one more step if nobody changed it since it was read; resolves false if somebody did. */
+  private async write(record: OperationRecord, step: Step): Promise<boolean> {
     const at = new Date().toISOString();
     const event: OperationEvent = { at, ...step };
     record.history.push(event);
@@ -345,8 +457,71 @@ export class OperationTracker {
       record.droppedSteps = (record.droppedSteps ?? 0) + 1;
     }
     record.updatedAt = at;
-    await this.deps.store.putOperation(record);
+    if (!(await this.deps.store.putOperation(record))) return false;
+    record.revision++;
     this.deps.onChange({ record: structuredClone(record), step: event });
+    this.wake(record);
+    return true;
+  }
+}
+
+/** An operation notification's change to the record. */
+function applyTo(record: OperationRecord, notification: OperationNotification): Step {
+  const { operationId, status } = notification;
+  if (record.operationId === null && operationId !== null) record.operationId = operationId;
+  const detail = describeResult(notification.resultInfo);
+  if (status !== "completed" && status !== "failed") {
+    if (record.status === "sending") record.status = "running";
+    return { event: "notification", status, detail };
+  }
+  if (record.status === "completed" || record.status === "failed") {
+    return { event: "duplicate-notification", status, detail };
+  }
+  const late = record.status === "timed-out";
+  record.late ||= late;
+  record.status = status;
+  record.resultInfo = notification.resultInfo;
+  return { event: late ? "late-notification" : "notification", status, detail };
+}
+
+/** Graph's answer to the invite request: its change to the record. */
+function applyAnswer(record: OperationRecord, result: InviteResult): Step {
+  if (result.ok) {
+    record.operationId ??= result.operationId;
+    const answeredStatus = canonicalStatus(result.operation?.status ?? "running") ?? "running";
+    if (record.status === "sending") {
+      record.status = answeredStatus === "completed" || answeredStatus === "failed" ? answeredStatus : "running";
+      if (terminal.has(record.status)) record.resultInfo = result.operation?.resultInfo ?? null;
+    }
+    return {
+      event: "accepted",
+      status: answeredStatus,
+      detail: `HTTP 200, operation ${result.operationId ?? "(no id)"}`,
+    };
+  }
+  const error = storable(result.error);
+  record.error = error;
+  // An ambiguous failure (a dropped connection, a timeout) may hide an invite Graph carried out: keep waiting for its
+  // notification.
+  if (!error.ambiguous && record.status === "sending") record.status = "rejected";
+  return { event: error.ambiguous ? "send-failed" : "refused", detail: error.message };
+}
+
+/** The invite has an outcome: a terminal one, or its deadline passed. */
+const ended = (record: OperationRecord) => terminal.has(record.status) || record.status === "timed-out";
+
+/** The outcome, or the signal's reason once it aborts. */
+async function untilAborted(outcome: Promise<InviteOutcome>, signal: AbortSignal | undefined): Promise<InviteOutcome> {
+  if (signal === undefined) return outcome;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([outcome, aborted]);
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
   }
 }
 

@@ -11,7 +11,7 @@ import { inviteBody, userParticipant } from "@graph-invite/client";
 import fc from "fast-check";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { exampleNames, placesIn } from "../../../test-support/examples.js";
-import { MemoryStore, type RefusedDelivery, type RosterState } from "../src/index.js";
+import { MemoryStore, type RefusedDelivery, type RosterEvent, type RosterState } from "../src/index.js";
 import {
   example,
   exampleCallId,
@@ -66,9 +66,9 @@ class GatedStore extends MemoryStore {
     return release;
   }
 
-  override async putRoster(roster: RosterState): Promise<void> {
+  override async putRoster(roster: RosterState, events: readonly RosterEvent[]): Promise<boolean> {
     if (this.gate !== undefined) await this.gate;
-    return super.putRoster(roster);
+    return super.putRoster(roster, events);
   }
 }
 

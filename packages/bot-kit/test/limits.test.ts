@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import {
   type CallbackAuthOptions,
   createCallbackAuthenticator,
+  emptyRoster,
   MemoryStore,
   maxHistory,
   type OperationRecord,
@@ -150,7 +151,7 @@ describe("an invite's history under repeats", () => {
 });
 
 describe("MemoryStore's retention", () => {
-  const roster = (callId: string): RosterState => ({ callId, members: {}, departed: {}, ended: false });
+  const roster = (callId: string): RosterState => ({ ...emptyRoster(callId) });
 
   function clock() {
     let now = 1_000_000;
@@ -175,10 +176,10 @@ describe("MemoryStore's retention", () => {
   test("rosters are forgotten by age since their last change, and by count, least recently changed first", async () => {
     const time = clock();
     const store = new MemoryStore({ now: time.now, retention: { rosters: { maxAgeMs: 1000, maxCount: 2 } } });
-    await store.putRoster(roster("a"));
-    await store.putRoster(roster("b"));
-    await store.putRoster(roster("a"));
-    await store.putRoster(roster("c"));
+    await store.putRoster({ ...roster("a"), revision: (await store.roster("a"))?.revision ?? 0 }, []);
+    await store.putRoster({ ...roster("b"), revision: (await store.roster("b"))?.revision ?? 0 }, []);
+    await store.putRoster({ ...roster("a"), revision: (await store.roster("a"))?.revision ?? 0 }, []);
+    await store.putRoster({ ...roster("c"), revision: (await store.roster("c"))?.revision ?? 0 }, []);
     expect(await store.roster("b")).toBeUndefined();
     expect(await store.roster("a")).toBeDefined();
     time.advance(1001);
@@ -199,13 +200,15 @@ describe("MemoryStore's retention", () => {
       late: false,
       createdAt: new Date().toISOString(),
       updatedAt: new Date().toISOString(),
+      deadline: null,
+      revision: 0,
       history: [],
     });
     await store.putOperation(record("waiting", "running"));
     await store.putOperation(record("done-1", "completed"));
     await store.putOperation(record("done-2", "failed"));
     expect((await store.operations()).map((kept) => kept.clientContext)).toEqual(["waiting", "done-2"]);
-    await store.putOperation(record("waiting", "completed"));
+    expect(await store.putOperation({ ...record("waiting", "completed"), revision: 1 })).toBe(true);
     await store.putOperation(record("done-3", "completed"));
     expect((await store.operations()).map((kept) => kept.clientContext)).toEqual(["waiting", "done-3"]);
     expect(await store.operationById("op-done-2")).toBeUndefined();

@@ -4,10 +4,16 @@
 // through its own route and answers with the outcome.
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { inviteBody, userParticipant } from "@graph-invite/client";
 import { type Simulator, start } from "@graph-invite/simulator";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { codeBlockAfter, typecheckFile } from "../../../test-support/readme.js";
+import { skipRedisTests, startRedis } from "../../../test-support/redis.js";
+import type { Bot } from "../src/index.js";
+import { nodeHandler } from "../src/node/index.js";
 import { freePort, rosterOf, signedHeaders } from "./harness.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
@@ -108,5 +114,39 @@ describe.each([
     }
     if (name === "express") expect(await (await fetch(`${origin}/health`)).text()).toBe("ok");
     vi.restoreAllMocks();
+  });
+});
+
+describe("the README's Redis example", () => {
+  test("typechecks against the package's own types", () => {
+    const file = exampleFile("## Several instances: Redis", "redis-typecheck");
+    const tsconfig = fileURLToPath(new URL("../tsconfig.json", import.meta.url));
+    expect(typecheckFile(fileURLToPath(file), tsconfig, { noPropertyAccessFromIndexSignature: false })).toEqual([]);
+  });
+
+  test.skipIf(skipRedisTests)("keeps the bot's invites in Redis under its prefix", async () => {
+    const redisServer = await startRedis();
+    const file = exampleFile("## Several instances: Redis", "redis");
+    // The example's bot and client, for the test to serve and to close.
+    writeFileSync(file, `${readFileSync(file, "utf8")}\nexport { bot, redis };\n`);
+    vi.stubEnv("REDIS_URL", redisServer.url);
+    vi.stubEnv("BOT_APP_ID", sim.app.appId);
+    const example = (await import(/* @vite-ignore */ file.href)) as { bot: Bot; redis: { destroy(): unknown } };
+    vi.unstubAllEnvs();
+    const server = createServer(nodeHandler(example.bot));
+    await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const call = sim.createCall({ kind: "group", callbackUri: `http://127.0.0.1:${port}/api/calls` });
+      const outcome = await example.bot.inviteAndWait(call.id, inviteBody(userParticipant(randomUUID())));
+      expect(outcome.status).toBe("completed");
+      const stored = await redisServer.command("HGET", `my-bot:op:${outcome.clientContext}`, "data");
+      expect(JSON.parse(stored)).toMatchObject({ status: "completed", callId: call.id });
+    } finally {
+      server.close();
+      example.bot.stopWaiting();
+      example.redis.destroy();
+      await redisServer.stop();
+    }
   });
 });

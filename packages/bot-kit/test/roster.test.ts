@@ -478,7 +478,7 @@ describe("the end of the call", () => {
       { type: "left", callId, key: "a", participant: ann({ seq: 1 }), reason: "call-ended" },
       { type: "left", callId, key: "b", participant: bob({ seq: 1 }), reason: "call-ended" },
     ]);
-    expect(roster).toEqual({ callId, members: {}, departed: { a: 1, b: 1, c: 3 }, ended: true });
+    expect(roster).toEqual({ callId, members: {}, departed: { a: 1, b: 1, c: 3 }, ended: true, revision: 0 });
   });
 
   test("notifications after the end change nothing, nor does a second end", () => {

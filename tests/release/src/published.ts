@@ -12,6 +12,7 @@ export const publishedEntryPoints: Readonly<Record<string, EntryPoints>> = {
     ".": "./dist/index",
     "./auth": "./dist/auth/index",
     "./node": "./dist/node/index",
+    "./redis": "./dist/redis/index",
   },
   "@graph-invite/client": rootOnly,
   "@graph-invite/simulator": rootOnly,

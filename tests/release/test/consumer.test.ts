@@ -224,6 +224,7 @@ describe.each(runtimes)("$label", ({ binary, version }) => {
       "@graph-invite/bot-kit": "function",
       "@graph-invite/bot-kit/auth": "function",
       "@graph-invite/bot-kit/node": "function",
+      "@graph-invite/bot-kit/redis": "function",
       "@graph-invite/client": "function",
       "@graph-invite/validator": "function",
       "@graph-invite/simulator": "function",

@@ -4,6 +4,7 @@
 import * as botKit from "@graph-invite/bot-kit";
 import * as botKitAuth from "@graph-invite/bot-kit/auth";
 import * as botKitNode from "@graph-invite/bot-kit/node";
+import * as botKitRedis from "@graph-invite/bot-kit/redis";
 import * as client from "@graph-invite/client";
 import * as simulator from "@graph-invite/simulator";
 import * as types from "@graph-invite/types";
@@ -14,6 +15,8 @@ const required = {
   "@graph-invite/bot-kit": typeof botKit.createBot,
   "@graph-invite/bot-kit/auth": typeof botKitAuth.createCallbackAuthenticator,
   "@graph-invite/bot-kit/node": typeof botKitNode.nodeHandler,
+  // Loads without the redis package: the store takes a client the application created.
+  "@graph-invite/bot-kit/redis": typeof botKitRedis.RedisStore,
   "@graph-invite/client": typeof client.createInviteClient,
   "@graph-invite/validator": typeof validator.parseNotifications,
   "@graph-invite/simulator": typeof simulator.start,

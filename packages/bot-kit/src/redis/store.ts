@@ -1,0 +1,272 @@
+// A store that several instances of a bot share: records as JSON in Redis hashes next to their revision, each
+// write a Lua script that compares the revision, keeps the indexes and appends the change to a feed the other
+// instances read. Every key has a time to live and every index a count, from the same retention as MemoryStore.
+import { randomUUID } from "node:crypto";
+import { type RetentionOverrides, retentionWith, type StoreRetention } from "../retention.js";
+import type { RosterEvent } from "../roster.js";
+import type {
+  BotStore,
+  InviteStatus,
+  OperationRecord,
+  RosterState,
+  StoreChange,
+  UnmatchedNotification,
+} from "../store.js";
+import { type RedisConnection, Script, text, texts } from "./connection.js";
+import { FeedReader } from "./feed.js";
+import * as scripts from "./scripts.js";
+
+export type { RedisConnection } from "./connection.js";
+
+export interface RedisStoreOptions {
+  /**
+   * A connected node-redis client (`createClient({ url })` from `redis`, then `await client.connect()`). The store
+   * does not close it; it opens one more connection, with `duplicate()`, while anyone watches its changes.
+   */
+  readonly client: RedisConnection;
+  /** Put before every key, so that several bots (or other data) can share a database. Default `graph-invite:`. */
+  readonly prefix?: string;
+  /** Overrides of the default retention, kind by kind and field by field: the same figures as MemoryStore's. */
+  readonly retention?: RetentionOverrides;
+  /**
+   * How many changes the feed keeps (about: Redis trims it in whole blocks). An instance that loses its connection
+   * for longer than it takes the others to write this many reads the store again instead. Default 10 000.
+   */
+  readonly feedLength?: number;
+  /** How long one read of the feed blocks before it is sent again. Default 5 000 ms. */
+  readonly feedBlockMs?: number;
+  /**
+   * How long a command is tried again when the connection fails under it (a Redis restart, a failover), while the
+   * client reconnects. Every write is a compare-and-set and every claim carries a token, so sending one again is
+   * safe. Default 15 000 ms.
+   */
+  readonly retryForMs?: number;
+}
+
+const waiting = new Set<InviteStatus>(["sending", "running"]);
+
+/** What the store's scripts run: claim, write and read each in one round trip. */
+const compiled = {
+  claimDelivery: new Script(scripts.claimDelivery),
+  putOperation: new Script(scripts.putOperation),
+  readOperations: new Script(scripts.readOperations),
+  operationById: new Script(scripts.operationById),
+  putRoster: new Script(scripts.putRoster),
+  recordUnmatched: new Script(scripts.recordUnmatched),
+};
+
+export class RedisStore implements BotStore {
+  readonly retention: StoreRetention;
+  /** Marks the feed entries written through this handle, which its own bot has acted on already. */
+  readonly origin = randomUUID();
+  private readonly client: RedisConnection;
+  private readonly prefix: string;
+  private readonly feedLength: string;
+  private readonly feedBlockMs: number;
+  private readonly retryForMs: number;
+  private readonly listeners = new Set<(change: StoreChange) => void>();
+  private feed: FeedReader | undefined;
+
+  constructor(options: RedisStoreOptions) {
+    this.client = options.client;
+    this.prefix = options.prefix ?? "graph-invite:";
+    this.retention = retentionWith(options.retention);
+    this.feedLength = String(options.feedLength ?? 10_000);
+    this.feedBlockMs = options.feedBlockMs ?? 5_000;
+    this.retryForMs = options.retryForMs ?? 15_000;
+  }
+
+  async claimDelivery(key: string): Promise<boolean> {
+    const { maxAgeMs, maxCount } = this.retention.deliveries;
+    const claimed = await this.run(
+      compiled.claimDelivery,
+      [this.key("delivery:", key), this.key("deliveries")],
+      [String(maxAgeMs), String(Date.now()), String(maxCount), randomUUID()],
+    );
+    return Number(claimed) === 1;
+  }
+
+  async putOperation(record: OperationRecord): Promise<boolean> {
+    const { maxAgeMs, maxCount } = this.retention.operations;
+    const pending = waiting.has(record.status) && record.deadline !== null;
+    const deadline = pending ? Date.parse(record.deadline ?? "") : Number.NaN;
+    // An invite still waiting is kept for its retention after its deadline, however long that is.
+    const ttl = Number.isFinite(deadline) ? Math.max(maxAgeMs, deadline - Date.now() + maxAgeMs) : maxAgeMs;
+    const change: StoreChange = {
+      kind: "operation",
+      clientContext: record.clientContext,
+      operationId: record.operationId,
+    };
+    const written = await this.run(
+      compiled.putOperation,
+      [
+        this.key("op:", record.clientContext),
+        this.key("ops"),
+        this.key("call-ops:", record.callId),
+        this.key("pending"),
+        this.key("op-order"),
+        this.key("changes"),
+      ],
+      [
+        String(record.revision),
+        String(record.revision + 1),
+        JSON.stringify({ ...record, revision: record.revision + 1 }),
+        String(Math.ceil(ttl)),
+        record.clientContext,
+        record.operationId ?? "",
+        Number.isFinite(deadline) ? String(deadline) : "",
+        JSON.stringify(change),
+        this.origin,
+        String(maxCount),
+        this.feedLength,
+        this.prefix,
+      ],
+    );
+    return Number(written) === 1;
+  }
+
+  async operationByContext(clientContext: string): Promise<OperationRecord | undefined> {
+    return parsed(await this.send(["HGET", this.key("op:", clientContext), "data"]));
+  }
+
+  async operationById(operationId: string): Promise<OperationRecord | undefined> {
+    return parsed(await this.run(compiled.operationById, [this.key("op-id:", operationId)], [this.prefix]));
+  }
+
+  async operations(callId?: string): Promise<OperationRecord[]> {
+    const index = callId === undefined ? this.key("ops") : this.key("call-ops:", callId);
+    return this.readOperations(index, texts(await this.send(["ZRANGE", index, "0", "-1"])));
+  }
+
+  async pendingOperations(dueBy?: number): Promise<OperationRecord[]> {
+    const index = this.key("pending");
+    const upTo = dueBy === undefined ? "+inf" : String(dueBy);
+    const contexts = texts(await this.send(["ZRANGEBYSCORE", index, "-inf", upTo]));
+    const records = await this.readOperations(index, contexts);
+    return records.filter((record) => waiting.has(record.status));
+  }
+
+  async putRoster(roster: RosterState, events: readonly RosterEvent[]): Promise<boolean> {
+    const { maxAgeMs, maxCount } = this.retention.rosters;
+    const change: StoreChange = { kind: "roster", callId: roster.callId, events };
+    const written = await this.run(
+      compiled.putRoster,
+      [this.key("roster:", roster.callId), this.key("rosters"), this.key("changes")],
+      [
+        String(roster.revision),
+        String(roster.revision + 1),
+        JSON.stringify({ ...roster, revision: roster.revision + 1 }),
+        String(maxAgeMs),
+        String(Date.now()),
+        roster.callId,
+        JSON.stringify(change),
+        this.origin,
+        String(maxCount),
+        this.feedLength,
+      ],
+    );
+    return Number(written) === 1;
+  }
+
+  async roster(callId: string): Promise<RosterState | undefined> {
+    return parsed(await this.send(["HGET", this.key("roster:", callId), "data"]));
+  }
+
+  async recordUnmatched(entry: UnmatchedNotification): Promise<void> {
+    const { maxAgeMs, maxCount, maxBytes } = this.retention.unmatched;
+    await this.run(
+      compiled.recordUnmatched,
+      [this.key("unmatched"), this.key("unmatched-bytes")],
+      [serialise(entry), String(maxCount), String(maxBytes), String(maxAgeMs)],
+    );
+  }
+
+  async unmatched(): Promise<UnmatchedNotification[]> {
+    const oldest = Date.now() - this.retention.unmatched.maxAgeMs;
+    const entries = texts(await this.send(["LRANGE", this.key("unmatched"), "0", "-1"]));
+    // Newest first in the list; oldest first for the caller, as MemoryStore gives them.
+    return entries
+      .reverse()
+      .map((entry) => JSON.parse(entry) as UnmatchedNotification)
+      .filter((entry) => !(Date.parse(entry.at) < oldest));
+  }
+
+  /** Changes written through other handles (other instances), from a stream read on a connection of its own. */
+  watch(listener: (change: StoreChange) => void): () => void {
+    this.listeners.add(listener);
+    this.feed ??= new FeedReader({
+      connection: this.client,
+      key: this.key("changes"),
+      origin: this.origin,
+      blockMs: this.feedBlockMs,
+      onChange: (change) => {
+        for (const each of this.listeners) each(change);
+      },
+    });
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size > 0 || this.feed === undefined) return;
+      void this.feed.stop();
+      this.feed = undefined;
+    };
+  }
+
+  private send(args: string[]): Promise<unknown> {
+    return retried(() => this.client.sendCommand(args), this.retryForMs);
+  }
+
+  private run(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    return retried(() => script.run(this.client, keys, args), this.retryForMs);
+  }
+
+  private key(kind: string, id = ""): string {
+    return `${this.prefix}${kind}${id}`;
+  }
+
+  private async readOperations(index: string, contexts: readonly string[]): Promise<OperationRecord[]> {
+    if (contexts.length === 0) return [];
+    const reply = await this.run(compiled.readOperations, [index], [this.prefix, ...contexts]);
+    return texts(reply).map((data) => JSON.parse(data) as OperationRecord);
+  }
+}
+
+/**
+ * Redis's own error replies start with a code in capitals (`ERR`, `WRONGTYPE`, `NOSCRIPT`); all but those that say
+ * "not now" are final. Anything else (a socket closed under the command, a client still reconnecting) is the
+ * connection's, and the command can be sent again.
+ */
+function retryable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = /^([A-Z]+) /.exec(error.message)?.[1];
+  return code === undefined || ["LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN"].includes(code);
+}
+
+/** Sends the command again, with a growing pause, while its failure is the connection's and time remains. */
+async function retried<T>(command: () => Promise<T>, forMs: number): Promise<T> {
+  const giveUpAt = Date.now() + forMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await command();
+    } catch (error) {
+      if (!retryable(error) || Date.now() >= giveUpAt) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+    }
+  }
+}
+
+function parsed<T>(reply: unknown): T | undefined {
+  const data = text(reply);
+  return data === undefined ? undefined : (JSON.parse(data) as T);
+}
+
+/**
+ * The entry as JSON. A notification nested deeper than JSON.stringify can follow is kept as a note of what it was,
+ * rather than lost with an error: refused bodies, the likely deep ones, are kept as text already.
+ */
+function serialise(entry: UnmatchedNotification): string {
+  try {
+    return JSON.stringify(entry);
+  } catch {
+    return JSON.stringify({ ...entry, notification: "(a notification nested too deeply to store as JSON)" });
+  }
+}

@@ -1,0 +1,48 @@
+// How long a store keeps each kind of state, and how much of it: the same figures for every store, so that moving a
+// bot from memory to Redis keeps its bounds.
+
+export interface Retention {
+  /** Entries older than this (since their last change) are forgotten. */
+  readonly maxAgeMs: number;
+  /** The most entries kept; the least recently changed go first. */
+  readonly maxCount: number;
+}
+
+export interface UnmatchedRetention extends Retention {
+  /** The most bytes of notifications and refused bodies kept, as JSON or text. */
+  readonly maxBytes: number;
+}
+
+export interface StoreRetention {
+  /** Delivery message ids, for duplicate detection. Graph delivers again within minutes, not hours. */
+  readonly deliveries: Retention;
+  /** Invite records. One still waiting for its outcome is not forgotten for count, only for age. */
+  readonly operations: Retention;
+  /** Call rosters. */
+  readonly rosters: Retention;
+  /** Notifications that matched nothing, and refused deliveries' bodies. */
+  readonly unmatched: UnmatchedRetention;
+}
+
+const hour = 60 * 60 * 1000;
+
+/** What a store keeps by default: {@link MemoryStore} and the Redis store alike. */
+export const defaultRetention: StoreRetention = {
+  deliveries: { maxAgeMs: hour, maxCount: 10_000 },
+  operations: { maxAgeMs: 24 * hour, maxCount: 10_000 },
+  rosters: { maxAgeMs: 24 * hour, maxCount: 10_000 },
+  unmatched: { maxAgeMs: 24 * hour, maxCount: 1_000, maxBytes: 16 * 1024 * 1024 },
+};
+
+/** Overrides of {@link defaultRetention}, kind by kind and field by field. */
+export type RetentionOverrides = { readonly [K in keyof StoreRetention]?: Partial<StoreRetention[K]> };
+
+/** The default retention with `overrides` applied. */
+export function retentionWith(overrides: RetentionOverrides = {}): StoreRetention {
+  return {
+    deliveries: { ...defaultRetention.deliveries, ...overrides.deliveries },
+    operations: { ...defaultRetention.operations, ...overrides.operations },
+    rosters: { ...defaultRetention.rosters, ...overrides.rosters },
+    unmatched: { ...defaultRetention.unmatched, ...overrides.unmatched },
+  };
+}

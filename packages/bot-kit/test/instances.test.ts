@@ -1,0 +1,226 @@
+// Several instances of one bot on one Redis, in this process: each with its own RedisStore handle and connection,
+// as separate processes would have. The waiting instance is never the one Graph delivers to, and its periodic
+// re-read is set to a minute, so only the store's change feed can wake it in time. (tests/scale-out runs the same
+// with real processes, a load balancer and crashes.)
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createInviteClient, inviteBody, userParticipant } from "@graph-invite/client";
+import { type Simulator, start } from "@graph-invite/simulator";
+import { createClient } from "redis";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { type RedisServer, skipRedisTests, startRedis } from "../../../test-support/redis.js";
+import type { RosterEvent } from "../src/index.js";
+import { type StartedBot, startBot } from "../src/node/index.js";
+import { RedisStore } from "../src/redis/index.js";
+import { participantNamed, postNotification, signedHeaders } from "./harness.js";
+import { until } from "./store-contract.js";
+
+describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
+  let redis: RedisServer;
+  let sim: Simulator;
+  let prefix: string;
+  const running = new Set<{ bot: StartedBot; client: { destroy(): unknown } }>();
+
+  beforeAll(async () => {
+    [redis, sim] = await Promise.all([startRedis({ persistent: true }), start()]);
+  });
+  afterAll(async () => {
+    await sim?.close();
+    await redis?.stop();
+  });
+  afterEach(async () => {
+    for (const instance of running) await stop(instance);
+  });
+
+  /** An instance: a bot on its own connection to the shared Redis, under this test's prefix. */
+  async function instance() {
+    const client = createClient({ url: redis.url });
+    client.on("error", () => {});
+    await client.connect();
+    const bot = await startBot({
+      client: createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl }),
+      auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
+      store: new RedisStore({ client, prefix, feedBlockMs: 500 }),
+      recheckIntervalMs: 60_000,
+    });
+    const handle = { bot, client };
+    running.add(handle);
+    const rosters: RosterEvent[] = [];
+    bot.on("roster", (event) => rosters.push(event));
+    return { ...handle, rosters };
+  }
+
+  async function stop(handle: { bot: StartedBot; client: { destroy(): unknown } }) {
+    running.delete(handle);
+    await handle.bot.close();
+    handle.client.destroy();
+  }
+
+  /** The moment the simulator sent the operation's terminal notification (the attempt that reached the bot). */
+  function terminalSentAt(operationId: string | null): number {
+    const delivery = sim
+      .deliveries()
+      .find(
+        (each) =>
+          each.kind === "operation" &&
+          JSON.stringify(each.body).includes(operationId ?? "?") &&
+          /"status":"(completed|failed)"/i.test(JSON.stringify(each.body)),
+      );
+    const attempt = delivery?.attempts.at(-1);
+    if (attempt === undefined) throw new Error(`no terminal notification for ${operationId}`);
+    return Date.parse(attempt.sentAt);
+  }
+
+  beforeAll(() => {
+    prefix = `instances-${randomUUID()}:`;
+  });
+
+  test("the instance that waits hears within a second of Graph's terminal notification reaching another", async () => {
+    const [waiting, receiving] = [await instance(), await instance()];
+    const [ann, bob] = [randomUUID(), randomUUID()];
+    sim.setScenario({ answers: { [bob]: { kind: "decline", afterMs: 50 }, [ann]: { kind: "accept", afterMs: 50 } } });
+    const call = sim.createCall({ kind: "group", callbackUri: receiving.bot.callbackUrl });
+    const [accepted, declined] = await Promise.all(
+      [ann, bob].map(async (user) => {
+        const outcome = await waiting.bot.inviteAndWait(call.id, inviteBody(userParticipant(user)));
+        return { outcome, at: Date.now() };
+      }),
+    );
+    expect(accepted?.outcome.status).toBe("completed");
+    expect(declined?.outcome).toMatchObject({ status: "failed", resultInfo: { code: 603 } });
+    for (const ended of [accepted, declined]) {
+      expect((ended?.at ?? 0) - terminalSentAt(ended?.outcome.operationId ?? null)).toBeLessThan(1000);
+    }
+    // Every instance's listeners hear each roster change once: the receiving one as it applies it, the other from
+    // the feed.
+    await sim.settled();
+    await receiving.bot.idle();
+    await until(() => waiting.rosters.length >= receiving.rosters.length && receiving.rosters.length > 0);
+    await sleep(200);
+    const keys = (events: RosterEvent[]) => events.map((event) => `${event.type}:${event.key}`);
+    expect(keys(waiting.rosters)).toEqual(keys(receiving.rosters));
+    expect(new Set(keys(receiving.rosters)).size).toBe(receiving.rosters.length);
+  });
+
+  test("an instance that restarts picks up the invite it had in flight, and ends it at its deadline", async () => {
+    const first = await instance();
+    const user = randomUUID();
+    sim.setScenario({ answers: { [user]: { kind: "no-answer", afterMs: 3000 } } });
+    const call = sim.createCall({ kind: "group", callbackUri: first.bot.callbackUrl });
+    const clientContext = randomUUID();
+    const pending = first.bot.inviteAndWait(call.id, inviteBody(userParticipant(user), clientContext), {
+      timeoutMs: 1500,
+    });
+    pending.catch(() => {});
+    await until(() => sim.operations().length > 0 && JSON.stringify(sim.operations()).includes(clientContext));
+    await sleep(100);
+    const crashedAt = Date.now();
+    await stop(first);
+    await expect(pending).rejects.toThrow(/closed/);
+
+    const restarted = await instance();
+    const outcome = await restarted.bot.waitFor(clientContext);
+    expect(outcome.status).toBe("timed-out");
+    expect(Date.now() - crashedAt).toBeLessThan(1500 + 1000);
+    expect(outcome.record.history.map((step) => step.event)).toEqual(["sent", "accepted", "timed-out"]);
+  });
+
+  test("a terminal notification that arrives while no instance waits is recorded, and waitFor finds it", async () => {
+    const [sender, receiver] = [await instance(), await instance()];
+    const user = randomUUID();
+    sim.setScenario({ answers: { [user]: { kind: "accept", afterMs: 600 } } });
+    const call = sim.createCall({ kind: "group", callbackUri: receiver.bot.callbackUrl });
+    const clientContext = randomUUID();
+    const pending = sender.bot.inviteAndWait(call.id, inviteBody(userParticipant(user), clientContext));
+    pending.catch(() => {});
+    await until(() => JSON.stringify(sim.operations()).includes(clientContext));
+    await stop(sender);
+    let records: Awaited<ReturnType<StartedBot["operations"]>> = [];
+    await until(async () => {
+      records = await receiver.bot.operations(call.id);
+      return records[0]?.status === "completed";
+    });
+    expect(records).toEqual([expect.objectContaining({ clientContext, status: "completed" })]);
+    const later = await instance();
+    expect((await later.bot.waitFor(clientContext)).status).toBe("completed");
+    await expect(later.bot.waitFor("never-sent")).rejects.toThrow(/no invite with clientContext never-sent/);
+  });
+
+  test("Redis restarting while an instance waits: the outcome still reaches it, from the feed or a re-read", async () => {
+    const [waiting, receiving] = [await instance(), await instance()];
+    const user = randomUUID();
+    sim.setScenario({ answers: { [user]: { kind: "accept", afterMs: 1500 } } });
+    const call = sim.createCall({ kind: "group", callbackUri: receiving.bot.callbackUrl });
+    const outcome = waiting.bot.inviteAndWait(call.id, inviteBody(userParticipant(user)));
+    await until(() => sim.operations().some((operation) => operation.status === "running"));
+    await redis.restart();
+    const ended = await outcome;
+    expect(ended.status).toBe("completed");
+    expect(Date.now() - terminalSentAt(ended.operationId)).toBeLessThan(1000);
+  });
+
+  test("two instances applying notifications of one operation and one roster at once lose neither", async () => {
+    const [a, b] = [await instance(), await instance()];
+    const user = randomUUID();
+    sim.setScenario({
+      answers: { [user]: { kind: "accept", afterMs: 10 } },
+      delivery: { drop: ["operation", "roster"] },
+    });
+    const call = sim.createCall({ kind: "group", callbackUri: a.bot.callbackUrl });
+    const clientContext = randomUUID();
+    const outcome = a.bot.inviteAndWait(call.id, inviteBody(userParticipant(user), clientContext), { timeoutMs: 5000 });
+    await until(() => sim.operations().some((operation) => operation.status === "completed"));
+    const simulated = sim.operations().find((operation) => JSON.stringify(operation).includes(clientContext));
+    const operationNotification = (status: string) =>
+      JSON.stringify({
+        value: [
+          {
+            changeType: "deleted",
+            resource: `/communications/calls/${call.id}/operations/${simulated?.id}`,
+            resourceUrl: `/communications/calls/${call.id}/operations/${simulated?.id}`,
+            resourceData: {
+              "@odata.type": "#microsoft.graph.inviteParticipantsOperation",
+              id: simulated?.id,
+              status,
+              clientContext,
+            },
+          },
+        ],
+      });
+    const headers = async () => ({ ...(await signedHeaders(sim)), "X-Microsoft-Skype-Message-Id": randomUUID() });
+    // The same terminal notification, twice under different message ids, and two rosters each naming one newcomer.
+    const deliveries = await Promise.all([
+      postNotification(a.bot, operationNotification("completed"), await headers()),
+      postNotification(b.bot, operationNotification("completed"), await headers()),
+      postNotification(a.bot, deltaOf(call.id, "p-a", 1), await headers()),
+      postNotification(b.bot, deltaOf(call.id, "p-b", 2), await headers()),
+    ]);
+    expect(deliveries.map((delivery) => delivery.status)).toEqual([202, 202, 202, 202]);
+    expect((await outcome).status).toBe("completed");
+    await Promise.all([a.bot.idle(), b.bot.idle()]);
+    const [record] = await a.bot.operations(call.id);
+    const steps = record?.history.map((step) => step.event) ?? [];
+    expect(steps.filter((event) => event === "notification")).toHaveLength(1);
+    expect(steps.filter((event) => event === "duplicate-notification")).toHaveLength(1);
+    const members = (await b.bot.roster(call.id)).participants.map((member) => member.participant.id);
+    expect(members).toEqual(expect.arrayContaining(["p-a", "p-b"]));
+  });
+});
+
+/** A delta roster (`deltaParticipants`) in which `id` joins. */
+function deltaOf(callId: string, id: string, sequenceNumber: number): string {
+  return JSON.stringify({
+    value: [
+      {
+        changeType: "updated",
+        resource: `/communications/calls/${callId}/participants`,
+        resourceUrl: `/communications/calls/${callId}/participants`,
+        resourceData: {
+          "@odata.type": "#microsoft.graph.deltaParticipants",
+          sequenceNumber,
+          participants: [participantNamed(id)],
+        },
+      },
+    ],
+  });
+}
