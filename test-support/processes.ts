@@ -17,3 +17,23 @@ export async function endProcess(
   await exited;
   clearTimeout(forced);
 }
+
+const atExit = new Set<() => void>();
+
+/**
+ * Runs `cleanUp` when the test process exits without having stopped what it started (a crash, a worker ended early):
+ * one listener for every child and folder, rather than one each, which Node warns about past ten. Returns the function
+ * that forgets it, once the child has been stopped in the ordinary way.
+ */
+export function atProcessExit(cleanUp: () => void): () => void {
+  if (atExit.size === 0) process.once("exit", runAtExit);
+  atExit.add(cleanUp);
+  return () => {
+    atExit.delete(cleanUp);
+    if (atExit.size === 0) process.off("exit", runAtExit);
+  };
+}
+
+function runAtExit(): void {
+  for (const cleanUp of atExit) cleanUp();
+}

@@ -7,7 +7,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { freePort } from "./ports.js";
-import { endProcess } from "./processes.js";
+import { atProcessExit, endProcess } from "./processes.js";
 
 /**
  * `GRAPH_INVITE_SKIP_REDIS=1` skips the tests that need redis-server, for a quick local run on a machine without it.
@@ -78,11 +78,10 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   let child: ChildProcess | undefined;
   let output = "";
   // A test process that dies without its afterAll must not leave servers behind.
-  const onExit = () => {
+  const forget = atProcessExit(() => {
     child?.kill("SIGKILL");
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  };
-  process.once("exit", onExit);
+  });
 
   const launch = async () => {
     output = "";
@@ -103,7 +102,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     return endProcess(running, signal);
   };
   const cleanUp = () => {
-    process.off("exit", onExit);
+    forget();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   };
 

@@ -7,6 +7,7 @@ import {
   type InviteAndWaitOptions,
   type InviteOutcome,
   type RosterEvent,
+  UnknownInvite,
 } from "@graph-invite/bot-kit";
 import type { InviteParticipantsRequest } from "@graph-invite/types";
 import type { CallKind } from "@graph-invite/validator";
@@ -41,6 +42,8 @@ export interface ControlStats {
   readonly notifications: number;
   /** Requests refused, duplicates included. */
   readonly refused: number;
+  /** The commands the bot's store sent to Redis, each a round trip; null without Redis. */
+  readonly redisCommands: number | null;
 }
 
 /** What `POST /calls` takes (simulator modes only). */
@@ -144,6 +147,7 @@ function refuseBrowsers(request: IncomingMessage, port: number): void {
 function statusOf(error: unknown): number {
   if (error instanceof ControlError) return error.status;
   if (error instanceof ClientContextInUse) return 409;
+  if (error instanceof UnknownInvite) return 404;
   if (error instanceof RangeError || error instanceof URIError) return 400;
   return 500;
 }
@@ -175,7 +179,8 @@ async function route(runtime: Runtime, observed: Observed, request: IncomingMess
     return { since: observed.since, events: observed.roster, dropped: observed.rosterDropped };
   if (key === "GET /stats") {
     const { deliveries, notifications, refused } = observed;
-    const stats: ControlStats = { cpuUsage: process.cpuUsage(), deliveries, notifications, refused };
+    const redisCommands = runtime.redisCommands() ?? null;
+    const stats: ControlStats = { cpuUsage: process.cpuUsage(), deliveries, notifications, refused, redisCommands };
     return stats;
   }
   if (key === "GET /operations") {
@@ -188,22 +193,16 @@ async function route(runtime: Runtime, observed: Observed, request: IncomingMess
   throw new ControlError(404, `no route ${key}`);
 }
 
-/** The kit's re-attachment to an invite started earlier, by this process or one that ended. */
-type WaitFor = (clientContext: string, options: { signal?: AbortSignal }) => Promise<InviteOutcome>;
-
 /**
  * Waits for the outcome of the invite with this clientContext, wherever it was started: after a restart, the caller
  * of an interrupted `POST /invite` asks again here. Stops waiting when the caller goes away.
  */
 async function waitFor(bot: Runtime["bot"], clientContext: string, request: IncomingMessage): Promise<InviteOutcome> {
-  // Guarded until the kit's waitFor is released: an older kit answers 501 rather than failing to build.
-  const kitWaitFor = (bot as { waitFor?: WaitFor }).waitFor;
-  if (kitWaitFor === undefined) throw new ControlError(501, "this bot kit cannot re-attach to an invite (bot.waitFor)");
   const gone = new AbortController();
   const onClose = () => gone.abort(new Error("the caller went away"));
   request.socket.once("close", onClose);
   try {
-    return await kitWaitFor.call(bot, clientContext, { signal: gone.signal });
+    return await bot.waitFor(clientContext, { signal: gone.signal });
   } finally {
     request.socket.off("close", onClose);
   }

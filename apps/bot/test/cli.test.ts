@@ -676,11 +676,12 @@ describe("the control API", () => {
     expect(stats.deliveries).toBeGreaterThanOrEqual(2);
     expect(stats.notifications).toBeGreaterThanOrEqual(stats.deliveries);
 
-    // Re-attaching needs the kit's bot.waitFor; a kit without it says so rather than hanging.
+    expect(stats).toMatchObject({ redisCommands: null });
+
+    // Re-attaching to an invite that has ended answers at once with its outcome; one the store never had is 404.
     const reattached = await control(`/operations/${clientContext}/outcome`, "GET", headers);
-    expect(reattached).toEqual({
-      status: 501,
-      body: { error: "this bot kit cannot re-attach to an invite (bot.waitFor)" },
-    });
+    expect(reattached.status).toBe(200);
+    expect(reattached.body).toEqual({ outcome: (answered.body as unknown as { outcome: unknown }).outcome });
+    expect((await control(`/operations/${randomUUID()}/outcome`, "GET", headers)).status).toBe(404);
   });
 });

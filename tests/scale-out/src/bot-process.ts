@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { endProcess } from "../../../test-support/processes.js";
+import { atProcessExit, endProcess } from "../../../test-support/processes.js";
 
 /** The bot's bin: beside its dist/, which is what `@graph-invite/bot` resolves to. */
 const botBin = join(dirname(createRequire(import.meta.url).resolve("@graph-invite/bot")), "../bin/graph-invite-bot.js");
@@ -44,8 +44,7 @@ const keptLines = 200;
 export async function startBotProcess(options: BotProcessOptions): Promise<BotProcess> {
   const lines: string[] = [];
   let child: ChildProcess | undefined;
-  const onExit = () => child?.kill("SIGKILL");
-  process.once("exit", onExit);
+  const forget = atProcessExit(() => child?.kill("SIGKILL"));
 
   const launch = async () => {
     const started = spawn(process.execPath, [botBin, "serve"], {
@@ -81,7 +80,7 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
     await launch();
   } catch (error) {
     await end("SIGKILL");
-    process.off("exit", onExit);
+    forget();
     throw error;
   }
   return {
@@ -93,7 +92,7 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
     restart: launch,
     async stop() {
       await end("SIGTERM");
-      process.off("exit", onExit);
+      forget();
     },
     output: () => lines.join("\n"),
   };

@@ -69,6 +69,8 @@ export interface DriveResult {
   readonly invites: readonly InviteResult[];
   /** Milliseconds each wave took, from its first invite to its last outcome. */
   readonly waveMs: readonly number[];
+  /** The disruption, when and how long (UTC times), if there was one. */
+  readonly disrupted: string | undefined;
 }
 
 /** A small seeded generator (mulberry32): the same seed, the same instances and answer times. */
@@ -113,6 +115,7 @@ export async function drive(world: ScaleOut, options: DriveOptions): Promise<Dri
   );
   const invites: InviteResult[] = [];
   const waveMs: number[] = [];
+  let disrupted: string | undefined;
   for (const [index, wave] of options.waves.entries()) {
     world.simulator.setScenario({
       answers,
@@ -123,7 +126,11 @@ export async function drive(world: ScaleOut, options: DriveOptions): Promise<Dri
     const started = Date.now();
     const disruption =
       options.disruption?.wave === index
-        ? delay(options.disruption.afterMs).then(() => options.disruption?.run())
+        ? delay(options.disruption.afterMs).then(async () => {
+            const at = new Date().toISOString().slice(11, 23);
+            await options.disruption?.run();
+            disrupted = `${options.disruption?.name} at ${at}, over by ${new Date().toISOString().slice(11, 23)}`;
+          })
         : Promise.resolve();
     const results = await Promise.all(
       (plans[index] ?? []).map((plan) => inviteOne(world, wave.name, plan, options.inviteTimeoutMs ?? 20_000)),
@@ -134,7 +141,7 @@ export async function drive(world: ScaleOut, options: DriveOptions): Promise<Dri
     // The next wave's controls must not apply to this wave's notifications still on their way (duplicates, retries).
     await bounded(world.simulator.settled(), 30_000, `the simulator's deliveries of wave "${wave.name}" to settle`);
   }
-  return { invites, waveMs };
+  return { invites, waveMs, disrupted };
 }
 
 async function inviteOne(world: ScaleOut, wave: string, plan: Planned, timeoutMs: number): Promise<InviteResult> {

@@ -1,7 +1,5 @@
 // The world of the scale-out proof: a simulated Graph in this process, N sample-bot processes (on one Redis, or one
 // instance on its MemoryStore), and a round-robin proxy in front of them that every call's callbackUri points at.
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { type Simulator, start } from "@graph-invite/simulator";
 import { freePort } from "../../../test-support/ports.js";
 import type { RedisServer } from "../../../test-support/redis.js";
@@ -28,23 +26,9 @@ export interface ScaleOut {
   close(): Promise<void>;
 }
 
-/**
- * Whether the bot kit has its Redis store (`@graph-invite/bot-kit/redis`) and the sample bot takes
- * GRAPH_INVITE_REDIS_URL. Before it does, a bot given the variable would ignore it and keep a MemoryStore of its
- * own: several instances would then prove nothing, so the harness refuses to start them.
- */
-export function kitHasRedisStore(): boolean {
-  const manifest = createRequire(import.meta.url).resolve("@graph-invite/bot-kit/package.json");
-  const { exports } = JSON.parse(readFileSync(manifest, "utf8")) as { exports: Record<string, unknown> };
-  return Object.hasOwn(exports, "./redis");
-}
-
 export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
   if (options.instances > 1 && options.redis === undefined) {
     throw new Error("several instances need a Redis to share: on MemoryStores each would know only what it received");
-  }
-  if (options.redis !== undefined && !kitHasRedisStore()) {
-    throw new Error("this bot kit has no Redis store (@graph-invite/bot-kit/redis): the bots would not use Redis");
   }
   const simulator = await start();
   const bots: BotProcess[] = [];

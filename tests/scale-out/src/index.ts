@@ -3,6 +3,6 @@ export { type RedisServer, type StartRedisOptions, skipRedisTests, startRedis } 
 export type { BotProcess } from "./bot-process.js";
 export { stats } from "./control-client.js";
 export { type DriveOptions, type DriveResult, drive, type InviteResult, type Wave, waves } from "./driver.js";
-export { kitHasRedisStore, type ScaleOut, type ScaleOutOptions, startScaleOut } from "./harness.js";
+export { type ScaleOut, type ScaleOutOptions, startScaleOut } from "./harness.js";
 export { type RoundRobin, startRoundRobin } from "./round-robin.js";
 export { describeVerdict, judge, percentile, type Verdict } from "./verdict.js";

@@ -14,6 +14,8 @@ const expected: Record<AnswerKind, { status: string; code?: number }> = {
 
 export interface Verdict {
   readonly invites: number;
+  /** The disruption, when and how long, if there was one. */
+  readonly disrupted: string | undefined;
   readonly reattached: number;
   /** No outcome could be had. */
   readonly lost: readonly string[];
@@ -60,7 +62,8 @@ export async function judge(world: ScaleOut, drive: DriveResult, options: JudgeO
     if (graph === undefined && invite.reattached && outcome.status === "timed-out") continue;
     const want = expected[invite.answer];
     if (outcome.status !== "completed" && outcome.status !== "failed") {
-      stuck.push(`${name}: ${outcome.status}${graph === undefined ? "" : `, Graph's operation ${graph.status}`}`);
+      const graphSide = graph === undefined ? "" : `, Graph's operation ${graph.status}`;
+      stuck.push(`${name}: ${outcome.status}${graphSide}; ${deliveriesOf(world, invite.callId)}`);
       continue;
     }
     const code = outcome.resultInfo?.code;
@@ -77,6 +80,7 @@ export async function judge(world: ScaleOut, drive: DriveResult, options: JudgeO
   const roster = await rosterVerdict(world, drive, options.rosterWaitMs ?? 5000);
   return {
     invites: drive.invites.length,
+    disrupted: drive.disrupted,
     reattached: drive.invites.filter((invite) => invite.reattached).length,
     lost,
     stuck,
@@ -85,6 +89,19 @@ export async function judge(world: ScaleOut, drive: DriveResult, options: JudgeO
     latencies: latencies.sort((a, b) => a - b),
     late,
   };
+}
+
+/** What Graph sent about one call, and how each attempt was answered: the evidence for an outcome that never came. */
+function deliveriesOf(world: ScaleOut, callId: string): string {
+  const sent = world.simulator.deliveries().filter((delivery) => delivery.callId === callId);
+  return sent
+    .map((delivery) => {
+      const attempts = delivery.attempts.map(
+        (attempt) => `${attempt.sentAt.slice(11, 23)} ${attempt.status ?? attempt.error}`,
+      );
+      return `${delivery.kind}${delivery.duplicate ? " (duplicate)" : ""} ${delivery.outcome} [${attempts.join(", ")}]`;
+    })
+    .join("; ");
 }
 
 /** Per call, when Graph first tried to deliver its operation's terminal notification. */
@@ -173,6 +190,7 @@ export function describeVerdict(title: string, verdict: Verdict): string[] {
       `lost ${verdict.lost.length}, stuck ${verdict.stuck.length}, wrong ${verdict.wrong.length}, ` +
       `duplicate roster events ${verdict.duplicateRosterEvents.length}, missing joins ${verdict.missingJoins.length}, ` +
       `late ${verdict.late.length}`,
+    ...(verdict.disrupted === undefined ? [] : [`  ${verdict.disrupted}`]),
     `  wake-up latency (terminal notification sent -> outcome at the driver), ${verdict.latencies.length} invites: ` +
       `p50 ${percentile(verdict.latencies, 0.5)} ms, p99 ${percentile(verdict.latencies, 0.99)} ms, ` +
       `max ${verdict.latencies.at(-1)} ms`,

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServer, skipRedisTests, startRedis } from "../../../test-support/redis.js";
 import { type DriveOptions, drive, waves } from "../src/driver.js";
-import { kitHasRedisStore, type ScaleOut, startScaleOut } from "../src/harness.js";
+import { type ScaleOut, startScaleOut } from "../src/harness.js";
 import { describeVerdict, judge, type Verdict } from "../src/verdict.js";
 
 /** Printed with every run, so that a failure can be repeated with the same instances and answer times. */
@@ -49,8 +49,7 @@ describe("one instance on its MemoryStore, behind the proxy", () => {
   });
 });
 
-// Three instances need the kit's Redis store; until the kit has it, a bot would ignore GRAPH_INVITE_REDIS_URL.
-describe.skipIf(skipRedisTests || !kitHasRedisStore())("three instances on one Redis, behind the proxy", () => {
+describe.skipIf(skipRedisTests)("three instances on one Redis, behind the proxy", () => {
   const started: Array<{ close(): Promise<void> }> = [];
   afterAll(async () => {
     await Promise.allSettled(started.splice(0).map((part) => part.close()));
