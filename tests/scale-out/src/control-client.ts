@@ -30,7 +30,7 @@ export async function control<T>(baseUrl: string, path: string, body?: unknown, 
       method: body === undefined ? "GET" : "POST",
       headers: { "Content-Type": "application/json" },
       ...(body !== undefined && { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.timeout(Math.max(1, timeoutMs)),
     });
   } catch (error) {
     const cause = error instanceof Error ? (error.cause as NodeJS.ErrnoException | undefined) : undefined;

@@ -62,6 +62,8 @@ export interface InviteResult {
   readonly outcomeAt: number | undefined;
   /** Its POST /invite broke off (the instance died, or its store failed) and the outcome came from re-attaching. */
   readonly reattached: boolean;
+  /** Re-attaching found no such invite in the store (404): the instance died before it registered the invite. */
+  readonly unknown: boolean;
   readonly error: string | undefined;
 }
 
@@ -156,6 +158,7 @@ async function inviteOne(world: ScaleOut, wave: string, plan: Planned, timeoutMs
     outcome: undefined,
     outcomeAt: undefined,
     reattached: false,
+    unknown: false,
     error: undefined,
     ...fields,
   });
@@ -206,8 +209,10 @@ async function reattachTo(
       return { outcome, outcomeAt: Date.now(), reattached: true };
     } catch (error) {
       last = String(error);
+      if (error instanceof ControlFailed && error.status === 404) {
+        return { reattached: true, unknown: true, error: last };
+      }
       if (error instanceof ControlFailed && error.status < 500) break;
-      if (error instanceof ControlFailed && error.status === 501) break;
       await delay(100);
     }
   }

@@ -17,6 +17,8 @@ export interface Verdict {
   /** The disruption, when and how long, if there was one. */
   readonly disrupted: string | undefined;
   readonly reattached: number;
+  /** Interrupted before the instance stored them, so never sent: neither lost nor judged. */
+  readonly unregistered: number;
   /** No outcome could be had. */
   readonly lost: readonly string[];
   /** An outcome that is not final although Graph finished the invite (timed out, still running). */
@@ -49,14 +51,21 @@ export async function judge(world: ScaleOut, drive: DriveResult, options: JudgeO
   const wrong: string[] = [];
   const latencies: number[] = [];
   const late: string[] = [];
+  let unregistered = 0;
   for (const invite of drive.invites) {
     const name = `${invite.wave}/${invite.answer} ${invite.clientContext} (started on ${world.bots[invite.instance]?.label})`;
     const { outcome } = invite;
+    const graph = simulated.get(invite.clientContext);
+    // The instance died before it stored the invite, so it never sent it either: its caller saw the request fail,
+    // as with any request to a process that crashed. Had Graph received it, it would be lost.
+    if (outcome === undefined && invite.unknown && graph === undefined) {
+      unregistered++;
+      continue;
+    }
     if (outcome === undefined) {
       lost.push(`${name}: ${invite.error ?? "no outcome"}`);
       continue;
     }
-    const graph = simulated.get(invite.clientContext);
     // An instance killed after it registered an invite but before it sent it: Graph never heard of it, and the
     // stored deadline is all there is to wait for.
     if (graph === undefined && invite.reattached && outcome.status === "timed-out") continue;
@@ -82,6 +91,7 @@ export async function judge(world: ScaleOut, drive: DriveResult, options: JudgeO
     invites: drive.invites.length,
     disrupted: drive.disrupted,
     reattached: drive.invites.filter((invite) => invite.reattached).length,
+    unregistered,
     lost,
     stuck,
     wrong,
@@ -125,7 +135,13 @@ async function rosterVerdict(
   drive: DriveResult,
   waitMs: number,
 ): Promise<Pick<Verdict, "duplicateRosterEvents" | "missingJoins">> {
-  const accepted = new Set(drive.invites.filter((invite) => invite.answer === "accept").map((invite) => invite.callId));
+  // An invitee joins only when Graph carried the invite out: one interrupted before it was sent has no join.
+  const completed = new Set(
+    world.simulator.operations().flatMap((operation) => (operation.status === "completed" ? [operation.callId] : [])),
+  );
+  const accepted = new Set(
+    drive.invites.filter((invite) => invite.answer === "accept" && completed.has(invite.callId)).map((i) => i.callId),
+  );
   const deadline = Date.now() + waitMs;
   let logs: Array<{ since: string; events: RosterEventEntry[] }> = [];
   let missing: string[] = [];
@@ -186,7 +202,8 @@ export function percentile(values: readonly number[], fraction: number): number 
 /** The verdict in a few lines, with the first of each kind of failure. */
 export function describeVerdict(title: string, verdict: Verdict): string[] {
   const lines = [
-    `${title}: ${verdict.invites} invites (${verdict.reattached} re-attached after an interruption); ` +
+    `${title}: ${verdict.invites} invites (${verdict.reattached} re-attached after an interruption, ` +
+      `${verdict.unregistered} never registered); ` +
       `lost ${verdict.lost.length}, stuck ${verdict.stuck.length}, wrong ${verdict.wrong.length}, ` +
       `duplicate roster events ${verdict.duplicateRosterEvents.length}, missing joins ${verdict.missingJoins.length}, ` +
       `late ${verdict.late.length}`,
