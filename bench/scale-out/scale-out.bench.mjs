@@ -72,6 +72,7 @@ async function measure(label, instances, redis) {
       loadCpuPerNotification: loadCpu / delivered,
       commandsPerNotification: redis === undefined ? undefined : commands / received,
       roundTripsPerNotification: redis === undefined ? undefined : roundTrips / received,
+      roundTripsPerInvite: redis === undefined ? undefined : roundTrips / invites,
       calls,
       received,
       delivered,
@@ -112,6 +113,7 @@ printTable([
     "bot CPU µs/notification",
     "driver+simulator CPU µs/notification",
     "Redis round trips/notification",
+    "per invite",
     "server commands/notification",
     "wake-up p50 ms",
     "p99 ms",
@@ -125,6 +127,7 @@ printTable([
     fixed(row.cpuPerNotification),
     fixed(row.loadCpuPerNotification),
     fixed(row.roundTripsPerNotification, 2),
+    fixed(row.roundTripsPerInvite, 1),
     fixed(row.commandsPerNotification, 2),
     fixed(percentile(row.verdict.latencies, 0.5)),
     fixed(percentile(row.verdict.latencies, 0.99)),
@@ -136,7 +139,7 @@ print(
     "row. CPU: process.cpuUsage() of the bot processes (invites included) over the notifications they took; the " +
     "driver, simulator and proxy share this process. Redis round trips: the commands the bots' stores sent, over the " +
     "notifications (invites included; the change feed's blocking reads, on a connection of their own, are not " +
-    "counted). Server commands: INFO commandstats calls over the notifications, feed reads and the commands scripts " +
+    "counted); per invite: the same over the invites, each with its two notifications. Server commands: INFO commandstats calls over the notifications, feed reads and the commands scripts " +
     "run included.",
 );
 for (const row of rows) {
