@@ -19,9 +19,20 @@ export interface RoundRobinStats {
   failed: number;
 }
 
+/** One request as the proxy routed it. */
+export interface Routed {
+  /** The request's `X-Microsoft-Skype-Message-Id`, when it has one. */
+  readonly messageId: string | undefined;
+  /** The index of the target that answered, or undefined when none did. */
+  readonly target: number | undefined;
+  readonly status: number;
+}
+
 export interface RoundRobin {
   readonly url: string;
   readonly stats: RoundRobinStats;
+  /** The latest requests, in the order they were answered (at most 10 000): which instance took which message. */
+  readonly routed: readonly Routed[];
   close(): Promise<void>;
 }
 
@@ -46,6 +57,12 @@ export async function startRoundRobin(
   const maxBodyBytes = options.maxBodyBytes ?? 2 * 1024 * 1024;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const stats: RoundRobinStats = { forwarded: 0, refusedTargets: 0, failed: 0 };
+  const routed: Routed[] = [];
+  const route = (request: IncomingMessage, target: number | undefined, status: number) => {
+    const messageId = request.headers["x-microsoft-skype-message-id"];
+    routed.push({ messageId: typeof messageId === "string" ? messageId : undefined, target, status });
+    if (routed.length > 10_000) routed.shift();
+  };
   let next = 0;
 
   const server = createServer({ requestTimeout: timeoutMs, headersTimeout: timeoutMs }, (request, response) => {
@@ -55,9 +72,10 @@ export async function startRoundRobin(
         const first = next;
         next = (next + 1) % targets.length;
         for (let tried = 0; tried < targets.length; tried++) {
-          const target = targets[(first + tried) % targets.length] as string;
+          const index = (first + tried) % targets.length;
+          const target = targets[index] as string;
           try {
-            await forward(request, body, target, response, timeoutMs);
+            route(request, index, await forward(request, body, target, response, timeoutMs));
             stats.forwarded++;
             return;
           } catch (error) {
@@ -67,10 +85,12 @@ export async function startRoundRobin(
             }
             stats.failed++;
             const timedOut = error instanceof Error && error.name === "TimeoutError";
+            route(request, undefined, timedOut ? 504 : 502);
             return answer(response, timedOut ? 504 : 502, `the target ${target} failed: ${String(error)}`);
           }
         }
         stats.failed++;
+        route(request, undefined, 502);
         answer(response, 502, "every target refused the connection");
       },
       (error: unknown) => answer(response, 400, `the request could not be read: ${String(error)}`),
@@ -84,6 +104,7 @@ export async function startRoundRobin(
   return {
     url: `http://127.0.0.1:${port}`,
     stats,
+    routed,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -103,14 +124,17 @@ async function readBody(request: IncomingMessage, limit: number): Promise<Buffer
   return size > limit ? undefined : Buffer.concat(chunks);
 }
 
-/** Sends the request to `target` and pipes the answer back; rejects with {@link Refused} when it refused. */
+/**
+ * Sends the request to `target` and passes the answer back; resolves with its status, rejects with {@link Refused}
+ * when the target refused the connection.
+ */
 function forward(
   request: IncomingMessage,
   body: Buffer,
   target: string,
   response: ServerResponse,
   timeoutMs: number,
-): Promise<void> {
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const headers = { ...request.headers, "content-length": String(body.length) };
     delete headers.connection;
@@ -132,9 +156,10 @@ function forward(
       answered.on("end", () => {
         const text = Buffer.concat(chunks);
         const { connection: _ignored, "transfer-encoding": _chunked, ...kept } = answered.headers;
-        response.writeHead(answered.statusCode ?? 502, { ...kept, "content-length": String(text.length) });
+        const status = answered.statusCode ?? 502;
+        response.writeHead(status, { ...kept, "content-length": String(text.length) });
         response.end(text);
-        resolve();
+        resolve(status);
       });
     });
     outgoing.end(body);

@@ -106,9 +106,17 @@ function deliveriesOf(world: ScaleOut, callId: string): string {
   const sent = world.simulator.deliveries().filter((delivery) => delivery.callId === callId);
   return sent
     .map((delivery) => {
-      const attempts = delivery.attempts.map(
-        (attempt) => `${attempt.sentAt.slice(11, 23)} ${attempt.status ?? attempt.error}`,
-      );
+      // The proxy's log says which instance took each attempt; a duplicate shares its message id, so it takes the
+      // routes after those of the first copy.
+      const routes = world.proxy.routed.filter((route) => route.messageId === delivery.messageId);
+      const offset = delivery.duplicate
+        ? (sent.find((first) => first.messageId === delivery.messageId)?.attempts.length ?? 0)
+        : 0;
+      const attempts = delivery.attempts.map((attempt, index) => {
+        const target = routes[offset + index]?.target;
+        const by = target === undefined ? "" : ` by ${world.bots[target]?.label}`;
+        return `${attempt.sentAt.slice(11, 23)} ${attempt.status ?? attempt.error}${by}`;
+      });
       return `${delivery.kind}${delivery.duplicate ? " (duplicate)" : ""} ${delivery.outcome} [${attempts.join(", ")}]`;
     })
     .join("; ");

@@ -57,6 +57,7 @@ describe("the round-robin proxy", () => {
       'c:POST:/api/calls?n=5:{"n":5}',
     ]);
     expect(rr.stats).toEqual({ forwarded: 6, refusedTargets: 0, failed: 0 });
+    expect(rr.routed.map((route) => route.target)).toEqual([0, 1, 2, 0, 1, 2]);
   });
 
   it("skips a target that refuses connections, and answers 502 only when every target does", async () => {
@@ -65,6 +66,12 @@ describe("the round-robin proxy", () => {
     const texts = await Promise.all([0, 1, 2, 3].map(async (n) => (await post(rr.url, `${n}`)).text()));
     expect(texts.every((text) => text.startsWith("b:"))).toBe(true);
     expect(rr.stats.refusedTargets).toBe(2);
+    expect(rr.routed.map((route) => [route.target, route.status])).toEqual([
+      [1, 202],
+      [1, 202],
+      [1, 202],
+      [1, 202],
+    ]);
 
     const none = await proxy([dead, `http://127.0.0.1:${await freePort()}`]);
     const response = await post(none.url, "{}");
@@ -77,6 +84,7 @@ describe("the round-robin proxy", () => {
     const response = await post(rr.url, "{}");
     expect(response.status).toBe(502);
     expect(rr.stats).toEqual({ forwarded: 0, refusedTargets: 0, failed: 1 });
+    expect(rr.routed).toEqual([{ messageId: undefined, target: undefined, status: 502 }]);
   });
 
   it("refuses a body over its limit with 413, without forwarding it", async () => {
