@@ -1,7 +1,12 @@
 // The calling bot's side, put together: the receiver, the invite tracker and the rosters, over one store.
 import type { InviteClient } from "@graph-invite/client";
 import type { InviteParticipantsRequest, ResultInfo } from "@graph-invite/types";
-import type { CallNotification, RosterNotification } from "@graph-invite/validator";
+import {
+  type CallNotification,
+  type ClassifiedNotification,
+  parseNotifications,
+  type RosterNotification,
+} from "@graph-invite/validator";
 import {
   type CallbackAuthenticator,
   type CallbackAuthOptions,
@@ -10,7 +15,7 @@ import {
 import { Emitter } from "./events.js";
 import { MemoryStore } from "./memory-store.js";
 import { KeyedQueue } from "./queue.js";
-import { type AcceptedDelivery, createReceiver, type Receive, type RefusedDelivery } from "./receiver.js";
+import { type AcceptedDelivery, createReceiver, deliveryKey, type Receive, type RefusedDelivery } from "./receiver.js";
 import { emptyRoster, RosterDraft, type RosterEvent } from "./roster.js";
 import type { BotStore, OperationRecord, RosterMember, UnmatchedNotification } from "./store.js";
 import {
@@ -135,6 +140,7 @@ export function createBot(options: BotOptions): Bot {
   });
   const queue = new KeyedQueue((error) => events.emit("error", error));
   const slices = new TimeSlices();
+  const recheckIntervalMs = options.recheckIntervalMs ?? defaultRecheckIntervalMs;
   const keepUnmatched = async (callId: string | undefined, reason: string, notification: unknown) => {
     const entry: UnmatchedNotification = { at: new Date().toISOString(), callId, reason, notification };
     await store.recordUnmatched(entry);
@@ -146,7 +152,7 @@ export function createBot(options: BotOptions): Bot {
     queue,
     slices,
     defaultTimeoutMs: options.inviteTimeoutMs ?? defaultInviteTimeoutMs,
-    recheckIntervalMs: options.recheckIntervalMs ?? defaultRecheckIntervalMs,
+    recheckIntervalMs,
     onChange: (change) => events.emit("operation", change),
     keepUnmatched,
   });
@@ -198,22 +204,27 @@ export function createBot(options: BotOptions): Bot {
     }
   };
 
-  const processDelivery = (delivery: AcceptedDelivery) => {
+  /**
+   * Queues a delivery's notifications, and once every one is processed tells the store the delivery is finished
+   * (a shared store then forgets the body it kept in case this instance stopped first).
+   */
+  const processDelivery = (notifications: readonly ClassifiedNotification[], key: string | undefined) => {
     // Processing starts on a later turn, after the answer has been written.
     const answered = nextTurn();
     const calls = new Map<string, CallWork[]>();
-    for (const notification of delivery.notifications) {
+    const work: Array<Promise<void>> = [];
+    for (const notification of notifications) {
       // Operations have a queue of their own, shared with Graph's answers to the invites, so that each record
       // changes in the order things arrived. Rosters and call states are processed in order within each call.
       if (notification.kind === "operation") {
-        void tracker.onOperation(notification, answered);
+        work.push(tracker.onOperation(notification, answered));
       } else if (
         (notification.kind === "roster" || notification.kind === "call") &&
         notification.callId !== undefined
       ) {
-        const work = calls.get(notification.callId) ?? [];
-        work.push(notification);
-        calls.set(notification.callId, work);
+        const items = calls.get(notification.callId) ?? [];
+        items.push(notification);
+        calls.set(notification.callId, items);
       } else {
         const reason =
           notification.kind === "roster"
@@ -221,17 +232,46 @@ export function createBot(options: BotOptions): Bot {
             : notification.kind === "call"
               ? "a call notification that names no call"
               : "neither an operation, a roster nor a call";
-        void queue.run("", async () => {
-          await answered;
-          await keepUnmatched(notification.callId, reason, notification.notification);
-        });
+        work.push(
+          queue.run("", async () => {
+            await answered;
+            await keepUnmatched(notification.callId, reason, notification.notification);
+          }),
+        );
       }
     }
-    for (const [callId, work] of calls) {
-      void queue.run(callId, async () => {
-        await answered;
-        await processCall(callId, work);
-      });
+    for (const [callId, items] of calls) {
+      work.push(
+        queue.run(callId, async () => {
+          await answered;
+          await processCall(callId, items);
+        }),
+      );
+    }
+    finish(key, work);
+  };
+
+  /** Once `work` is done, the delivery's body can go from a store that keeps it; idle() covers the write. */
+  const finish = (key: string | undefined, work: ReadonlyArray<Promise<void>>) => {
+    if (key === undefined || store.finishDelivery === undefined) return;
+    void queue.run(`${finishing}${key}`, async () => {
+      await Promise.all(work);
+      await store.finishDelivery?.(key);
+    });
+  };
+
+  /** Takes over the deliveries of instances that stopped after answering Graph and before processing. */
+  const recoverDeliveries = async () => {
+    for (const { key, body } of (await store.takeUnfinishedDeliveries?.()) ?? []) {
+      const parsed = parseNotifications(body, { mode: "tolerant" });
+      if (parsed.ok) {
+        processDelivery(parsed.notifications, key);
+        continue;
+      }
+      const work = [
+        keepUnmatched(undefined, "a delivery taken over from a stopped instance that does not parse", body),
+      ];
+      finish(key, work);
     }
   };
 
@@ -239,16 +279,20 @@ export function createBot(options: BotOptions): Bot {
   const receive = createReceiver({
     authenticator,
     ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
-    claimDelivery: (key) => store.claimDelivery(key),
+    claimDelivery: (key, body) => store.claimDelivery(key, body),
     onAccepted: (delivery) => {
       events.emit("delivery", delivery);
-      processDelivery(delivery);
+      processDelivery(
+        delivery.notifications,
+        delivery.messageId === undefined ? undefined : deliveryKey(delivery.messageId),
+      );
     },
-    onInvalid: ({ body, issues }) => {
+    onInvalid: ({ body, issues, messageId }) => {
       const [first] = issues;
       const reason = `a delivery the parser refused: ${first?.pointer || "(root)"}: ${first?.message ?? "invalid"}`;
       // Kept on the queue of deliveries without a call, so that idle() covers it.
-      void queue.run("", () => keepUnmatched(undefined, reason, body));
+      const kept = queue.run("", () => keepUnmatched(undefined, reason, body));
+      finish(messageId === undefined ? undefined : deliveryKey(messageId), [kept]);
     },
     onRefused: (refusal) => events.emit("refused", refusal),
   });
@@ -260,6 +304,11 @@ export function createBot(options: BotOptions): Bot {
     else void tracker.onStoreChange(change);
   });
   void tracker.start();
+  const takeOver =
+    store.takeUnfinishedDeliveries === undefined
+      ? undefined
+      : setInterval(() => void queue.run(finishing, recoverDeliveries), Math.min(1000, recheckIntervalMs));
+  takeOver?.unref();
 
   return {
     fetch: createFetchHandler(receive),
@@ -280,11 +329,15 @@ export function createBot(options: BotOptions): Bot {
     on: (name, listener) => events.on(name, listener),
     idle: () => queue.idle(),
     stopWaiting: () => {
+      clearInterval(takeOver);
       unwatch?.();
       tracker.close();
     },
   };
 }
+
+/** The queue key of taking over other instances' unfinished deliveries, and the prefix of finishing one. */
+const finishing = "\u0000deliveries";
 
 /** How often waited-on invites are read again by default. */
 export const defaultRecheckIntervalMs = 5_000;

@@ -60,7 +60,7 @@ export interface ReceiverOptions {
   /** The largest body accepted, in bytes. Default {@link defaultMaxBodyBytes}. */
   readonly maxBodyBytes?: number;
   /** Records a delivery's message id (as `message:<id>`); false means it was seen before. */
-  readonly claimDelivery: (key: string) => Promise<boolean>;
+  readonly claimDelivery: (key: string, body: Uint8Array) => Promise<boolean>;
   /** Called once the answer (202) is decided; the receiver's user processes it on a later turn. */
   readonly onAccepted: (delivery: AcceptedDelivery) => void;
   /** Called, before the 400, for an authenticated delivery the parser refused, unless it is a duplicate. */
@@ -115,7 +115,7 @@ export function createReceiver(options: ReceiverOptions): Receive {
     // repeat from a new notification with the same content (a roster that goes back to an earlier list), so the
     // delivery is processed: rosters and operations ignore a state they already hold.
     const messageId = nonEmpty(request.header("x-microsoft-skype-message-id"));
-    const first = messageId === undefined || (await options.claimDelivery(`message:${messageId}`));
+    const first = messageId === undefined || (await options.claimDelivery(deliveryKey(messageId), body));
     const parsed = parseNotifications(body, { mode: "tolerant" });
     if (!parsed.ok) {
       const [issue] = parsed.errors;
@@ -198,6 +198,11 @@ function isJson(contentType: string | undefined): boolean {
   const [mediaType, ...parameters] = contentType.split(";").map((part) => part.trim().toLowerCase());
   if (mediaType !== "application/json") return false;
   return parameters.every((parameter) => !parameter.startsWith("charset=") || /^charset="?utf-8"?$/.test(parameter));
+}
+
+/** The key a delivery is claimed by: Graph's message id, which a delivery sent again keeps. */
+export function deliveryKey(messageId: string): string {
+  return `message:${messageId}`;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

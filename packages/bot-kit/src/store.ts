@@ -117,9 +117,18 @@ export type StoreChange =
 export interface BotStore {
   /**
    * Records a delivery's key, atomically, for the deliveries' retention; resolves false when it was recorded before,
-   * meaning the delivery is a duplicate.
+   * meaning the delivery is a duplicate. A store that several processes share keeps `body` too, until
+   * {@link BotStore.finishDelivery}, so that if this process stops after answering Graph and before processing the
+   * delivery, another can take it over.
    */
-  claimDelivery(key: string): Promise<boolean>;
+  claimDelivery(key: string, body?: Uint8Array): Promise<boolean>;
+  /** The claimed delivery has been processed: its body can go. Only for a store that keeps bodies. */
+  finishDelivery?(key: string): Promise<void>;
+  /**
+   * Deliveries claimed by a process that stopped before finishing them, now this one's: their keys and bodies as
+   * received (authenticated when they were claimed), to be processed again. Only for a store that keeps bodies.
+   */
+  takeUnfinishedDeliveries?(): Promise<ReadonlyArray<{ readonly key: string; readonly body: string }>>;
   /**
    * Writes the record if the stored one is at `record.revision` (0: none with its clientContext). Resolves false,
    * writing nothing, when another writer changed it first. `record.revision` itself is left as it was.

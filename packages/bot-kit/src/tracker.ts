@@ -162,16 +162,16 @@ export class OperationTracker {
     body: InviteParticipantsRequest,
     options: InviteAndWaitOptions = {},
   ): Promise<InviteOutcome> {
-    const { store, queue, client } = this.deps;
+    const { queue, client } = this.deps;
     options.signal?.throwIfAborted();
     const timeoutMs = options.timeoutMs ?? this.deps.defaultTimeoutMs;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > maxInviteTimeoutMs) {
       throw new RangeError(`timeoutMs must be an integer from 1 to ${maxInviteTimeoutMs}, not ${timeoutMs}`);
     }
     const clientContext = body.clientContext ?? crypto.randomUUID();
-    if (this.waiters.has(clientContext) || (await store.operationByContext(clientContext)) !== undefined) {
-      throw new ClientContextInUse(clientContext);
-    }
+    // An invite in the store with this clientContext is found by the first write, which creates the record only if
+    // there is none: one round trip, and no gap between a check and the write.
+    if (this.waiters.has(clientContext)) throw new ClientContextInUse(clientContext);
     const request = { ...body, clientContext };
     const sentAt = Date.now();
     const now = new Date(sentAt).toISOString();
@@ -226,7 +226,7 @@ export class OperationTracker {
       // Neither rejects: the client reports every failure as a result, and the queue reports what its tasks throw.
       void client
         .invite(callId, request, options.signal !== undefined ? { signal: options.signal } : {})
-        .then((result) => queue.run(operationsQueue, () => this.answered(clientContext, result)));
+        .then((result) => queue.run(operationsQueue, () => this.answered(record, result)));
       return await untilAborted(waiter.outcome, options.signal);
     } finally {
       this.removeWaiter(clientContext, waiter);
@@ -393,10 +393,14 @@ export class OperationTracker {
     for (const notification of rest) await this.unmatched(notification);
   }
 
-  /** Applies Graph's answer to the invite request. Runs on the operations' queue. */
-  private async answered(clientContext: string, result: InviteResult): Promise<void> {
-    for (const waiter of this.waiters.get(clientContext) ?? []) waiter.answered = true;
-    const record = await this.change(clientContext, (current) => applyAnswer(current, result));
+  /**
+   * Applies Graph's answer to the invite request. Runs on the operations' queue. `sent` is the record as this
+   * instance wrote it: usually still the stored one, so the answer costs one write; if a notification changed it
+   * meanwhile, the write fails and the answer is applied to the record read again.
+   */
+  private async answered(sent: OperationRecord, result: InviteResult): Promise<void> {
+    for (const waiter of this.waiters.get(sent.clientContext) ?? []) waiter.answered = true;
+    const record = await this.change(sent, (current) => applyAnswer(current, result));
     if (record !== undefined) this.wake(record);
     await this.retryEarly();
   }

@@ -9,7 +9,7 @@ import { type Simulator, start } from "@graph-invite/simulator";
 import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { type RedisServer, skipRedisTests, startRedis } from "../../../test-support/redis.js";
-import type { RosterEvent } from "../src/index.js";
+import type { OperationRecord, RosterEvent } from "../src/index.js";
 import { type StartedBot, startBot } from "../src/node/index.js";
 import { RedisStore } from "../src/redis/index.js";
 import { participantNamed, postNotification, signedHeaders } from "./harness.js";
@@ -19,7 +19,7 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
   let redis: RedisServer;
   let sim: Simulator;
   let prefix: string;
-  const running = new Set<{ bot: StartedBot; client: { destroy(): unknown } }>();
+  const running = new Set<{ bot: StartedBot; client: { destroy(): unknown }; frozen: boolean }>();
 
   beforeAll(async () => {
     [redis, sim] = await Promise.all([startRedis({ persistent: true }), start()]);
@@ -32,27 +32,33 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
     for (const instance of running) await stop(instance);
   });
 
-  /** An instance: a bot on its own connection to the shared Redis, under this test's prefix. */
-  async function instance() {
+  /**
+   * An instance: a bot on its own connection to the shared Redis, under this test's prefix. A `frozen` one claims
+   * deliveries and answers them, then never gets to write what they say, as an instance killed at that moment.
+   */
+  async function instance(frozen = false) {
     const client = createClient({ url: redis.url });
     client.on("error", () => {});
     await client.connect();
+    const options = { client, prefix, feedBlockMs: 500, heartbeatMs: 600 };
     const bot = await startBot({
       client: createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl }),
       auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
-      store: new RedisStore({ client, prefix, feedBlockMs: 500 }),
+      store: frozen ? new FrozenStore(options) : new RedisStore(options),
       recheckIntervalMs: 60_000,
     });
-    const handle = { bot, client };
+    const handle = { bot, client, frozen };
     running.add(handle);
     const rosters: RosterEvent[] = [];
     bot.on("roster", (event) => rosters.push(event));
     return { ...handle, rosters };
   }
 
-  async function stop(handle: { bot: StartedBot; client: { destroy(): unknown } }) {
+  async function stop(handle: { bot: StartedBot; client: { destroy(): unknown }; frozen: boolean }) {
     running.delete(handle);
-    await handle.bot.close();
+    // A frozen instance's work never ends: close its server without waiting for it.
+    const closed = handle.bot.close();
+    if (!handle.frozen) await closed;
     handle.client.destroy();
   }
 
@@ -159,6 +165,28 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
     expect(Date.now() - terminalSentAt(ended.operationId)).toBeLessThan(1000);
   });
 
+  test("a notification answered by an instance that stopped before processing it is processed by another", async () => {
+    const [waiting, dying] = [await instance(), await instance(true)];
+    const user = randomUUID();
+    sim.setScenario({ answers: { [user]: { kind: "accept", afterMs: 50 } } });
+    const call = sim.createCall({ kind: "group", callbackUri: dying.bot.callbackUrl });
+    const started = Date.now();
+    const outcome = waiting.bot.inviteAndWait(call.id, inviteBody(userParticipant(user)));
+    // The frozen instance answers 202 to the terminal notification and the roster, and stops: no heartbeat from now.
+    await until(() =>
+      sim.deliveries().some((delivery) => delivery.kind === "operation" && delivery.outcome === "delivered"),
+    );
+    dying.bot.stopWaiting();
+    const ended = await outcome;
+    expect(ended.status).toBe("completed");
+    // Taken over once the stopped instance's heartbeat (600 ms) has lapsed, at the next look (every second).
+    expect(Date.now() - started).toBeLessThan(600 + 1000 + 1500);
+    expect(ended.record.history.map((step) => step.event)).toContain("notification");
+    await until(async () => (await waiting.bot.roster(call.id)).participants.length > 0);
+    await waiting.bot.idle();
+    expect(await redis.command("ZCARD", `${prefix}inbox`)).toBe("0");
+  });
+
   test("two instances applying notifications of one operation and one roster at once lose neither", async () => {
     const [a, b] = [await instance(), await instance()];
     const user = randomUUID();
@@ -223,4 +251,15 @@ function deltaOf(callId: string, id: string, sequenceNumber: number): string {
       },
     ],
   });
+}
+
+/** A store whose writes never complete: the instance it serves stops between its answer and its processing. */
+class FrozenStore extends RedisStore {
+  override putOperation(record: OperationRecord): Promise<boolean> {
+    return record.revision === 0 ? super.putOperation(record) : new Promise(() => {});
+  }
+
+  override putRoster(): Promise<boolean> {
+    return new Promise(() => {});
+  }
 }

@@ -3,10 +3,10 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient } from "redis";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { type RedisServer, skipRedisTests, startRedis } from "../../../test-support/redis.js";
 import { type BotStore, emptyRoster, MemoryStore, type RetentionOverrides } from "../src/index.js";
-import { RedisStore } from "../src/redis/index.js";
+import { type RedisConnection, RedisStore } from "../src/redis/index.js";
 import { operation, storeContract, update } from "./store-contract.js";
 
 storeContract("MemoryStore", {
@@ -84,8 +84,9 @@ describe.skipIf(skipRedisTests)("RedisStore's keys", () => {
       const keys = (await server.command("KEYS", "*")).split("\n").filter((key) => key !== "");
       expect(keys.every((key) => key.startsWith(prefix))).toBe(true);
       // 20 operations with their id index, 7 calls' indexes, 20 deliveries, 5 rosters and the index of each kind,
-      // the unmatched list and its byte count, the pending index (emptied, so gone), the counter and the feed.
-      expect(keys.length).toBeLessThanOrEqual(20 * 2 + 7 + 20 + 5 + 3 + 2 + 2);
+      // the unmatched list and its byte count, the pending index (emptied, so gone), this instance's heartbeat, the
+      // counter and the feed.
+      expect(keys.length).toBeLessThanOrEqual(20 * 2 + 7 + 20 + 5 + 3 + 2 + 1 + 2);
       const withoutExpiry: string[] = [];
       for (const key of keys) if (Number(await server.command("PTTL", key)) < 0) withoutExpiry.push(key);
       expect(withoutExpiry.sort()).toEqual([`${prefix}changes`, `${prefix}op-order`]);
@@ -148,5 +149,81 @@ describe.skipIf(skipRedisTests)("RedisStore when connections drop", () => {
       await cutter;
       for (const { client } of handles) client.destroy();
     }
+  });
+});
+
+describe.skipIf(skipRedisTests)("RedisStore's deliveries and retried writes", () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(() => server?.stop());
+
+  async function connected() {
+    const client = createClient({ url: server.url });
+    client.on("error", () => {});
+    await client.connect();
+    onTestFinished(() => {
+      client.destroy();
+    });
+    return client;
+  }
+
+  test("a delivery claimed by an instance that stops is taken over by another, once, with its body", async () => {
+    const prefix = `inbox-${randomUUID()}:`;
+    const options = { prefix, heartbeatMs: 300 };
+    const [stopping, taking] = [
+      new RedisStore({ client: await connected(), ...options }),
+      new RedisStore({ client: await connected(), ...options }),
+    ];
+    const body = new TextEncoder().encode('{"value":[]}');
+    expect(await stopping.claimDelivery("message:1", body)).toBe(true);
+    expect(await stopping.claimDelivery("message:2", body)).toBe(true);
+    await stopping.finishDelivery("message:2");
+    // Its claimant is alive for 300 ms after its last sign of life.
+    expect(await taking.takeUnfinishedDeliveries(0)).toEqual([]);
+    await sleep(450);
+    expect(await taking.takeUnfinishedDeliveries(0)).toEqual([{ key: "message:1", body: '{"value":[]}' }]);
+    // Taken: it is the taker's now, and the taker is alive.
+    expect(await stopping.takeUnfinishedDeliveries(0)).toEqual([]);
+    await taking.finishDelivery("message:1");
+    expect(await server.command("ZCARD", `${prefix}inbox`)).toBe("0");
+    expect(await server.command("EXISTS", `${prefix}inbox:message:1`)).toBe("0");
+    // The keys themselves stay claimed for the deliveries' retention: a copy sent again is a duplicate.
+    expect(await taking.claimDelivery("message:1", body)).toBe(false);
+  });
+
+  test("a write or a claim whose reply was lost, sent again, is recognised as done, not as another's", async () => {
+    const client = await connected();
+    let dropNext = 0;
+    // Carries each command to the server, and for the next few loses the reply, as a connection cut after the
+    // server answered would.
+    const lossy: RedisConnection = {
+      sendCommand: async (args) => {
+        const reply = await client.sendCommand(args);
+        if (dropNext > 0 && args[0] === "EVALSHA") {
+          dropNext--;
+          throw new Error("Socket closed unexpectedly");
+        }
+        return reply;
+      },
+      duplicate: () => client.duplicate(),
+      connect: () => client.connect(),
+      destroy: () => client.destroy(),
+      on: (event, listener) => client.on(event, listener),
+    };
+    const store = new RedisStore({ client: lossy, prefix: `lossy-${randomUUID()}:` });
+    const record = operation("call-1");
+    dropNext = 1;
+    expect(await store.putOperation(record)).toBe(true);
+    dropNext = 1;
+    expect(await store.putOperation({ ...record, status: "running", revision: 1 })).toBe(true);
+    expect(await store.operationByContext(record.clientContext)).toMatchObject({ status: "running", revision: 2 });
+    dropNext = 1;
+    expect(await store.putRoster(emptyRoster("call-1"), [])).toBe(true);
+    dropNext = 1;
+    expect(await store.claimDelivery("message:lost-reply")).toBe(true);
+    // Another writer's stale write is still refused.
+    expect(await store.putOperation(record)).toBe(false);
   });
 });

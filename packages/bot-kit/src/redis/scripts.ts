@@ -3,17 +3,28 @@
 // are built from the prefix, so the store is for one Redis server (or a primary and its replicas), not a cluster.
 
 /**
- * Claims a delivery key for the deliveries' retention, and forgets the oldest keys beyond the count.
- * KEYS: delivery key, deliveries index. ARGV: max age ms, now ms, max count, the claim's token.
+ * Claims a delivery key for the deliveries' retention, forgets the oldest keys beyond the count, and keeps the body
+ * in the inbox, under this instance's name, until the delivery is finished: if the instance stops first, another
+ * takes it over. Also says this instance is alive.
+ * KEYS: delivery key, deliveries index, the delivery's inbox entry, the inbox index, this instance's heartbeat.
+ * ARGV: max age ms, now ms, max count, the claim's token, body ('' to keep none), this instance, heartbeat ms, the
+ * delivery's key (its name in the inbox index).
  * Returns 1 when claimed (by this token: a claim sent again after a lost reply is still this one's), 0 when the key
  * was claimed before.
  */
 export const claimDelivery = `
+-- A score after every other in the index, from the time: two entries of one millisecond keep their order.
+local function after(index, now)
+  local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')[2]
+  if last and tonumber(last) >= now then return tonumber(last) + 0.001 end
+  return now
+end
+redis.call('SET', KEYS[5], '1', 'PX', ARGV[7])
 if not redis.call('SET', KEYS[1], ARGV[4], 'NX', 'PX', ARGV[1]) then
   if redis.call('GET', KEYS[1]) == ARGV[4] then return 1 end
   return 0
 end
-redis.call('ZADD', KEYS[2], ARGV[2], KEYS[1])
+redis.call('ZADD', KEYS[2], after(KEYS[2], tonumber(ARGV[2])), KEYS[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[2]) - tonumber(ARGV[1]))
 local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3])
 if excess > 0 then
@@ -21,7 +32,47 @@ if excess > 0 then
   redis.call('ZREMRANGEBYRANK', KEYS[2], 0, excess - 1)
 end
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
+if ARGV[5] ~= '' then
+  redis.call('HSET', KEYS[3], 'owner', ARGV[6], 'body', ARGV[5])
+  redis.call('PEXPIRE', KEYS[3], ARGV[1])
+  redis.call('ZADD', KEYS[4], ARGV[2], ARGV[8])
+  redis.call('PEXPIRE', KEYS[4], ARGV[1])
+end
 return 1
+`;
+
+/** Forgets the bodies of finished deliveries. KEYS: the inbox index. ARGV: prefix, then delivery keys. */
+export const finishDeliveries = `
+for index = 2, #ARGV do
+  redis.call('DEL', ARGV[1] .. 'inbox:' .. ARGV[index])
+  redis.call('ZREM', KEYS[1], ARGV[index])
+end
+return 1
+`;
+
+/**
+ * Takes over deliveries claimed at least a while ago by an instance whose heartbeat has stopped: they become this
+ * instance's, and their keys and bodies are returned to be processed. Also says this instance is alive.
+ * KEYS: the inbox index. ARGV: prefix, claimed before (ms), this instance, now ms, most to take, heartbeat ms.
+ * Returns key, body, key, body, …
+ */
+export const takeUnfinishedDeliveries = `
+redis.call('SET', ARGV[1] .. 'instance:' .. ARGV[3], '1', 'PX', ARGV[6])
+local taken = {}
+local candidates = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[5]))
+for _, key in ipairs(candidates) do
+  local entry = ARGV[1] .. 'inbox:' .. key
+  local owner = redis.call('HGET', entry, 'owner')
+  if not owner then
+    redis.call('ZREM', KEYS[1], key)
+  elseif owner ~= ARGV[3] and redis.call('EXISTS', ARGV[1] .. 'instance:' .. owner) == 0 then
+    redis.call('HSET', entry, 'owner', ARGV[3])
+    redis.call('ZADD', KEYS[1], ARGV[4], key)
+    table.insert(taken, key)
+    table.insert(taken, redis.call('HGET', entry, 'body'))
+  end
+end
+return taken
 `;
 
 /**
@@ -30,18 +81,21 @@ return 1
  * count, and appends the change to the feed.
  * KEYS: record, all operations, the call's operations, pending, creation counter, feed.
  * ARGV: expected revision, new revision, record JSON, ttl ms, clientContext, operation id or '', deadline ms or ''
- * (not waiting), change JSON, origin, max count, feed length, prefix.
- * Returns 1 when written, 0 on a conflict.
+ * (not waiting), change JSON, origin, max count, feed length, prefix, the write's token.
+ * Returns 1 when written (or written already by this token: a write sent again after a lost reply), 0 on a conflict.
  */
 export const putOperation = `
 -- An index lives as long as the longest-lived record it lists.
 local function extend(key, ttl)
   if redis.call('PTTL', key) < tonumber(ttl) then redis.call('PEXPIRE', key, ttl) end
 end
-local stored = redis.call('HGET', KEYS[1], 'rev')
-if (stored or '0') ~= ARGV[1] then return 0 end
+local stored = redis.call('HMGET', KEYS[1], 'rev', 'token')
+if (stored[1] or '0') ~= ARGV[1] then
+  if stored[1] == ARGV[2] and stored[2] == ARGV[13] then return 1 end
+  return 0
+end
 local prefix = ARGV[12]
-redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'data', ARGV[3], 'call', KEYS[3], 'id', ARGV[6])
+redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'data', ARGV[3], 'call', KEYS[3], 'id', ARGV[6], 'token', ARGV[13])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 if ARGV[6] ~= '' then redis.call('SET', prefix .. 'op-id:' .. ARGV[6], ARGV[5], 'PX', ARGV[4]) end
 if ARGV[1] == '0' then
@@ -105,15 +159,24 @@ return redis.call('HGET', ARGV[1] .. 'op:' .. context, 'data')
  * Writes a roster if its stored revision is the expected one, forgets the least recently changed rosters beyond the
  * count and those past their age, and appends the change to the feed.
  * KEYS: roster, rosters index, feed. ARGV: expected revision, new revision, roster JSON, max age ms, now ms, call id,
- * change JSON, origin, max count, feed length.
- * Returns 1 when written, 0 on a conflict.
+ * change JSON, origin, max count, feed length, the write's token.
+ * Returns 1 when written (or written already by this token), 0 on a conflict.
  */
 export const putRoster = `
-local stored = redis.call('HGET', KEYS[1], 'rev')
-if (stored or '0') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'data', ARGV[3])
+-- A score after every other in the index, from the time: two entries of one millisecond keep their order.
+local function after(index, now)
+  local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')[2]
+  if last and tonumber(last) >= now then return tonumber(last) + 0.001 end
+  return now
+end
+local stored = redis.call('HMGET', KEYS[1], 'rev', 'token')
+if (stored[1] or '0') ~= ARGV[1] then
+  if stored[1] == ARGV[2] and stored[2] == ARGV[11] then return 1 end
+  return 0
+end
+redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'data', ARGV[3], 'token', ARGV[11])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('ZADD', KEYS[2], ARGV[5], KEYS[1])
+redis.call('ZADD', KEYS[2], after(KEYS[2], tonumber(ARGV[5])), KEYS[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[5]) - tonumber(ARGV[4]))
 local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[9])
 if excess > 0 then

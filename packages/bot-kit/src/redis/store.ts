@@ -41,13 +41,32 @@ export interface RedisStoreOptions {
    * safe. Default 15 000 ms.
    */
   readonly retryForMs?: number;
+  /**
+   * How long an instance counts as alive after its last sign of life; it gives one every third of this while its
+   * bot follows the store. A delivery claimed by an instance that is no longer alive is taken over by another.
+   * Default 3 000 ms.
+   */
+  readonly heartbeatMs?: number;
+}
+
+/** A delivery another instance claimed and did not finish: its key and its body as received. */
+export interface UnfinishedDelivery {
+  readonly key: string;
+  readonly body: string;
 }
 
 const waiting = new Set<InviteStatus>(["sending", "running"]);
 
+/** How long finished deliveries wait to be written together. */
+const finishBatchMs = 10;
+
+const utf8 = new TextDecoder("utf-8");
+
 /** What the store's scripts run: claim, write and read each in one round trip. */
 const compiled = {
   claimDelivery: new Script(scripts.claimDelivery),
+  finishDeliveries: new Script(scripts.finishDeliveries),
+  takeUnfinishedDeliveries: new Script(scripts.takeUnfinishedDeliveries),
   putOperation: new Script(scripts.putOperation),
   readOperations: new Script(scripts.readOperations),
   operationById: new Script(scripts.operationById),
@@ -64,6 +83,10 @@ export class RedisStore implements BotStore {
   private readonly feedLength: string;
   private readonly feedBlockMs: number;
   private readonly retryForMs: number;
+  private readonly heartbeatMs: number;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** Deliveries finished since the last write of them: written together, a few milliseconds later. */
+  private finished: { keys: string[]; written: Promise<void> } | undefined;
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private feed: FeedReader | undefined;
 
@@ -74,16 +97,69 @@ export class RedisStore implements BotStore {
     this.feedLength = String(options.feedLength ?? 10_000);
     this.feedBlockMs = options.feedBlockMs ?? 5_000;
     this.retryForMs = options.retryForMs ?? 15_000;
+    this.heartbeatMs = options.heartbeatMs ?? 3_000;
   }
 
-  async claimDelivery(key: string): Promise<boolean> {
+  /**
+   * Claims the delivery and keeps its body until {@link RedisStore.finishDelivery}: if this instance stops before,
+   * another takes the delivery over with {@link RedisStore.takeUnfinishedDeliveries}.
+   */
+  async claimDelivery(key: string, body?: Uint8Array): Promise<boolean> {
     const { maxAgeMs, maxCount } = this.retention.deliveries;
     const claimed = await this.run(
       compiled.claimDelivery,
-      [this.key("delivery:", key), this.key("deliveries")],
-      [String(maxAgeMs), String(Date.now()), String(maxCount), randomUUID()],
+      [
+        this.key("delivery:", key),
+        this.key("deliveries"),
+        this.key("inbox:", key),
+        this.key("inbox"),
+        this.key("instance:", this.origin),
+      ],
+      [
+        String(maxAgeMs),
+        String(Date.now()),
+        String(maxCount),
+        randomUUID(),
+        body === undefined ? "" : utf8.decode(body),
+        this.origin,
+        String(this.heartbeatMs),
+        key,
+      ],
     );
     return Number(claimed) === 1;
+  }
+
+  /** Forgets the delivery's body. Deliveries finished within a few milliseconds of each other are written together. */
+  finishDelivery(key: string): Promise<void> {
+    if (this.finished === undefined) {
+      const batch = { keys: [] as string[], written: Promise.resolve() };
+      batch.written = new Promise<void>((resolve) => setTimeout(resolve, finishBatchMs)).then(() => {
+        this.finished = undefined;
+        return this.run(compiled.finishDeliveries, [this.key("inbox")], [this.prefix, ...batch.keys]).then(() => {});
+      });
+      this.finished = batch;
+    }
+    this.finished.keys.push(key);
+    return this.finished.written;
+  }
+
+  /**
+   * Deliveries claimed at least `claimedBeforeMs` ago by instances that are no longer alive, now this instance's:
+   * their keys and bodies, to be processed again. At most 100 at a time.
+   */
+  async takeUnfinishedDeliveries(claimedBeforeMs = this.heartbeatMs): Promise<UnfinishedDelivery[]> {
+    const now = Date.now();
+    const reply = await this.run(
+      compiled.takeUnfinishedDeliveries,
+      [this.key("inbox")],
+      [this.prefix, String(now - claimedBeforeMs), this.origin, String(now), "100", String(this.heartbeatMs)],
+    );
+    const flat = texts(reply);
+    const taken: UnfinishedDelivery[] = [];
+    for (let index = 0; index + 1 < flat.length; index += 2) {
+      taken.push({ key: flat[index] as string, body: flat[index + 1] as string });
+    }
+    return taken;
   }
 
   async putOperation(record: OperationRecord): Promise<boolean> {
@@ -120,6 +196,7 @@ export class RedisStore implements BotStore {
         String(maxCount),
         this.feedLength,
         this.prefix,
+        randomUUID(),
       ],
     );
     return Number(written) === 1;
@@ -163,6 +240,7 @@ export class RedisStore implements BotStore {
         this.origin,
         String(maxCount),
         this.feedLength,
+        randomUUID(),
       ],
     );
     return Number(written) === 1;
@@ -191,9 +269,16 @@ export class RedisStore implements BotStore {
       .filter((entry) => !(Date.parse(entry.at) < oldest));
   }
 
-  /** Changes written through other handles (other instances), from a stream read on a connection of its own. */
+  /**
+   * Changes written through other handles (other instances), from a stream read on a connection of its own. While
+   * anyone watches, the store also tells the others that this instance is alive.
+   */
   watch(listener: (change: StoreChange) => void): () => void {
     this.listeners.add(listener);
+    this.heartbeat ??= setInterval(() => {
+      this.send(["SET", this.key("instance:", this.origin), "1", "PX", String(this.heartbeatMs)]).catch(() => {});
+    }, this.heartbeatMs / 3);
+    this.heartbeat.unref();
     this.feed ??= new FeedReader({
       connection: this.client,
       key: this.key("changes"),
@@ -205,8 +290,10 @@ export class RedisStore implements BotStore {
     });
     return () => {
       this.listeners.delete(listener);
-      if (this.listeners.size > 0 || this.feed === undefined) return;
-      void this.feed.stop();
+      if (this.listeners.size > 0) return;
+      clearInterval(this.heartbeat);
+      this.heartbeat = undefined;
+      void this.feed?.stop();
       this.feed = undefined;
     };
   }
