@@ -73,6 +73,8 @@ export interface DriveResult {
   readonly waveMs: readonly number[];
   /** The disruption, when and how long (UTC times), if there was one. */
   readonly disrupted: string | undefined;
+  /** When the disruption began and ended (epoch ms), if there was one. */
+  readonly disruption: { readonly from: number; readonly to: number } | undefined;
 }
 
 /** A small seeded generator (mulberry32): the same seed, the same instances and answer times. */
@@ -118,6 +120,7 @@ export async function drive(world: ScaleOut, options: DriveOptions): Promise<Dri
   const invites: InviteResult[] = [];
   const waveMs: number[] = [];
   let disrupted: string | undefined;
+  let window: DriveResult["disruption"];
   for (const [index, wave] of options.waves.entries()) {
     world.simulator.setScenario({
       answers,
@@ -129,9 +132,12 @@ export async function drive(world: ScaleOut, options: DriveOptions): Promise<Dri
     const disruption =
       options.disruption?.wave === index
         ? delay(options.disruption.afterMs).then(async () => {
-            const at = new Date().toISOString().slice(11, 23);
+            const from = Date.now();
             await options.disruption?.run();
-            disrupted = `${options.disruption?.name} at ${at}, over by ${new Date().toISOString().slice(11, 23)}`;
+            const to = Date.now();
+            window = { from, to };
+            const time = (ms: number) => new Date(ms).toISOString().slice(11, 23);
+            disrupted = `${options.disruption?.name} at ${time(from)}, over by ${time(to)}`;
           })
         : Promise.resolve();
     const results = await Promise.all(
@@ -143,7 +149,7 @@ export async function drive(world: ScaleOut, options: DriveOptions): Promise<Dri
     // The next wave's controls must not apply to this wave's notifications still on their way (duplicates, retries).
     await bounded(world.simulator.settled(), 30_000, `the simulator's deliveries of wave "${wave.name}" to settle`);
   }
-  return { invites, waveMs, disrupted };
+  return { invites, waveMs, disrupted, disruption: window };
 }
 
 async function inviteOne(world: ScaleOut, wave: string, plan: Planned, timeoutMs: number): Promise<InviteResult> {

@@ -33,6 +33,17 @@ export interface Verdict {
   readonly latencies: readonly number[];
   /** Those over the limit. */
   readonly late: readonly string[];
+  /**
+   * Over the limit because the instance that answered the terminal notification was killed before it processed it:
+   * another instance took the delivery over once the killed one's heartbeat lapsed. Late by design, within
+   * {@link JudgeOptions.takeOverLimitMs}; beyond it they count as late.
+   */
+  readonly takenOver: readonly string[];
+  /**
+   * Over the limit because Redis was down when Graph sent the terminal notification: within the limit of Redis
+   * being back (with {@link JudgeOptions.outage}); beyond it they count as late.
+   */
+  readonly delayedByOutage: readonly string[];
 }
 
 export interface JudgeOptions {
@@ -40,6 +51,12 @@ export interface JudgeOptions {
   readonly latencyLimitMs?: number;
   /** How long to wait for roster events still being processed. Default 5 s. */
   readonly rosterWaitMs?: number;
+  /** The instance killed mid-run, whose acknowledged deliveries another instance takes over. */
+  readonly killed?: number;
+  /** The disruption was an outage of the store: nothing can be stored until it is over. */
+  readonly outage?: boolean;
+  /** How late a taken-over outcome may be: the kit's heartbeat (3 s), its next look (1 s) and slack. Default 6 s. */
+  readonly takeOverLimitMs?: number;
 }
 
 export async function judge(world: ScaleOut, drive: DriveResult, options: JudgeOptions = {}): Promise<Verdict> {
@@ -51,6 +68,8 @@ export async function judge(world: ScaleOut, drive: DriveResult, options: JudgeO
   const wrong: string[] = [];
   const latencies: number[] = [];
   const late: string[] = [];
+  const takenOver: string[] = [];
+  const delayedByOutage: string[] = [];
   let unregistered = 0;
   for (const invite of drive.invites) {
     const name = `${invite.wave}/${invite.answer} ${invite.clientContext} (started on ${world.bots[invite.instance]?.label})`;
@@ -84,7 +103,15 @@ export async function judge(world: ScaleOut, drive: DriveResult, options: JudgeO
     if (invite.reattached || sentAt === undefined || invite.outcomeAt === undefined) continue;
     const latency = invite.outcomeAt - sentAt;
     latencies.push(latency);
-    if (latency > limit) late.push(`${name}: ${latency} ms after the terminal notification`);
+    if (latency <= limit) continue;
+    const described = `${name}: ${latency} ms after the terminal notification`;
+    const outage = options.outage === true ? drive.disruption : undefined;
+    if (outage !== undefined && sentAt <= outage.to && invite.outcomeAt - outage.to <= limit) {
+      delayedByOutage.push(`${described}, ${invite.outcomeAt - outage.to} ms after Redis was back`);
+      continue;
+    }
+    const takeOver = latency <= (options.takeOverLimitMs ?? 6000) && answeredBy(world, invite.callId, options.killed);
+    (takeOver ? takenOver : late).push(takeOver ? described : `${described}; ${deliveriesOf(world, invite.callId)}`);
   }
   const roster = await rosterVerdict(world, drive, options.rosterWaitMs ?? 5000);
   return {
@@ -98,7 +125,23 @@ export async function judge(world: ScaleOut, drive: DriveResult, options: JudgeO
     ...roster,
     latencies: latencies.sort((a, b) => a - b),
     late,
+    takenOver,
+    delayedByOutage,
   };
+}
+
+/** Whether the instance `target` answered one of the call's operation notifications 202, as the proxy logged it. */
+function answeredBy(world: ScaleOut, callId: string, target: number | undefined): boolean {
+  if (target === undefined) return false;
+  const messageIds = new Set(
+    world.simulator
+      .deliveries()
+      .filter((delivery) => delivery.callId === callId && delivery.kind === "operation")
+      .map((delivery) => delivery.messageId),
+  );
+  return world.proxy.routed.some(
+    (route) => route.target === target && route.status === 202 && messageIds.has(route.messageId ?? ""),
+  );
 }
 
 /** What Graph sent about one call, and how each attempt was answered: the evidence for an outcome that never came. */
@@ -214,7 +257,8 @@ export function describeVerdict(title: string, verdict: Verdict): string[] {
       `${verdict.unregistered} never registered); ` +
       `lost ${verdict.lost.length}, stuck ${verdict.stuck.length}, wrong ${verdict.wrong.length}, ` +
       `duplicate roster events ${verdict.duplicateRosterEvents.length}, missing joins ${verdict.missingJoins.length}, ` +
-      `late ${verdict.late.length}`,
+      `late ${verdict.late.length}, taken over from the killed instance ${verdict.takenOver.length}, ` +
+      `delayed by the Redis outage ${verdict.delayedByOutage.length}`,
     ...(verdict.disrupted === undefined ? [] : [`  ${verdict.disrupted}`]),
     `  wake-up latency (terminal notification sent -> outcome at the driver), ${verdict.latencies.length} invites: ` +
       `p50 ${percentile(verdict.latencies, 0.5)} ms, p99 ${percentile(verdict.latencies, 0.99)} ms, ` +
@@ -227,6 +271,8 @@ export function describeVerdict(title: string, verdict: Verdict): string[] {
     "duplicate roster event": verdict.duplicateRosterEvents,
     "missing join": verdict.missingJoins,
     late: verdict.late,
+    "taken over": verdict.takenOver,
+    "delayed by the outage": verdict.delayedByOutage,
   })) {
     for (const item of list.slice(0, 5)) lines.push(`  ${kind}: ${item}`);
     if (list.length > 5) lines.push(`  … and ${list.length - 5} more ${kind}`);
