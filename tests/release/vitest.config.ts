@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     ...sharedTestOptions,
     include: ["test/**/*.test.ts"],
+    // The first release, published once to a registry on loopback for every file that reads it.
+    globalSetup: ["src/first-release.ts"],
     // These tests pack, install from the registry, compile and start processes: seconds to a minute each.
     testTimeout: 180_000,
     hookTimeout: 300_000,
