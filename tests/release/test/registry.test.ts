@@ -1,7 +1,7 @@
 // `pnpm release` against a real npm registry (Verdaccio on loopback): what the first release published, as npm serves
-// it (src/first-release.ts made it); then a second release of one package to a registry that starts with the first
-// release and refuses at first (stopped, then a token it does not know), and the rerun that finishes the job; and an
-// application that takes the new version with `npm update`.
+// it (src/first-release.ts made it); then a second release, of a validator feature and the packages that depend on it,
+// to a registry that starts with the first release and refuses at first (stopped, then a token it does not know), the
+// rerun that finishes the job, and an application that takes the new versions with `npm update`.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,7 +62,7 @@ describe("the first release", () => {
   });
 });
 
-describe("a second release, of a patch to the validator", () => {
+describe("a second release, of a validator feature", () => {
   const root = mkdtempSync(join(tmpdir(), "graph-invite-second-release-"));
   const app = join(root, "app");
   let registry: Registry | undefined;
@@ -82,19 +82,19 @@ describe("a second release, of a patch to the validator", () => {
     registry = await startRegistry({ folder: join(root, "registry"), storageFrom: first.storage });
     env = publishingEnv(registry, await registry.addUser("release"), root);
 
-    // An application installed after the first release, whose dependencies are the caret ranges npm saves.
+    // An application installed after the first release, whose dependency is the caret range npm saves.
     mkdirSync(app);
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "caret-app", private: true }));
     writeFileSync(join(app, ".npmrc"), scopeNpmrc(registry.url));
-    await run("npm", ["install", "--no-audit", "--no-fund", "@graph-invite/bot-kit", "@graph-invite/validator"], {
+    await run("npm", ["install", "--no-audit", "--no-fund", "@graph-invite/bot-kit"], {
       cwd: app,
       env: shellEnv,
       timeoutMs: 300_000,
     });
 
     writeFileSync(
-      join(first.workspace, ".changeset/validator-fix.md"),
-      ["---", '"@graph-invite/validator": patch', "---", "", "A fix in the validator.", ""].join("\n"),
+      join(first.workspace, ".changeset/validator-feature.md"),
+      ["---", '"@graph-invite/validator": minor', "---", "", "A feature of the validator.", ""].join("\n"),
     );
     await versionPackages(first.workspace);
     versions = versionsIn(first.workspace, first.paths);
@@ -116,12 +116,19 @@ describe("a second release, of a patch to the validator", () => {
     );
   const firstReleaseOnly = Object.fromEntries(names.map((name) => [name, [first.versions[name]]]));
 
-  it("moves the validator's version, and only what changesets says must follow it", () => {
-    expect(moved).toContain("@graph-invite/validator");
+  it("moves the validator and the packages that depend on it: below 1.0 a minor leaves their caret range", async () => {
+    const dependents = (await workspacePackages())
+      .filter(
+        ({ name, manifest }) =>
+          names.includes(name) && "@graph-invite/validator" in ((manifest["dependencies"] ?? {}) as object),
+      )
+      .map(({ name }) => name);
+    expect(dependents.length).toBeGreaterThan(0);
+    expect(moved).toEqual(["@graph-invite/validator", ...dependents].sort());
     expect(untouched.length).toBeGreaterThan(0);
     const changelog = readFileSync(join(first.workspace, "packages/validator/CHANGELOG.md"), "utf8");
     expect(changelog).toContain(
-      `## ${versions["@graph-invite/validator"]}\n\n### Patch Changes\n\n- A fix in the validator.`,
+      `## ${versions["@graph-invite/validator"]}\n\n### Minor Changes\n\n- A feature of the validator.`,
     );
   });
 
@@ -176,26 +183,18 @@ describe("a second release, of a patch to the validator", () => {
     }
   });
 
-  it("reaches an application through its caret ranges: npm update installs the new validator, for the kit too", async () => {
-    const saved = readManifest(app)["dependencies"];
-    expect(saved).toEqual({
-      "@graph-invite/bot-kit": `^${first.versions["@graph-invite/bot-kit"]}`,
-      "@graph-invite/validator": `^${first.versions["@graph-invite/validator"]}`,
-    });
+  it("reaches an application through its caret range: npm update installs the new kit and the validator it needs", async () => {
+    const kit = "@graph-invite/bot-kit";
+    expect(readManifest(app)["dependencies"]).toEqual({ [kit]: `^${first.versions[kit]}` });
+    expect(moved).toContain(kit);
     // npm may answer from its cache of the registry's metadata, which predates the release.
     await run("npm", ["update", "--no-audit", "--no-fund", "--prefer-online"], { cwd: app, env: shellEnv });
 
-    const { stdout } = await run("npm", ["ls", "@graph-invite/validator", "--all", "--json"], {
-      cwd: app,
-      env: shellEnv,
-    });
-    const validator = versions["@graph-invite/validator"];
+    const { stdout } = await run("npm", ["ls", "--all", "--json"], { cwd: app, env: shellEnv });
+    const validator = { version: versions["@graph-invite/validator"] };
     expect(JSON.parse(stdout)).toMatchObject({
-      dependencies: {
-        "@graph-invite/validator": { version: validator },
-        "@graph-invite/bot-kit": { dependencies: { "@graph-invite/validator": { version: validator } } },
-      },
+      dependencies: { [kit]: { version: versions[kit], dependencies: { "@graph-invite/validator": validator } } },
     });
-    expect(readManifest(join(app, "node_modules/@graph-invite/validator")).version).toBe(validator);
+    expect(readManifest(join(app, "node_modules", kit)).version).toBe(versions[kit]);
   });
 });
