@@ -3,6 +3,7 @@
 // changesets and git tags a release makes, so that the repository itself is never touched.
 import { cpSync, existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { attempt, type Finished, run, shellEnv } from "./exec.js";
 import { readManifest, repoRoot } from "./workspace.js";
 
@@ -55,7 +56,8 @@ export async function release(workspace: string, env: NodeJS.ProcessEnv): Promis
     env,
     timeoutMs: releaseTimeoutMs,
   });
-  return { ...finished, output: finished.stdout };
+  // Without the colours a terminal or a CI's FORCE_COLOR gives it, so that the words can be matched.
+  return { ...finished, output: stripVTControlCharacters(finished.stdout) };
 }
 
 /** What `changeset publish` reported, package by package, as `name@version`. */

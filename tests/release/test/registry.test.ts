@@ -1,5 +1,5 @@
 // `pnpm release` against a real npm registry (Verdaccio on loopback): what the first release published, as npm serves
-// it (src/first-release.ts made it); then a second release, of a validator feature and the packages that depend on it,
+// it (src/first-release.ts made it); then a second release, of a breaking change to the validator and the packages that depend on it,
 // to a registry that starts with the first release and refuses at first (stopped, then a token it does not know), the
 // rerun that finishes the job, and an application that takes the new versions with `npm update`.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -62,7 +62,9 @@ describe("the first release", () => {
   });
 });
 
-describe("a second release, of a validator feature", () => {
+// A major release of the validator leaves every dependent's caret range, whatever the versions are, so the dependents
+// are released too (a patch each); the packages that do not depend on it are not.
+describe("a second release, of a breaking change to the validator", () => {
   const root = mkdtempSync(join(tmpdir(), "graph-invite-second-release-"));
   const app = join(root, "app");
   let registry: Registry | undefined;
@@ -93,8 +95,8 @@ describe("a second release, of a validator feature", () => {
     });
 
     writeFileSync(
-      join(first.workspace, ".changeset/validator-feature.md"),
-      ["---", '"@graph-invite/validator": minor', "---", "", "A feature of the validator.", ""].join("\n"),
+      join(first.workspace, ".changeset/validator-breaking.md"),
+      ["---", '"@graph-invite/validator": major', "---", "", "A breaking change to the validator.", ""].join("\n"),
     );
     await versionPackages(first.workspace);
     versions = versionsIn(first.workspace, first.paths);
@@ -116,7 +118,7 @@ describe("a second release, of a validator feature", () => {
     );
   const firstReleaseOnly = Object.fromEntries(names.map((name) => [name, [first.versions[name]]]));
 
-  it("moves the validator and the packages that depend on it: below 1.0 a minor leaves their caret range", async () => {
+  it("moves the validator and the packages that depend on it, whose caret range the major version leaves", async () => {
     const dependents = (await workspacePackages())
       .filter(
         ({ name, manifest }) =>
@@ -128,7 +130,7 @@ describe("a second release, of a validator feature", () => {
     expect(untouched.length).toBeGreaterThan(0);
     const changelog = readFileSync(join(first.workspace, "packages/validator/CHANGELOG.md"), "utf8");
     expect(changelog).toContain(
-      `## ${versions["@graph-invite/validator"]}\n\n### Minor Changes\n\n- A feature of the validator.`,
+      `## ${versions["@graph-invite/validator"]}\n\n### Major Changes\n\n- A breaking change to the validator.`,
     );
   });
 
