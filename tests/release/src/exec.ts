@@ -17,7 +17,13 @@ export interface RunOptions {
 
 const tail = (text: string) => (text.length > 4000 ? `…${text.slice(-4000)}` : text);
 
-export function run(command: string, args: readonly string[], options: RunOptions): Promise<Ran> {
+export interface Finished extends Ran {
+  /** The exit code, or null when a signal ended the process. */
+  readonly code: number | null;
+}
+
+/** Like run, for a command that may fail: its exit code and output, whatever the code. Only a timeout rejects. */
+export function attempt(command: string, args: readonly string[], options: RunOptions): Promise<Finished> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   return new Promise((resolve, reject) => {
     // Not detached: the child stays in the terminal's process group, so a Ctrl-C reaches it and what it started.
@@ -39,12 +45,7 @@ export function run(command: string, args: readonly string[], options: RunOption
       timedOut = true;
       if (child.pid !== undefined) killTree(child.pid);
     }, timeoutMs);
-    const fail = (how: string) =>
-      reject(
-        new Error(
-          `${command} ${args.join(" ")} (in ${options.cwd}) ${how}\nstdout: ${tail(stdout)}\nstderr: ${tail(stderr)}`,
-        ),
-      );
+    const fail = (how: string) => reject(new Error(describeFailure(command, args, options, how, { stdout, stderr })));
     child.on("error", (error) => {
       clearTimeout(timer);
       fail(`could not start: ${error.message}`);
@@ -52,11 +53,32 @@ export function run(command: string, args: readonly string[], options: RunOption
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       if (timedOut) fail(`was killed after ${timeoutMs} ms`);
-      else if (code !== 0) fail(signal ? `was killed by ${signal}` : `exited ${code}`);
-      else resolve({ stdout, stderr });
+      else if (signal) fail(`was killed by ${signal}`);
+      else resolve({ code, stdout, stderr });
     });
   });
 }
+
+export async function run(command: string, args: readonly string[], options: RunOptions): Promise<Ran> {
+  const { code, stdout, stderr } = await attempt(command, args, options);
+  if (code !== 0) throw new Error(describeFailure(command, args, options, `exited ${code}`, { stdout, stderr }));
+  return { stdout, stderr };
+}
+
+function describeFailure(command: string, args: readonly string[], options: RunOptions, how: string, output: Ran) {
+  return `${command} ${args.join(" ")} (in ${options.cwd}) ${how}\nstdout: ${tail(output.stdout)}\nstderr: ${tail(output.stderr)}`;
+}
+
+/**
+ * The environment of a shell, not of the pnpm script that runs these tests: pnpm passes its own settings as lowercase
+ * npm_config_* variables (catalog, overrides, frozen-lockfile, ...) and describes the script in npm_package_* and
+ * npm_lifecycle_*, which npm would read as its own. A user's NPM_CONFIG_* settings (in capitals) stay, and so does
+ * ~/.npmrc, where a registry mirror or proxy belongs. NODE_PATH goes too: pnpm points it into the workspace's store,
+ * where require() would find a package an application failed to install.
+ */
+export const shellEnv: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => !/^(npm_|pnpm_|PNPM_)/.test(key) && key !== "NODE_PATH"),
+);
 
 /** The process and everything it started (npm's install scripts, the npm that pnpm runs), from Linux's /proc. */
 function processTree(pid: number): number[] {

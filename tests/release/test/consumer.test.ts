@@ -1,5 +1,6 @@
-// An application outside the workspace, as a stranger would build it: the five packages packed with `pnpm pack`,
-// installed with npm from the tarballs (their own dependencies from the registry) beside Hono, typechecked under
+// An application outside the workspace, as a stranger would build it: the five packages as the first release
+// published them to a registry on loopback (src/first-release.ts), installed with npm by name and version from that
+// registry (their other dependencies from the user's registry) beside Hono, typechecked under
 // moduleResolution node16 and bundler (and as CommonJS under module node20), run under Node as ESM and through
 // require(esm), on this Node and on the current LTS, and bundled for the browser with esbuild and run in Chromium.
 // Each run invites a participant against the simulator and validates the notification that ends the invite
@@ -16,14 +17,15 @@ import { pathToFileURL } from "node:url";
 import { createInviteClient, inviteBody, userParticipant } from "@graph-invite/client";
 import { start } from "@graph-invite/simulator";
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
 import { launchChromium } from "../../../test-support/browser.js";
 import { codeBlockAfter } from "../../../test-support/readme.js";
-import { run } from "../src/exec.js";
+import { shellEnv as cleanEnv, run } from "../src/exec.js";
 import { installNodeLts, nodeLtsInstallBudgetMs, nodeLtsVersion } from "../src/node-lts.js";
 import { publishedSpecifiers } from "../src/published.js";
-import { pack, publishedPackages, readManifest, repoRoot, type Tarball } from "../src/workspace.js";
+import { scopeNpmrc } from "../src/registry.js";
+import { readManifest, repoRoot } from "../src/workspace.js";
 
 // The application, and beside it (not inside it) the tools that build it: a package that imported TypeScript or
 // esbuild without depending on it would fail here, as it would for a user who does not happen to have them.
@@ -39,16 +41,8 @@ const catalog = (
 ).catalog;
 const framework = ["hono", "@hono/node-server"].map((name) => `${name}@${catalog[name]}`);
 
-// npm and the programs run with the environment of a shell, not of the pnpm script that runs these tests: pnpm passes
-// its own settings as lowercase npm_config_* variables (catalog, overrides, frozen-lockfile, ...) and describes the
-// script in npm_package_* and npm_lifecycle_*, which npm would read as its own. A user's NPM_CONFIG_* settings (in
-// capitals) stay, and so does ~/.npmrc, where a registry mirror or proxy belongs. NODE_PATH goes too: pnpm points it
-// into the workspace's store, where require() would find a package the application failed to install.
-const cleanEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([key]) => !/^(npm_|pnpm_|PNPM_)/.test(key) && key !== "NODE_PATH"),
-);
-
-let tarballs: Tarball[] = [];
+const { registryUrl, versions } = inject("firstRelease");
+const installed = Object.entries(versions).map(([name, version]) => ({ name, version }));
 let nodeLts = "";
 
 /**
@@ -66,10 +60,9 @@ function assertIsolated(folder: string) {
   }
 }
 
-// Each tool run has its own time limit; a hook that awaits several needs their sum: two installs, and pnpm ls with
-// a pack and a listing of each of the five tarballs at run()'s default limit.
+// Each tool run has its own time limit; a hook that awaits several needs their sum: two installs.
 const installTimeoutMs = 300_000;
-const projectBudgetMs = 2 * installTimeoutMs + 11 * 120_000;
+const projectBudgetMs = 2 * installTimeoutMs;
 
 beforeAll(async () => {
   cpSync(join(import.meta.dirname, "../consumer"), app, { recursive: true });
@@ -91,16 +84,17 @@ beforeAll(async () => {
   // The bot service, unchanged, as a CommonJS module too: its imports compile to require() of the ESM packages.
   cpSync(join(app, "src/bot-service.ts"), join(app, "cjs/bot-service.cts"));
 
-  mkdirSync(join(app, "tarballs"));
-  tarballs = [];
-  for (const { dir } of await publishedPackages()) tarballs.push(await pack(dir, join(app, "tarballs")));
+  // The application's own .npmrc, as a team with a private registry writes it: the scope from that registry.
+  writeFileSync(join(app, ".npmrc"), scopeNpmrc(registryUrl));
   await run(
     "npm",
     [
       "install",
       "--no-audit",
       "--no-fund",
-      ...tarballs.map((tarball) => tarball.filename),
+      // Where each package came from goes into package-lock.json, even for a user whose ~/.npmrc leaves it out.
+      "--omit-lockfile-registry-resolved=false",
+      ...installed.map(({ name, version }) => `${name}@${version}`),
       ...framework,
       `@types/node@${toolVersion("@types/node")}`,
     ],
@@ -136,12 +130,23 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe("installed with npm from the tarballs", () => {
-  it("resolves every package from the application's node_modules, with a consistent tree", async () => {
-    for (const tarball of tarballs) {
-      const installed = join(app, "node_modules", tarball.name);
-      expect(realpathSync(installed).startsWith(realpathSync(app)), tarball.name).toBe(true);
-      expect(readManifest(installed)).toMatchObject({ name: tarball.name, version: tarball.version });
+describe("installed with npm from the registry", () => {
+  it("resolves every package from the application's node_modules, at the released version, with a consistent tree", async () => {
+    expect(installed).toHaveLength(5);
+    for (const { name, version } of installed) {
+      const folder = join(app, "node_modules", name);
+      expect(realpathSync(folder).startsWith(realpathSync(app)), name).toBe(true);
+      expect(readManifest(folder)).toMatchObject({ name, version });
+    }
+    // What npm recorded is where it fetched each package from: the registry, not a file.
+    const lock = JSON.parse(readFileSync(join(app, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { version?: string; resolved?: string }>;
+    };
+    for (const { name, version } of installed) {
+      expect(lock.packages[`node_modules/${name}`], name).toMatchObject({
+        version,
+        resolved: `${registryUrl}${name}/-/${name.split("/")[1]}-${version}.tgz`,
+      });
     }
     // npm ls exits non-zero on a missing, invalid or extraneous dependency.
     const { stdout } = await run("npm", ["ls", "--all", "--json"], { cwd: app, env: cleanEnv });
