@@ -26,6 +26,20 @@ export interface ScaleOut {
   close(): Promise<void>;
 }
 
+/**
+ * Starts a bot on two free ports, and on two others if one was taken in the meantime: a port free a moment ago may
+ * have gone to another test's server or to a sibling instance starting at the same time.
+ */
+async function startOnFreePorts(label: string, env: Readonly<Record<string, string>>): Promise<BotProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBotProcess({ label, port: await freePort(), controlPort: await freePort(), env });
+    } catch (error) {
+      if (attempt === 3 || !(error instanceof Error) || !error.message.includes("EADDRINUSE")) throw error;
+    }
+  }
+}
+
 export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
   if (options.instances > 1 && options.redis === undefined) {
     throw new Error("several instances need a Redis to share: on MemoryStores each would know only what it received");
@@ -48,9 +62,7 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
       ...(options.redis !== undefined && { GRAPH_INVITE_REDIS_URL: options.redis.url }),
     };
     const started = await Promise.allSettled(
-      Array.from({ length: options.instances }, async (_, index) =>
-        startBotProcess({ label: `bot ${index + 1}`, port: await freePort(), controlPort: await freePort(), env }),
-      ),
+      Array.from({ length: options.instances }, (_, index) => startOnFreePorts(`bot ${index + 1}`, env)),
     );
     for (const result of started) if (result.status === "fulfilled") bots.push(result.value);
     const failed = started.find((result): result is PromiseRejectedResult => result.status === "rejected");
