@@ -126,6 +126,39 @@ describe("Node's timeouts, as startBot sets them", () => {
   });
 });
 
+describe("startBot on a port that is taken", () => {
+  test("rejects with the listen error, and stops following its store, so the process can exit", async () => {
+    const taken = await startBot({
+      client: { invite: async () => ({ ok: false }) } as never,
+      auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
+    });
+    let following = 0;
+    // A store shared by several processes follows the others' changes from the start, on a connection of its own.
+    class SharedStore extends MemoryStore {
+      watch(): () => void {
+        following++;
+        return () => {
+          following--;
+        };
+      }
+    }
+    try {
+      const port = Number(new URL(taken.url).port);
+      await expect(
+        startBot({
+          client: { invite: async () => ({ ok: false }) } as never,
+          auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
+          store: new SharedStore(),
+          port,
+        }),
+      ).rejects.toThrow(/EADDRINUSE/);
+      expect(following).toBe(0);
+    } finally {
+      await taken.close();
+    }
+  });
+});
+
 describe("an invite's history under repeats", () => {
   const { world } = lifecycle();
 
