@@ -69,6 +69,16 @@ function rosterDelta(callId, sequenceNumber) {
  * load balancer, each to a call of its own, and the bots' store commands counted until they stop changing.
  */
 async function processingRoundTrips(world) {
+  const sent = async () =>
+    (await Promise.all(world.bots.map((bot) => stats(bot.controlUrl)))).map((now) => now.redisCommands ?? 0);
+  const since = (before, after) => after.reduce((sum, count, index) => sum + count - before[index], 0);
+  // What the instances send when nothing happens (each says it is alive and looks for deliveries to take over, once
+  // a second), measured first so that it can be told apart from what the notifications cost.
+  const idleFrom = await sent();
+  const idleStarted = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const idlePerMs = since(idleFrom, await sent()) / (performance.now() - idleStarted);
+  const started = performance.now();
   const before = await Promise.all(world.bots.map((bot) => stats(bot.controlUrl)));
   const token = await world.simulator.signNotificationToken();
   for (let sent = 0; sent < directNotifications; sent += 20) {
@@ -99,7 +109,8 @@ async function processingRoundTrips(world) {
     last = current;
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
-  return last / directNotifications;
+  const background = idlePerMs * (performance.now() - started);
+  return { gross: last / directNotifications, net: (last - background) / directNotifications };
 }
 
 /** One row: a fresh world, a warm-up wave, then `invites` concurrent invites that the invitee accepts. */
@@ -200,7 +211,9 @@ printTable([
     fixed(row.loadCpuPerNotification),
     fixed(row.roundTripsPerNotification, 2),
     fixed(row.roundTripsPerInvite, 1),
-    fixed(row.processingRoundTrips, 2),
+    row.processingRoundTrips === undefined
+      ? "n/a"
+      : `${fixed(row.processingRoundTrips.net, 2)} (${fixed(row.processingRoundTrips.gross, 2)})`,
     fixed(row.commandsPerNotification, 2),
     fixed(percentile(row.verdict.latencies, 0.5)),
     fixed(percentile(row.verdict.latencies, 0.99)),
@@ -214,7 +227,8 @@ print(
     "notifications (invites included; the change feed's blocking reads, on a connection of their own, are not " +
     "counted); per invite: the same over the invites, each with its two notifications; per notification alone: " +
     `${directNotifications} signed roster notifications posted through the load balancer with no invite, the ` +
-    "target of at most 3. Server commands: INFO commandstats calls over the notifications, feed reads and the commands scripts " +
+    "target of at most 3, with what the instances send when idle (heartbeat, take-over look) taken off, and in " +
+    "brackets with it. Server commands: INFO commandstats calls over the notifications, feed reads and the commands scripts " +
     "run included.",
 );
 for (const row of rows) {
@@ -224,10 +238,11 @@ for (const row of rows) {
     .map(([name, count]) => `${name} ${(count / row.received).toFixed(2)}`)
     .join(", ");
   print(`  ${row.label}: server commands per notification: ${top}`);
-  if (row.processingRoundTrips > maxRoundTripsPerNotification) {
+  const { net } = row.processingRoundTrips;
+  if (net > maxRoundTripsPerNotification) {
     failures.push(
-      `${row.label}: ${row.processingRoundTrips.toFixed(2)} Redis round trips per notification, above ` +
-        `${maxRoundTripsPerNotification} by ${(row.processingRoundTrips - maxRoundTripsPerNotification).toFixed(2)}`,
+      `${row.label}: ${net.toFixed(2)} Redis round trips per notification, above ` +
+        `${maxRoundTripsPerNotification} by ${(net - maxRoundTripsPerNotification).toFixed(2)}`,
     );
   }
 }

@@ -193,6 +193,34 @@ describe.skipIf(skipRedisTests)("RedisStore's deliveries and retried writes", ()
     expect(await taking.claimDelivery("message:1", body)).toBe(false);
   });
 
+  test("a finished delivery's body goes with the next claim, at no round trip of its own, or alone when none comes", async () => {
+    const client = await connected();
+    let sent = 0;
+    const counting: RedisConnection = {
+      sendCommand: (args) => {
+        sent++;
+        return client.sendCommand(args);
+      },
+      duplicate: () => client.duplicate(),
+      connect: () => client.connect(),
+      destroy: () => client.destroy(),
+      on: (event, listener) => client.on(event, listener),
+    };
+    const prefix = `finish-${randomUUID()}:`;
+    const store = new RedisStore({ client: counting, prefix });
+    const body = new TextEncoder().encode("{}");
+    await store.claimDelivery("message:1", body);
+    const finished = store.finishDelivery("message:1");
+    await store.claimDelivery("message:2", body);
+    await finished;
+    expect(sent).toBe(2);
+    expect(await server.command("ZRANGE", `${prefix}inbox`, "0", "-1")).toBe("message:2");
+    // No claim follows this one: it is written on its own, a moment later.
+    await store.finishDelivery("message:2");
+    expect(sent).toBe(3);
+    expect(await server.command("ZCARD", `${prefix}inbox`)).toBe("0");
+  });
+
   test("a write or a claim whose reply was lost, sent again, is recognised as done, not as another's", async () => {
     const client = await connected();
     let dropNext = 0;

@@ -8,7 +8,8 @@
  * takes it over. Also says this instance is alive.
  * KEYS: delivery key, deliveries index, the delivery's inbox entry, the inbox index, this instance's heartbeat.
  * ARGV: max age ms, now ms, max count, the claim's token, body ('' to keep none), this instance, heartbeat ms, the
- * delivery's key (its name in the inbox index).
+ * delivery's key (its name in the inbox index), prefix, then the keys of deliveries finished since the last claim,
+ * whose bodies go.
  * Returns 1 when claimed (by this token: a claim sent again after a lost reply is still this one's), 0 when the key
  * was claimed before.
  */
@@ -20,6 +21,10 @@ local function after(index, now)
   return now
 end
 redis.call('SET', KEYS[5], '1', 'PX', ARGV[7])
+for index = 10, #ARGV do
+  redis.call('DEL', ARGV[9] .. 'inbox:' .. ARGV[index])
+  redis.call('ZREM', KEYS[4], ARGV[index])
+end
 if not redis.call('SET', KEYS[1], ARGV[4], 'NX', 'PX', ARGV[1]) then
   if redis.call('GET', KEYS[1]) == ARGV[4] then return 1 end
   return 0

@@ -57,8 +57,24 @@ export interface UnfinishedDelivery {
 
 const waiting = new Set<InviteStatus>(["sending", "running"]);
 
-/** How long finished deliveries wait to be written together. */
-const finishBatchMs = 10;
+/**
+ * How long finished deliveries wait for the next claim to carry them (at no round trip of their own) before they are
+ * written on their own.
+ */
+const finishWaitMs = 200;
+
+/** Finished deliveries not yet written, and whoever waits for them to be. */
+class FinishedDeliveries {
+  readonly keys: string[] = [];
+  readonly written: Promise<void>;
+  settle: (error?: unknown) => void = () => {};
+
+  constructor(readonly timer: ReturnType<typeof setTimeout>) {
+    this.written = new Promise<void>((resolve, reject) => {
+      this.settle = (error) => (error === undefined ? resolve() : reject(error));
+    });
+  }
+}
 
 const utf8 = new TextDecoder("utf-8");
 
@@ -85,8 +101,8 @@ export class RedisStore implements BotStore {
   private readonly retryForMs: number;
   private readonly heartbeatMs: number;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
-  /** Deliveries finished since the last write of them: written together, a few milliseconds later. */
-  private finished: { keys: string[]; written: Promise<void> } | undefined;
+  /** Deliveries finished since the last write of them. */
+  private finished: FinishedDeliveries | undefined;
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private feed: FeedReader | undefined;
 
@@ -106,41 +122,65 @@ export class RedisStore implements BotStore {
    */
   async claimDelivery(key: string, body?: Uint8Array): Promise<boolean> {
     const { maxAgeMs, maxCount } = this.retention.deliveries;
-    const claimed = await this.run(
-      compiled.claimDelivery,
-      [
-        this.key("delivery:", key),
-        this.key("deliveries"),
-        this.key("inbox:", key),
-        this.key("inbox"),
-        this.key("instance:", this.origin),
-      ],
-      [
-        String(maxAgeMs),
-        String(Date.now()),
-        String(maxCount),
-        randomUUID(),
-        body === undefined ? "" : utf8.decode(body),
-        this.origin,
-        String(this.heartbeatMs),
-        key,
-      ],
-    );
-    return Number(claimed) === 1;
+    // The deliveries finished since the last claim go with this one.
+    const finished = this.takeFinished();
+    try {
+      const claimed = await this.run(
+        compiled.claimDelivery,
+        [
+          this.key("delivery:", key),
+          this.key("deliveries"),
+          this.key("inbox:", key),
+          this.key("inbox"),
+          this.key("instance:", this.origin),
+        ],
+        [
+          String(maxAgeMs),
+          String(Date.now()),
+          String(maxCount),
+          randomUUID(),
+          body === undefined ? "" : utf8.decode(body),
+          this.origin,
+          String(this.heartbeatMs),
+          key,
+          this.prefix,
+          ...(finished?.keys ?? []),
+        ],
+      );
+      finished?.settle();
+      return Number(claimed) === 1;
+    } catch (error) {
+      finished?.settle(error);
+      throw error;
+    }
   }
 
-  /** Forgets the delivery's body. Deliveries finished within a few milliseconds of each other are written together. */
+  /**
+   * Forgets the delivery's body: with the next claim, or on its own after a fifth of a second without one. Resolves
+   * once written.
+   */
   finishDelivery(key: string): Promise<void> {
-    if (this.finished === undefined) {
-      const batch = { keys: [] as string[], written: Promise.resolve() };
-      batch.written = new Promise<void>((resolve) => setTimeout(resolve, finishBatchMs)).then(() => {
-        this.finished = undefined;
-        return this.run(compiled.finishDeliveries, [this.key("inbox")], [this.prefix, ...batch.keys]).then(() => {});
-      });
-      this.finished = batch;
-    }
+    this.finished ??= new FinishedDeliveries(setTimeout(() => void this.writeFinished(), finishWaitMs));
     this.finished.keys.push(key);
     return this.finished.written;
+  }
+
+  private takeFinished(): FinishedDeliveries | undefined {
+    const finished = this.finished;
+    this.finished = undefined;
+    if (finished !== undefined) clearTimeout(finished.timer);
+    return finished;
+  }
+
+  private async writeFinished(): Promise<void> {
+    const finished = this.takeFinished();
+    if (finished === undefined) return;
+    try {
+      await this.run(compiled.finishDeliveries, [this.key("inbox")], [this.prefix, ...finished.keys]);
+      finished.settle();
+    } catch (error) {
+      finished.settle(error);
+    }
   }
 
   /**
