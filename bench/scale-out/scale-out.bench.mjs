@@ -7,6 +7,7 @@
 // Each row is a fresh world from tests/scale-out's harness: the simulator, the round-robin proxy and the driver in
 // this process, each bot in its own process, every call's notifications spread over the bots by the proxy.
 import {
+  deltaRosterBody,
   describeVerdict,
   drive,
   judge,
@@ -37,31 +38,16 @@ const cpuMicros = (usage) => usage.user + usage.system;
 /** How many signed roster notifications the processing-only measure posts, 20 at a time. */
 const directNotifications = 300;
 
-/** A delta roster in which one participant joins, as Graph sends it: one notification, one call. */
-function rosterDelta(callId, sequenceNumber) {
-  const id = `participant-${sequenceNumber}`;
-  return JSON.stringify({
-    value: [
-      {
-        changeType: "updated",
-        resource: `/communications/calls/${callId}/participants`,
-        resourceUrl: `/communications/calls/${callId}/participants`,
-        resourceData: {
-          "@odata.type": "#microsoft.graph.deltaParticipants",
-          sequenceNumber,
-          participants: [
-            {
-              "@odata.type": "#microsoft.graph.participant",
-              id,
-              info: { identity: { user: { id, displayName: id } } },
-              isInLobby: false,
-              isMuted: false,
-            },
-          ],
-        },
-      },
-    ],
-  });
+/** A participant who joins a call. */
+function newcomer(sequence) {
+  const id = `participant-${sequence}`;
+  return {
+    "@odata.type": "#microsoft.graph.participant",
+    id,
+    info: { identity: { user: { id, displayName: id } } },
+    isInLobby: false,
+    isMuted: false,
+  };
 }
 
 /**
@@ -92,7 +78,7 @@ async function processingRoundTrips(world) {
             "Content-Type": "application/json",
             "X-Microsoft-Skype-Message-Id": crypto.randomUUID(),
           },
-          body: rosterDelta(crypto.randomUUID(), sequence),
+          body: deltaRosterBody(crypto.randomUUID(), sequence, [newcomer(sequence)]),
         }),
       ),
     );

@@ -263,6 +263,8 @@ export function createBot(options: BotOptions): Bot {
   /** Takes over the deliveries of instances that stopped after answering Graph and before processing. */
   const recoverDeliveries = async () => {
     for (const { key, body } of (await store.takeUnfinishedDeliveries?.()) ?? []) {
+      // Each body may be a megabyte to parse: the event loop gets a turn between them.
+      await slices.pace();
       const parsed = parseNotifications(body, { mode: "tolerant" });
       if (parsed.ok) {
         processDelivery(parsed.notifications, key);

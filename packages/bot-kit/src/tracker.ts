@@ -133,6 +133,8 @@ export class OperationTracker {
    * of those answers may bring the id. They are recorded as unmatched once no invite is left unanswered.
    */
   private readonly early = new Map<string, OperationNotification>();
+  /** Whether, a moment ago, an invite in the shared store still waited for Graph's answer. */
+  private sharedAnswersAwaited: { readonly at: number; readonly awaited: boolean } | undefined;
 
   constructor(private readonly deps: TrackerDeps) {}
 
@@ -376,7 +378,14 @@ export class OperationTracker {
   private async answersAwaited(): Promise<boolean> {
     for (const waiters of this.waiters.values()) for (const waiter of waiters) if (!waiter.answered) return true;
     if (this.deps.store.watch === undefined) return false;
-    return (await this.deps.store.pendingOperations()).some((record) => record.status === "sending");
+    // The store's answer reads every invite in flight: a burst of id-only notifications reads them once a second,
+    // not once each.
+    const now = Date.now();
+    if (this.sharedAnswersAwaited === undefined || now - this.sharedAnswersAwaited.at > 1000) {
+      const pending = await this.deps.store.pendingOperations();
+      this.sharedAnswersAwaited = { at: now, awaited: pending.some((record) => record.status === "sending") };
+    }
+    return this.sharedAnswersAwaited.awaited;
   }
 
   /** Applies the held notifications whose operation is known by now, and gives up on the rest once none can come. */

@@ -8,6 +8,7 @@ import { createInviteClient, inviteBody, userParticipant } from "@graph-invite/c
 import { type Simulator, start } from "@graph-invite/simulator";
 import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { deltaRosterBody } from "../../../test-support/notifications.js";
 import { type RedisServer, skipRedisTests, startRedis } from "../../../test-support/redis.js";
 import type { OperationRecord, RosterEvent } from "../src/index.js";
 import { type StartedBot, startBot } from "../src/node/index.js";
@@ -220,8 +221,8 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
     const deliveries = await Promise.all([
       postNotification(a.bot, operationNotification("completed"), await headers()),
       postNotification(b.bot, operationNotification("completed"), await headers()),
-      postNotification(a.bot, deltaOf(call.id, "p-a", 1), await headers()),
-      postNotification(b.bot, deltaOf(call.id, "p-b", 2), await headers()),
+      postNotification(a.bot, deltaRosterBody(call.id, 1, [participantNamed("p-a")]), await headers()),
+      postNotification(b.bot, deltaRosterBody(call.id, 2, [participantNamed("p-b")]), await headers()),
     ]);
     expect(deliveries.map((delivery) => delivery.status)).toEqual([202, 202, 202, 202]);
     expect((await outcome).status).toBe("completed");
@@ -234,24 +235,6 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
     expect(members).toEqual(expect.arrayContaining(["p-a", "p-b"]));
   });
 });
-
-/** A delta roster (`deltaParticipants`) in which `id` joins. */
-function deltaOf(callId: string, id: string, sequenceNumber: number): string {
-  return JSON.stringify({
-    value: [
-      {
-        changeType: "updated",
-        resource: `/communications/calls/${callId}/participants`,
-        resourceUrl: `/communications/calls/${callId}/participants`,
-        resourceData: {
-          "@odata.type": "#microsoft.graph.deltaParticipants",
-          sequenceNumber,
-          participants: [participantNamed(id)],
-        },
-      },
-    ],
-  });
-}
 
 /** A store whose writes never complete: the instance it serves stops between its answer and its processing. */
 class FrozenStore extends RedisStore {

@@ -1,4 +1,5 @@
 // The scale-out world and its driver, for tests/scale-out's tests and bench/scale-out.
+export { deltaRosterBody } from "../../../test-support/notifications.js";
 export { type RedisServer, type StartRedisOptions, skipRedisTests, startRedis } from "../../../test-support/redis.js";
 export type { BotProcess } from "./bot-process.js";
 export { stats } from "./control-client.js";

@@ -28,13 +28,17 @@ export class Script {
     this.sha = createHash("sha1").update(source).digest("hex");
   }
 
-  async run(connection: RedisConnection, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+  async run(
+    send: (args: string[]) => Promise<unknown>,
+    keys: readonly string[],
+    args: readonly string[],
+  ): Promise<unknown> {
     const tail = [String(keys.length), ...keys, ...args];
     try {
-      return await connection.sendCommand(["EVALSHA", this.sha, ...tail]);
+      return await send(["EVALSHA", this.sha, ...tail]);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return connection.sendCommand(["EVAL", this.source, ...tail]);
+      return send(["EVAL", this.source, ...tail]);
     }
   }
 }

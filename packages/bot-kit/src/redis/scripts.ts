@@ -3,6 +3,26 @@
 // are built from the prefix, so the store is for one Redis server (or a primary and its replicas), not a cluster.
 
 /**
+ * A Lua function: lists `key` in `index` after every other entry (two of one millisecond keep their order), then
+ * forgets what the retention leaves out, entries older than `maxAge` and the oldest beyond `maxCount` (their keys
+ * too), and keeps the index itself for `maxAge`.
+ */
+const remember = `
+local function remember(index, key, now, maxAge, maxCount)
+  local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')[2]
+  local score = now
+  if last and tonumber(last) >= now then score = tonumber(last) + 0.001 end
+  redis.call('ZADD', index, score, key)
+  redis.call('ZREMRANGEBYSCORE', index, '-inf', now - maxAge)
+  local excess = redis.call('ZCARD', index) - maxCount
+  if excess > 0 then
+    for _, oldest in ipairs(redis.call('ZRANGE', index, 0, excess - 1)) do redis.call('DEL', oldest) end
+    redis.call('ZREMRANGEBYRANK', index, 0, excess - 1)
+  end
+  redis.call('PEXPIRE', index, maxAge)
+end`;
+
+/**
  * Claims a delivery key for the deliveries' retention, forgets the oldest keys beyond the count, and keeps the body
  * in the inbox, under this instance's name, until the delivery is finished: if the instance stops first, another
  * takes it over. Also says this instance is alive.
@@ -14,12 +34,7 @@
  * was claimed before.
  */
 export const claimDelivery = `
--- A score after every other in the index, from the time: two entries of one millisecond keep their order.
-local function after(index, now)
-  local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')[2]
-  if last and tonumber(last) >= now then return tonumber(last) + 0.001 end
-  return now
-end
+${remember}
 redis.call('SET', KEYS[5], '1', 'PX', ARGV[7])
 for index = 10, #ARGV do
   redis.call('DEL', ARGV[9] .. 'inbox:' .. ARGV[index])
@@ -29,14 +44,7 @@ if not redis.call('SET', KEYS[1], ARGV[4], 'NX', 'PX', ARGV[1]) then
   if redis.call('GET', KEYS[1]) == ARGV[4] then return 1 end
   return 0
 end
-redis.call('ZADD', KEYS[2], after(KEYS[2], tonumber(ARGV[2])), KEYS[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[2]) - tonumber(ARGV[1]))
-local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3])
-if excess > 0 then
-  for _, key in ipairs(redis.call('ZRANGE', KEYS[2], 0, excess - 1)) do redis.call('DEL', key) end
-  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, excess - 1)
-end
-redis.call('PEXPIRE', KEYS[2], ARGV[1])
+remember(KEYS[2], KEYS[1], tonumber(ARGV[2]), tonumber(ARGV[1]), tonumber(ARGV[3]))
 if ARGV[5] ~= '' then
   redis.call('HSET', KEYS[3], 'owner', ARGV[6], 'body', ARGV[5])
   redis.call('PEXPIRE', KEYS[3], ARGV[1])
@@ -168,12 +176,7 @@ return redis.call('HGET', ARGV[1] .. 'op:' .. context, 'data')
  * Returns 1 when written (or written already by this token), 0 on a conflict.
  */
 export const putRoster = `
--- A score after every other in the index, from the time: two entries of one millisecond keep their order.
-local function after(index, now)
-  local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')[2]
-  if last and tonumber(last) >= now then return tonumber(last) + 0.001 end
-  return now
-end
+${remember}
 local stored = redis.call('HMGET', KEYS[1], 'rev', 'token')
 if (stored[1] or '0') ~= ARGV[1] then
   if stored[1] == ARGV[2] and stored[2] == ARGV[11] then return 1 end
@@ -181,14 +184,7 @@ if (stored[1] or '0') ~= ARGV[1] then
 end
 redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'data', ARGV[3], 'token', ARGV[11])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('ZADD', KEYS[2], after(KEYS[2], tonumber(ARGV[5])), KEYS[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[5]) - tonumber(ARGV[4]))
-local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[9])
-if excess > 0 then
-  for _, key in ipairs(redis.call('ZRANGE', KEYS[2], 0, excess - 1)) do redis.call('DEL', key) end
-  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, excess - 1)
-end
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
+remember(KEYS[2], KEYS[1], tonumber(ARGV[5]), tonumber(ARGV[4]), tonumber(ARGV[9]))
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[10], '*', 'origin', ARGV[8], 'change', ARGV[7])
 return 1
 `;

@@ -105,6 +105,7 @@ export class RedisStore implements BotStore {
   private finished: FinishedDeliveries | undefined;
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private feed: FeedReader | undefined;
+  private sent = 0;
 
   constructor(options: RedisStoreOptions) {
     this.client = options.client;
@@ -338,12 +339,26 @@ export class RedisStore implements BotStore {
     };
   }
 
+  /**
+   * Commands sent through this handle, each a round trip to Redis, retries included; the change feed's blocking reads,
+   * on a connection of their own, are not counted.
+   */
+  get commandsSent(): number {
+    return this.sent;
+  }
+
+  /** One command, counted. */
+  private command(args: string[]): Promise<unknown> {
+    this.sent++;
+    return this.client.sendCommand(args);
+  }
+
   private send(args: string[]): Promise<unknown> {
-    return retried(() => this.client.sendCommand(args), this.retryForMs);
+    return retried(() => this.command(args), this.retryForMs);
   }
 
   private run(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    return retried(() => script.run(this.client, keys, args), this.retryForMs);
+    return retried(() => script.run((command) => this.command(command), keys, args), this.retryForMs);
   }
 
   private key(kind: string, id = ""): string {
