@@ -59,9 +59,10 @@ const validateAtRunTime = ajv.getSchema("tolerant.json#/$defs/commsNotifications
 /** The parser's steps, validating with the run-time compiled schema. */
 function baselineParse(text) {
   const normaliser = new Normaliser();
-  const { body } = normaliser.envelope(JSON.parse(text));
-  normaliser.odataTypes(body);
-  normaliser.notifications(body);
+  const parsed = JSON.parse(text);
+  normaliser.walk(parsed);
+  const { body } = normaliser.envelope(parsed);
+  body.value.forEach((notification, index) => normaliser.notification(notification, `/value/${index}`));
   if (!validateAtRunTime(body)) throw new Error(JSON.stringify(validateAtRunTime.errors));
   return body.value.map(classify);
 }

@@ -5,6 +5,7 @@ import {
   type CallNotification,
   type ClassifiedNotification,
   parseNotifications,
+  type RejectedNotification,
   type RosterNotification,
 } from "@graph-invite/validator";
 import {
@@ -208,11 +209,26 @@ export function createBot(options: BotOptions): Bot {
    * Queues a delivery's notifications, and once every one is processed tells the store the delivery is finished
    * (a shared store then forgets the body it kept in case this instance stopped first).
    */
-  const processDelivery = (notifications: readonly ClassifiedNotification[], key: string | undefined) => {
+  const processDelivery = (
+    notifications: readonly ClassifiedNotification[],
+    key: string | undefined,
+    rejected: readonly RejectedNotification[] = [],
+  ) => {
     // Processing starts on a later turn, after the answer has been written.
     const answered = nextTurn();
     const calls = new Map<string, CallWork[]>();
     const work: Array<Promise<void>> = [];
+    // A notification of the delivery that could not be read is kept with why: Graph will not send it again.
+    for (const { pointer, errors, notification } of rejected) {
+      const [first] = errors;
+      const reason = `a notification the parser refused: ${first?.pointer || pointer || "(root)"}: ${first?.message ?? "invalid"}`;
+      work.push(
+        queue.run("", async () => {
+          await answered;
+          await keepUnmatched(callIdOf(notification), reason, notification);
+        }),
+      );
+    }
     for (const notification of notifications) {
       // Operations have a queue of their own, shared with Graph's answers to the invites, so that each record
       // changes in the order things arrived. Rosters and call states are processed in order within each call.
@@ -267,7 +283,7 @@ export function createBot(options: BotOptions): Bot {
       await slices.pace();
       const parsed = parseNotifications(body, { mode: "tolerant" });
       if (parsed.ok) {
-        processDelivery(parsed.notifications, key);
+        processDelivery(parsed.notifications, key, parsed.rejected);
         continue;
       }
       const work = [
@@ -287,6 +303,7 @@ export function createBot(options: BotOptions): Bot {
       processDelivery(
         delivery.notifications,
         delivery.messageId === undefined ? undefined : deliveryKey(delivery.messageId),
+        delivery.rejected,
       );
     },
     onInvalid: ({ body, issues, messageId }) => {
@@ -346,6 +363,14 @@ export const defaultRecheckIntervalMs = 5_000;
 
 /** The most times a delivery's roster work is redone because another instance wrote the roster first. */
 const maxRosterConflicts = 20;
+
+/** The call a notification names in its path, when it names one: an unreadable notification is still filed by call. */
+function callIdOf(notification: unknown): string | undefined {
+  if (notification === null || typeof notification !== "object") return undefined;
+  const { resourceUrl, resource } = notification as { resourceUrl?: unknown; resource?: unknown };
+  const path = typeof resourceUrl === "string" ? resourceUrl : typeof resource === "string" ? resource : "";
+  return /\/calls\/([^/?#]+)/i.exec(path)?.[1];
+}
 
 /** A call that was terminated or deleted has ended: everyone in it left. */
 function endsCall(notification: CallWork): boolean {

@@ -3,7 +3,12 @@
 // What was accepted is handed on only after that answer is decided, and processed on a later turn of the event loop,
 // so that Graph's delivery never waits on the bot's work. The Web-standard handler and the node:http adapter are two
 // thin readings of one request into this.
-import { type ClassifiedNotification, type Issue, parseNotifications } from "@graph-invite/validator";
+import {
+  type ClassifiedNotification,
+  type Issue,
+  parseNotifications,
+  type RejectedNotification,
+} from "@graph-invite/validator";
 import type { AuthResult, CallbackAuthenticator } from "./auth/authenticator.js";
 
 /** A delivery the receiver accepted: authenticated, parsed, and not seen before. */
@@ -12,6 +17,11 @@ export interface AcceptedDelivery {
   /** `X-Microsoft-Skype-Message-Id`, when Graph sent one. */
   readonly messageId: string | undefined;
   readonly notifications: readonly ClassifiedNotification[];
+  /**
+   * The notifications of the delivery that could not be read, each with its pointer and errors. Their siblings are
+   * processed all the same; the bot keeps each of these in `unmatched()`.
+   */
+  readonly rejected: readonly RejectedNotification[];
   /** Where the tolerant parser normalised what Graph sent (a capitalised status, a code sent as a string, …). */
   readonly normalised: readonly Issue[];
 }
@@ -116,6 +126,8 @@ export function createReceiver(options: ReceiverOptions): Receive {
     // delivery is processed: rosters and operations ignore a state they already hold.
     const messageId = nonEmpty(request.header("x-microsoft-skype-message-id"));
     const first = messageId === undefined || (await options.claimDelivery(deliveryKey(messageId), body));
+    // Each notification is read on its own: the delivery is refused only when its envelope is unusable or none of its
+    // notifications is, and otherwise acknowledged with the unreadable ones kept (see AcceptedDelivery.rejected).
     const parsed = parseNotifications(body, { mode: "tolerant" });
     if (!parsed.ok) {
       const [issue] = parsed.errors;
@@ -147,6 +159,7 @@ export function createReceiver(options: ReceiverOptions): Receive {
       tenantId: auth.tenantId,
       messageId,
       notifications: parsed.notifications,
+      rejected: parsed.rejected,
       normalised: parsed.warnings,
     });
     return accepted;

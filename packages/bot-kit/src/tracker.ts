@@ -480,12 +480,14 @@ export class OperationTracker {
 
 /** An operation notification's change to the record. */
 function applyTo(record: OperationRecord, notification: OperationNotification): Step {
-  const { operationId, status } = notification;
+  const { operationId } = notification;
   if (record.operationId === null && operationId !== null) record.operationId = operationId;
   const detail = describeResult(notification.resultInfo);
-  if (status !== "completed" && status !== "failed") {
+  // A status Graph adds later (an evolvable enum's unknown value) is not an outcome: the invite is still running.
+  const status = notification.status === "completed" ? "completed" : notification.status === "failed" ? "failed" : null;
+  if (status === null) {
     if (record.status === "sending") record.status = "running";
-    return { event: "notification", status, detail };
+    return { event: "notification", status: notification.status, detail };
   }
   if (record.status === "completed" || record.status === "failed") {
     return { event: "duplicate-notification", status, detail };

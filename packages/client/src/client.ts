@@ -126,9 +126,12 @@ export function createInviteClient(options: InviteClientOptions): InviteClient {
           return { ok: false, clientContext, error: toGraphError(response, error) };
         }
         const location = response.headers.get("Location");
+        // openapi-fetch's Readable<> maps every object-like type, and the brand of an evolvable enum's unknown value
+        // (UnknownEnumValue) is one; the body is the operation as @graph-invite/types describes it.
+        const operation = (data as InviteParticipantsOperation | undefined) ?? null;
         return {
           ok: true,
-          operation: data ?? null,
+          operation,
           operationId: data?.id ?? location?.match(/\/operations\/([^/?#]+)/)?.[1] ?? null,
           location,
           requestId: response.headers.get("request-id"),

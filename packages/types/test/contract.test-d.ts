@@ -1,6 +1,8 @@
 import { describe, expectTypeOf, test } from "vitest";
 import type {
   AnyIdentity,
+  CallState,
+  ChangeType,
   CommsNotification,
   CommunicationsPhoneIdentity,
   components,
@@ -13,6 +15,7 @@ import type {
   OperationStatus,
   Participant,
   paths,
+  UnknownEnumValue,
   WithODataType,
   webhooks,
 } from "../src/index.js";
@@ -116,7 +119,20 @@ describe("what a consumer receives", () => {
   test("an operation status comes in either casing", () => {
     expectTypeOf<"completed">().toExtend<OperationStatus>();
     expectTypeOf<"Running">().toExtend<OperationStatus>();
+    // A literal must name a listed member, so that a payload written by hand is checked.
     expectTypeOf<"Done">().not.toExtend<OperationStatus>();
+  });
+
+  test("an enum Graph may extend says so: its members, or a value the spec does not list", () => {
+    expectTypeOf<UnknownEnumValue>().toExtend<OperationStatus>();
+    expectTypeOf<UnknownEnumValue>().toExtend<CallState>();
+    expectTypeOf<UnknownEnumValue>().toExtend<ChangeType>();
+    expectTypeOf<Exclude<ChangeType, UnknownEnumValue>>().toEqualTypeOf<"created" | "updated" | "deleted">();
+    expectTypeOf<OperationStatus>().toExtend<string>();
+    const state = "established" as CallState;
+    if (state !== "established" && state !== "terminated") {
+      expectTypeOf(state).toExtend<string>();
+    }
   });
 
   test("roster participant and operation ids can be null", () => {
@@ -126,7 +142,9 @@ describe("what a consumer receives", () => {
   });
 
   test("a notification always names its change and resource", () => {
-    expectTypeOf<CommsNotification["changeType"]>().toEqualTypeOf<"created" | "updated" | "deleted">();
+    expectTypeOf<CommsNotification["changeType"]>().toEqualTypeOf<
+      "created" | "updated" | "deleted" | UnknownEnumValue
+    >();
     expectTypeOf<CommsNotification["resourceUrl"]>().toEqualTypeOf<string>();
   });
 });

@@ -1,8 +1,26 @@
 // Generated from openapi/graph-invite.yaml by scripts/generate.mjs. Do not edit: run `pnpm generate`.
 import type { CompiledValidator } from "../src/compiled-validator.js";
 
-/** Runs a validator in a mode: `strict` checks the exact contract, `tolerant` what a bot should accept. */
-export declare function runInMode(mode: "strict" | "tolerant", validator: CompiledValidator, data: unknown): boolean;
+/** A value of an evolvable enum that tolerant mode accepted although the spec does not list it as sent. */
+export interface EnumNote {
+  /** Where, in the data validated. */
+  readonly pointer: string;
+  readonly value: string;
+  /** The member it was rewritten to, when it is one in another casing. */
+  readonly member: string | undefined;
+  readonly known: readonly string[];
+}
+
+/**
+ * Runs a validator in a mode: `strict` checks the exact contract, `tolerant` what a bot should accept. With
+ * `notes`, tolerant mode records each unlisted enum value there and rewrites a known member's casing in `data`.
+ */
+export declare function runInMode(
+  mode: "strict" | "tolerant",
+  validator: CompiledValidator,
+  data: unknown,
+  notes?: EnumNote[],
+): boolean;
 
 export declare const anyCommsOperation: CompiledValidator;
 export declare const anyIdentity: CompiledValidator;

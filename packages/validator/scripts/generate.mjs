@@ -3,12 +3,21 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import AjvModule, { _, Name } from "ajv";
+import AjvModule, { _, Name, stringify } from "ajv";
+import { strConcat } from "ajv/dist/compile/codegen/index.js";
+import ajvNames from "ajv/dist/compile/names.js";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import addFormatsModule from "ajv-formats";
 import { buildSync } from "esbuild";
 import { parse } from "yaml";
-import { discriminated, formatKeywords, knownOmissions, modeKeyword, switchableSchemas } from "./schemas.mjs";
+import {
+  discriminated,
+  evolvableKeyword,
+  formatKeywords,
+  knownOmissions,
+  modeKeyword,
+  switchableSchemas,
+} from "./schemas.mjs";
 
 const addFormats = addFormatsModule.default;
 const Ajv = AjvModule.default;
@@ -40,6 +49,8 @@ const ajv = new Ajv({
 });
 addFormats(ajv);
 const modeVariable = new Name("graphInviteMode");
+const notesVariable = new Name("graphInviteNotes");
+const evolveFunction = new Name("graphInviteEvolve");
 
 // `{ graphInviteMode: "strict" }` holds while the validator runs in that mode: the generated code compares the
 // keyword's value with a variable of the module, which the module's runInMode sets (see selfContained).
@@ -48,6 +59,27 @@ ajv.addKeyword({
   schemaType: "string",
   code(cxt) {
     cxt.fail(_`${modeVariable} !== ${cxt.schema}`);
+  },
+});
+
+// An enum Graph may extend: in tolerant mode a value the spec does not list is data, not an error. The generated code
+// compares the value with each known member (cheap, and what a valid payload costs) and only on a miss calls
+// graphInviteEvolve, which reports the value and, for a known member in another casing, rewrites it to the spec's
+// spelling. It changes data only while a parser runs it with a sink for its notes (runInMode's fourth argument):
+// a type guard never changes what it is given.
+ajv.addKeyword({
+  keyword: evolvableKeyword,
+  type: "string",
+  schemaType: "array",
+  code(cxt) {
+    const { gen, data, schema, it } = cxt;
+    const known = schema.map((member) => _`${data} !== ${member}`).reduce((all, next) => _`${all} && ${next}`);
+    const path = strConcat(ajvNames.default.instancePath, it.errorPath);
+    gen.if(known, () =>
+      gen.code(
+        _`${evolveFunction}(${data}, ${stringify(schema)}, ${path}, ${it.parentData}, ${it.parentDataProperty})`,
+      ),
+    );
   },
 });
 
@@ -102,14 +134,28 @@ function leaner(code) {
 function selfContained(standalone) {
   const withMode = `${standalone}
 let ${modeVariable} = "strict";
-/** Runs a validator in a mode. Validators are synchronous, so the mode cannot leak into another call. */
-export function runInMode(mode, validator, data) {
+let ${notesVariable} = null;
+/**
+ * Runs a validator in a mode. Validators are synchronous, so neither the mode nor the sink can leak into another call.
+ * With a sink, tolerant mode reports each value of an evolvable enum the spec does not list, and rewrites a known
+ * member in another casing to the spec's spelling; without one it changes nothing.
+ */
+export function runInMode(mode, validator, data, notes) {
   ${modeVariable} = mode;
+  ${notesVariable} = notes ?? null;
   try {
     return validator(data);
   } finally {
     ${modeVariable} = "strict";
+    ${notesVariable} = null;
   }
+}
+function ${evolveFunction}(value, known, pointer, parent, key) {
+  if (${notesVariable} === null) return;
+  const lower = value.toLowerCase();
+  const member = known.find((candidate) => candidate.toLowerCase() === lower);
+  if (member !== undefined && parent !== undefined) parent[key] = member;
+  ${notesVariable}.push({ pointer, value, member, known });
 }
 `;
   const { outputFiles } = buildSync({
@@ -137,8 +183,26 @@ export function runInMode(mode, validator, data) {
 function declarations(exportNames) {
   return `${header}import type { CompiledValidator } from "../src/compiled-validator.js";
 
-/** Runs a validator in a mode: \`strict\` checks the exact contract, \`tolerant\` what a bot should accept. */
-export declare function runInMode(mode: "strict" | "tolerant", validator: CompiledValidator, data: unknown): boolean;
+/** A value of an evolvable enum that tolerant mode accepted although the spec does not list it as sent. */
+export interface EnumNote {
+  /** Where, in the data validated. */
+  readonly pointer: string;
+  readonly value: string;
+  /** The member it was rewritten to, when it is one in another casing. */
+  readonly member: string | undefined;
+  readonly known: readonly string[];
+}
+
+/**
+ * Runs a validator in a mode: \`strict\` checks the exact contract, \`tolerant\` what a bot should accept. With
+ * \`notes\`, tolerant mode records each unlisted enum value there and rewrites a known member's casing in \`data\`.
+ */
+export declare function runInMode(
+  mode: "strict" | "tolerant",
+  validator: CompiledValidator,
+  data: unknown,
+  notes?: EnumNote[],
+): boolean;
 
 ${exportNames
   .filter((name) => name !== "runInMode")

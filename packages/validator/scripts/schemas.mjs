@@ -34,7 +34,8 @@ export function strictSchemas(schemas) {
 /** What each format the spec uses means, in plain JSON Schema. */
 export const formatKeywords = {
   int32: { minimum: -(2 ** 31), maximum: 2 ** 31 - 1 },
-  // As ajv-formats reads int64. (JavaScript numbers are exact only up to 2^53, but a larger Int64 is still valid.)
+  // An Int64 is bounded by ±2^63 (ajv-formats takes any integer). JavaScript numbers are exact only up to 2^53, but a
+  // larger Int64 is still valid.
   int64: { minimum: -(2 ** 63), maximum: 2 ** 63 - 1 },
   // RFC 3339's date-time, as OData's DateTimeOffset is written.
   "date-time": {
@@ -51,6 +52,9 @@ function withFormatsAsKeywords(node) {
   if (keywords === undefined) throw new Error(`No keywords for format ${format}: add them to formatKeywords`);
   return { ...rest, ...keywords };
 }
+
+/** The keyword that holds, in tolerant mode, the members of an enum that Graph may extend (see generate.mjs). */
+export const evolvableKeyword = "graphInviteEvolvable";
 
 /** The keyword whose schema `{ [modeKeyword]: "strict" }` holds only while a validator runs in strict mode. */
 export const modeKeyword = "graphInviteMode";
@@ -129,7 +133,9 @@ const tag = "@odata.type";
 
 /** What selects a branch: its JSON type, and for objects the `@odata.type` values (or pattern) it claims. */
 function describeBranch(branch, schemas) {
-  const target = branch.$ref ? schemas[branch.$ref.split("/").pop()] : branch;
+  const referenced = branch.$ref ? schemas[branch.$ref.split("/").pop()] : branch;
+  // A schema that differs by mode (an evolvable enum, say) has the same JSON type in both: read it from strict's.
+  const target = referenced.if?.[modeKeyword] === "strict" ? referenced.then : referenced;
   if (Array.isArray(target.oneOf)) {
     const members = target.oneOf.map((member) => describeBranch(member, schemas));
     const objects = members.filter((member) => member.type === "object");
@@ -219,6 +225,14 @@ export function tolerantSchemas(schemas) {
     type: "string",
     enum: ["#microsoft.graph.invitationParticipantInfo", "#microsoft.graph.participantInfo"],
   };
+  // Graph's enums are evolvable (its metadata ends many with `unknownFutureValue`, and it adds members over time):
+  // every enum the spec names is a string whose unknown values are data, reported rather than refused.
+  for (const [name, schema] of Object.entries(open)) {
+    if (schema.type === "string" && Array.isArray(schema.enum)) {
+      const { enum: members, ...rest } = schema;
+      open[name] = { ...rest, [evolvableKeyword]: members };
+    }
+  }
   for (const [name, omitted] of Object.entries(knownOmissions)) {
     open[name].required = open[name].required.filter((property) => !omitted.includes(property));
   }

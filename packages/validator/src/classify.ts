@@ -7,6 +7,7 @@ import type {
   CommsNotification,
   Participant,
   ResultInfo,
+  UnknownEnumValue,
 } from "@graph-invite/types";
 import { canonicalStatus, isObject, type OperationStatus } from "./normalise.js";
 import { parseResourcePath } from "./resource-path.js";
@@ -27,8 +28,11 @@ export interface OperationNotification extends Classified {
   /** The `@odata.type` of the operation, such as `#microsoft.graph.inviteParticipantsOperation`. */
   readonly operationType: string;
   readonly clientContext: string | null;
-  /** The status, spelt as Graph's documentation spells it whatever casing arrived. */
-  readonly status: OperationStatus;
+  /**
+   * The status, spelt as Graph's documentation spells it whatever casing arrived; a status the contract does not list
+   * is kept as Graph sent it (tolerant mode reports it as `enum.unknown-value`).
+   */
+  readonly status: OperationStatus | UnknownEnumValue;
   readonly resultInfo: ResultInfo | null;
   readonly operation: AnyCommsOperation;
 }
@@ -46,7 +50,10 @@ export interface RosterNotification extends Classified {
   readonly sequenceNumber: number | null;
 }
 
-/** The call itself changed: its state, or its end with a resultInfo. */
+/**
+ * The call itself changed: its state, its end with a resultInfo, or a DTMF tone it heard (`call.toneInfo`, after
+ * `subscribeToTone`).
+ */
 export interface CallNotification extends Classified {
   readonly kind: "call";
   readonly state: string | null;
@@ -88,7 +95,8 @@ export function classify(notification: CommsNotification): ClassifiedNotificatio
       call: data as Call,
     };
   }
-  const status = typeof data["status"] === "string" ? canonicalStatus(data["status"]) : undefined;
+  const sent = data["status"];
+  const status = typeof sent === "string" ? (canonicalStatus(sent) ?? (sent as UnknownEnumValue)) : undefined;
   if (status !== undefined) {
     const pathOperationId = path?.resource.kind === "operation" ? path.resource.operationId : undefined;
     const id = data["id"];

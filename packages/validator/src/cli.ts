@@ -44,7 +44,7 @@ interface Outcome {
 
 export function run(
   argv: readonly string[],
-  readInput: (file: string) => string,
+  readInput: (file: string) => Uint8Array,
   write: (text: string) => void,
 ): number {
   let parsed: ReturnType<typeof parseOptions>;
@@ -65,9 +65,9 @@ export function run(
     return 2;
   }
   const file = positionals[0] as string;
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readInput(file);
+    bytes = readInput(file);
   } catch (error) {
     const reason = (error as { code?: string }).code === "ENOENT" ? "no such file" : String((error as Error).message);
     write(`graph-invite-validate: cannot read ${file}: ${reason}\n`);
@@ -77,7 +77,7 @@ export function run(
     ignoredParticipants: values["ignored-participants"] as "error" | "warning",
     ...(values["call-kind"] !== undefined && { callKind: values["call-kind"] as CallKind }),
   };
-  const outcome = validate(file, text, values.kind as PayloadKind | undefined, values.mode as Mode, context);
+  const outcome = validate(file, bytes, values.kind as PayloadKind | undefined, values.mode as Mode, context);
   write(values.json ? `${JSON.stringify(outcome, null, 2)}\n` : describe(outcome));
   return outcome.valid ? 0 : 1;
 }
@@ -110,15 +110,19 @@ function checkUsage(values: Record<string, unknown>, positionals: readonly strin
   return undefined;
 }
 
+/**
+ * The CLI hands the library the bytes it read, so that it reads them as a bot's receiver does: the same UTF-8 rule,
+ * byte order mark and nesting limit. They are parsed once more only to detect the kind.
+ */
 function validate(
   file: string,
-  text: string,
+  bytes: Uint8Array,
   kind: PayloadKind | undefined,
   mode: Mode,
   context: InviteContext,
 ): Outcome {
-  const json = parseJson(text);
-  const detected = kind ?? (json.ok ? detectKind(json.value) : undefined);
+  const json = kind === undefined ? parseJson(bytes) : undefined;
+  const detected = kind ?? (json?.ok ? detectKind(json.value) : undefined);
   const outcome = (result: { ok: boolean; warnings: readonly Issue[]; errors?: readonly Issue[] }, extra = {}) => ({
     file,
     kind: detected ?? ("unknown" as const),
@@ -127,16 +131,18 @@ function validate(
     warnings: result.warnings,
     ...extra,
   });
-  if (!json.ok) return outcome({ ok: false, errors: [json.issue], warnings: [] });
+  if (json?.ok === false) return outcome({ ok: false, errors: [json.issue], warnings: [] });
   switch (detected) {
-    case "invite-request":
-      return outcome(validateInviteRequest(json.value, context));
+    case "invite-request": {
+      const request = parseJson(bytes);
+      return outcome(request.ok ? validateInviteRequest(request.value, context) : invalidJson(request.issue));
+    }
     case "invite-response":
-      return outcome(parseInviteResponse(json.value, { mode }));
+      return outcome(parseInviteResponse(bytes, { mode }));
     case "graph-error":
-      return outcome(parseGraphError(json.value, { mode }));
+      return outcome(parseGraphError(bytes, { mode }));
     case "notifications": {
-      const result = parseNotifications(json.value, { mode });
+      const result = parseNotifications(bytes, { mode });
       return outcome(
         result,
         result.ok ? { notifications: result.notifications.map((notification) => notification.kind) } : {},
@@ -156,6 +162,10 @@ function validate(
         ],
       });
   }
+}
+
+function invalidJson(issue: Issue) {
+  return { ok: false, errors: [issue], warnings: [] };
 }
 
 function describe(outcome: Outcome): string {

@@ -23,7 +23,7 @@ export type { Invalid, Issue, Result, Valid } from "./issues.js";
 export type { JsonParse, JsonPosition, JsonSyntaxIssue } from "./json.js";
 export { parseJson } from "./json.js";
 export { canonicalStatus, operationStatuses } from "./normalise.js";
-export type { NotificationsResult, ParseOptions } from "./notifications.js";
+export type { NotificationsResult, ParseOptions, RejectedNotification } from "./notifications.js";
 export { parseGraphError, parseInviteResponse, parseNotifications } from "./notifications.js";
 export type { PayloadInput } from "./payload.js";
 export type { RuleDefinition } from "./rule-definition.js";

@@ -142,12 +142,21 @@ function checkParticipants({ participants }: InviteParticipantsRequest, context:
       "/participants",
       `${moving ? "Moving a participant (`participantId`)" : "Replacing a call (`replacesCallId`)"} takes only the first participant, ${describe(participants[0])}; Graph will ignore ${ignored.join(", ")}`,
     );
-  } else if (participants.length > 1 && context.callKind !== undefined && context.callKind !== "group") {
+  } else if (participants.length > 1 && context.callKind === "p2p") {
     found.add(
       "error",
       "invite.multiple-participants-group-call-only",
       "/participants",
-      `${participants.length} participants are invited into a ${context.callKind === "p2p" ? "peer-to-peer call" : "meeting"}`,
+      `${participants.length} participants are invited into a peer-to-peer call`,
+    );
+  } else if (participants.length > 1 && context.callKind === "meeting") {
+    // Graph's call documentation treats a joined meeting as a group call with a chatInfo, so Graph may well accept
+    // this: it is never refused here, only pointed out.
+    found.add(
+      "warning",
+      "invite.multiple-participants-group-call-only",
+      "/participants",
+      `${participants.length} participants are invited into a meeting; Graph takes several participants only into a group call, which a joined meeting (a call with chatInfo) is`,
     );
   }
 

@@ -20,7 +20,32 @@ export type JsonParse =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly issue: JsonSyntaxIssue };
 
-export function parseJson(text: string): JsonParse {
+const byteOrderMark = 0xfeff;
+
+// Created on first use: most callers pass text, and a decoder costs start-up time on some runtimes.
+let utf8: TextDecoder | undefined;
+
+/**
+ * Reads JSON from text or from its bytes. Bytes must be UTF-8 (anything else is `json.encoding`, never a lossy
+ * decode), and a leading byte order mark is ignored in both, as RFC 8259 allows.
+ */
+export function parseJson(input: string | Uint8Array): JsonParse {
+  if (typeof input === "string") return parseText(input.charCodeAt(0) === byteOrderMark ? input.slice(1) : input);
+  let text: string;
+  try {
+    // TextDecoder drops a leading byte order mark itself (ignoreBOM is false).
+    utf8 ??= new TextDecoder("utf-8", { fatal: true });
+    text = utf8.decode(input);
+  } catch {
+    return {
+      ok: false,
+      issue: { pointer: "", code: "json.encoding", message: "The body is not valid UTF-8, which JSON requires." },
+    };
+  }
+  return parseText(text);
+}
+
+function parseText(text: string): JsonParse {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
@@ -147,7 +172,32 @@ function unexpected(char: string, where: string): string {
   if (char === "/") return `a comment ${where}; JSON has no comments`;
   if (char === "}" || char === "]") return `'${char}' ${where} (a trailing comma?)`;
   if (char === "'") return `a single quote ${where}; JSON strings use double quotes`;
-  return `${JSON.stringify(char)} ${where}`;
+  return `${visible(char)} ${where}`;
+}
+
+/** Characters a terminal shows as nothing or as something else, by the name a person can search for. */
+const invisibleNames: Readonly<Record<number, string>> = {
+  65279: "a byte order mark",
+  8203: "a zero-width space",
+  8204: "a zero-width non-joiner",
+  8205: "a zero-width joiner",
+  8288: "a word joiner",
+  160: "a no-break space",
+  8232: "a line separator",
+  8233: "a paragraph separator",
+  65533: "a replacement character (bytes that were not valid text)",
+};
+
+/** A character as a message can show it: invisible and control characters by code point and name. */
+export function visible(char: string): string {
+  const code = char.codePointAt(0) ?? 0;
+  const codePoint = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  const name = invisibleNames[code];
+  if (name !== undefined) return `${codePoint} (${name})`;
+  if (code < 0x20 || (code >= 0x7f && code < 0xa0) || /\p{White_Space}|\p{Cf}/u.test(char)) {
+    return `${codePoint} (an invisible character)`;
+  }
+  return JSON.stringify(char);
 }
 
 const number = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;

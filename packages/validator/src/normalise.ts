@@ -2,6 +2,7 @@
 // and records each rewrite as a warning with its pointer. The rules come from the payloads under
 // openapi/reference/payloads and the notes in its sources.md. Data is moved, never dropped.
 
+import type { EnumNote } from "../generated/validators.js";
 import { knownOmissions } from "./generated/tolerance.js";
 import type { Issue } from "./issues.js";
 import { childPointer, preview } from "./pointer.js";
@@ -20,6 +21,12 @@ export function canonicalStatus(status: string): OperationStatus | undefined {
 
 /** Deeper than any Graph payload nests (about 12 levels); deeper input is refused rather than walked. */
 export const maxDepth = 64;
+
+export const tooDeep: Issue = {
+  pointer: "",
+  code: "json.too-deep",
+  message: `The payload nests more than ${maxDepth} levels deep, far deeper than any Graph payload; it is refused unread.`,
+};
 
 export class Normaliser {
   readonly warnings: Issue[] = [];
@@ -58,18 +65,13 @@ export class Normaliser {
     return { body: { value: [body] }, unwrapped: true };
   }
 
-  notifications(body: unknown): void {
-    if (!isObject(body) || !Array.isArray(body["value"])) return;
-    body["value"].forEach((notification, index) => {
-      if (isObject(notification)) this.notification(notification, `/value/${index}`);
-    });
-  }
-
   /**
-   * Adds the `#` that OData type names start with, wherever `@odata.type` lacks it (unless `repair` is false), and
-   * reports whether the payload nests no deeper than `maxDepth`. Iterative, so that no input can exhaust the stack.
+   * One pass over the whole payload: reports whether it nests no deeper than `maxDepth`, drops every key that would
+   * name a prototype (`__proto__`, `constructor`, `prototype`) so that no object returned can lend one to a spread or
+   * an `Object.assign`, and adds the `#` that OData type names start with wherever `@odata.type` lacks it (unless
+   * `repair` is false, as in strict mode). Iterative, so that no input can exhaust the stack.
    */
-  odataTypes(root: unknown, repair = true): boolean {
+  walk(root: unknown, repair = true): boolean {
     // Each pending entry knows its parent and key, so that a pointer is built only for a node that needs one.
     const pending: Place[] = [{ node: root, parent: undefined, key: "", depth: 0 }];
     for (let place = pending.pop(); place !== undefined; place = pending.pop()) {
@@ -86,6 +88,10 @@ export class Normaliser {
       }
       const object = node as JsonObject;
       for (const key in object) {
+        if (prototypeKeys.has(key)) {
+          this.dropPrototypeKey(object, key, place);
+          continue;
+        }
         const child = object[key];
         if (child !== null && typeof child === "object")
           pending.push({ node: child, parent: place, key, depth: place.depth + 1 });
@@ -103,7 +109,30 @@ export class Normaliser {
     return true;
   }
 
-  private notification(notification: JsonObject, pointer: string): void {
+  private dropPrototypeKey(object: JsonObject, key: string, place: Place): void {
+    delete object[key];
+    this.warn(
+      childPointer(pointerOf(place), key),
+      "json.prototype-key",
+      `\`${key}\` names a prototype in JavaScript; it is never a property of a Graph payload, so it was dropped with its value.`,
+    );
+  }
+
+  /** An evolvable enum's value that tolerant mode kept (the generated validators report them). */
+  note({ pointer, value, member, known }: EnumNote): void {
+    if (member !== undefined) {
+      this.warn(pointer, "enum.casing", `${preview(value)} read as "${member}", the spelling the contract uses.`);
+    } else {
+      this.warn(
+        pointer,
+        "enum.unknown-value",
+        `${preview(value)} is not a value the contract lists here (${known.join(", ")}); Graph adds values over time, so it is kept as sent.`,
+      );
+    }
+  }
+
+  /** Rewrites one notification of the body, at `pointer`, into the contract's shape. */
+  notification(notification: JsonObject, pointer: string): void {
     this.resourceUrl(notification, pointer);
     const url = notification["resourceUrl"];
     const path = typeof url === "string" ? parseResourcePath(url) : undefined;
@@ -277,6 +306,9 @@ export class Normaliser {
     }
   }
 }
+
+/** Keys that JavaScript reads as a prototype, which a parsed payload must never hold as its own. */
+const prototypeKeys: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
 interface Place {
   node: unknown;

@@ -1,108 +1,187 @@
 // Parsing what a bot receives: notifications at its callback URL, and the invite action's responses.
-import type { CommsNotificationsBody, GraphErrorBody, InviteParticipantsResponse } from "@graph-invite/types";
+import type {
+  CommsNotification,
+  CommsNotificationsBody,
+  GraphErrorBody,
+  InviteParticipantsResponse,
+} from "@graph-invite/types";
+import {
+  commsNotification,
+  commsNotifications,
+  type EnumNote,
+  inviteParticipantsOperation,
+  odataError,
+  runInMode,
+} from "../generated/validators.js";
 import { type ClassifiedNotification, classify } from "./classify.js";
 import type { CompiledValidator } from "./compiled-validator.js";
 import { type Invalid, type Issue, invalid, type Valid, valid } from "./issues.js";
-import { isObject, maxDepth, Normaliser } from "./normalise.js";
+import { isObject, Normaliser, tooDeep } from "./normalise.js";
 import { type PayloadInput, readPayload } from "./payload.js";
 import { asIssue, describeErrors } from "./schema-errors.js";
-import { type Mode, validatorFor } from "./validators.js";
+import type { Mode } from "./validators.js";
 
 export interface ParseOptions {
   /** `tolerant` (the default) normalises the known deviations and accepts undeclared properties; `strict` does not. */
   readonly mode?: Mode;
 }
 
+/**
+ * A notification of the body that could not be read as one, in tolerant mode: its siblings are still returned.
+ * Graph never delivers an answered notification again, so a receiver keeps it with its errors rather than lose it.
+ */
+export interface RejectedNotification {
+  /** Its index in the body's `value`. */
+  readonly index: number;
+  /** Where it is in the body as received: `/value/<index>`, or `""` for a notification sent without an envelope. */
+  readonly pointer: string;
+  /** The notification, after the normalisations that applied to it (they move data, never drop it). */
+  readonly notification: unknown;
+  /** Why it cannot be used, with JSON Pointers into the body as received. */
+  readonly errors: readonly Issue[];
+}
+
 export type NotificationsResult =
   | (Valid<CommsNotificationsBody> & {
-      /** Each notification of `value`, classified: operation, roster, call, or other. */
+      /** Each usable notification of `value`, classified: operation, roster, call, or other. */
       readonly notifications: readonly ClassifiedNotification[];
+      /** The notifications that could not be used, each with its errors (tolerant mode; always empty in strict). */
+      readonly rejected: readonly RejectedNotification[];
     })
-  | Invalid;
+  | (Invalid & { readonly rejected: readonly RejectedNotification[] });
 
 /**
  * Parses the body of a notification request (`commsNotifications`): JSON text, its bytes, or a parsed value. It never
  * throws: a failure comes back as errors with JSON Pointers into the payload as received.
+ *
+ * In tolerant mode each notification is read on its own. The result is valid when the envelope is usable and at
+ * least one notification is (or `value` is empty): `value` and `notifications` then hold the usable ones, and
+ * `rejected` the others with their errors. In strict mode the whole body must match the contract.
  */
 export function parseNotifications(input: PayloadInput, options: ParseOptions = {}): NotificationsResult {
-  const result = parsePayload<CommsNotificationsBody>(input, options, "commsNotifications", (body, normaliser) => {
-    const { body: wrapped, unwrapped } = normaliser.envelope(body);
-    return { body: wrapped, unwrapped, normalise: () => normaliser.notifications(wrapped) };
-  });
-  if (!result.ok) return result;
-  return { ...result, notifications: result.value.value.map(classify) };
+  const prepared = prepare(input, options.mode ?? "tolerant");
+  if (!prepared.ok) return { ...prepared, rejected: [] };
+  const { body, normaliser, mode } = prepared;
+  if (mode === "strict") {
+    const result = finish<CommsNotificationsBody>(commsNotifications, "strict", body, normaliser, false);
+    if (!result.ok) return { ...result, rejected: [] };
+    return { ...result, notifications: result.value.value.map(classify), rejected: [] };
+  }
+  const { body: wrapped, unwrapped } = normaliser.envelope(body);
+  const place = (pointer: string) => (unwrapped ? unwrap(pointer) : pointer);
+  if (!isObject(wrapped) || !Array.isArray(wrapped["value"])) {
+    const result = finish<CommsNotificationsBody>(commsNotifications, "tolerant", wrapped, normaliser, unwrapped);
+    return result.ok ? { ...result, notifications: [], rejected: [] } : { ...result, rejected: [] };
+  }
+  const received: unknown[] = wrapped["value"];
+  // The envelope's own properties are checked apart from the notifications, so that one bad notification is not
+  // reported as a bad envelope.
+  const envelopeErrors = errorsOf(commsNotifications, { ...wrapped, value: [] }, normaliser, place, []);
+  if (envelopeErrors.length > 0) return { ...invalid(envelopeErrors, warningsOf(normaliser, place)), rejected: [] };
+
+  const usable: CommsNotification[] = [];
+  const rejected: RejectedNotification[] = [];
+  const notes: EnumNote[] = [];
+  for (let index = 0; index < received.length; index++) {
+    const notification = received[index];
+    const pointer = `/value/${index}`;
+    if (isObject(notification)) normaliser.notification(notification, pointer);
+    const noted = notes.length;
+    if (runInMode("tolerant", commsNotification, notification, notes)) {
+      usable.push(notification as CommsNotification);
+    } else {
+      // Notes of a notification that is not used are still reported, beside its errors.
+      const errors = describeErrors(commsNotification.errors ?? [], notification).map((issue) =>
+        asIssue({ ...issue, pointer: place(normaliser.received(pointer + issue.pointer)) }),
+      );
+      rejected.push({ index, pointer: place(pointer), notification, errors });
+    }
+    for (let at = noted; at < notes.length; at++) {
+      const note = notes[at] as EnumNote;
+      normaliser.note({ ...note, pointer: pointer + note.pointer });
+    }
+  }
+  const warnings = warningsOf(normaliser, place);
+  if (usable.length === 0 && rejected.length > 0) {
+    return {
+      ...invalid(
+        rejected.flatMap((notification) => notification.errors),
+        warnings,
+      ),
+      rejected,
+    };
+  }
+  // The body with only the usable notifications, so that `value.value[i]` is what `notifications[i]` classifies.
+  const value = (rejected.length === 0 ? wrapped : { ...wrapped, value: usable }) as CommsNotificationsBody;
+  return { ...valid(value, warnings), notifications: usable.map(classify), rejected };
 }
 
 /** Parses the 200 body of the invite action (an `inviteParticipantsOperation`). */
 export function parseInviteResponse(input: PayloadInput, options: ParseOptions = {}) {
-  return parsePayload<InviteParticipantsResponse>(
-    input,
-    options,
-    "inviteParticipantsOperation",
-    (body, normaliser) => ({
-      body,
-      unwrapped: false,
-      normalise: () => isObject(body) && normaliser.operation(body, ""),
-    }),
-  );
+  const prepared = prepare(input, options.mode ?? "tolerant");
+  if (!prepared.ok) return prepared;
+  const { body, normaliser, mode } = prepared;
+  if (mode === "tolerant" && isObject(body)) normaliser.operation(body, "");
+  return finish<InviteParticipantsResponse>(inviteParticipantsOperation, mode, body, normaliser, false);
 }
 
 /** Parses the body Graph sends with a 4XX or 5XX status. */
 export function parseGraphError(input: PayloadInput, options: ParseOptions = {}) {
-  return parsePayload<GraphErrorBody>(input, options, "odataError", (body) => ({
-    body,
-    unwrapped: false,
-    normalise: () => {},
-  }));
+  const prepared = prepare(input, options.mode ?? "tolerant");
+  if (!prepared.ok) return prepared;
+  return finish<GraphErrorBody>(odataError, prepared.mode, prepared.body, prepared.normaliser, false);
 }
 
-const tooDeep: Issue = {
-  pointer: "",
-  code: "json.too-deep",
-  message: `The payload nests more than ${maxDepth} levels deep, far deeper than any Graph payload; it is refused unread.`,
-};
+type Prepared =
+  | { readonly ok: true; readonly body: unknown; readonly normaliser: Normaliser; readonly mode: Mode }
+  | Invalid;
 
-interface Prepared {
-  body: unknown;
-  /** Whether the body was wrapped in an envelope, whose pointers must then be mapped back to the input's. */
-  unwrapped: boolean;
-  normalise: () => unknown;
-}
-
-function parsePayload<T>(
-  input: PayloadInput,
-  { mode = "tolerant" }: ParseOptions,
-  schema: "commsNotifications" | "inviteParticipantsOperation" | "odataError",
-  prepare: (body: unknown, normaliser: Normaliser) => Prepared,
-): Valid<T> | Invalid {
+/**
+ * Reads the payload into a fresh value, and makes one pass over it: nesting bounded, keys that would name a
+ * prototype dropped, and (tolerant mode) the `#` of OData type names restored.
+ */
+function prepare(input: PayloadInput, mode: Mode): Prepared {
   const read = readPayload(input);
   if (!read.ok) return invalid([read.issue]);
   const normaliser = new Normaliser();
-  if (mode === "strict") {
-    if (!normaliser.odataTypes(read.value, false)) return invalid([tooDeep]);
-    return finish<T>(validatorFor(schema, "strict"), read.value, normaliser, false);
-  }
-  const prepared = prepare(read.value, normaliser);
-  if (!normaliser.odataTypes(prepared.body)) return invalid([tooDeep]);
-  prepared.normalise();
-  return finish<T>(validatorFor(schema, "tolerant"), prepared.body, normaliser, prepared.unwrapped);
+  if (!normaliser.walk(read.value, mode === "tolerant")) return invalid([tooDeep], normaliser.warnings);
+  return { ok: true, body: read.value, normaliser, mode };
 }
 
 function finish<T>(
   validator: CompiledValidator,
+  mode: Mode,
   body: unknown,
   normaliser: Normaliser,
   unwrapped: boolean,
 ): Valid<T> | Invalid {
-  // The normaliser's warnings point into the body as received already; errors point into the normalised body.
-  const outOfEnvelope = (issue: Issue): Issue => (unwrapped ? { ...issue, pointer: unwrap(issue.pointer) } : issue);
-  const received = normaliser.warnings.map(outOfEnvelope);
-  if (validator(body)) return valid(body as T, received);
-  const errors = describeErrors(validator.errors ?? [], body).map((issue) => {
-    const error = asIssue(issue);
-    return outOfEnvelope({ ...error, pointer: normaliser.received(error.pointer) });
-  });
-  return invalid(errors, received);
+  const place = (pointer: string) => (unwrapped ? unwrap(pointer) : pointer);
+  const notes: EnumNote[] = [];
+  const errors = errorsOf(validator, body, normaliser, place, mode === "tolerant" ? notes : undefined, mode);
+  for (const note of notes) normaliser.note(note);
+  const warnings = warningsOf(normaliser, place);
+  return errors.length === 0 ? valid(body as T, warnings) : invalid(errors, warnings);
+}
+
+/** The validator's errors for `data`, with pointers into the body as received. */
+function errorsOf(
+  validator: CompiledValidator,
+  data: unknown,
+  normaliser: Normaliser,
+  place: (pointer: string) => string,
+  notes: EnumNote[] | undefined,
+  mode: Mode = "tolerant",
+): Issue[] {
+  if (runInMode(mode, validator, data, notes)) return [];
+  return describeErrors(validator.errors ?? [], data).map((issue) =>
+    asIssue({ ...issue, pointer: place(normaliser.received(issue.pointer)) }),
+  );
+}
+
+/** The normaliser's warnings point into the body as received already, inside any envelope it was given. */
+function warningsOf(normaliser: Normaliser, place: (pointer: string) => string): Issue[] {
+  const { warnings } = normaliser;
+  return warnings.length === 0 ? [] : warnings.map((issue) => ({ ...issue, pointer: place(issue.pointer) }));
 }
 
 /** A pointer into `{ value: [notification] }` as a pointer into the bare notification that arrived. */

@@ -2,6 +2,7 @@
 // normalisation, so the caller's object is never changed.
 import type { Issue } from "./issues.js";
 import { parseJson } from "./json.js";
+import { tooDeep } from "./normalise.js";
 
 export type PayloadInput = string | Uint8Array | unknown;
 
@@ -9,28 +10,17 @@ export type ReadPayload =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly issue: Issue };
 
-// Created on first use: most callers pass text, and a decoder costs start-up time on some runtimes.
-let utf8: TextDecoder | undefined;
-
-/** The payload as a fresh value that the normaliser may rewrite. */
+/**
+ * The payload as a fresh value that the normaliser may rewrite. Text and bytes are read by parseJson, whoever passes
+ * them (the bot kit, the CLI), so they follow one rule; a value already parsed is copied.
+ */
 export function readPayload(input: PayloadInput): ReadPayload {
-  if (typeof input === "string") return parseJson(input);
-  if (input instanceof Uint8Array) {
-    let text: string;
-    try {
-      utf8 ??= new TextDecoder("utf-8", { fatal: true });
-      text = utf8.decode(input);
-    } catch {
-      return {
-        ok: false,
-        issue: { pointer: "", code: "json.encoding", message: "The body is not valid UTF-8, which JSON requires." },
-      };
-    }
-    return parseJson(text);
-  }
+  if (typeof input === "string" || input instanceof Uint8Array) return parseJson(input);
   try {
     return { ok: true, value: structuredClone(input) };
-  } catch {
+  } catch (error) {
+    // Copying recurses: a value nested deeper than the stack allows is refused as the parser refuses deep text.
+    if (error instanceof RangeError) return { ok: false, issue: tooDeep };
     return {
       ok: false,
       issue: {

@@ -5,13 +5,14 @@ import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { run } from "../src/cli.js";
+import { parseNotifications } from "../src/index.js";
 import { examplesDir, malformedDir, payloadsDir } from "./helpers.js";
 
 function cli(...argv: string[]) {
   let output = "";
   const code = run(
     argv,
-    (file) => readFileSync(file, "utf8"),
+    (file) => readFileSync(file),
     (text) => {
       output += text;
     },
@@ -132,5 +133,52 @@ describe("the installed command", () => {
   it("exits 0 for a valid file", async () => {
     const { stdout } = await exec(process.execPath, [bin, example("example-4-invite-phone-participant.request.json")]);
     expect(stdout).toContain("valid invite-request");
+  });
+});
+
+// The CLI hands the library the bytes it read, so both read the same bytes the same way.
+describe("reads bytes as the library does", () => {
+  const body = readFileSync(example("example-1-invite-one-participant.operation-completed.json"));
+  const bytesOf = (...parts: Array<Uint8Array | string>) =>
+    Buffer.concat(parts.map((part) => (typeof part === "string" ? Buffer.from(part) : part)));
+  const cliOn = (bytes: Uint8Array, ...flags: string[]) => {
+    let output = "";
+    const code = run(
+      [...flags, "--json", "-"],
+      () => bytes,
+      (text) => {
+        output += text;
+      },
+    );
+    return {
+      code,
+      outcome: JSON.parse(output) as { valid: boolean; errors: Array<{ code: string; message: string }> },
+    };
+  };
+
+  it.each([
+    ["invalid UTF-8", bytesOf(body.subarray(0, 40), new Uint8Array([0xc3, 0x28]), body.subarray(40))],
+    ["a byte order mark", bytesOf(new Uint8Array([0xef, 0xbb, 0xbf]), body)],
+    ["nesting far too deep", bytesOf('{"value":[', "[".repeat(100_000), "]".repeat(100_000), "]}")],
+    ["a byte order mark inside", bytesOf(body.subarray(0, 1), "\ufeff", body.subarray(1))],
+  ])("%s: the same verdict and codes as parseNotifications", (_, bytes) => {
+    const library = parseNotifications(bytes);
+    const { code, outcome } = cliOn(bytes, "--kind", "notifications");
+    expect(outcome.valid).toBe(library.ok);
+    expect(code).toBe(library.ok ? 0 : 1);
+    expect(outcome.errors.map((error) => error.code)).toEqual(library.ok ? [] : library.errors.map((e) => e.code));
+    // And when it detects the kind itself.
+    expect(cliOn(bytes).outcome.errors.map((error) => error.code)).toEqual(outcome.errors.map((error) => error.code));
+  });
+
+  it("names an invisible character it cannot read, rather than printing it", () => {
+    const { outcome } = cliOn(bytesOf(body.subarray(0, 1), "\ufeff", body.subarray(1)));
+    expect(outcome.errors[0]?.message).toContain("U+FEFF (a byte order mark)");
+    expect(outcome.errors[0]?.message).not.toContain("\ufeff");
+  });
+
+  it("refuses invalid UTF-8 as json.encoding, never a lossy decode", () => {
+    const { outcome } = cliOn(bytesOf(body.subarray(0, 40), new Uint8Array([0xff]), body.subarray(40)));
+    expect(outcome.errors.map((error) => error.code)).toEqual(["json.encoding"]);
   });
 });

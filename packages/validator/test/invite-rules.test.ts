@@ -73,13 +73,21 @@ describe("invite.max-participants", () => {
 
 describe("invite.multiple-participants-group-call-only", () => {
   const two = { participants: [user("a"), user("b")] };
-  it.each(["p2p", "meeting"] as const)("rejects several participants in a %s call", (callKind) => {
-    const [error, ...others] = errorsOf(two, { callKind });
+  it("rejects several participants in a peer-to-peer call", () => {
+    const [error, ...others] = errorsOf(two, { callKind: "p2p" });
     expect(others).toEqual([]);
     expect(error).toMatchObject({ pointer: "/participants", code: "invite.multiple-participants-group-call-only" });
     expect(error?.message).toContain(
       "Inviting multiple participants in one request is only supported for group calls.",
     );
+  });
+  it("only warns about several participants in a meeting, which Graph treats as a group call", () => {
+    const result = validateInviteRequest(two, { callKind: "meeting" });
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toEqual([
+      expect.objectContaining({ pointer: "/participants", code: "invite.multiple-participants-group-call-only" }),
+    ]);
+    expect(result.warnings[0]?.message).toContain("a joined meeting (a call with chatInfo)");
   });
   it("accepts several participants in a group call", () => {
     expect(errorsOf(two, { callKind: "group" })).toEqual([]);
