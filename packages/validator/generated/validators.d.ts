@@ -90,3 +90,6 @@ export declare const serviceHostedMediaConfig: CompiledValidator;
 export declare const tokenMeetingInfo: CompiledValidator;
 export declare const tone: CompiledValidator;
 export declare const toneInfo: CompiledValidator;
+
+/** Every validator by its schema's name. */
+export declare const validatorsByName: Readonly<Record<string, CompiledValidator>>;

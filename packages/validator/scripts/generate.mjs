@@ -93,7 +93,13 @@ for (const [name, schema] of Object.entries(schemas)) {
   ajv.addSchema(documents.get(schemaId(name)));
 }
 const exportsMap = Object.fromEntries(Object.keys(schemas).map((name) => [name, schemaId(name)]));
-const { code, exportNames } = selfContained(leaner(standaloneCode(ajv, exportsMap)));
+// Every validator by its schema's name, for lookups by a name known only at run time (validatorFor). An object
+// literal is free of side effects, so a bundler drops it, and every validator only it reaches, from an app that never
+// looks one up by name: such an app keeps only the validators it imports by name.
+const byName = `export const validatorsByName = {${Object.keys(schemas)
+  .map((name) => `${JSON.stringify(name)}: ${name}`)
+  .join(", ")}};`;
+const { code, exportNames } = selfContained(`${leaner(standaloneCode(ajv, exportsMap))}\n${byName}`);
 mkdirSync(validatorsDir, { recursive: true });
 writeFileSync(resolve(validatorsDir, "validators.js"), `${header}${code}`);
 writeFileSync(resolve(validatorsDir, "validators.d.ts"), declarations(exportNames));
@@ -205,9 +211,12 @@ export declare function runInMode(
 ): boolean;
 
 ${exportNames
-  .filter((name) => name !== "runInMode")
+  .filter((name) => name !== "runInMode" && name !== "validatorsByName")
   .map((name) => `export declare const ${name}: CompiledValidator;`)
   .join("\n")}
+
+/** Every validator by its schema's name. */
+export declare const validatorsByName: Readonly<Record<string, CompiledValidator>>;
 `;
 }
 

@@ -69,18 +69,30 @@ export type ClassifiedNotification = OperationNotification | RosterNotification 
 
 export function classify(notification: CommsNotification): ClassifiedNotification {
   const path = parseResourcePath(notification.resourceUrl);
-  const base = { notification, changeType: notification.changeType, callId: path?.callId };
+  const { changeType } = notification;
+  const callId = path?.callId;
   const data: unknown = notification.resourceData;
+  // Each kind is built as one literal rather than spread from a base: this runs for every notification received.
   if (Array.isArray(data)) {
-    return { ...base, kind: "roster", participants: data as Participant[], delta: false, sequenceNumber: null };
+    return {
+      kind: "roster",
+      notification,
+      changeType,
+      callId,
+      participants: data as Participant[],
+      delta: false,
+      sequenceNumber: null,
+    };
   }
-  if (!isObject(data)) return { ...base, kind: "other" };
+  if (!isObject(data)) return { kind: "other", notification, changeType, callId };
   const type = data["@odata.type"];
   if (type === "#microsoft.graph.deltaParticipants") {
     const sequenceNumber = data["sequenceNumber"];
     return {
-      ...base,
       kind: "roster",
+      notification,
+      changeType,
+      callId,
       participants: (data["participants"] ?? []) as Participant[],
       delta: true,
       sequenceNumber: typeof sequenceNumber === "number" ? sequenceNumber : null,
@@ -88,29 +100,32 @@ export function classify(notification: CommsNotification): ClassifiedNotificatio
   }
   if (type === "#microsoft.graph.call") {
     return {
-      ...base,
       kind: "call",
+      notification,
+      changeType,
+      callId,
       state: typeof data["state"] === "string" ? data["state"] : null,
       resultInfo: (data["resultInfo"] ?? null) as ResultInfo | null,
       call: data as Call,
     };
   }
   const sent = data["status"];
-  const status = typeof sent === "string" ? (canonicalStatus(sent) ?? (sent as UnknownEnumValue)) : undefined;
-  if (status !== undefined) {
+  if (typeof sent === "string") {
     const pathOperationId = path?.resource.kind === "operation" ? path.resource.operationId : undefined;
     const id = data["id"];
     const clientContext = data["clientContext"];
     return {
-      ...base,
       kind: "operation",
+      notification,
+      changeType,
+      callId,
       operationId: typeof id === "string" ? id : (pathOperationId ?? null),
       operationType: typeof type === "string" ? type : "#microsoft.graph.inviteParticipantsOperation",
       clientContext: typeof clientContext === "string" ? clientContext : null,
-      status,
+      status: canonicalStatus(sent) ?? (sent as UnknownEnumValue),
       resultInfo: (data["resultInfo"] ?? null) as ResultInfo | null,
       operation: data as AnyCommsOperation,
     };
   }
-  return { ...base, kind: "other" };
+  return { kind: "other", notification, changeType, callId };
 }

@@ -1,12 +1,14 @@
 // The invite action's rules from the reference page, checked with what the caller knows about the call.
 import type { InviteParticipantsRequest } from "@graph-invite/types";
+import { invitePostRequestBody } from "../generated/validators.js";
+import type { CompiledValidator } from "./compiled-validator.js";
 import { rules, unavailableClouds } from "./generated/rules.js";
 import { type Issue, invalid, type Result, valid } from "./issues.js";
 import { isObject } from "./normalise.js";
 import { type PayloadInput, readPayload } from "./payload.js";
 import type { RuleDefinition } from "./rule-definition.js";
 import { asIssue, check, type SchemaIssue } from "./schema-errors.js";
-import { validatorFor } from "./validators.js";
+import { inMode } from "./validators.js";
 
 export type RuleCode = (typeof rules)[number]["code"];
 
@@ -45,6 +47,9 @@ export const schemaRuleCodes: readonly string[] = schemaRules.map((rule) => rule
  * Checks an invite request body against the contract (strict) and the rules of the reference page. Each issue of
  * a rule carries the rule's code and quotes the page.
  */
+/** Made on first use: a top-level call would keep the request's validators in every app that imports this module. */
+let requestValidator: CompiledValidator | undefined;
+
 export function validateInviteRequest(
   input: PayloadInput,
   context: InviteContext = {},
@@ -52,7 +57,8 @@ export function validateInviteRequest(
   const read = readPayload(input);
   if (!read.ok) return invalid([read.issue]);
   const body = read.value;
-  const schemaIssues = check(validatorFor("invitePostRequestBody"), body).map(asRuleIssue);
+  requestValidator ??= inMode(invitePostRequestBody, "strict");
+  const schemaIssues = check(requestValidator, body).map(asRuleIssue);
   const found = new Findings();
   checkCloud(context, found);
   // The rules read only the participants' shape, so they are checked even when other parts of the body are wrong,

@@ -72,47 +72,57 @@ export class Normaliser {
    * `repair` is false, as in strict mode). Iterative, so that no input can exhaust the stack.
    */
   walk(root: unknown, repair = true): boolean {
-    // Each pending entry knows its parent and key, so that a pointer is built only for a node that needs one.
-    const pending: Place[] = [{ node: root, parent: undefined, key: "", depth: 0 }];
-    for (let place = pending.pop(); place !== undefined; place = pending.pop()) {
-      if (place.depth > maxDepth) return false;
-      const { node } = place;
-      if (node === null || typeof node !== "object") continue;
-      if (Array.isArray(node)) {
-        for (let index = node.length - 1; index >= 0; index--) {
-          const child: unknown = node[index];
-          if (child !== null && typeof child === "object")
-            pending.push({ node: child, parent: place, key: index, depth: place.depth + 1 });
-        }
+    return this.visit(root, 0, [], repair);
+  }
+
+  /**
+   * Recursive, which is safe: it stops at `maxDepth`, far below any stack's limit. `keys` is the path to `node`,
+   * from which a pointer is built only for a node that needs one.
+   */
+  private visit(node: unknown, depth: number, keys: Array<string | number>, repair: boolean): boolean {
+    if (node === null || typeof node !== "object") return true;
+    if (depth > maxDepth) return false;
+    if (Array.isArray(node)) {
+      for (let index = 0; index < node.length; index++) {
+        const child: unknown = node[index];
+        if (child === null || typeof child !== "object") continue;
+        keys.push(index);
+        const shallow = this.visit(child, depth + 1, keys, repair);
+        keys.pop();
+        if (!shallow) return false;
+      }
+      return true;
+    }
+    const object = node as JsonObject;
+    // The object's own type before its children's, so that warnings come in the order of the text.
+    const type = object["@odata.type"];
+    if (repair && typeof type === "string" && type.startsWith("microsoft.graph.")) {
+      object["@odata.type"] = `#${type}`;
+      this.warn(
+        childPointer(pointerOf(keys), "@odata.type"),
+        "odata-type.missing-hash",
+        `\`@odata.type\` ${preview(type)} lacks the leading \`#\`; read as "#${type}".`,
+      );
+    }
+    for (const key in object) {
+      if ((key.length === 9 || key.length === 11) && prototypeKeys.has(key)) {
+        this.dropPrototypeKey(object, key, keys);
         continue;
       }
-      const object = node as JsonObject;
-      for (const key in object) {
-        if (prototypeKeys.has(key)) {
-          this.dropPrototypeKey(object, key, place);
-          continue;
-        }
-        const child = object[key];
-        if (child !== null && typeof child === "object")
-          pending.push({ node: child, parent: place, key, depth: place.depth + 1 });
-      }
-      const type = object["@odata.type"];
-      if (repair && typeof type === "string" && type.startsWith("microsoft.graph.")) {
-        object["@odata.type"] = `#${type}`;
-        this.warn(
-          `${pointerOf(place)}/@odata.type`,
-          "odata-type.missing-hash",
-          `\`@odata.type\` ${preview(type)} lacks the leading \`#\`; read as "#${type}".`,
-        );
-      }
+      const child = object[key];
+      if (child === null || typeof child !== "object") continue;
+      keys.push(key);
+      const shallow = this.visit(child, depth + 1, keys, repair);
+      keys.pop();
+      if (!shallow) return false;
     }
     return true;
   }
 
-  private dropPrototypeKey(object: JsonObject, key: string, place: Place): void {
+  private dropPrototypeKey(object: JsonObject, key: string, keys: ReadonlyArray<string | number>): void {
     delete object[key];
     this.warn(
-      childPointer(pointerOf(place), key),
+      childPointer(pointerOf(keys), key),
       "json.prototype-key",
       `\`${key}\` names a prototype in JavaScript; it is never a property of a Graph payload, so it was dropped with its value.`,
     );
@@ -310,17 +320,9 @@ export class Normaliser {
 /** Keys that JavaScript reads as a prototype, which a parsed payload must never hold as its own. */
 const prototypeKeys: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
-interface Place {
-  node: unknown;
-  parent: Place | undefined;
-  key: string | number;
-  depth: number;
-}
-
-function pointerOf(place: Place): string {
+function pointerOf(keys: ReadonlyArray<string | number>): string {
   let pointer = "";
-  for (let at: Place | undefined = place; at?.parent !== undefined; at = at.parent)
-    pointer = childPointer("", at.key) + pointer;
+  for (const key of keys) pointer = childPointer(pointer, key);
   return pointer;
 }
 

@@ -75,9 +75,11 @@ export function parseNotifications(input: PayloadInput, options: ParseOptions = 
   }
   const received: unknown[] = wrapped["value"];
   // The envelope's own properties are checked apart from the notifications, so that one bad notification is not
-  // reported as a bad envelope.
-  const envelopeErrors = errorsOf(commsNotifications, { ...wrapped, value: [] }, normaliser, place, []);
-  if (envelopeErrors.length > 0) return { ...invalid(envelopeErrors, warningsOf(normaliser, place)), rejected: [] };
+  // reported as a bad envelope. Most envelopes hold nothing else to check.
+  if (!holdsOnlyValue(wrapped)) {
+    const envelopeErrors = errorsOf(commsNotifications, { ...wrapped, value: [] }, normaliser, place, []);
+    if (envelopeErrors.length > 0) return { ...invalid(envelopeErrors, warningsOf(normaliser, place)), rejected: [] };
+  }
 
   const usable: CommsNotification[] = [];
   const rejected: RejectedNotification[] = [];
@@ -113,7 +115,15 @@ export function parseNotifications(input: PayloadInput, options: ParseOptions = 
   }
   // The body with only the usable notifications, so that `value.value[i]` is what `notifications[i]` classifies.
   const value = (rejected.length === 0 ? wrapped : { ...wrapped, value: usable }) as CommsNotificationsBody;
-  return { ...valid(value, warnings), notifications: usable.map(classify), rejected };
+  const notifications: ClassifiedNotification[] = [];
+  for (const notification of usable) notifications.push(classify(notification));
+  return { ok: true, value, warnings, notifications, rejected };
+}
+
+/** Whether an envelope has no property but `value`: then there is nothing of its own to check. */
+function holdsOnlyValue(envelope: Record<string, unknown>): boolean {
+  for (const key in envelope) if (key !== "value") return false;
+  return true;
 }
 
 /** Parses the 200 body of the invite action (an `inviteParticipantsOperation`). */

@@ -5,8 +5,10 @@
 
 const callsPrefix = "/communications/calls/";
 
-// An optional scheme, host and API version, then either namespace's `calls` segment.
-const prefix = /^(?:[a-z][a-z0-9+.-]*:\/\/[^/]+)?(?:\/+(?:v1\.0|beta)(?=\/))?\/*(communications|app)\/+calls\/+/i;
+// An optional scheme, host and API version, then either namespace's `calls` segment, the call's id, and the rest up to
+// any query or fragment.
+const prefix =
+  /^(?:[a-z][a-z0-9+.-]*:\/\/[^/]+)?(?:\/+(?:v1\.0|beta)(?=\/))?\/*(communications|app)\/+calls\/+([^/?#]+)([^?#]*)/i;
 
 /** The resource under a call that a path names. */
 export type CallResource =
@@ -26,18 +28,28 @@ export interface ResourcePath {
   readonly current: string;
 }
 
+// The normaliser and the classifier read each notification's path several times: the last one read is kept. Paths
+// are strings and results are read-only, so a repeat is the same answer.
+let lastPath: string | undefined;
+let lastRead: ResourcePath | undefined;
+
 /** The call and the resource under it, for a path under `/communications/calls/` or `/app/calls/`. */
 export function parseResourcePath(path: string): ResourcePath | undefined {
+  if (path !== lastPath) {
+    lastRead = readResourcePath(path);
+    lastPath = path;
+  }
+  return lastRead;
+}
+
+function readResourcePath(path: string): ResourcePath | undefined {
   const match = prefix.exec(path);
   if (match === null) return undefined;
-  const after = path.slice(match[0].length);
-  const [callId, ...rest] = after
-    .replace(/[?#].*$/, "")
-    .split("/")
-    .filter(Boolean);
-  if (callId === undefined) return undefined;
-  const legacy = match[1]?.toLowerCase() === "app";
-  return { callId, resource: resourceOf(rest), legacy, current: legacy ? `${callsPrefix}${after}` : path };
+  const [whole, namespace, callId = "", rest = ""] = match;
+  const legacy = namespace?.toLowerCase() === "app";
+  const segments = rest === "" || rest === "/" ? [] : rest.split("/").filter(Boolean);
+  const current = legacy ? `${callsPrefix}${path.slice(whole.length - callId.length - rest.length)}` : path;
+  return { callId, resource: resourceOf(segments), legacy, current };
 }
 
 function resourceOf([collection, id, ...deeper]: string[]): CallResource {

@@ -1,6 +1,13 @@
 // The generated validators by schema name and mode, as type guards and as checks that return issues.
 import type { components } from "@graph-invite/types";
-import * as generated from "../generated/validators.js";
+import {
+  commsNotifications,
+  inviteParticipantsOperation,
+  invitePostRequestBody,
+  odataError,
+  runInMode,
+  validatorsByName,
+} from "../generated/validators.js";
 import type { CompiledValidator } from "./compiled-validator.js";
 import { invalid, type Result, valid } from "./issues.js";
 import { asIssue, check } from "./schema-errors.js";
@@ -15,25 +22,31 @@ export type SchemaName = keyof Schemas;
  */
 export type Mode = "strict" | "tolerant";
 
-const { runInMode, ...compiled } = generated as unknown as Readonly<Record<string, CompiledValidator>> & {
-  runInMode: typeof generated.runInMode;
-};
-
-/** Each generated function serves both modes; these wrappers fix the mode, one per schema and mode. */
-const byMode: Record<Mode, Map<string, CompiledValidator>> = { strict: new Map(), tolerant: new Map() };
+/**
+ * Each generated function serves both modes; these wrappers fix the mode, one per schema and mode. Created on first
+ * use, so that an app which never looks a validator up by name carries none of this.
+ */
+let byMode: Record<Mode, Map<string, CompiledValidator>> | undefined;
 
 /** The generated validator of a schema of the spec (`components.schemas`), in a mode. */
 export function validatorFor(name: SchemaName, mode: Mode = "strict"): CompiledValidator {
+  byMode ??= { strict: new Map(), tolerant: new Map() };
   const known = byMode[mode].get(name);
   if (known !== undefined) return known;
-  const generatedValidator = Object.hasOwn(compiled, name) ? compiled[name] : undefined;
+  const generatedValidator = Object.hasOwn(validatorsByName, name) ? validatorsByName[name] : undefined;
   if (generatedValidator === undefined) throw new TypeError(`No schema named ${JSON.stringify(name)} in the spec`);
+  const validator = inMode(generatedValidator, mode);
+  byMode[mode].set(name, validator);
+  return validator;
+}
+
+/** A generated validator with its mode fixed. */
+export function inMode(generatedValidator: CompiledValidator, mode: Mode): CompiledValidator {
   const validator: CompiledValidator = (data: unknown) => {
     const valid = runInMode(mode, generatedValidator, data);
     validator.errors = generatedValidator.errors ?? null;
     return valid;
   };
-  byMode[mode].set(name, validator);
   return validator;
 }
 
@@ -56,20 +69,22 @@ export function validateSchema<Name extends SchemaName>(
   return errors.length === 0 ? valid(data as Schemas[Name]) : invalid(errors);
 }
 
+// The guards of the action's own payloads name their validators, so that an app using one carries only its schemas.
+
 /** The invite action's request body, checked against the contract (strict). */
 export const isInviteRequest = (data: unknown): data is Schemas["invitePostRequestBody"] =>
-  isSchema("invitePostRequestBody", data);
+  runInMode("strict", invitePostRequestBody, data);
 
 /** The invite action's 200 body: the operation. */
 export const isInviteResponse = (
   data: unknown,
   mode: Mode = "strict",
-): data is Schemas["inviteParticipantsOperation"] => isSchema("inviteParticipantsOperation", data, mode);
+): data is Schemas["inviteParticipantsOperation"] => runInMode(mode, inviteParticipantsOperation, data);
 
 /** The body Graph sends with a 4XX or 5XX status. */
 export const isGraphError = (data: unknown, mode: Mode = "strict"): data is Schemas["odataError"] =>
-  isSchema("odataError", data, mode);
+  runInMode(mode, odataError, data);
 
 /** The body Graph posts to a bot's callback URL. */
 export const isCommsNotifications = (data: unknown, mode: Mode = "strict"): data is Schemas["commsNotifications"] =>
-  isSchema("commsNotifications", data, mode);
+  runInMode(mode, commsNotifications, data);
