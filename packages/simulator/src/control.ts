@@ -250,7 +250,18 @@ const readScenario = (field: Field): Scenario => {
 /** Checks options given in code as thoroughly as a config file; throws a {@link ConfigError} naming the field. */
 export function checkOptions(value: unknown): SimulatorOptions {
   const root = new Field(value, "");
-  root.object(["$schema", "port", "host", "apps", "directory", "calls", "scenario", "notificationIssuer"]);
+  root.object([
+    "$schema",
+    "port",
+    "host",
+    "apps",
+    "directory",
+    "calls",
+    "scenario",
+    "notificationIssuer",
+    "tls",
+    "publicUrl",
+  ]);
   // Only editors read it, but a value that is not a string is a mistake all the same.
   root.optional("$schema", (schema) => schema.string());
   const options: SimulatorOptions = {
@@ -263,9 +274,20 @@ export function checkOptions(value: unknown): SimulatorOptions {
     ...root.optional("notificationIssuer", (issuer) =>
       issuer.oneOf(["https://api.botframework.com", "https://graph.microsoft.com"] as const),
     ),
+    ...root.optional("tls", (tls) => tls.boolean()),
+    ...root.optional("publicUrl", readPublicUrl),
   };
   checkCallOwners(root, options);
   return options;
+}
+
+/** An origin: every URL handed out is built on it, so a path, query or fragment would be silently dropped. */
+function readPublicUrl(field: Field): string {
+  const url = new URL(field.url());
+  if (url.pathname !== "/" || url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
+    field.fail("must be an origin (scheme, host and port), with no path, query, fragment or credentials");
+  }
+  return url.origin;
 }
 
 /** The CLI's config file: everything {@link SimulatorOptions} holds, as JSON. */
