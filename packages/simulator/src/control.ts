@@ -3,6 +3,7 @@
 import type { AnyIdentitySet, ChatInfo } from "@graph-invite/types";
 import { type SchemaName, validateSchema } from "@graph-invite/validator";
 import { graphError, HttpError } from "./http.js";
+import type { KeyRollover } from "./keys.js";
 import {
   type Answer,
   type AppRegistration,
@@ -298,6 +299,16 @@ export function parseConfig(text: string): SimulatorOptions {
 
 /** Checks a scenario given in code; throws a {@link ConfigError} naming the field. */
 export const checkScenario = (value: unknown): Scenario => readScenario(new Field(value, ""));
+
+/** Checks a key rollover given in code; throws a {@link ConfigError} naming the field. */
+export function checkRollover(value: unknown): KeyRollover {
+  const field = new Field(value, "");
+  field.object(["overlapMs", "retainMs"]);
+  return {
+    overlapMs: field.child("overlapMs").milliseconds(),
+    ...field.optional("retainMs", (retain) => retain.milliseconds()),
+  };
+}
 
 /** Checks a call given in code; throws a {@link ConfigError} naming the field. */
 export const checkCallSeed = (value: unknown): CallSeed => readCallSeed(new Field(value, ""));

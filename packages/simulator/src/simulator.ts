@@ -9,12 +9,12 @@ import { hostname as machineName, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SimulatedCall } from "./calls.js";
 import { createLocalCertificates, type LocalCertificates } from "./certificates.js";
-import { checkCallSeed, checkOptions, checkScenario } from "./control.js";
+import { checkCallSeed, checkOptions, checkRollover, checkScenario } from "./control.js";
 import { Courier, type Delivery } from "./delivery.js";
 import { SimulatedGraph } from "./graph.js";
 import { Directory } from "./identities.js";
 import { graphResource, IdentityPlatform } from "./identity-platform.js";
-import { Signer, type TokenClaimChanges, type TokenTiming } from "./keys.js";
+import { type KeyRollover, Signer, type TokenClaimChanges, type TokenSigning, type TokenTiming } from "./keys.js";
 import type { AppRegistration, CallSeed, Scenario, SimulatorOptions } from "./options.js";
 import { createHandler, type ReceivedRequest } from "./server.js";
 import { snapshot } from "./snapshots.js";
@@ -89,10 +89,20 @@ export interface Simulator {
    * Signs a notification token as the simulator would, for auth tests. The token has the usual claims (`iss`, `aud`
    * the app id, `tid` the app's tenant, `jti`, `iat`, `nbf`, `exp`) with `claims` merged over them; a claim given as
    * `undefined` is removed, as in `{ tid: undefined }` or `{ exp: undefined }`.
+   *
+   * `signing` makes the tokens a negative test needs: header members set or removed (`alg`, `kid`, `crit`, `jku`,
+   * `x5u`, `jwk`, …) and a key the simulator never publishes (`unpublishedKey`). See {@link TokenSigning}.
    */
-  signNotificationToken(claims?: TokenClaimChanges, timing?: TokenTiming): Promise<string>;
-  /** Replaces the notification signing key; the published key set then holds only the new key. Returns its `kid`. */
-  rotateNotificationKey(): Promise<string>;
+  signNotificationToken(claims?: TokenClaimChanges, timing?: TokenTiming, signing?: TokenSigning): Promise<string>;
+  /**
+   * Replaces the notification signing key and returns the new key's `kid`.
+   *
+   * With no argument the swap is instant: the new key signs at once and the key set holds only it, so a bot holding
+   * the old key set must refetch it. With `{ overlapMs, retainMs }` it rolls over as Graph does: the new key is
+   * published at once but signs only after `overlapMs`, and the old key stays published for `retainMs` (default
+   * `overlapMs`) after that. A second rotation during a rollover finishes the first one at once.
+   */
+  rotateNotificationKey(rollover?: KeyRollover): Promise<string>;
 
   /**
    * Stops the server, cancels what is still waiting and ends every open connection. Rejects, once closed, as
@@ -204,14 +214,18 @@ export async function start(given: SimulatorOptions = {}): Promise<Simulator> {
       graph.scenario = checkScenario(scenario);
     },
     settled: () => tracker.idle(),
-    signNotificationToken: (claims = {}, timing) =>
+    signNotificationToken: (claims = {}, timing, signing) =>
       notificationSigner.sign(
         { iss: notificationIssuer, aud: app.appId, tid: app.tenantId, jti: randomUUID(), ...claims },
         timing,
+        signing,
       ),
-    rotateNotificationKey: () => notificationSigner.rotate(),
+    // async, so that a wrong rollover rejects as the returned promise says rather than throwing.
+    rotateNotificationKey: async (rollover) =>
+      notificationSigner.rotate(rollover === undefined ? undefined : checkRollover(rollover)),
     close: async () => {
       lifetime.abort();
+      notificationSigner.stop();
       try {
         await tracker.idle();
       } finally {
