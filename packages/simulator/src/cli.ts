@@ -110,7 +110,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<Simulator
 
 function banner(simulator: Simulator): string {
   const lines = [
-    `Graph simulator listening on ${simulator.url}`,
+    `Graph simulator listening on ${simulator.listeningUrl}`,
+    ...(simulator.url === simulator.listeningUrl ? [] : [`  public URL          ${simulator.url}`]),
     `  Graph base URL      ${simulator.graphUrl}`,
     `  token endpoint      ${simulator.tokenUrl()}`,
     `  OpenID metadata     ${simulator.openIdConfigurationUrl}`,

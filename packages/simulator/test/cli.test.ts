@@ -213,6 +213,9 @@ it("--tls serves HTTPS and prints the CA file for NODE_EXTRA_CA_CERTS", async ()
 it("--public-url names the origin in the banner, and a URL with a path exits 2 naming the rule", async () => {
   const { result, output } = await cli("--public-url", "https://graph.simulator.test:8443/");
   if (typeof result === "number") throw new Error(output);
+  expect(output).toMatch(
+    /^Graph simulator listening on http:\/\/127\.0\.0\.1:\d+\n {2}public URL {10}https:\/\/graph\.simulator\.test:8443\n/,
+  );
   expect(output).toContain("  Graph base URL      https://graph.simulator.test:8443/v1.0\n");
   expect(output).not.toContain("CA certificate");
   const { code, output: refused } = await cliFails("--public-url", "https://graph.simulator.test/v1.0");
