@@ -112,6 +112,9 @@ export async function runClient<T>(
       ...process.env,
       NODE_EXTRA_CA_CERTS: sim.caPath,
       SIMULATOR: JSON.stringify({ url: sim.url, ...sim.app }),
+      // The Azure SDK sends requests through HTTPS_PROXY when one is set (a CI machine's, for the npm registry);
+      // the simulator is on loopback.
+      NO_PROXY: [process.env["NO_PROXY"], "127.0.0.1", "localhost"].filter(Boolean).join(","),
       ...env,
     },
   }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
