@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { createInviteClient, inviteBody, userParticipant } from "@graph-invite/client";
 import type { Simulator } from "@graph-invite/simulator";
 import { decodeProtectedHeader, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
-import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import { type CallbackAuthOptions, createCallbackAuthenticator } from "../src/index.js";
 import { type StartedBot, startBot } from "../src/node/index.js";
 import {
@@ -36,23 +36,11 @@ afterEach(async () => {
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 const now = () => Math.floor(Date.now() / 1000);
 
-/** The claims of a notification token of the simulator's, with a lifetime around now. */
-function validClaims(sim: Simulator): JWTPayload {
-  return {
-    iss: sim.notificationIssuer,
-    aud: sim.app.appId,
-    tid: sim.app.tenantId,
-    iat: now(),
-    nbf: now(),
-    exp: now() + 3600,
-  };
-}
-
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}`, "Content-Type": "application/json" });
 
 /**
- * An RSA key pair the simulator never published, made once for the file (generating one takes a noticeable moment):
- * a forger's key against the simulator's bot, and the key of the issuer the test controls.
+ * The key of the issuer the test controls, made once for the file (generating one takes a noticeable moment). A
+ * forger's key against the simulator's bot comes from the simulator itself (`unpublishedKey`).
  */
 let foreignKey: CryptoKey;
 let foreignPublicKey: CryptoKey;
@@ -247,20 +235,49 @@ describe("tokens the simulator signs, as Graph signs its notifications", () => {
 
   test("a token signed by another RSA key under the simulator's key id: 401 bad-signature, nothing processed", async () => {
     const { sim, bot } = shared();
-    const { kid } = decodeProtectedHeader(await sim.signNotificationToken());
-    expect(kid).toEqual(expect.any(String));
-    const token = await new SignJWT(validClaims(sim))
-      .setProtectedHeader({ alg: "RS256", typ: "JWT", ...(kid !== undefined && { kid }) })
-      .sign(foreignKey);
+    const token = await sim.signNotificationToken({}, {}, { unpublishedKey: true });
+    expect(decodeProtectedHeader(token).kid).toBe(decodeProtectedHeader(await sim.signNotificationToken()).kid);
     await expectRefusedAndUnprocessed(sim, bot, bearer(token), "bad-signature");
   });
 
   test("a token signed by another RSA key under a key id the metadata does not publish: 401 unknown-key", async () => {
     const { sim, bot } = shared();
-    const token = await new SignJWT(validClaims(sim))
-      .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: randomUUID() })
-      .sign(foreignKey);
+    const token = await sim.signNotificationToken({}, {}, { unpublishedKey: true, header: { kid: randomUUID() } });
     await expectRefusedAndUnprocessed(sim, bot, bearer(token), "unknown-key");
+  });
+
+  test("a forger's key embedded as jwk, or named by jku or x5u, is never used: 401 bad-signature", async () => {
+    const { sim, bot } = shared();
+    // A key server the forger controls, serving the key that signed the token; it must not be asked.
+    const forgerKey = decodeProtectedHeader(
+      await sim.signNotificationToken({}, {}, { unpublishedKey: true, header: { jwk: "signing-key" } }),
+    ).jwk;
+    const forger = await startStub(() => ({ status: 200, body: { keys: [{ ...forgerKey, alg: "RS256" }] } }));
+    for (const header of [
+      { jwk: "signing-key" as const },
+      { jku: `${forger.origin}/jwks` },
+      { x5u: `${forger.origin}/cert.pem` },
+      // Without a kid the bot tries the one key published, not the embedded one.
+      { jwk: "signing-key" as const, kid: undefined },
+    ]) {
+      const token = await sim.signNotificationToken({}, {}, { unpublishedKey: true, header });
+      await expectRefusedAndUnprocessed(sim, bot, bearer(token), "bad-signature");
+    }
+    expect(forger.paths).toEqual([]);
+  });
+
+  test("the published key under any algorithm but RS256 (RS384, RS512, PS256): 401 algorithm-not-allowed", async () => {
+    const { sim, bot } = shared();
+    for (const alg of ["RS384", "RS512", "PS256", "ES256", "EdDSA"]) {
+      const token = await sim.signNotificationToken({}, {}, { header: { alg } });
+      await expectRefusedAndUnprocessed(sim, bot, bearer(token), "algorithm-not-allowed");
+    }
+  });
+
+  test("a crit header naming an extension the bot does not understand: 401 invalid-token (RFC 7515, 4.1.11)", async () => {
+    const { sim, bot } = shared();
+    const token = await sim.signNotificationToken({}, {}, { header: { crit: ["exp-policy"], "exp-policy": "strict" } });
+    await expectRefusedAndUnprocessed(sim, bot, bearer(token), "invalid-token");
   });
 
   test("a simulator token whose signature was altered: 401 bad-signature, nothing processed", async () => {
@@ -308,15 +325,19 @@ describe("tokens the simulator signs, as Graph signs its notifications", () => {
 
   test('an unsigned token ("alg": "none") with valid claims: 401 algorithm-not-allowed, nothing processed', async () => {
     const { sim, bot } = shared();
-    const token = `${base64url({ alg: "none", typ: "JWT" })}.${base64url(validClaims(sim))}.`;
+    const token = await sim.signNotificationToken({}, {}, { header: { alg: "none" } });
     await expectRefusedAndUnprocessed(sim, bot, bearer(token), "algorithm-not-allowed");
   });
 
   test("an HS256 token keyed with the app's client secret: 401 algorithm-not-allowed, nothing processed", async () => {
     const { sim, bot } = shared();
-    const token = await new SignJWT(validClaims(sim))
-      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-      .sign(new TextEncoder().encode(sim.app.secret));
+    const token = await sim.signNotificationToken({}, {}, { header: { alg: "HS256" }, hmacSecret: sim.app.secret });
+    await expectRefusedAndUnprocessed(sim, bot, bearer(token), "algorithm-not-allowed");
+  });
+
+  test("an HS256 token keyed with the published public key (algorithm confusion): 401 algorithm-not-allowed", async () => {
+    const { sim, bot } = shared();
+    const token = await sim.signNotificationToken({}, {}, { header: { alg: "HS256" } });
     await expectRefusedAndUnprocessed(sim, bot, bearer(token), "algorithm-not-allowed");
   });
 
@@ -493,6 +514,44 @@ describe("a tenant allow-list", () => {
 });
 
 describe("a rotated signing key", () => {
+  const keySetFetches = (sim: Simulator) =>
+    sim.requests().filter((request) => request.path === "/v1/.well-known/keys").length;
+
+  test("rolled over as Graph does, is known before it signs: a bot that may not refetch keys loses nothing", async () => {
+    // A cooldown longer than the test: the bot cannot fetch the key set again, as a validator that refreshes it
+    // hourly or daily cannot between refreshes.
+    const { sim, bot } = await world({}, { auth: { keyRefetchCooldownMs: 600_000 } });
+    const oldKid = decodeProtectedHeader(await sim.signNotificationToken()).kid;
+    const newKid = await sim.rotateNotificationKey({ overlapMs: 1_000, retainMs: 600_000 });
+    // The bot's one fetch happens during the overlap, so the set it holds has both keys.
+    const oldToken = await sim.signNotificationToken();
+    expect(decodeProtectedHeader(oldToken).kid).toBe(oldKid);
+    expect((await postNotification(bot, rosterOf(randomUUID()), bearer(oldToken))).status).toBe(202);
+
+    await vi.waitFor(async () => expect(decodeProtectedHeader(await sim.signNotificationToken()).kid).toBe(newKid), {
+      timeout: 5_000,
+      interval: 20,
+    });
+    const call = sim.createCall({ kind: "group", callbackUri: bot.callbackUrl });
+    const outcome = await bot.inviteAndWait(call.id, inviteBody(userParticipant("x")));
+    expect(outcome.status).toBe("completed");
+    await sim.settled();
+    const deliveries = sim.deliveries().filter((delivery) => delivery.callId === call.id);
+    expect(deliveries.map((delivery) => delivery.attempts.map((attempt) => attempt.status))).toEqual([[202], [202]]);
+    // The old key is still published: a token it signed before the switch still verifies.
+    expect((await postNotification(bot, rosterOf(randomUUID()), bearer(oldToken))).status).toBe(202);
+    expect(keySetFetches(sim)).toBe(1);
+  });
+
+  test("swapped at once, is unknown to a bot that may not refetch keys: 401 unknown-key", async () => {
+    const { sim, bot } = await world({}, { auth: { keyRefetchCooldownMs: 600_000 } });
+    expect((await postNotification(bot, rosterOf(randomUUID()), await signedHeaders(sim))).status).toBe(202);
+    await sim.rotateNotificationKey();
+    const newToken = await sim.signNotificationToken();
+    expectUnauthorized(await postNotification(bot, rosterOf(randomUUID()), bearer(newToken)), "unknown-key");
+    expect(keySetFetches(sim)).toBe(1);
+  });
+
   test("is fetched when a token names it: the simulator's own deliveries and new-key tokens get through", async () => {
     const { sim, bot } = await world({}, { auth: { keyRefetchCooldownMs: 0 } });
     // The bot learns the first key.

@@ -1,16 +1,20 @@
 // graph-invite-sim: runs the simulator until interrupted, configured by a JSON file and flags.
 import { parseArgs } from "node:util";
-import { parseConfig } from "./control.js";
+import { ConfigError, checkOptions, parseConfig } from "./control.js";
 import type { SimulatorOptions } from "./options.js";
 import { type Simulator, start } from "./simulator.js";
 
-export const usage = `Usage: graph-invite-sim [--config file.json] [--port N] [--host address]
+export const usage = `Usage: graph-invite-sim [--config file.json] [--port N] [--host address] [--tls] [--public-url URL]
 
 Runs a local Microsoft Graph for the participant: invite flow until interrupted.
 
   --config <file>  apps, directory users, calls and scenario (see the README)
   --port <n>       port to listen on (default: any free port)
   --host <addr>    address to listen on (default: 127.0.0.1)
+  --tls            serve HTTPS with a certificate from a CA made at start; its
+                   path is printed, for NODE_EXTRA_CA_CERTS
+  --public-url <u> the origin clients reach it by (a proxy, a port mapping),
+                   named in its metadata, tokens and Location headers
   --help           show this help
 `;
 
@@ -28,6 +32,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<Simulator
     config?: string | undefined;
     port?: string | undefined;
     host?: string | undefined;
+    tls?: boolean | undefined;
+    "public-url"?: string | undefined;
     help?: boolean | undefined;
   };
   try {
@@ -37,6 +43,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<Simulator
         config: { type: "string" },
         port: { type: "string" },
         host: { type: "string" },
+        tls: { type: "boolean" },
+        "public-url": { type: "string" },
         help: { type: "boolean" },
       },
       strict: true,
@@ -70,6 +78,16 @@ export async function run(argv: readonly string[], io: CliIo): Promise<Simulator
     options = { ...options, port };
   }
   if (flags.host !== undefined) options = { ...options, host: flags.host };
+  if (flags.tls === true) options = { ...options, tls: true };
+  if (flags["public-url"] !== undefined) {
+    try {
+      // The same check as the config file's, so that the message names the rule.
+      options = { ...options, publicUrl: checkOptions({ publicUrl: flags["public-url"] }).publicUrl as string };
+    } catch (error) {
+      io.error(`graph-invite-sim: --public-url ${error instanceof ConfigError ? error.rule : String(error)}\n`);
+      return 2;
+    }
+  }
 
   let simulator: Simulator;
   try {
@@ -79,8 +97,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<Simulator
     return 1;
   }
   io.write(banner(simulator));
-  const { hostname } = new URL(simulator.url);
-  if (!["127.0.0.1", "[::1]", "localhost"].includes(hostname)) {
+  // The listening address, not the URL: with --public-url that names a proxy or a mapping, not this socket.
+  const hostname = options.host ?? "127.0.0.1";
+  if (!["127.0.0.1", "::1", "[::1]", "localhost"].includes(hostname)) {
     io.error(
       `graph-invite-sim: warning: listening on ${hostname}, beyond this machine; anyone who can reach it can read ` +
         "its state and change its scenario, since the control API has no authentication\n",
@@ -91,10 +110,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<Simulator
 
 function banner(simulator: Simulator): string {
   const lines = [
-    `Graph simulator listening on ${simulator.url}`,
+    `Graph simulator listening on ${simulator.listeningUrl}`,
+    ...(simulator.url === simulator.listeningUrl ? [] : [`  public URL          ${simulator.url}`]),
     `  Graph base URL      ${simulator.graphUrl}`,
     `  token endpoint      ${simulator.tokenUrl()}`,
     `  OpenID metadata     ${simulator.openIdConfigurationUrl}`,
+    ...(simulator.caCertificatePath === undefined
+      ? []
+      : [`  CA certificate      ${simulator.caCertificatePath}  (NODE_EXTRA_CA_CERTS=${simulator.caCertificatePath})`]),
     `  app id              ${simulator.app.appId}`,
     `  app secret          ${simulator.app.secret}`,
     `  tenant id           ${simulator.app.tenantId}`,

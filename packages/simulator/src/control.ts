@@ -3,6 +3,7 @@
 import type { AnyIdentitySet, ChatInfo } from "@graph-invite/types";
 import { type SchemaName, validateSchema } from "@graph-invite/validator";
 import { graphError, HttpError } from "./http.js";
+import type { KeyRollover } from "./keys.js";
 import {
   type Answer,
   type AppRegistration,
@@ -250,7 +251,18 @@ const readScenario = (field: Field): Scenario => {
 /** Checks options given in code as thoroughly as a config file; throws a {@link ConfigError} naming the field. */
 export function checkOptions(value: unknown): SimulatorOptions {
   const root = new Field(value, "");
-  root.object(["$schema", "port", "host", "apps", "directory", "calls", "scenario", "notificationIssuer"]);
+  root.object([
+    "$schema",
+    "port",
+    "host",
+    "apps",
+    "directory",
+    "calls",
+    "scenario",
+    "notificationIssuer",
+    "tls",
+    "publicUrl",
+  ]);
   // Only editors read it, but a value that is not a string is a mistake all the same.
   root.optional("$schema", (schema) => schema.string());
   const options: SimulatorOptions = {
@@ -263,9 +275,20 @@ export function checkOptions(value: unknown): SimulatorOptions {
     ...root.optional("notificationIssuer", (issuer) =>
       issuer.oneOf(["https://api.botframework.com", "https://graph.microsoft.com"] as const),
     ),
+    ...root.optional("tls", (tls) => tls.boolean()),
+    ...root.optional("publicUrl", readPublicUrl),
   };
   checkCallOwners(root, options);
   return options;
+}
+
+/** An origin: every URL handed out is built on it, so a path, query or fragment would be silently dropped. */
+function readPublicUrl(field: Field): string {
+  const url = new URL(field.url());
+  if (url.pathname !== "/" || url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
+    field.fail("must be an origin (scheme, host and port), with no path, query, fragment or credentials");
+  }
+  return url.origin;
 }
 
 /** The CLI's config file: everything {@link SimulatorOptions} holds, as JSON. */
@@ -276,6 +299,16 @@ export function parseConfig(text: string): SimulatorOptions {
 
 /** Checks a scenario given in code; throws a {@link ConfigError} naming the field. */
 export const checkScenario = (value: unknown): Scenario => readScenario(new Field(value, ""));
+
+/** Checks a key rollover given in code; throws a {@link ConfigError} naming the field. */
+export function checkRollover(value: unknown): KeyRollover {
+  const field = new Field(value, "");
+  field.object(["overlapMs", "retainMs"]);
+  return {
+    overlapMs: field.child("overlapMs").milliseconds(),
+    ...field.optional("retainMs", (retain) => retain.milliseconds()),
+  };
+}
 
 /** Checks a call given in code; throws a {@link ConfigError} naming the field. */
 export const checkCallSeed = (value: unknown): CallSeed => readCallSeed(new Field(value, ""));

@@ -8,7 +8,14 @@
 export { ConfigError, parseConfig } from "./control.js";
 export type { Delivery, DeliveryAttempt } from "./delivery.js";
 export { graphResource, invitePermission } from "./identity-platform.js";
-export type { TokenClaimChanges, TokenClaims, TokenTiming } from "./keys.js";
+export type {
+  KeyRollover,
+  TokenClaimChanges,
+  TokenClaims,
+  TokenHeaderChanges,
+  TokenSigning,
+  TokenTiming,
+} from "./keys.js";
 export {
   type Answer,
   type AppRegistration,

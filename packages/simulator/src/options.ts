@@ -137,4 +137,16 @@ export interface SimulatorOptions {
   readonly scenario?: Scenario;
   /** The `iss` of notification tokens: Graph uses both. Default `https://api.botframework.com`. */
   readonly notificationIssuer?: "https://api.botframework.com" | "https://graph.microsoft.com";
+  /**
+   * Serve HTTPS with a certificate for the listening host (and `localhost`, `127.0.0.1`, `::1` and the host of
+   * `publicUrl`), issued by a certificate authority made at start. Its file is `sim.caCertificatePath`: give it to
+   * Node clients as `NODE_EXTRA_CA_CERTS`. Microsoft's clients need this: they refuse http. Default false.
+   */
+  readonly tls?: boolean;
+  /**
+   * The origin clients reach the simulator by, when it is not the one it listens on (a proxy, a container's port
+   * mapping, a host name): the OpenID metadata, the token `issuer`, the token endpoint, `Location` and `sim.url`
+   * name it. Scheme, host and port only, such as `https://graph.localhost:8443`. Default: the listening origin.
+   */
+  readonly publicUrl?: string;
 }

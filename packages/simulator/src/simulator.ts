@@ -1,15 +1,20 @@
 // start(): a simulated Graph on loopback, and the handle tests use to arrange, drive and inspect it.
 import { randomBytes, randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
-import { createServer } from "node:http";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, request as httpRequest } from "node:http";
+import { createServer as createTlsServer, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
+import { hostname as machineName, tmpdir } from "node:os";
+import { join } from "node:path";
 import type { SimulatedCall } from "./calls.js";
-import { checkCallSeed, checkOptions, checkScenario } from "./control.js";
+import { createLocalCertificates, type LocalCertificates } from "./certificates.js";
+import { checkCallSeed, checkOptions, checkRollover, checkScenario } from "./control.js";
 import { Courier, type Delivery } from "./delivery.js";
 import { SimulatedGraph } from "./graph.js";
 import { Directory } from "./identities.js";
 import { graphResource, IdentityPlatform } from "./identity-platform.js";
-import { Signer, type TokenClaimChanges, type TokenTiming } from "./keys.js";
+import { type KeyRollover, Signer, type TokenClaimChanges, type TokenSigning, type TokenTiming } from "./keys.js";
 import type { AppRegistration, CallSeed, Scenario, SimulatorOptions } from "./options.js";
 import { createHandler, type ReceivedRequest } from "./server.js";
 import { snapshot } from "./snapshots.js";
@@ -20,8 +25,21 @@ export type { ReceivedRequest, SimulatedCall, SimulatedOperation };
 
 /** A running simulator. */
 export interface Simulator {
-  /** The server's origin, such as `http://127.0.0.1:51234`. */
+  /**
+   * The origin clients reach the simulator by, such as `http://127.0.0.1:51234`, `https://127.0.0.1:51234` with
+   * `tls`, or the `publicUrl` option. Every URL the simulator hands out starts with it.
+   */
   readonly url: string;
+  /** The origin the server listens on: the same as `url` unless `publicUrl` names another. */
+  readonly listeningUrl: string;
+  /**
+   * With `tls`, the file holding the PEM certificate of the simulator's own certificate authority, for
+   * `NODE_EXTRA_CA_CERTS` (read when Node starts, so give it to a new process) or a client's `ca` option. It is
+   * deleted by `close()`. Undefined without `tls`.
+   */
+  readonly caCertificatePath: string | undefined;
+  /** With `tls`, the same certificate authority's PEM text; undefined without `tls`. */
+  readonly caCertificate: string | undefined;
   /** Graph's root on the simulator, to give a client as its base URL: `{url}/v1.0`. */
   readonly graphUrl: string;
   /** The first registered app: the one calls belong to unless they name another. */
@@ -71,10 +89,20 @@ export interface Simulator {
    * Signs a notification token as the simulator would, for auth tests. The token has the usual claims (`iss`, `aud`
    * the app id, `tid` the app's tenant, `jti`, `iat`, `nbf`, `exp`) with `claims` merged over them; a claim given as
    * `undefined` is removed, as in `{ tid: undefined }` or `{ exp: undefined }`.
+   *
+   * `signing` makes the tokens a negative test needs: header members set or removed (`alg`, `kid`, `crit`, `jku`,
+   * `x5u`, `jwk`, …) and a key the simulator never publishes (`unpublishedKey`). See {@link TokenSigning}.
    */
-  signNotificationToken(claims?: TokenClaimChanges, timing?: TokenTiming): Promise<string>;
-  /** Replaces the notification signing key; the published key set then holds only the new key. Returns its `kid`. */
-  rotateNotificationKey(): Promise<string>;
+  signNotificationToken(claims?: TokenClaimChanges, timing?: TokenTiming, signing?: TokenSigning): Promise<string>;
+  /**
+   * Replaces the notification signing key and returns the new key's `kid`.
+   *
+   * With no argument the swap is instant: the new key signs at once and the key set holds only it, so a bot holding
+   * the old key set must refetch it. With `{ overlapMs, retainMs }` it rolls over as Graph does: the new key is
+   * published at once but signs only after `overlapMs`, and the old key stays published for `retainMs` (default
+   * `overlapMs`) after that. A second rotation during a rollover finishes the first one at once.
+   */
+  rotateNotificationKey(rollover?: KeyRollover): Promise<string>;
 
   /**
    * Stops the server, cancels what is still waiting and ends every open connection. Rejects, once closed, as
@@ -115,20 +143,38 @@ export async function start(given: SimulatorOptions = {}): Promise<Simulator> {
   let url = "";
   const identity = new IdentityPlatform(() => url, apps, identitySigner);
   const requests: ReceivedRequest[] = [];
-  const server = createServer(
-    createHandler({ origin: () => url, graph, identity, notificationSigner, notificationIssuer, courier, requests }),
-  );
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  const handler = createHandler({
+    origin: () => url,
+    graph,
+    identity,
+    notificationSigner,
+    notificationIssuer,
+    courier,
+    requests,
   });
+  const listenHost = options.host ?? "127.0.0.1";
+  const tls = options.tls === true ? localTls(listenHost, options.publicUrl) : undefined;
+  const server = tls === undefined ? createServer(handler) : createTlsServer(tls.serverOptions, handler);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, listenHost, () => resolve());
+    });
+  } catch (error) {
+    tls?.remove();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  url = `http://${host}:${address.port}`;
+  const listeningUrl = `${tls === undefined ? "http" : "https"}://${host}:${address.port}`;
+  url = options.publicUrl ?? listeningUrl;
 
   return {
     url,
     graphUrl: `${url}/v1.0`,
+    listeningUrl,
+    caCertificatePath: tls?.caPath,
+    caCertificate: tls?.certificates.caCertificate,
     app,
     apps,
     openIdConfigurationUrl: `${url}/v1/.well-known/OpenIdConfiguration`,
@@ -137,22 +183,19 @@ export async function start(given: SimulatorOptions = {}): Promise<Simulator> {
     credential:
       (client = app) =>
       async () => {
-        const response = await fetch(identity.tokenEndpoint(client.tenantId), {
-          method: "POST",
-          headers: { "Content-Type": "application/x-www-form-urlencoded" },
-          body: new URLSearchParams({
-            grant_type: "client_credentials",
-            client_id: client.appId,
-            client_secret: client.secret,
-            scope: `${graphResource}/.default`,
-          }),
+        const form = new URLSearchParams({
+          grant_type: "client_credentials",
+          client_id: client.appId,
+          client_secret: client.secret,
+          scope: `${graphResource}/.default`,
         });
-        const body = (await response.json()) as {
+        const response = await postForm(identity.tokenEndpoint(client.tenantId), form, tls?.certificates.caCertificate);
+        const body = JSON.parse(response.text) as {
           access_token?: string;
           expires_in?: number;
           error_description?: string;
         };
-        if (!response.ok || body.access_token === undefined) {
+        if (response.status !== 200 || body.access_token === undefined) {
           throw new Error(`the token endpoint answered ${response.status}: ${body.error_description ?? "no token"}`);
         }
         return { token: body.access_token, expiresOnTimestamp: Date.now() + (body.expires_in ?? 0) * 1000 };
@@ -171,14 +214,18 @@ export async function start(given: SimulatorOptions = {}): Promise<Simulator> {
       graph.scenario = checkScenario(scenario);
     },
     settled: () => tracker.idle(),
-    signNotificationToken: (claims = {}, timing) =>
+    signNotificationToken: (claims = {}, timing, signing) =>
       notificationSigner.sign(
         { iss: notificationIssuer, aud: app.appId, tid: app.tenantId, jti: randomUUID(), ...claims },
         timing,
+        signing,
       ),
-    rotateNotificationKey: () => notificationSigner.rotate(),
+    // async, so that a wrong rollover rejects as the returned promise says rather than throwing.
+    rotateNotificationKey: async (rollover) =>
+      notificationSigner.rotate(rollover === undefined ? undefined : checkRollover(rollover)),
     close: async () => {
       lifetime.abort();
+      notificationSigner.stop();
       try {
         await tracker.idle();
       } finally {
@@ -186,7 +233,74 @@ export async function start(given: SimulatorOptions = {}): Promise<Simulator> {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await closed;
+        tls?.remove();
       }
     },
   };
+}
+
+interface LocalTls {
+  readonly certificates: LocalCertificates;
+  readonly caPath: string;
+  readonly serverOptions: { key: string; cert: string };
+  remove(): void;
+}
+
+/**
+ * A certificate for every name a client on this machine may use: the loopback names, the listening host (the
+ * machine's name when it listens on every interface) and the public URL's host. The CA goes to a file of its own,
+ * since NODE_EXTRA_CA_CERTS takes a path.
+ */
+function localTls(listenHost: string, publicUrl: string | undefined): LocalTls {
+  const wildcard = ["0.0.0.0", "::", "[::]"].includes(listenHost);
+  const names = [
+    "localhost",
+    "127.0.0.1",
+    "::1",
+    wildcard ? machineName() : listenHost,
+    ...(publicUrl === undefined ? [] : [new URL(publicUrl).hostname]),
+  ];
+  const certificates = createLocalCertificates(names);
+  const directory = mkdtempSync(join(tmpdir(), "graph-invite-sim-tls-"));
+  const caPath = join(directory, "ca.pem");
+  writeFileSync(caPath, certificates.caCertificate);
+  return {
+    certificates,
+    caPath,
+    serverOptions: { key: certificates.privateKey, cert: certificates.certificate },
+    remove: () => rmSync(directory, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * POSTs a form and reads the answer. The global fetch cannot be told to trust a CA on Node 20 without undici's own
+ * package, so this uses node:http(s), which takes the CA as an option.
+ */
+function postForm(
+  url: string,
+  form: URLSearchParams,
+  ca: string | undefined,
+): Promise<{ status: number; text: string }> {
+  const body = form.toString();
+  const send = url.startsWith("https:") ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const outgoing = send(
+      url,
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": Buffer.byteLength(body) },
+        ...(ca !== undefined && { ca }),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }),
+        );
+        response.on("error", reject);
+      },
+    );
+    outgoing.on("error", reject);
+    outgoing.end(body);
+  });
 }

@@ -18,12 +18,16 @@ export function callResource(call: SimulatedCall): Call {
   } as Call;
 }
 
+const metadataStatus = { running: "Running", completed: "Completed", failed: "Failed" } as const;
+
 /** The operation as `GET /communications/calls/{id}/operations/{id}` returns it. */
 export function operationResource(operation: SimulatedOperation): AnyCommsOperation {
   return {
     "@odata.type": "#microsoft.graph.inviteParticipantsOperation",
     id: operation.id,
-    status: operation.status,
+    // Graph's metadata casing, as the invite's response has it (`Running`): clients generated from the metadata,
+    // such as Kiota's, read nothing from `running`. Only notifications carry the lower-case values.
+    status: metadataStatus[operation.status],
     clientContext: operation.clientContext,
     resultInfo: snapshot(operation.resultInfo),
     participants: snapshot(operation.participants),

@@ -201,6 +201,30 @@ describe("in process", () => {
   });
 });
 
+it("--tls serves HTTPS and prints the CA file for NODE_EXTRA_CA_CERTS", async () => {
+  const { result, output } = await cli("--tls");
+  if (typeof result === "number") throw new Error(output);
+  expect(result.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+  const path = result.caCertificatePath ?? "";
+  expect(output).toContain(`\n  CA certificate      ${path}  (NODE_EXTRA_CA_CERTS=${path})\n`);
+  expect(readFileSync(path, "utf8")).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+});
+
+it("--public-url names the origin in the banner, and a URL with a path exits 2 naming the rule", async () => {
+  const { result, output } = await cli("--public-url", "https://graph.simulator.test:8443/");
+  if (typeof result === "number") throw new Error(output);
+  expect(output).toMatch(
+    /^Graph simulator listening on http:\/\/127\.0\.0\.1:\d+\n {2}public URL {10}https:\/\/graph\.simulator\.test:8443\n/,
+  );
+  expect(output).toContain("  Graph base URL      https://graph.simulator.test:8443/v1.0\n");
+  expect(output).not.toContain("CA certificate");
+  const { code, output: refused } = await cliFails("--public-url", "https://graph.simulator.test/v1.0");
+  expect(code).toBe(2);
+  expect(refused).toBe(
+    "graph-invite-sim: --public-url must be an origin (scheme, host and port), with no path, query, fragment or credentials\n",
+  );
+});
+
 it("warns on standard error when it listens beyond loopback, and runs all the same", async () => {
   const { result, errors } = await cli("--host", "0.0.0.0");
   expect(typeof result).not.toBe("number");

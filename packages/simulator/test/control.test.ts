@@ -391,13 +391,13 @@ describe("Graph's GET routes", () => {
     expect(invited.status).toBe(200);
     const running = await graphGet<unknown>(sim, `call-1/operations/${invited.body.id}`);
     expect(running.status).toBe(200);
-    expect(running.body).toMatchObject({ id: invited.body.id, status: "running", clientContext: "context-user-2" });
+    expect(running.body).toMatchObject({ id: invited.body.id, status: "Running", clientContext: "context-user-2" });
 
     await sim.settled();
     const done = await graphGet<unknown>(sim, `call-1/operations/${invited.body.id}`);
     expect(done.body).toMatchObject({
       "@odata.type": "#microsoft.graph.inviteParticipantsOperation",
-      status: "completed",
+      status: "Completed",
       resultInfo: null,
     });
     const participants = await graphGet<{ value: Participant[] }>(sim, "call-1/participants");

@@ -94,7 +94,7 @@ describe("an accepted invite", () => {
     expect(
       await get(`/communications/calls/${call.id}/operations/${result.ok ? result.operationId : ""}`),
     ).toMatchObject({
-      status: "completed",
+      status: "Completed",
     });
     expect(await get(`/communications/calls/${call.id}`)).toMatchObject({ id: call.id, state: "established" });
     expect(await get(`/communications/calls/${call.id}/participants`)).toMatchObject({

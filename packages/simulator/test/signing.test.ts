@@ -1,7 +1,15 @@
-import { randomUUID } from "node:crypto";
+import { createPublicKey, type JsonWebKey, randomUUID } from "node:crypto";
 import { createInviteClient, userParticipant } from "@graph-invite/client";
-import { createRemoteJWKSet, decodeProtectedHeader, errors, type JWTVerifyResult, jwtVerify } from "jose";
-import { afterEach, describe, expect, it } from "vitest";
+import {
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  errors,
+  importJWK,
+  type JWK,
+  type JWTVerifyResult,
+  jwtVerify,
+} from "jose";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { type AppRegistration, type Simulator, type SimulatorOptions, start } from "../src/index.js";
 import { type Answerer, type Callback, startCallback } from "./callback.js";
 
@@ -195,5 +203,191 @@ describe("notification tokens", () => {
     }
     // The published set holds only the new key, so a token signed before the rotation no longer verifies.
     await expect(verify(oldTokens[0] ?? "", after.jwks)).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
+  });
+});
+
+describe("a staged key rollover", () => {
+  const publishedKids = async (sim: Simulator) => {
+    const { config } = await discover(sim);
+    const keys = (await (await fetch(config.jwks_uri)).json()) as { keys: Array<{ kid: string }> };
+    return keys.keys.map((key) => key.kid);
+  };
+  const signingKid = async (sim: Simulator) => decodeProtectedHeader(await sim.signNotificationToken()).kid;
+
+  it("publishes the next key first, signs with it after overlapMs, and withdraws the old one after retainMs", async () => {
+    const { sim, callback } = await startWorld();
+    const oldKid = await signingKid(sim);
+    const started = Date.now();
+    const newKid = await sim.rotateNotificationKey({ overlapMs: 600, retainMs: 1_500 });
+    // Published at once, not yet signing: notifications sent now still carry the old key.
+    expect(await publishedKids(sim)).toEqual([oldKid, newKid]);
+    expect(await signingKid(sim)).toBe(oldKid);
+    await inviteInto(sim, callback);
+    await sim.settled();
+    // Only a machine so loaded that the invite outlasted the overlap skips this; the switch is checked below.
+    if (Date.now() - started < 600) {
+      expect(bearers(callback).map((token) => decodeProtectedHeader(token).kid)).toEqual([oldKid, oldKid]);
+    }
+
+    await vi.waitFor(async () => expect(await signingKid(sim)).toBe(newKid), { timeout: 5_000, interval: 20 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    // The old key is still published, so a token it signed just before the switch verifies.
+    expect(await publishedKids(sim)).toEqual([newKid, oldKid]);
+    const { jwks } = await discover(sim);
+    for (const token of bearers(callback)) {
+      await jwtVerify(token, jwks, { issuer: sim.notificationIssuer, audience: sim.app.appId, algorithms: ["RS256"] });
+    }
+
+    await vi.waitFor(async () => expect(await publishedKids(sim)).toEqual([newKid]), { timeout: 5_000, interval: 50 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_100);
+  });
+
+  it("an instant swap stays available, and ends a rollover under way", async () => {
+    const { sim } = await startWorld();
+    const first = await signingKid(sim);
+    const staged = await sim.rotateNotificationKey({ overlapMs: 60_000 });
+    expect(await publishedKids(sim)).toEqual([first, staged]);
+    const instant = await sim.rotateNotificationKey();
+    expect(await publishedKids(sim)).toEqual([instant]);
+    expect(await signingKid(sim)).toBe(instant);
+  });
+
+  it("a second rollover finishes the first: its key signs, the first key is retained", async () => {
+    const { sim } = await startWorld();
+    const first = await signingKid(sim);
+    const second = await sim.rotateNotificationKey({ overlapMs: 60_000 });
+    const third = await sim.rotateNotificationKey({ overlapMs: 60_000, retainMs: 60_000 });
+    expect(await signingKid(sim)).toBe(second);
+    expect(await publishedKids(sim)).toEqual([second, third, first]);
+  });
+
+  it.each([
+    [{ overlapMs: -1 }, "/overlapMs: must be a number from 0 to"],
+    [{}, "/overlapMs: must be a number from 0 to"],
+    [{ overlapMs: 10, retainMs: "1s" }, "/retainMs: must be a number from 0 to"],
+    [{ overlapMs: 10, overlap: 5 }, "/overlap: is not a known property"],
+  ])("refuses %j, naming the field", async (rollover, message) => {
+    const { sim } = await startWorld();
+    await expect(sim.rotateNotificationKey(rollover as never)).rejects.toThrow(message);
+  });
+});
+
+describe("signNotificationToken for negative tests", () => {
+  const parts = (token: string) => {
+    const [header = "", payload = "", signature = ""] = token.split(".");
+    return {
+      header: JSON.parse(Buffer.from(header, "base64url").toString("utf8")) as Record<string, unknown>,
+      payload: JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>,
+      signature,
+    };
+  };
+  const expected = (sim: Simulator) => ({ issuer: sim.notificationIssuer, audience: sim.app.appId });
+  const publishedKey = async (sim: Simulator) => {
+    const { config } = await discover(sim);
+    const { keys } = (await (await fetch(config.jwks_uri)).json()) as { keys: JWK[] };
+    expect(keys).toHaveLength(1);
+    return keys[0] as JWK;
+  };
+
+  it("signs with RS384, RS512 and PS256 to PS512 under the published key, verifiably", async () => {
+    const { sim } = await startWorld();
+    const { alg: _, ...published } = await publishedKey(sim);
+    for (const alg of ["RS384", "RS512", "PS256", "PS384", "PS512"]) {
+      const token = await sim.signNotificationToken({}, {}, { header: { alg } });
+      const { protectedHeader } = await jwtVerify(token, await importJWK(published, alg), {
+        ...expected(sim),
+        algorithms: [alg],
+      });
+      expect(protectedHeader.alg).toBe(alg);
+      expect(protectedHeader.kid).toBe(published.kid);
+    }
+  });
+
+  it("sets and removes header members: kid, typ, crit, jku, x5u, jwk", async () => {
+    const { sim } = await startWorld();
+    const usual = parts(await sim.signNotificationToken()).header;
+    const token = await sim.signNotificationToken(
+      {},
+      {},
+      {
+        header: {
+          kid: undefined,
+          typ: "at+jwt",
+          crit: ["exp-policy"],
+          "exp-policy": "strict",
+          jku: "https://keys.example.test/jwks",
+          x5u: "https://keys.example.test/cert.pem",
+          jwk: "signing-key",
+        },
+      },
+    );
+    const { header } = parts(token);
+    expect(header).toEqual({
+      alg: "RS256",
+      typ: "at+jwt",
+      crit: ["exp-policy"],
+      "exp-policy": "strict",
+      jku: "https://keys.example.test/jwks",
+      x5u: "https://keys.example.test/cert.pem",
+      jwk: expect.objectContaining({ kty: "RSA", e: "AQAB" }),
+    });
+    // The embedded key is the published one, without its private members.
+    expect((header["jwk"] as JWK).n).toBe((await publishedKey(sim)).n);
+    expect(header["jwk"]).not.toHaveProperty("d");
+    expect(usual).toEqual({ alg: "RS256", typ: "JWT", kid: expect.any(String) });
+    // jose honours crit: a member it does not understand fails the check, as RFC 7515 requires.
+    await expect(
+      jwtVerify(token, await importJWK({ ...(header["jwk"] as object), alg: "RS256" }), expected(sim)),
+    ).rejects.toBeInstanceOf(errors.JOSENotSupported);
+  });
+
+  it("signs with a key it never publishes, under the published kid, so that only the signature check fails", async () => {
+    const { sim } = await startWorld();
+    const { jwks } = await discover(sim);
+    const publishedKid = decodeProtectedHeader(await sim.signNotificationToken()).kid;
+    const forged = await sim.signNotificationToken({}, {}, { unpublishedKey: true, header: { jwk: "signing-key" } });
+    const { header } = parts(forged);
+    expect(header["kid"]).toBe(publishedKid);
+    await expect(jwtVerify(forged, jwks, expected(sim))).rejects.toBeInstanceOf(errors.JWSSignatureVerificationFailed);
+    // It is a real signature all the same, by the key it embeds.
+    await jwtVerify(forged, await importJWK({ ...(header["jwk"] as object), alg: "RS256" }), expected(sim));
+    // The same unpublished key each time, so a test can pin it.
+    const again = parts(
+      await sim.signNotificationToken({}, {}, { unpublishedKey: true, header: { jwk: "signing-key" } }),
+    );
+    expect(again.header["jwk"]).toEqual(header["jwk"]);
+  });
+
+  it("ES256 and EdDSA with keys of their own, HS256 keyed with the published public key, and none unsigned", async () => {
+    const { sim } = await startWorld();
+    for (const alg of ["ES256", "ES384", "ES512", "EdDSA"]) {
+      const token = await sim.signNotificationToken({}, {}, { header: { alg, jwk: "signing-key" } });
+      const { header } = parts(token);
+      expect(header["alg"]).toBe(alg);
+      await jwtVerify(token, await importJWK({ ...(header["jwk"] as object) }, alg), {
+        ...expected(sim),
+        algorithms: [alg],
+      });
+    }
+    // The PEM as Node exports the published key: the secret a verifier that confuses algorithms would use.
+    const pem = createPublicKey({ key: (await publishedKey(sim)) as JsonWebKey, format: "jwk" })
+      .export({ type: "spki", format: "pem" })
+      .toString();
+    const hs = await sim.signNotificationToken({}, {}, { header: { alg: "HS256" } });
+    await jwtVerify(hs, new TextEncoder().encode(pem), { ...expected(sim), algorithms: ["HS256"] });
+    const keyed = await sim.signNotificationToken({}, {}, { header: { alg: "HS512" }, hmacSecret: sim.app.secret });
+    await jwtVerify(keyed, new TextEncoder().encode(sim.app.secret), { ...expected(sim), algorithms: ["HS512"] });
+
+    const none = parts(await sim.signNotificationToken({}, {}, { header: { alg: "none" } }));
+    expect(none.header["alg"]).toBe("none");
+    expect(none.signature).toBe("");
+    expect(none.payload).toMatchObject({ aud: sim.app.appId, tid: sim.app.tenantId });
+  });
+
+  it("names the field when it does not know the algorithm", async () => {
+    const { sim } = await startWorld();
+    await expect(sim.signNotificationToken({}, {}, { header: { alg: "RSA-OAEP" } })).rejects.toThrow(
+      /^header\.alg "RSA-OAEP" is not one the signer knows: none, RS256/,
+    );
   });
 });
