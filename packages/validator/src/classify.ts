@@ -7,7 +7,6 @@ import type {
   CommsNotification,
   Participant,
   ResultInfo,
-  UnknownEnumValue,
 } from "@graph-invite/types";
 import { canonicalStatus, isObject, type OperationStatus } from "./normalise.js";
 import { parseResourcePath } from "./resource-path.js";
@@ -29,10 +28,11 @@ export interface OperationNotification extends Classified {
   readonly operationType: string;
   readonly clientContext: string | null;
   /**
-   * The status, spelt as Graph's documentation spells it whatever casing arrived; a status the contract does not list
-   * is kept as Graph sent it (tolerant mode reports it as `enum.unknown-value`).
+   * The status, spelt as Graph's documentation spells it whatever casing arrived. An operation whose status the
+   * contract does not list is classified `other`, its status kept as sent (tolerant mode reports `enum.unknown-value`),
+   * so that this stays a type that narrows.
    */
-  readonly status: OperationStatus | UnknownEnumValue;
+  readonly status: OperationStatus;
   readonly resultInfo: ResultInfo | null;
   readonly operation: AnyCommsOperation;
 }
@@ -110,7 +110,8 @@ export function classify(notification: CommsNotification): ClassifiedNotificatio
     };
   }
   const sent = data["status"];
-  if (typeof sent === "string") {
+  const status = typeof sent === "string" ? canonicalStatus(sent) : undefined;
+  if (status !== undefined) {
     const pathOperationId = path?.resource.kind === "operation" ? path.resource.operationId : undefined;
     const id = data["id"];
     const clientContext = data["clientContext"];
@@ -122,7 +123,7 @@ export function classify(notification: CommsNotification): ClassifiedNotificatio
       operationId: typeof id === "string" ? id : (pathOperationId ?? null),
       operationType: typeof type === "string" ? type : "#microsoft.graph.inviteParticipantsOperation",
       clientContext: typeof clientContext === "string" ? clientContext : null,
-      status: canonicalStatus(sent) ?? (sent as UnknownEnumValue),
+      status,
       resultInfo: (data["resultInfo"] ?? null) as ResultInfo | null,
       operation: data as AnyCommsOperation,
     };

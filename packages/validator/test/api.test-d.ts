@@ -6,7 +6,6 @@ import type {
   OperationStatus,
   Participant,
   ResultInfo,
-  UnknownEnumValue,
 } from "@graph-invite/types";
 import { describe, expectTypeOf, it } from "vitest";
 import {
@@ -55,7 +54,7 @@ describe("results", () => {
     expectTypeOf(result.value).toEqualTypeOf<CommsNotificationsBody>();
     for (const notification of result.notifications) {
       if (notification.kind === "operation") {
-        expectTypeOf(notification.status).toEqualTypeOf<CanonicalOperationStatus | UnknownEnumValue>();
+        expectTypeOf(notification.status).toEqualTypeOf<CanonicalOperationStatus>();
         expectTypeOf(notification.operationId).toEqualTypeOf<string | null>();
         expectTypeOf(notification.resultInfo).toEqualTypeOf<ResultInfo | null>();
       } else if (notification.kind === "roster") {

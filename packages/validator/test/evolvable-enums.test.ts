@@ -135,8 +135,9 @@ describe("every enum of the spec is evolvable in tolerant mode", () => {
     });
   });
 
-  it("keeps an operation with an unlisted status as an operation, its status as sent", () => {
+  it("classifies an operation with an unlisted status as other, its status kept as sent", () => {
     const result = parseNotifications(JSON.stringify(carriers["operationStatus"]?.("paused")));
-    expect(result.ok && result.notifications[0]).toMatchObject({ kind: "operation", status: "paused" });
+    expect(result.ok && result.notifications[0]).toMatchObject({ kind: "other" });
+    expect(result.ok && result.value.value[0]?.resourceData).toMatchObject({ status: "paused" });
   });
 });
