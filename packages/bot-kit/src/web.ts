@@ -12,8 +12,23 @@ function fromRequest(request: Request): IncomingDelivery {
   return {
     method: request.method,
     header: (name) => request.headers.get(name) ?? undefined,
-    readBody: (limit) => readBounded(request.body, limit),
+    readBody: (limit) => readBody(request, limit),
   };
+}
+
+/**
+ * The body's bytes, or undefined once they pass `limit`. A body whose length is declared within the limit is read
+ * whole: the HTTP layer holds a body to its Content-Length, and `arrayBuffer()` spares the stream machinery (Node
+ * bridges such as `@hono/node-server` then read the socket directly instead of building a ReadableStream). Any other
+ * body is streamed and cut at the limit.
+ */
+async function readBody(request: Request, limit: number): Promise<Uint8Array | undefined> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && /^[0-9]{1,15}$/.test(declared) && Number(declared) <= limit) {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    return bytes.byteLength <= limit ? bytes : undefined;
+  }
+  return readBounded(request.body, limit);
 }
 
 function toResponse(answer: ReceiverAnswer): Response {
