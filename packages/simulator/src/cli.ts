@@ -92,6 +92,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<Simulator
 function banner(simulator: Simulator): string {
   const lines = [
     `Graph simulator listening on ${simulator.url}`,
+    `  console             ${simulator.url}/console`,
     `  Graph base URL      ${simulator.graphUrl}`,
     `  token endpoint      ${simulator.tokenUrl()}`,
     `  OpenID metadata     ${simulator.openIdConfigurationUrl}`,
