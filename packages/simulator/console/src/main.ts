@@ -7,10 +7,16 @@ import { App, html } from "./views.js";
 const state: State = emptyState();
 let scheduled = false;
 
+let first = true;
+
 function paint(): void {
   scheduled = false;
   const root = document.getElementById("app");
-  if (root !== null) render(html`<${App} state=${state} />`, root);
+  if (root === null) return;
+  // The page's "Loading" text goes; Preact renders into the element as it finds it.
+  if (first) root.replaceChildren();
+  first = false;
+  render(html`<${App} state=${state} />`, root);
 }
 
 /** One render per task however many events arrived in it. */

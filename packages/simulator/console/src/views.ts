@@ -44,6 +44,15 @@ export function App({ state }: { state: State }) {
       <p class=${`live ${state.connected ? "on" : "off"}`} role="status">
         ${state.connected ? "Live" : "Reconnecting…"}
       </p>
+      <nav class="jump" aria-label="Views">
+        <ul>
+          <li><a href="#steer-heading">Steer</a></li>
+          <li><a href="#calls-heading">Calls (${calls.length})</a></li>
+          <li><a href="#invites-heading">Invites (${state.invites.length})</a></li>
+          <li><a href="#deliveries-heading">Deliveries (${state.deliveries.length})</a></li>
+          <li><a href="#requests-heading">Requests (${state.requests.length})</a></li>
+        </ul>
+      </nav>
       <form class="filters" aria-label="Filters" onSubmit=${(event: Event) => event.preventDefault()}>
         <label>
           Call
@@ -77,7 +86,9 @@ export function App({ state }: { state: State }) {
       <section aria-labelledby="calls-heading">
         <h2 id="calls-heading">Calls</h2>
         ${calls.length === 0 ? html`<p>No calls yet.</p>` : null}
-        ${calls.filter((call) => filters.callId === "" || call.id === filters.callId).map((call) => html`<${CallCard} key=${call.id} call=${call} />`)}
+        <div class="calls">
+          ${calls.filter((call) => filters.callId === "" || call.id === filters.callId).map((call) => html`<${CallCard} key=${call.id} call=${call} />`)}
+        </div>
       </section>
       <section aria-labelledby="invites-heading">
         <h2 id="invites-heading">Invites</h2>
