@@ -66,6 +66,8 @@ interface Invitee {
   answer: Answer;
   due: number;
   answered: boolean;
+  /** Answered through the control API, and about to be carried out. */
+  decided: boolean;
 }
 
 /** An invite's invitees, and how to wake the wait for their answers when one is given through the control API. */
@@ -281,7 +283,7 @@ export class SimulatedGraph {
     const started = performance.now();
     const answers: Invitee[] = operation.participants.map((participant, index) => {
       const answer = this.answerFor(participant);
-      return { index, participant, answer, due: answerDelay(answer), answered: false };
+      return { index, participant, answer, due: answerDelay(answer), answered: false, decided: false };
     });
     const ringing: Ringing = { invitees: answers, started, wake: () => {} };
     this.ringing.set(operation.id, ringing);
@@ -301,7 +303,11 @@ export class SimulatedGraph {
       const woken = new Promise<void>((resolve) => {
         ringing.wake = resolve;
       });
-      if (await sleepUnlessWoken(next - waited, this.deps.signal, woken)) continue;
+      if (await sleepUnlessWoken(next - waited, this.deps.signal, woken)) {
+        // An answer given now falls due now: what is left is timed from here.
+        waited = performance.now() - started;
+        continue;
+      }
       waited = next;
       if (call.state === "terminated") break;
       const batch = open.filter((entry) => entry.due === next);
@@ -357,6 +363,7 @@ export class SimulatedGraph {
     } else {
       invitee.answer = answer;
       invitee.due = now;
+      invitee.decided = true;
     }
     this.changed();
     ringing.wake();
@@ -369,7 +376,7 @@ export class SimulatedGraph {
     // Wall-clock time, so that the value stays the same for as long as the answer does.
     const origin = Date.now() - (performance.now() - ringing.started);
     return ringing.invitees.map((entry) => ({
-      answered: entry.answered,
+      answered: entry.answered || entry.decided,
       answer: entry.answer.kind,
       dueAt: new Date(Math.round(origin + entry.due)).toISOString(),
     }));

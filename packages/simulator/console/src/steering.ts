@@ -37,18 +37,18 @@ function CreateCall({ calls }: { calls: readonly Call[] }) {
   };
   return html`<form class="card" aria-labelledby="create-call-heading" onSubmit=${submit}>
     <h3 id="create-call-heading">Create a call</h3>
-    <label>
-      Kind
-      <select value=${kind} onChange=${(event: Event) => setKind(value(event))}>
+    <span class="field">
+      <label for="steer-kind">Kind</label>
+      <select id="steer-kind" value=${kind} onChange=${(event: Event) => setKind(value(event))}>
         <option value="group">group</option>
         <option value="meeting">meeting</option>
         <option value="p2p">peer-to-peer</option>
       </select>
-    </label>
-    <label>
-      Callback URL
-      <input type="url" required value=${callbackUri} onInput=${(event: Event) => setCallback(value(event))} />
-    </label>
+    </span>
+    <span class="field">
+      <label for="steer-callback-url">Callback URL</label>
+      <input id="steer-callback-url" type="url" required value=${callbackUri} onInput=${(event: Event) => setCallback(value(event))} />
+    </span>
     <button type="submit">Create call</button>
     <p class="status" role="status">${status}</p>
   </form>`;
@@ -129,30 +129,30 @@ function ScenarioForm({ scenario }: { scenario: Record<string, unknown> }) {
     <h3 id="scenario-heading">Scenario</h3>
     <fieldset>
       <legend>Invitees not named in the scenario</legend>
-      <label>
-        Answer
-        <select value=${shown.answer} onChange=${(event: Event) => set({ answer: value(event) })}>
+      <span class="field">
+        <label for="steer-answer">Answer</label>
+        <select id="steer-answer" value=${shown.answer} onChange=${(event: Event) => set({ answer: value(event) })}>
           <option value="accept">accept</option>
           <option value="decline">decline</option>
           <option value="no-answer">ring, then no answer</option>
         </select>
-      </label>
-      <label>
-        After (ms)
-        <input type="number" min="0" value=${shown.answerAfterMs} placeholder="default"
+      </span>
+      <span class="field">
+        <label for="steer-after-ms">After (ms)</label>
+        <input id="steer-after-ms" type="number" min="0" value=${shown.answerAfterMs} placeholder="default"
           onInput=${(event: Event) => set({ answerAfterMs: value(event) })} />
-      </label>
-      <label>
-        Decline code
-        <input type="number" min="0" value=${shown.declineCode} onInput=${(event: Event) => set({ declineCode: value(event) })} />
-      </label>
+      </span>
+      <span class="field">
+        <label for="steer-decline-code">Decline code</label>
+        <input id="steer-decline-code" type="number" min="0" value=${shown.declineCode} onInput=${(event: Event) => set({ declineCode: value(event) })} />
+      </span>
     </fieldset>
     <fieldset>
       <legend>Delivery</legend>
-      <label>
-        Delay (ms)
-        <input type="number" min="0" value=${shown.delayMs} onInput=${(event: Event) => set({ delayMs: value(event) })} />
-      </label>
+      <span class="field">
+        <label for="steer-delay-ms">Delay (ms)</label>
+        <input id="steer-delay-ms" type="number" min="0" value=${shown.delayMs} onInput=${(event: Event) => set({ delayMs: value(event) })} />
+      </span>
       <label class="check">
         <input type="checkbox" checked=${shown.duplicate} onChange=${(event: Event) => set({ duplicate: checked(event) })} />
         Duplicate every notification
@@ -181,18 +181,18 @@ function ScenarioForm({ scenario }: { scenario: Record<string, unknown> }) {
     </fieldset>
     <fieldset>
       <legend>Refuse the next invite</legend>
-      <label>
-        Status
-        <select value=${shown.reject} onChange=${(event: Event) => set({ reject: value(event) })}>
+      <span class="field">
+        <label for="steer-status">Status</label>
+        <select id="steer-status" value=${shown.reject} onChange=${(event: Event) => set({ reject: value(event) })}>
           <option value="">no</option>
           <option value="429">429 Too Many Requests</option>
           <option value="503">503 Service Unavailable</option>
         </select>
-      </label>
-      <label>
-        Retry-After (s)
-        <input value=${shown.retryAfter} onInput=${(event: Event) => set({ retryAfter: value(event) })} />
-      </label>
+      </span>
+      <span class="field">
+        <label for="steer-retry-after-s">Retry-After (s)</label>
+        <input id="steer-retry-after-s" value=${shown.retryAfter} onInput=${(event: Event) => set({ retryAfter: value(event) })} />
+      </span>
     </fieldset>
     <button type="submit">Apply scenario</button>
     <p class="status" role="status">${status}</p>

@@ -54,9 +54,9 @@ export function App({ state }: { state: State }) {
         </ul>
       </nav>
       <form class="filters" aria-label="Filters" onSubmit=${(event: Event) => event.preventDefault()}>
-        <label>
-          Call
-          <select
+        <span class="field">
+          <label for="filter-call">Call</label>
+          <select id="filter-call"
             value=${filters.callId}
             onChange=${(event: Event) =>
               setFilters({ callId: (event.target as HTMLSelectElement).value, operationId: "" })}
@@ -64,10 +64,10 @@ export function App({ state }: { state: State }) {
             <option value="">All calls</option>
             ${calls.map((call) => html`<option value=${call.id}>${call.kind} ${short(call.id)}</option>`)}
           </select>
-        </label>
-        <label>
-          Invite
-          <select
+        </span>
+        <span class="field">
+          <label for="filter-invite">Invite</label>
+          <select id="filter-invite"
             value=${filters.operationId}
             onChange=${(event: Event) =>
               setFilters({ ...filters, operationId: (event.target as HTMLSelectElement).value })}
@@ -78,7 +78,7 @@ export function App({ state }: { state: State }) {
                 html`<option value=${operation.id}>${operation.clientContext ?? short(operation.id)}</option>`,
             )}
           </select>
-        </label>
+        </span>
       </form>
     </header>
     <main>
@@ -124,8 +124,8 @@ export function App({ state }: { state: State }) {
                     <code>${request.method} ${request.path}</code> <span class="badge">${request.status}</span>
                     <span class="when">${time(request.receivedAt)}</span>
                   </summary>
-                  <pre>${pretty(request.headers)}</pre>
-                  ${request.body === "" ? null : html`<pre>${request.body}</pre>`}
+                  <pre tabindex="0">${pretty(request.headers)}</pre>
+                  ${request.body === "" ? null : html`<pre tabindex="0">${request.body}</pre>`}
                 </details>
               </li>`,
             )}
@@ -171,7 +171,12 @@ function InviteTimeline({ invite, operation }: { invite: Invite; operation: Oper
     const result = await control("POST", `/simulator/operations/${operation.id}/participants/${index}/answer`, body);
     setStatus(result.ok ? `Answered ${String(body["kind"])}.` : result.text);
   };
-  const title = operation?.clientContext ?? `invite ${invite.seq}`;
+  // A refused invite has no operation; its clientContext is still in the body it sent.
+  const sent = (typeof invite.body === "object" && invite.body !== null ? invite.body : {}) as {
+    clientContext?: unknown;
+  };
+  const title =
+    operation?.clientContext ?? (typeof sent.clientContext === "string" ? sent.clientContext : `invite ${invite.seq}`);
   return html`<li class="card invite" data-operation=${invite.operationId ?? ""} aria-label=${`Invite ${title}`}>
     <h3>Invite <code>${title}</code> into <code>${short(invite.callId)}</code></h3>
     <ol class="timeline">
@@ -182,13 +187,13 @@ function InviteTimeline({ invite, operation }: { invite: Invite; operation: Oper
         </span>
         <${IssueList} issues=${invite.verdict.errors} label="Validator errors" />
         <${IssueList} issues=${invite.verdict.warnings} label="Validator warnings" />
-        <details><summary>Body</summary><pre>${pretty(invite.body)}</pre></details>
+        <details><summary>Body</summary><pre tabindex="0">${pretty(invite.body)}</pre></details>
       </li>
       <li>
         <strong>Response ${invite.status}</strong>
         ${
           invite.location === null
-            ? html`<pre>${pretty(invite.error)}</pre>`
+            ? html`<pre tabindex="0">${pretty(invite.error)}</pre>`
             : html` <span class="muted">Location <code>${invite.location}</code></span>`
         }
       </li>
@@ -208,7 +213,7 @@ function InviteTimeline({ invite, operation }: { invite: Invite; operation: Oper
                         : html`<span class="badge ringing">ringing</span>
                           <span class="actions">
                             <button type="button" onClick=${() => answer(index, { kind: "accept" })}>Accept</button>
-                            <${DeclineButton} onDecline=${(code: number) => answer(index, { kind: "decline", code })} />
+                            <${DeclineButton} id=${`decline-${invite.seq}-${index}`} onDecline=${(code: number) => answer(index, { kind: "decline", code })} />
                             <button type="button" onClick=${() => answer(index, { kind: "ring" })}>Let it ring</button>
                           </span>`
                     }
@@ -239,11 +244,12 @@ function InviteTimeline({ invite, operation }: { invite: Invite; operation: Oper
   </li>`;
 }
 
-function DeclineButton({ onDecline }: { onDecline: (code: number) => void }) {
+function DeclineButton({ id, onDecline }: { id: string; onDecline: (code: number) => void }) {
   const [code, setCode] = useState("603");
   return html`<span class="decline">
-    <label>Code <input type="number" min="0" max="999999" value=${code} size="4"
-      onInput=${(event: Event) => setCode((event.target as HTMLInputElement).value)} /></label>
+    <label for=${id}>Code</label>
+    <input id=${id} type="number" min="0" max="999999" value=${code}
+      onInput=${(event: Event) => setCode((event.target as HTMLInputElement).value)} />
     <button type="button" onClick=${() => onDecline(Number(code))}>Decline</button>
   </span>`;
 }
@@ -349,20 +355,20 @@ function DeliveryDetail({ delivery }: { delivery: Delivery }) {
       <button type="button" onClick=${() => copy(jsonOf(delivery), "the delivery as JSON")}>Copy as JSON</button>
       <button type="button" onClick=${() => copy(curlOf(delivery), "a curl command")}>Copy as curl</button>
       <button type="button" onClick=${() => resend("valid")}>Re-send</button>
-      <label>
-        Token
-        <select value=${flaw} onChange=${(event: Event) => setFlaw((event.target as HTMLSelectElement).value)}>
+      <span class="field">
+        <label for=${`token-${delivery.seq}`}>Token</label>
+        <select id=${`token-${delivery.seq}`} value=${flaw} onChange=${(event: Event) => setFlaw((event.target as HTMLSelectElement).value)}>
           ${tokenFlaws.map(([value, label]) => html`<option value=${value}>${label}</option>`)}
         </select>
-      </label>
+      </span>
       <button type="button" onClick=${() => resend(flaw)}>Send with a wrong token</button>
     </div>
     <p class="status" role="status">${status}</p>
     <h4>Body</h4>
     <${IssueList} issues=${delivery.warnings} label="Tolerant reader's warnings" />
     <${IssueList} issues=${delivery.errors} label="Tolerant reader's errors" />
-    <pre class="body">${pretty(delivery.body)}</pre>
+    <pre tabindex="0" class="body">${pretty(delivery.body)}</pre>
     <h4>Bearer token claims</h4>
-    <pre class="claims">${pretty({ header: delivery.tokenHeader, claims: delivery.claims })}</pre>
+    <pre tabindex="0" class="claims">${pretty({ header: delivery.tokenHeader, claims: delivery.claims })}</pre>
   </div>`;
 }
