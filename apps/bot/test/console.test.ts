@@ -11,6 +11,21 @@ import { withFreshIds } from "../src/demo/console.js";
 import { demoScenarios } from "../src/demo/scenarios.js";
 import { type Runtime, startRuntime } from "../src/runtime.js";
 
+/**
+ * The accessibility tree with what changes from run to run (ids, times, counts, tokens) replaced, so that a snapshot
+ * of it fails on a change of structure and of wording only.
+ */
+function normalise(tree: string): string {
+  return tree
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "<uuid>")
+    .replace(/\b[0-9a-f]{8}…/g, "<id>…")
+    .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g, "<jwt>")
+    .replace(/\d{1,2}:\d{2}:\d{2}\s?(AM|PM)?/g, "<time>")
+    .replace(/\d{4}-\d{2}-\d{2}T[\d:.]+Z?/g, "<timestamp>")
+    .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:<port>")
+    .replace(/\d+/g, "<n>");
+}
+
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const examples = demoScenarios.filter((scenario) => scenario.source.startsWith("seed example"));
 
@@ -53,6 +68,9 @@ async function openConsole(viewport = { width: 1280, height: 800 }): Promise<Pag
   return page;
 }
 
+/** Polls for up to 10 s: the machine may be busy, and the page renders what the feed sends a moment later. */
+const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 10_000 });
+
 /** The invite's card, found by the clientContext the bot sent. */
 const inviteCard = (page: Page, clientContext: string) =>
   page.getByRole("listitem", { name: `Invite ${clientContext}`, exact: true });
@@ -70,7 +88,7 @@ describe("the console in Chromium", () => {
       const clientContext = example.request.clientContext as string;
       const card = inviteCard(page, clientContext);
       await card.getByText("ringing").first().waitFor();
-      await expect.poll(() => card.getByText("valid", { exact: true }).count()).toBe(1);
+      await eventually(() => card.getByText("valid", { exact: true }).count()).toBe(1);
       expect(await card.textContent()).toContain("Response 200");
       // Each answer re-renders the card without that invitee's buttons; the next ringing invitee's come first.
       const accept = card.getByRole("button", { name: "Accept" });
@@ -81,7 +99,7 @@ describe("the console in Chromium", () => {
         } else {
           await accept.first().click();
         }
-        await expect.poll(() => accept.count()).toBe(left - 1);
+        await eventually(() => accept.count()).toBe(left - 1);
       }
       expect(await card.getByRole("status").textContent()).toMatch(/^Answered (accept|decline)\.$/);
       const result = await outcome;
@@ -96,11 +114,11 @@ describe("the console in Chromium", () => {
       // The roster as Graph sees it, and every delivery of the call with the bot's 202.
       const roster = page.locator(`[data-call="${example.callId}"] table.roster tbody tr`);
       const expected = decline ? 0 : "roster" in example.expect ? (example.expect.roster?.length ?? 0) : 0;
-      await expect.poll(() => roster.count()).toBe(expected);
+      await eventually(() => roster.count()).toBe(expected);
       const deliveries = sim.deliveries().filter((delivery) => delivery.callId === example.callId);
       await page.getByLabel("Call", { exact: true }).selectOption(example.callId);
-      await expect.poll(() => page.locator("tr.delivery").count()).toBe(deliveries.length);
-      await expect.poll(() => page.locator("tr.delivery.delivered").count()).toBe(deliveries.length);
+      await eventually(() => page.locator("tr.delivery").count()).toBe(deliveries.length);
+      await eventually(() => page.locator("tr.delivery.delivered").count()).toBe(deliveries.length);
       expect(await page.locator("tr.delivery td.attempts").first().textContent()).toMatch(/^202 in \d+ ms/);
       await page.getByLabel("Call", { exact: true }).selectOption("");
       // A replace ends the peer-to-peer call.
@@ -144,12 +162,12 @@ describe("the console in Chromium", () => {
     await page.getByLabel("Call", { exact: true }).selectOption(call.id);
     // The refused attempt and the client's retry after Retry-After, each as its own timeline.
     const cards = page.getByRole("listitem", { name: "Invite fault-scenario", exact: true });
-    await expect.poll(() => cards.count()).toBe(2);
+    await eventually(() => cards.count()).toBe(2);
     expect(await cards.nth(0).textContent()).toContain("Response 429");
     expect(await cards.nth(1).textContent()).toContain("Response 200");
     // Every notification twice, the copy marked.
-    await expect.poll(() => page.locator("tr.delivery").count()).toBe(4);
-    await expect.poll(() => page.locator("tr.delivery").getByText("duplicate", { exact: true }).count()).toBe(2);
+    await eventually(() => page.locator("tr.delivery").count()).toBe(4);
+    await eventually(() => page.locator("tr.delivery").getByText("duplicate", { exact: true }).count()).toBe(2);
     sim.setScenario(ringing);
   });
 
@@ -179,7 +197,7 @@ describe("the console in Chromium", () => {
     const resent = page.locator(`tr.delivery[data-seq="${seq}"]`);
     await resent.getByText("re-sent", { exact: true }).waitFor();
     await resent.getByText(/^202 in \d+ ms/).waitFor();
-    await expect.poll(() => refusals.slice(before)).toEqual([{ reason: "duplicate", status: 202 }]);
+    await eventually(() => refusals.slice(before)).toEqual([{ reason: "duplicate", status: 202 }]);
   });
 
   it("sends a deliberately wrong token and shows the bot's 401", async () => {
@@ -224,5 +242,23 @@ describe("the console in Chromium", () => {
     );
     // Nothing scrolls sideways: every view fits the width.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
+  });
+
+  it("keeps the structure that the README's screenshots show", async () => {
+    const page = await openConsole();
+    await page.locator('tr.delivery[data-seq="0"]').getByRole("button", { name: "Show delivery 0" }).click();
+    const regions = [
+      ["header", page.getByRole("banner")],
+      ["steering", page.locator("section.steer")],
+      ["the first call", page.locator("article.call").first()],
+      ["the first invite", page.locator("li.invite").first()],
+      ["the deliveries' columns", page.locator("table.deliveries thead")],
+      ["the first delivery", page.locator('tr.delivery[data-seq="0"]')],
+      ["its details", page.locator("#delivery-0")],
+      ["the first request", page.locator("ol.requests > li").first()],
+    ] as const;
+    const trees: string[] = [];
+    for (const [name, region] of regions) trees.push(`# ${name}\n${normalise(await region.ariaSnapshot())}`);
+    await expect(`${trees.join("\n\n")}\n`).toMatchFileSnapshot("./__snapshots__/console-structure.yml");
   });
 });

@@ -346,8 +346,7 @@ function DeliveryDetail({ delivery }: { delivery: Delivery }) {
     <ol>
       ${delivery.attempts.map(
         (attempt) => html`<li>
-          ${time(attempt.sentAt)} to <code>${attempt.url}</code>: ${attempt.status === null ? `unreachable (${attempt.error})` : `answered ${attempt.status}`}
-          in ${attempt.durationMs} ms
+          ${time(attempt.sentAt)} to <code>${attempt.url}</code>: ${attempt.status === null ? `unreachable (${attempt.error})` : `answered ${attempt.status}`}${` in ${attempt.durationMs} ms`}
         </li>`,
       )}
     </ol>
