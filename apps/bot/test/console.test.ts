@@ -259,6 +259,6 @@ describe("the console in Chromium", () => {
     ] as const;
     const trees: string[] = [];
     for (const [name, region] of regions) trees.push(`# ${name}\n${normalise(await region.ariaSnapshot())}`);
-    await expect(`${trees.join("\n\n")}\n`).toMatchFileSnapshot("./__snapshots__/console-structure.yml");
+    await expect(`${trees.join("\n\n")}\n`).toMatchFileSnapshot("./__snapshots__/console-structure.txt");
   });
 });

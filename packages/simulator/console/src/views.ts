@@ -231,8 +231,7 @@ function InviteTimeline({ invite, operation }: { invite: Invite; operation: Oper
                     operation.resultInfo === null
                       ? null
                       : html`<span class="result">
-                        resultInfo ${String(operation.resultInfo.code)}/${String(operation.resultInfo.subcode)}:
-                        ${String(operation.resultInfo.message ?? "")}
+                        ${`resultInfo ${String(operation.resultInfo.code)}/${String(operation.resultInfo.subcode)}: ${String(operation.resultInfo.message ?? "")}`}
                       </span>`
                   }
                 </li>`
@@ -277,7 +276,7 @@ function Deliveries({ deliveries }: { deliveries: readonly Delivery[] }) {
         <th scope="col">Call</th>
         <th scope="col">Attempts</th>
         <th scope="col">Outcome</th>
-        <th scope="col">Details</th>
+        <th scope="col"><span class="visually-hidden">Details</span></th>
       </tr>
     </thead>
     <tbody>
