@@ -48,14 +48,16 @@ if (flags.console === true) {
       print("The scenarios start in a few seconds and run slowly; the console stays up until you press Ctrl+C.");
     },
   });
-  const code = summary(await demo.results, started);
-  print("");
-  print(`The console is still up at ${demo.consoleUrl}: steer the simulator from it, or press Ctrl+C to stop.`);
+  // Interrupted while the scenarios still run, the demo stops at once; after them, it exits with their verdict.
+  let code = 130;
   const stop = () => {
     void demo.runtime.close().finally(() => process.exit(code));
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  code = summary(await demo.results, started);
+  print("");
+  print(`The console is still up at ${demo.consoleUrl}: steer the simulator from it, or press Ctrl+C to stop.`);
 } else {
   process.exitCode = summary(await runDemo(demoScenarios, print), started);
 }

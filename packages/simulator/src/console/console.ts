@@ -131,6 +131,14 @@ export function createConsole(parts: ConsoleParts): Console {
   };
   const flush = () => {
     scheduled = false;
+    if (feeds.size === 0) {
+      // Nobody is watching: a console that opens gets the whole state in its reset event.
+      worldChanged = false;
+      dirtyDeliveries.clear();
+      newInvites.length = 0;
+      newRequests.length = 0;
+      return;
+    }
     if (worldChanged) {
       worldChanged = false;
       const { calls, operations, scenario } = world();
