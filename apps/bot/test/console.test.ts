@@ -163,7 +163,7 @@ describe("the console in Chromium", () => {
     // The refused attempt and the client's retry after Retry-After, each as its own timeline.
     const cards = page.getByRole("listitem", { name: "Invite fault-scenario", exact: true });
     await eventually(() => cards.count()).toBe(2);
-    expect(await cards.nth(0).textContent()).toContain("Response 429");
+    expect(await cards.nth(0).textContent()).toMatch(/Response 429\s*Retry-After 0\.2/);
     expect(await cards.nth(1).textContent()).toContain("Response 200");
     // Every notification twice, the copy marked.
     await eventually(() => page.locator("tr.delivery").count()).toBe(4);

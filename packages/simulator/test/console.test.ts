@@ -260,9 +260,23 @@ describe("the live feed", () => {
       "invite.multiple-participants-group-call-only",
     );
     expect(refused.error.error.code).toBe("BadRequest");
+    expect(refused.retryAfter).toBeNull();
     expect(accepted).toMatchObject({ status: 200, verdict: { ok: true } });
     const delivery = events.find((entry) => entry.event === "delivery" && entry.data.kind === "operation")?.data;
     expect(delivery.warnings.map((issue: { code: string }) => issue.code)).toContain("status.casing");
+  });
+
+  it("shows a refused invite's status and Retry-After, though its body was valid", async () => {
+    const sim = await simulator({ scenario: { rejectInvites: [{ status: 503, retryAfter: "3" }] } });
+    const call = sim.createCall({ kind: "group", callbackUri: "http://127.0.0.1:9/api/calls" });
+    const events = await feed(
+      sim,
+      (seen) => seen.some((entry) => entry.event === "invite"),
+      () => postInvite(sim, call.id, oneInvitee("ann")),
+    );
+    const invite = events.find((entry) => entry.event === "invite")?.data;
+    expect(invite).toMatchObject({ status: 503, retryAfter: "3", location: null, verdict: { ok: true } });
+    expect(invite.error.error.code).toBe("ServiceUnavailable");
   });
 
   it("marks duplicated, reordered and dropped notifications", async () => {

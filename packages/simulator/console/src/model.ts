@@ -39,6 +39,7 @@ export interface Invite {
   readonly verdict: { ok: boolean; errors: readonly Issue[]; warnings: readonly Issue[] };
   readonly status: number;
   readonly location: string | null;
+  readonly retryAfter: string | null;
   readonly operationId: string | null;
   readonly error: unknown;
 }

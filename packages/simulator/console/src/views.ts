@@ -191,6 +191,7 @@ function InviteTimeline({ invite, operation }: { invite: Invite; operation: Oper
       </li>
       <li>
         <strong>Response ${invite.status}</strong>
+        ${invite.retryAfter === null ? null : html`<span class="when">Retry-After ${invite.retryAfter}</span>`}
         ${
           invite.location === null
             ? html`<pre tabindex="0">${pretty(invite.error)}</pre>`

@@ -50,6 +50,8 @@ export interface InviteView {
   readonly verdict: { readonly ok: boolean; readonly errors: readonly Issue[]; readonly warnings: readonly Issue[] };
   readonly status: number;
   readonly location: string | null;
+  /** The `Retry-After` of a throttled (429) or refused (503) invite. */
+  readonly retryAfter: string | null;
   readonly operationId: string | null;
   /** The error body, when the answer was not 200. */
   readonly error: unknown;
@@ -196,6 +198,7 @@ export function inviteView(
     verdict: { ok: checked.ok, errors: checked.ok ? [] : checked.errors, warnings: checked.warnings },
     status: reply.status,
     location,
+    retryAfter: reply.headers?.["Retry-After"] ?? null,
     operationId: location === null ? null : decodeURIComponent(operationPath.exec(location)?.[1] ?? "") || null,
     error: reply.status === 200 ? null : reply.body,
   };
