@@ -115,18 +115,22 @@ describe("CSRF: state-changing requests must be JSON and from the console's own 
   });
 
   it.each([
-    ["another site's Origin", { Origin: "http://attacker.example" }],
-    ["the simulator's port on a rebound name", { Origin: "http://attacker.example:1" }],
-    ["an opaque origin", { Origin: "null" }],
-    ["Sec-Fetch-Site cross-site", { "Sec-Fetch-Site": "cross-site" }],
-    ["Sec-Fetch-Site same-site", { "Sec-Fetch-Site": "same-site" }],
+    ["another site's Origin", () => ({ Origin: "http://attacker.example" })],
+    [
+      "the simulator's port on a rebound name",
+      () => ({ Origin: `http://attacker.example:${new URL(sim().url).port}` }),
+    ],
+    ["an opaque origin", () => ({ Origin: "null" })],
+    ["the simulator's address over another scheme", () => ({ Origin: sim().url.replace("http:", "https:") })],
+    ["Sec-Fetch-Site cross-site", () => ({ "Sec-Fetch-Site": "cross-site" })],
+    ["Sec-Fetch-Site same-site", () => ({ "Sec-Fetch-Site": "same-site" })],
   ])("PUT /simulator/scenario from %s gets 403 and leaves the scenario", async (_, headers) => {
     const before = sim().scenario;
     const answer = await raw(
       sim(),
       "PUT",
       "/simulator/scenario",
-      { ...json, ...headers, Host: host() },
+      { ...json, ...headers(), Host: host() },
       JSON.stringify({ delivery: { drop: ["operation"] } }),
     );
     expect(answer.status).toBe(403);

@@ -49,7 +49,8 @@ export function guard(request: IncomingMessage, origin: string): void {
   const sourceOrigin = request.headers.origin;
   if (sourceOrigin !== undefined) {
     const source = URL.canParse(sourceOrigin) ? new URL(sourceOrigin) : undefined;
-    if (source === undefined || source.protocol !== "http:" || !trustedHost(source.host, origin)) {
+    // The page's scheme is the server's: http, or https once the simulator serves TLS.
+    if (source === undefined || source.protocol !== new URL(origin).protocol || !trustedHost(source.host, origin)) {
       throw refuse(403, "Forbidden", `A request from the origin ${sourceOrigin} may not change the simulator.`);
     }
   }
