@@ -43,6 +43,8 @@ export interface Console {
 
 /** More open feeds than a person has tabs means something is looping; each one holds a socket. */
 const maxFeeds = 32;
+/** How often an idle feed sends a comment. */
+const heartbeatMs = 15_000;
 /** A feed whose reader stops reading is dropped rather than buffered without end. */
 const maxBufferedBytes = 8 * 1024 * 1024;
 
@@ -201,7 +203,13 @@ export function createConsole(parts: ConsoleParts): Console {
     };
     response.write(`retry: 1000\nevent: reset\ndata: ${JSON.stringify(snapshot)}\n\n`);
     feeds.add(response);
-    const close = () => feeds.delete(response);
+    // A comment now and then, so that a console whose connection died unnoticed is found and dropped.
+    const heartbeat = setInterval(() => response.write(": keep-alive\n\n"), heartbeatMs);
+    heartbeat.unref();
+    const close = () => {
+      clearInterval(heartbeat);
+      feeds.delete(response);
+    };
     request.on("close", close);
     response.on("error", close);
   };
