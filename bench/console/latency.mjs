@@ -125,9 +125,9 @@ try {
     samples.map((sample) => sample.feed),
     50,
   );
-  print(
-    `rendering adds ${ms(rowP50 - feedP50)} ms at p50 to the feed's ${ms(feedP50)} ms (row/feed ${(rowP50 / feedP50).toFixed(2)}x)`,
-  );
+  // Two connections carry the same event, so the difference between them is within their noise; the ratio says
+  // whether rendering adds more than that.
+  print(`row on screen / feed alone at p50: ${(rowP50 / feedP50).toFixed(2)}x`);
 } finally {
   await browser.close();
   await sim.close();
