@@ -283,6 +283,26 @@ describe("the live feed", () => {
     expect(invite.error.error.code).toBe("ServiceUnavailable");
   });
 
+  it("links each roster change to the invite it followed, though no console was open then", async () => {
+    const bot = await callback();
+    const sim = await simulator();
+    const call = sim.createCall({ kind: "group", callbackUri: bot.url });
+    const invite = async (id: string) => {
+      const answer = await postInvite(sim, call.id, oneInvitee(id));
+      await sim.settled();
+      return (answer.body as { id: string }).id;
+    };
+    const first = await invite("ann");
+    const second = await invite("bob");
+    const [reset] = await feed(
+      sim,
+      (seen) => seen.length > 0,
+      async () => {},
+    );
+    const rosters = reset?.data.deliveries.filter((delivery: Json) => delivery.kind === "roster");
+    expect(rosters.map((delivery: Json) => delivery.operationId)).toEqual([first, second]);
+  });
+
   it("marks duplicated, reordered and dropped notifications", async () => {
     const bot = await callback();
     const sim = await simulator({ scenario: { delivery: { duplicate: true, reorder: true, drop: ["call"] } } });

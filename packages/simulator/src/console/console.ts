@@ -20,6 +20,7 @@ import {
   operationView,
   readDelivery,
   requestView,
+  rosterOperation,
 } from "./views.js";
 
 export interface ConsoleParts {
@@ -78,6 +79,8 @@ export function createConsole(parts: ConsoleParts): Console {
   const feeds = new Set<ServerResponse>();
   const deliverySeq = new WeakMap<Delivery, number>();
   const readings = new WeakMap<Delivery, DeliveryReading>();
+  // Taken when a roster change is made, while the invite it follows still runs, whether or not a console is open.
+  const rosterOperations = new WeakMap<Delivery, string | null>();
   const invites: InviteView[] = [];
   let requestCount = 0;
 
@@ -100,7 +103,7 @@ export function createConsole(parts: ConsoleParts): Console {
   const viewOf = (delivery: Delivery) => {
     let reading = readings.get(delivery);
     if (reading === undefined) {
-      reading = readDelivery(delivery, graph);
+      reading = readDelivery(delivery, rosterOperations.get(delivery) ?? null);
       readings.set(delivery, reading);
     }
     return deliveryView(seqOf(delivery), delivery, reading);
@@ -163,7 +166,10 @@ export function createConsole(parts: ConsoleParts): Console {
 
   courier.onChange = (delivery) => {
     // Numbered when first seen, while it is still the log's last entry.
-    if (!deliverySeq.has(delivery)) deliverySeq.set(delivery, courier.log.length - 1);
+    if (!deliverySeq.has(delivery)) {
+      deliverySeq.set(delivery, courier.log.length - 1);
+      rosterOperations.set(delivery, rosterOperation(delivery, graph));
+    }
     dirtyDeliveries.add(delivery);
     // A delivery's outcome often follows a change of the world; both go in one message batch.
     worldChanged = true;

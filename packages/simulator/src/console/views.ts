@@ -221,17 +221,19 @@ export interface DeliveryReading {
   readonly operationId: string | null;
 }
 
-export function readDelivery(delivery: Delivery, graph: SimulatedGraph): DeliveryReading {
+/** For a roster change, which names no operation: the invite running in its call when it was made, or the latest. */
+export function rosterOperation(delivery: Delivery, graph: SimulatedGraph): string | null {
+  if (delivery.kind !== "roster") return null;
+  const candidates = [...graph.operations.values()].filter((operation) => operation.callId === delivery.callId);
+  return (candidates.findLast((operation) => operation.status === "running") ?? candidates.at(-1))?.id ?? null;
+}
+
+export function readDelivery(delivery: Delivery, rosterOf: string | null): DeliveryReading {
   const parsed = parseNotifications(delivery.body);
   const [first] = delivery.body.value ?? [];
   const path = typeof first?.resourceUrl === "string" ? first.resourceUrl : (first?.resource ?? "");
   const named = /\/operations\/([^/]+)$/.exec(path)?.[1];
-  let operationId = named !== undefined && named !== "participants" ? named : null;
-  if (operationId === null && delivery.kind === "roster") {
-    // A roster change names no operation; the invite running in the call (or the latest) is the one it follows.
-    const candidates = [...graph.operations.values()].filter((operation) => operation.callId === delivery.callId);
-    operationId = (candidates.findLast((operation) => operation.status === "running") ?? candidates.at(-1))?.id ?? null;
-  }
+  const operationId = named !== undefined && named !== "participants" ? named : rosterOf;
   return {
     warnings: parsed.warnings,
     errors: parsed.ok ? [] : parsed.errors,
