@@ -35,6 +35,8 @@ export interface Delivery {
   readonly body: CommsNotificationsBody;
   /** True for the second copy of a duplicated notification, and for a notification sent again from the control API. */
   readonly duplicate: boolean;
+  /** The invite whose carrying out sent it: its operation's id. */
+  readonly operationId?: string;
   /** True when the scenario's `reorder` sent it out of the order in which it happened. */
   readonly reordered?: boolean;
   /** Set when the control API sent it again: with the usual token, or with one that is wrong on purpose. */
@@ -56,7 +58,7 @@ export interface RetryPolicy {
 export type TokenFlaw = "valid" | "wrong-audience" | "wrong-issuer" | "no-tenant" | "expired";
 
 /** What is sent: everything a {@link Delivery} records before it is tried. */
-type Notification = Pick<Delivery, "kind" | "callId" | "url" | "body" | "reordered">;
+type Notification = Pick<Delivery, "kind" | "callId" | "url" | "body" | "reordered" | "operationId">;
 
 export interface SendOptions {
   /** The delivery this one duplicates: it repeats its message id. */

@@ -50,6 +50,8 @@ interface OutgoingNotification {
   readonly body: CommsNotificationsBody;
   /** Held back by the scenario's `reorder` and sent out of order. */
   readonly reordered?: boolean;
+  /** The invite whose carrying out sends it. */
+  readonly operationId?: string;
 }
 
 /** An invitee as the console shows it: answered or still ringing, the answer it gives, and when. */
@@ -290,8 +292,12 @@ export class SimulatedGraph {
     // With `reorder`, everything is held until the operation ends and then sent newest first.
     const reorder = this.scenario.delivery?.reorder === true;
     const held: OutgoingNotification[] = [];
-    const send = (batch: OutgoingNotification[]) =>
-      reorder ? held.push(...batch.map((sent) => ({ ...sent, reordered: true }))) : this.dispatch(batch, terminalSent);
+    const send = (outgoing: OutgoingNotification[]) => {
+      const batch = outgoing.map((sent) => ({ ...sent, operationId: operation.id }));
+      return reorder
+        ? held.push(...batch.map((sent) => ({ ...sent, reordered: true })))
+        : this.dispatch(batch, terminalSent);
+    };
 
     // Invitees whose answers fall due at the same moment join in one roster change. An answer given through the
     // control API falls due when it is given, and wakes the wait for the next one.
@@ -434,7 +440,7 @@ export class SimulatedGraph {
   private async dispatch(outgoing: readonly OutgoingNotification[], terminalSent: () => void): Promise<void> {
     const { delivery: controls = {}, deviations = [] } = this.scenario;
     const policy = { maxAttempts: controls.maxAttempts ?? 4, retryDelayMs: controls.retryDelayMs ?? 100 };
-    for (const { kind, call, body, reordered } of outgoing) {
+    for (const { kind, call, body, reordered, operationId } of outgoing) {
       if ((controls.delayMs ?? 0) > 0) await sleep(controls.delayMs ?? 0, this.deps.signal);
       const sent = {
         kind,
@@ -442,6 +448,7 @@ export class SimulatedGraph {
         url: call.callbackUri,
         body: withDeviations(body, deviations, call),
         ...(reordered === true && { reordered }),
+        ...(operationId !== undefined && { operationId }),
       };
       const attempted = kind === "operation" ? terminalSent : undefined;
       if (controls.drop?.includes(kind) === true) {

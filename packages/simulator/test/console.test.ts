@@ -301,6 +301,8 @@ describe("the live feed", () => {
     );
     const rosters = reset?.data.deliveries.filter((delivery: Json) => delivery.kind === "roster");
     expect(rosters.map((delivery: Json) => delivery.operationId)).toEqual([first, second]);
+    // The delivery log says it too, operation notifications and roster changes alike.
+    expect(sim.deliveries().map((delivery) => delivery.operationId)).toEqual([first, first, second, second]);
   });
 
   it("marks duplicated, reordered and dropped notifications", async () => {

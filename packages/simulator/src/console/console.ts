@@ -20,7 +20,6 @@ import {
   operationView,
   readDelivery,
   requestView,
-  rosterOperation,
 } from "./views.js";
 
 export interface ConsoleParts {
@@ -79,8 +78,6 @@ export function createConsole(parts: ConsoleParts): Console {
   const feeds = new Set<ServerResponse>();
   const deliverySeq = new WeakMap<Delivery, number>();
   const readings = new WeakMap<Delivery, DeliveryReading>();
-  // Taken when a roster change is made, while the invite it follows still runs, whether or not a console is open.
-  const rosterOperations = new WeakMap<Delivery, string | null>();
   const invites: InviteView[] = [];
   let requestCount = 0;
 
@@ -103,7 +100,7 @@ export function createConsole(parts: ConsoleParts): Console {
   const viewOf = (delivery: Delivery) => {
     let reading = readings.get(delivery);
     if (reading === undefined) {
-      reading = readDelivery(delivery, rosterOperations.get(delivery) ?? null);
+      reading = readDelivery(delivery);
       readings.set(delivery, reading);
     }
     return deliveryView(seqOf(delivery), delivery, reading);
@@ -166,10 +163,7 @@ export function createConsole(parts: ConsoleParts): Console {
 
   courier.onChange = (delivery) => {
     // Numbered when first seen, while it is still the log's last entry.
-    if (!deliverySeq.has(delivery)) {
-      deliverySeq.set(delivery, courier.log.length - 1);
-      rosterOperations.set(delivery, rosterOperation(delivery, graph));
-    }
+    if (!deliverySeq.has(delivery)) deliverySeq.set(delivery, courier.log.length - 1);
     dirtyDeliveries.add(delivery);
     // A delivery's outcome often follows a change of the world; both go in one message batch.
     worldChanged = true;
@@ -242,8 +236,9 @@ export function createConsole(parts: ConsoleParts): Console {
         }
         const call = graph.calls.get(original.callId);
         if (call === undefined) throw new HttpError(404, graphError("ItemNotFound", "The delivery's call is gone."));
-        const { kind, callId, url, body: notification } = original;
-        const sent = courier.send({ kind, callId, url, body: notification }, call, noRetries, {
+        const { kind, callId, url, body: notification, operationId } = original;
+        const again = { kind, callId, url, body: notification, ...(operationId !== undefined && { operationId }) };
+        const sent = courier.send(again, call, noRetries, {
           copyOf: original,
           resent: { flaw, ...flawed(flaw) },
         });

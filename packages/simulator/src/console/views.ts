@@ -221,19 +221,13 @@ export interface DeliveryReading {
   readonly operationId: string | null;
 }
 
-/** For a roster change, which names no operation: the invite running in its call when it was made, or the latest. */
-export function rosterOperation(delivery: Delivery, graph: SimulatedGraph): string | null {
-  if (delivery.kind !== "roster") return null;
-  const candidates = [...graph.operations.values()].filter((operation) => operation.callId === delivery.callId);
-  return (candidates.findLast((operation) => operation.status === "running") ?? candidates.at(-1))?.id ?? null;
-}
-
-export function readDelivery(delivery: Delivery, rosterOf: string | null): DeliveryReading {
+export function readDelivery(delivery: Delivery): DeliveryReading {
   const parsed = parseNotifications(delivery.body);
   const [first] = delivery.body.value ?? [];
   const path = typeof first?.resourceUrl === "string" ? first.resourceUrl : (first?.resource ?? "");
   const named = /\/operations\/([^/]+)$/.exec(path)?.[1];
-  const operationId = named !== undefined && named !== "participants" ? named : rosterOf;
+  // A roster change or the end of a replaced call names no operation; the simulator knows which invite sent it.
+  const operationId = named !== undefined && named !== "participants" ? named : (delivery.operationId ?? null);
   return {
     warnings: parsed.warnings,
     errors: parsed.ok ? [] : parsed.errors,
