@@ -17,8 +17,9 @@ const args = [
   "--disable-sync",
 ];
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath, args });
+/** `extraArgs` adds switches, such as `--host-resolver-rules` to point a test's host name at loopback. */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath, args: [...args, ...extraArgs] });
 }
 
 /** The module at `entry` and everything it imports, as one minified ES module for the browser. */

@@ -1,8 +1,11 @@
 // pnpm demo's scenarios, run as the demo runs them: the reference page's five examples, Graph's delivery quirks and
 // the failure cases each end as expected, and the demo notices when one does not.
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
 import { describe, expect, test } from "vitest";
+import { slowed, startConsoleDemo, withFreshIds } from "../src/demo/console.js";
 import { runDemo, runScenario } from "../src/demo/run.js";
-import { demoScenarios } from "../src/demo/scenarios.js";
+import { demoCallIds, demoScenarios } from "../src/demo/scenarios.js";
 
 describe("pnpm demo", () => {
   test("every scenario ends as expected, and the output shows each lifecycle and roster", async () => {
@@ -39,5 +42,99 @@ describe("pnpm demo", () => {
       () => {},
     );
     expect(result.problems).toEqual(["not in the roster: +19876543210", "expected 2 in the roster, found 1"]);
+  });
+});
+
+describe("pnpm demo --console", () => {
+  test("plays every scenario on one simulator and one bot, each as expected, with the console served", async () => {
+    const lines: string[] = [];
+    const demo = await startConsoleDemo(demoScenarios, (line) => lines.push(line), {
+      pauseMs: 0,
+      answerAfterMs: 20,
+      deliveryDelayMs: 0,
+    });
+    try {
+      const results = await demo.results;
+      expect(results.filter((result) => !result.ok)).toEqual([]);
+      expect(results.map((result) => result.title)).toEqual(demoScenarios.map((scenario) => scenario.title));
+      const page = await fetch(demo.consoleUrl);
+      expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      // One simulator saw every scenario's calls: none of them reused another's id.
+      const sim = demo.runtime.simulator;
+      const ids = sim?.calls().map((call) => call.id) ?? [];
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.some((id) => demoCallIds.includes(id))).toBe(false);
+      expect(lines.join("\n")).toContain("(seed example 5)");
+    } finally {
+      await demo.runtime.close();
+    }
+  }, 60_000);
+
+  test("fresh ids replace the page's call ids and clientContext everywhere they occur", () => {
+    const example = demoScenarios.find((scenario) => scenario.source === "seed example 1");
+    if (example === undefined) throw new Error("the demo has no example 1");
+    const fresh = withFreshIds(example);
+    const text = JSON.stringify(fresh);
+    for (const id of demoCallIds) expect(text).not.toContain(id);
+    expect(fresh.request.clientContext).not.toBe(example.request.clientContext);
+    // The p2p call the request replaces is the one the scenario creates and expects to end.
+    const replaced = fresh.request.participants[0]?.replacesCallId;
+    expect(fresh.calls.map((call) => call.id)).toContain(replaced);
+    expect("endedCalls" in fresh.expect && fresh.expect.endedCalls).toEqual([replaced]);
+  });
+
+  test("slows the scenario down without overriding what it sets", () => {
+    expect(slowed(undefined, 1500, 400)).toEqual({
+      answers: {},
+      defaultAnswer: { kind: "accept", afterMs: 1500 },
+      delivery: { delayMs: 400 },
+    });
+    expect(
+      slowed(
+        { answers: { bob: { kind: "no-answer", afterMs: 2000 }, ann: { kind: "decline" } }, delivery: { delayMs: 5 } },
+        1500,
+        400,
+      ),
+    ).toMatchObject({
+      answers: { bob: { kind: "no-answer", afterMs: 2000 }, ann: { kind: "decline", afterMs: 1500 } },
+      delivery: { delayMs: 5 },
+    });
+  });
+
+  test("as a process: prints the console's URL, serves it, and stops on Ctrl+C", async () => {
+    const child = spawn(process.execPath, [resolve(import.meta.dirname, "../bin/demo.js"), "--console"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    const url = await new Promise<string>((found, fail) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString("utf8");
+        const match = /Open the simulator's console to watch: (\S+)/.exec(stdout);
+        if (match?.[1] !== undefined) found(match[1]);
+      });
+      child.once("exit", (code) => fail(new Error(`the demo exited with ${code}: ${stdout}`)));
+    });
+    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+    try {
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/console$/);
+      expect((await fetch(url)).status).toBe(200);
+    } finally {
+      child.kill("SIGINT");
+    }
+    // Interrupted before the scenarios ended.
+    expect(await exited).toBe(130);
+  });
+
+  test("refuses an unknown flag with its usage", async () => {
+    const child = spawn(process.execPath, [resolve(import.meta.dirname, "../bin/demo.js"), "--consle"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    const code = await new Promise<number | null>((done) => child.once("exit", (exit) => done(exit)));
+    expect(code).toBe(2);
+    expect(stderr).toContain("Usage: pnpm demo [--console [--port N]]");
   });
 });

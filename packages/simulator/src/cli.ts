@@ -112,6 +112,7 @@ function banner(simulator: Simulator): string {
   const lines = [
     `Graph simulator listening on ${simulator.listeningUrl}`,
     ...(simulator.url === simulator.listeningUrl ? [] : [`  public URL          ${simulator.url}`]),
+    `  console             ${simulator.url}/console`,
     `  Graph base URL      ${simulator.graphUrl}`,
     `  token endpoint      ${simulator.tokenUrl()}`,
     `  OpenID metadata     ${simulator.openIdConfigurationUrl}`,

@@ -2,7 +2,7 @@
 // notification (kept across retries and duplicates), and bounded retries with backoff when the callback fails.
 import { randomUUID } from "node:crypto";
 import type { CommsNotificationsBody } from "@graph-invite/types";
-import type { Signer, TokenClaims } from "./keys.js";
+import type { Signer, TokenClaimChanges, TokenClaims, TokenTiming } from "./keys.js";
 import type { NotificationKind } from "./options.js";
 import { sleep } from "./tracker.js";
 
@@ -33,8 +33,14 @@ export interface Delivery {
   readonly url: string;
   /** The body exactly as sent, deviations included. */
   readonly body: CommsNotificationsBody;
-  /** True for the second copy of a duplicated notification. */
+  /** True for the second copy of a duplicated notification, and for a notification sent again from the control API. */
   readonly duplicate: boolean;
+  /** The invite whose carrying out sent it: its operation's id. */
+  readonly operationId?: string;
+  /** True when the scenario's `reorder` sent it out of the order in which it happened. */
+  readonly reordered?: boolean;
+  /** Set when the control API sent it again: with the usual token, or with one that is wrong on purpose. */
+  readonly resent?: TokenFlaw;
   /**
    * `pending` while being tried; `delivered` once the callback answered 2xx; `rejected` when it answered another
    * status that a sender does not retry; `failed` when every attempt failed; `dropped` when the scenario dropped it.
@@ -48,14 +54,19 @@ export interface RetryPolicy {
   readonly retryDelayMs: number;
 }
 
+/** How a token sent again from the control API is wrong, so that a bot's refusal can be watched; `valid` is not. */
+export type TokenFlaw = "valid" | "wrong-audience" | "wrong-issuer" | "no-tenant" | "expired";
+
 /** What is sent: everything a {@link Delivery} records before it is tried. */
-type Notification = Pick<Delivery, "kind" | "callId" | "url" | "body">;
+type Notification = Pick<Delivery, "kind" | "callId" | "url" | "body" | "reordered" | "operationId">;
 
 export interface SendOptions {
   /** The delivery this one duplicates: it repeats its message id. */
   readonly copyOf?: Delivery | undefined;
   /** Called once the first attempt has finished, whatever its result. */
   readonly afterFirstAttempt?: (() => void) | undefined;
+  /** A send from the control API: the token's claims and lifetime are changed as the flaw says. */
+  readonly resent?: { readonly flaw: TokenFlaw; readonly claims: TokenClaimChanges; readonly timing?: TokenTiming };
 }
 
 /** The redirects a notification follows, to the address in `Location`. */
@@ -69,6 +80,8 @@ const attemptTimeoutMs = 10_000;
 
 export class Courier {
   readonly log: Delivery[] = [];
+  /** Told of every new delivery and of every change to one, for the console's live feed. */
+  onChange: (delivery: Delivery) => void = () => {};
 
   constructor(
     private readonly signer: Signer,
@@ -86,6 +99,7 @@ export class Courier {
       attempts: [],
     };
     this.log.push(delivery);
+    this.onChange(delivery);
     return delivery;
   }
 
@@ -100,39 +114,40 @@ export class Courier {
     policy: RetryPolicy,
     options: SendOptions = {},
   ): Promise<Delivery> {
-    const { copyOf, afterFirstAttempt } = options;
+    const { copyOf, afterFirstAttempt, resent } = options;
     const delivery: Delivery = {
       ...notification,
       messageId: copyOf?.messageId ?? randomUUID(),
       duplicate: copyOf !== undefined,
+      ...(resent !== undefined && { resent: resent.flaw }),
       outcome: "pending",
       attempts: [],
     };
     this.log.push(delivery);
+    this.onChange(delivery);
+    const finished = (outcome: Delivery["outcome"]) => {
+      delivery.outcome = outcome;
+      this.onChange(delivery);
+      return delivery;
+    };
     const text = JSON.stringify(delivery.body);
     let url = delivery.url;
     let redirected = false;
     for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
       if (attempt > 1 && !redirected) await sleep(policy.retryDelayMs * 2 ** (attempt - 2), this.signal);
-      const result = await this.attempt(delivery, url, text, attempt, audience);
+      const result = await this.attempt(delivery, url, text, attempt, audience, resent);
       delivery.attempts.push(result);
+      this.onChange(delivery);
       if (attempt === 1) afterFirstAttempt?.();
       redirected = result.location !== null;
       if (redirected) {
         url = result.location ?? url;
         continue;
       }
-      if (result.status !== null && result.status >= 200 && result.status < 300) {
-        delivery.outcome = "delivered";
-        return delivery;
-      }
-      if (result.status !== null && !retryable(result.status)) {
-        delivery.outcome = "rejected";
-        return delivery;
-      }
+      if (result.status !== null && result.status >= 200 && result.status < 300) return finished("delivered");
+      if (result.status !== null && !retryable(result.status)) return finished("rejected");
     }
-    delivery.outcome = "failed";
-    return delivery;
+    return finished("failed");
   }
 
   private async attempt(
@@ -141,13 +156,15 @@ export class Courier {
     text: string,
     attempt: number,
     audience: { appId: string; tenantId: string },
+    resent: SendOptions["resent"],
   ): Promise<DeliveryAttempt> {
     // RS256 signatures are deterministic and iat has one-second resolution, so without a jti two attempts within the
     // same second would carry byte-identical tokens instead of a fresh one each.
     const claims: TokenClaims = { iss: this.issuer, aud: audience.appId, tid: audience.tenantId, jti: randomUUID() };
+    const token = await this.signer.sign({ ...claims, ...resent?.claims }, resent?.timing);
     const headers = {
       "Content-Type": "application/json; charset=utf-8",
-      Authorization: `Bearer ${await this.signer.sign(claims)}`,
+      Authorization: `Bearer ${token}`,
       "X-Microsoft-Skype-Message-Id": delivery.messageId,
       "X-Microsoft-Skype-Chain-Id": delivery.callId,
       "Client-Request-Id": randomUUID(),

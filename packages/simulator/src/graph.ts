@@ -48,6 +48,35 @@ interface OutgoingNotification {
   /** The call it is about, whose callback receives it and whose app it is addressed to. */
   readonly call: SimulatedCall;
   readonly body: CommsNotificationsBody;
+  /** Held back by the scenario's `reorder` and sent out of order. */
+  readonly reordered?: boolean;
+  /** The invite whose carrying out sends it. */
+  readonly operationId?: string;
+}
+
+/** An invitee as the console shows it: answered or still ringing, the answer it gives, and when. */
+export interface InviteeState {
+  readonly answered: boolean;
+  readonly answer: Answer["kind"];
+  readonly dueAt: string;
+}
+
+/** An invitee of a running invite, and when (in ms from the invite's start) its answer falls due. */
+interface Invitee {
+  readonly index: number;
+  readonly participant: InvitationParticipantInfo;
+  answer: Answer;
+  due: number;
+  answered: boolean;
+  /** Answered through the control API, and about to be carried out. */
+  decided: boolean;
+}
+
+/** An invite's invitees, and how to wake the wait for their answers when one is given through the control API. */
+interface Ringing {
+  readonly invitees: readonly Invitee[];
+  readonly started: number;
+  wake: () => void;
 }
 
 /** What an invite acts on besides its own call. */
@@ -81,6 +110,9 @@ export class SimulatedGraph {
   private currentScenario: Scenario;
   /** The scenario's rejections not yet used, in order. */
   private pendingRejections: RejectedInvite[];
+  private readonly ringing = new Map<string, Ringing>();
+  /** Told whenever a call, a roster or an operation changes, for the console's live feed. */
+  changed: () => void = () => {};
 
   constructor(private readonly deps: GraphDependencies) {
     this.calls = new Calls(deps.directory);
@@ -95,6 +127,7 @@ export class SimulatedGraph {
   set scenario(scenario: Scenario) {
     this.currentScenario = scenario;
     this.pendingRejections = [...(scenario.rejectInvites ?? [])];
+    this.changed();
   }
 
   createCall(seed: CallSeed): SimulatedCall {
@@ -104,7 +137,9 @@ export class SimulatedGraph {
     if (seed.id !== undefined && this.calls.get(seed.id) !== undefined) {
       throw new ConfigError("/id", "is the id of a call that already exists");
     }
-    return this.calls.add(seed, owner);
+    const call = this.calls.add(seed, owner);
+    this.changed();
+    return call;
   }
 
   /** The call as `caller` may see it: 404 when there is none, 403 when another app owns it. */
@@ -177,6 +212,7 @@ export class SimulatedGraph {
       completedAt: null,
     };
     this.operations.set(operation.id, operation);
+    this.changed();
     const body = inviteResponse(operation, this.deps.directory);
     let terminalSent = () => {};
     const terminal = new Promise<void>((resolve) => {
@@ -246,35 +282,110 @@ export class SimulatedGraph {
     related: Related,
     terminalSent: () => void,
   ): Promise<void> {
-    const answers = operation.participants.map((participant) => {
+    const started = performance.now();
+    const answers: Invitee[] = operation.participants.map((participant, index) => {
       const answer = this.answerFor(participant);
-      return { participant, answer, delay: answerDelay(answer) };
+      return { index, participant, answer, due: answerDelay(answer), answered: false, decided: false };
     });
-    const delays = [...new Set(answers.map(({ delay }) => delay))].sort((a, b) => a - b);
+    const ringing: Ringing = { invitees: answers, started, wake: () => {} };
+    this.ringing.set(operation.id, ringing);
     // With `reorder`, everything is held until the operation ends and then sent newest first.
     const reorder = this.scenario.delivery?.reorder === true;
     const held: OutgoingNotification[] = [];
-    const send = (batch: OutgoingNotification[]) =>
-      reorder ? held.push(...batch) : this.dispatch(batch, terminalSent);
+    const send = (outgoing: OutgoingNotification[]) => {
+      const batch = outgoing.map((sent) => ({ ...sent, operationId: operation.id }));
+      return reorder
+        ? held.push(...batch.map((sent) => ({ ...sent, reordered: true })))
+        : this.dispatch(batch, terminalSent);
+    };
 
+    // Invitees whose answers fall due at the same moment join in one roster change. An answer given through the
+    // control API falls due when it is given, and wakes the wait for the next one.
     let waited = 0;
-    for (const delay of delays) {
-      await sleep(delay - waited, this.deps.signal);
-      waited = delay;
+    for (;;) {
+      const open = answers.filter((entry) => !entry.answered);
+      if (open.length === 0) break;
+      const next = Math.min(...open.map((entry) => entry.due));
+      const woken = new Promise<void>((resolve) => {
+        ringing.wake = resolve;
+      });
+      if (await sleepUnlessWoken(next - waited, this.deps.signal, woken)) {
+        // An answer given now falls due now: what is left is timed from here.
+        waited = performance.now() - started;
+        continue;
+      }
+      waited = next;
       if (call.state === "terminated") break;
-      const accepted = answers.filter((entry) => entry.delay === delay && entry.answer.kind === "accept");
+      const batch = open.filter((entry) => entry.due === next);
+      for (const entry of batch) entry.answered = true;
+      const accepted = batch.filter((entry) => entry.answer.kind === "accept");
       const joined = this.calls.join(
         call,
         accepted.map(({ participant }) => ({ identity: participant.identity })),
       );
       const roster = joined.length > 0 ? [{ kind: "roster" as const, call, body: this.roster(call, joined) }] : [];
-      if (delay !== delays.at(-1)) await send(roster);
-      else await send([this.finish(operation, call, answers), ...roster, ...this.aftermath(operation, related)]);
+      const last = answers.every((entry) => entry.answered);
+      if (!last) {
+        this.changed();
+        await send(roster);
+      } else {
+        const terminal = this.finish(operation, call, answers);
+        const after = this.aftermath(operation, related);
+        this.changed();
+        await send([terminal, ...roster, ...after]);
+      }
     }
     if (call.state === "terminated" && operation.status === "running") {
-      await send([this.finish(operation, call, answers)]);
+      const terminal = this.finish(operation, call, answers);
+      this.changed();
+      await send([terminal]);
     }
     if (reorder) await this.dispatch(held.reverse(), terminalSent);
+  }
+
+  /**
+   * Answers for a ringing invitee now, whatever the scenario said: the console's accept, decline and "let it ring"
+   * (a no-answer at the end of the usual ring time). Throws a 404 or 409 the control API answers with.
+   */
+  answer(operationId: string, index: number, answer: Answer | { readonly kind: "ring" }): void {
+    const ringing = this.ringing.get(operationId);
+    const invitee = ringing?.invitees[index];
+    if (ringing === undefined || invitee === undefined) {
+      throw new HttpError(
+        404,
+        graphError("ItemNotFound", `The operation '${operationId}' has no participant ${index} ringing.`),
+      );
+    }
+    if (invitee.answered) {
+      throw new HttpError(
+        409,
+        graphError("Conflict", `Participant ${index} of '${operationId}' has already answered.`),
+      );
+    }
+    const now = performance.now() - ringing.started;
+    if (answer.kind === "ring") {
+      invitee.answer = { kind: "no-answer" };
+      invitee.due = Math.max(now, defaultFailures["no-answer"].afterMs);
+    } else {
+      invitee.answer = answer;
+      invitee.due = now;
+      invitee.decided = true;
+    }
+    this.changed();
+    ringing.wake();
+  }
+
+  /** Each invitee of an operation: whether it has answered, and how; undefined for an operation never carried out. */
+  invitees(operationId: string): ReadonlyArray<InviteeState> | undefined {
+    const ringing = this.ringing.get(operationId);
+    if (ringing === undefined) return undefined;
+    // Wall-clock time, so that the value stays the same for as long as the answer does.
+    const origin = Date.now() - (performance.now() - ringing.started);
+    return ringing.invitees.map((entry) => ({
+      answered: entry.answered || entry.decided,
+      answer: entry.answer.kind,
+      dueAt: new Date(Math.round(origin + entry.due)).toISOString(),
+    }));
   }
 
   /** Ends the operation; returns its terminal notification. */
@@ -329,9 +440,16 @@ export class SimulatedGraph {
   private async dispatch(outgoing: readonly OutgoingNotification[], terminalSent: () => void): Promise<void> {
     const { delivery: controls = {}, deviations = [] } = this.scenario;
     const policy = { maxAttempts: controls.maxAttempts ?? 4, retryDelayMs: controls.retryDelayMs ?? 100 };
-    for (const { kind, call, body } of outgoing) {
+    for (const { kind, call, body, reordered, operationId } of outgoing) {
       if ((controls.delayMs ?? 0) > 0) await sleep(controls.delayMs ?? 0, this.deps.signal);
-      const sent = { kind, callId: call.id, url: call.callbackUri, body: withDeviations(body, deviations, call) };
+      const sent = {
+        kind,
+        callId: call.id,
+        url: call.callbackUri,
+        body: withDeviations(body, deviations, call),
+        ...(reordered === true && { reordered }),
+        ...(operationId !== undefined && { operationId }),
+      };
       const attempted = kind === "operation" ? terminalSent : undefined;
       if (controls.drop?.includes(kind) === true) {
         this.deps.courier.drop(sent);
@@ -342,6 +460,27 @@ export class SimulatedGraph {
       if (controls.duplicate === true) await this.deps.courier.send(sent, call, policy, { copyOf: first });
     }
   }
+}
+
+/**
+ * Waits `ms`, or less if `woken` settles first; returns whether it was woken. Rejects, as sleep() does, when the
+ * simulator closes; a wait cut short leaves no timer behind.
+ */
+async function sleepUnlessWoken(ms: number, signal: AbortSignal, woken: Promise<void>): Promise<boolean> {
+  const cut = new AbortController();
+  let wasWoken = false;
+  const timer = sleep(ms, AbortSignal.any([signal, cut.signal])).catch((error: unknown) => {
+    if (signal.aborted || !cut.signal.aborted) throw error;
+  });
+  await Promise.race([
+    timer,
+    woken.then(() => {
+      wasWoken = true;
+      cut.abort();
+    }),
+  ]);
+  await timer;
+  return wasWoken;
 }
 
 function answerDelay(answer: Answer): number {

@@ -2,6 +2,7 @@
 // small control API under /simulator for tools that drive the simulator from outside the process.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { createConsole } from "./console/console.js";
 import { checkCallSeed, controlBody, parseScenario } from "./control.js";
 import type { Courier } from "./delivery.js";
 import type { SimulatedGraph } from "./graph.js";
@@ -47,6 +48,8 @@ const segment = "([^/]+)";
 
 export function createHandler(parts: ServerParts): (request: IncomingMessage, response: ServerResponse) => void {
   const { graph, identity } = parts;
+  // The web console and the control API's guard (see console/guard.ts).
+  const webConsole = createConsole(parts);
   const authenticated = async (request: IncomingMessage) => identity.authenticate(bearerToken(request));
   const callFor = async (request: IncomingMessage, callId: string) =>
     graph.callFor(await authenticated(request), callId);
@@ -156,6 +159,7 @@ export function createHandler(parts: ServerParts): (request: IncomingMessage, re
   return (request, response) => {
     const url = new URL(request.url ?? "/", "http://simulator");
     const path = url.pathname;
+    if (webConsole.handle(request, response, path)) return;
     const record: ReceivedRequest = {
       method: request.method ?? "",
       path: `${url.pathname}${url.search}`,
@@ -191,7 +195,9 @@ export function createHandler(parts: ServerParts): (request: IncomingMessage, re
       }
       if (!url.pathname.startsWith("/simulator/")) {
         record.status = reply.status;
-        parts.requests.push(redacted(record));
+        const kept = redacted(record);
+        parts.requests.push(kept);
+        webConsole.recorded(kept, reply as { status: number; body: unknown; headers?: Record<string, string> });
       }
       try {
         sendJson(response, reply.status, reply.body, reply.headers);

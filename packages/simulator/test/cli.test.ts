@@ -155,6 +155,7 @@ describe("in process", () => {
     const lines = output.split("\n");
     expect(lines[0]).toBe(`Graph simulator listening on ${result.url}`);
     for (const expected of [
+      `console             ${result.url}/console`,
       `Graph base URL      ${result.url}/v1.0`,
       `token endpoint      ${result.url}/${app.tenantId}/oauth2/v2.0/token`,
       `OpenID metadata     ${result.url}/v1/.well-known/OpenIdConfiguration`,
@@ -168,6 +169,7 @@ describe("in process", () => {
       expect(lines).toContain(`  ${expected}`);
     }
     expect((await fetch(`${result.url}/simulator/state`)).status).toBe(200);
+    expect((await fetch(`${result.url}/console`)).headers.get("content-type")).toBe("text/html; charset=utf-8");
   });
 
   it("reads a config file saved with a byte order mark", async () => {

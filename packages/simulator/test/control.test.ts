@@ -330,7 +330,8 @@ describe("routing", () => {
     ["GET", "/simulator"],
     ["GET", "/v1.0/me"],
     ["POST", "/v1.0/communications/calls"],
-    ["GET", "/"],
+    ["GET", "/v1.0"],
+    ["GET", "/consoles"],
   ])("answers %s %s with 404", async (method, path) => {
     const { status, body } = await send(`${sim().url}${path}`, method);
     expect(status).toBe(404);

@@ -51,34 +51,8 @@ export async function runScenario(scenario: DemoScenario, print: Print): Promise
     return finish(scenario, print, started, checkRefusedStart(scenario.expect, message));
   }
   try {
-    const { bot } = runtime;
-    const sim = runtime.simulator;
-    if (sim === undefined) throw new Error("the demo runs against a simulator of its own");
-    bot.on("operation", ({ step }) => print(`   ${at()}  ${formatStep(step)}`));
-    bot.on("roster", (event) => print(`   ${at()}  roster of ${short(event.callId)}  ${formatRosterEvent(event)}`));
-    bot.on("call", (event) =>
-      print(`   ${at()}  call ${short(event.callId)} ${[event.changeType, event.state].filter(Boolean).join(": ")}`),
-    );
-    bot.on("refused", (refusal) =>
-      print(`   ${at()}  delivery ${refusal.reason} (${refusal.status}): ${refusal.message}`),
-    );
-    bot.on("unmatched", (entry) => print(`   ${at()}  unmatched notification: ${entry.reason}`));
-    for (const call of scenario.calls) sim.createCall({ ...call, callbackUri: bot.callbackUrl });
-
-    const outcome = await bot.inviteAndWait(scenario.callId, scenario.request, scenario.options);
-    // Everything the simulator still has to send (the roster after the terminal notification, the end of a
-    // replaced call) arrives and is processed before the rosters are read.
-    await sim.settled();
-    await bot.idle();
-    print(`   ${formatOutcome(outcome.record)}`);
-    const rosters = new Map<string, Roster>();
-    for (const callId of callsToShow(scenario)) {
-      const roster = await bot.roster(callId);
-      rosters.set(callId, roster);
-      for (const line of formatRoster(roster, "   ")) print(line);
-    }
-    const sent = sim.requests().filter((request) => invitePath.test(request.path)).length;
-    return finish(scenario, print, started, checkOutcome(scenario.expect, outcome, rosters, sent));
+    printEvents(runtime, print, at);
+    return finish(scenario, print, started, await playScenario(runtime, scenario, print));
   } catch (error) {
     return finish(scenario, print, started, [
       `the scenario crashed: ${error instanceof Error ? error.stack : String(error)}`,
@@ -88,7 +62,51 @@ export async function runScenario(scenario: DemoScenario, print: Print): Promise
   }
 }
 
-function finish(scenario: DemoScenario, print: Print, started: number, problems: string[]): DemoResult {
+/** Prints what the bot hears: each operation's steps, roster changes, call changes, refusals. */
+export function printEvents(runtime: Runtime, print: Print, at: () => string): void {
+  const { bot } = runtime;
+  bot.on("operation", ({ step }) => print(`   ${at()}  ${formatStep(step)}`));
+  bot.on("roster", (event) => print(`   ${at()}  roster of ${short(event.callId)}  ${formatRosterEvent(event)}`));
+  bot.on("call", (event) =>
+    print(`   ${at()}  call ${short(event.callId)} ${[event.changeType, event.state].filter(Boolean).join(": ")}`),
+  );
+  bot.on("refused", (refusal) =>
+    print(`   ${at()}  delivery ${refusal.reason} (${refusal.status}): ${refusal.message}`),
+  );
+  bot.on("unmatched", (entry) => print(`   ${at()}  unmatched notification: ${entry.reason}`));
+}
+
+/**
+ * Plays one scenario on a running bot and its simulator: creates its calls, sends its invite, waits for everything
+ * that follows, prints the outcome and the rosters; returns what did not go as expected.
+ */
+export async function playScenario(runtime: Runtime, scenario: DemoScenario, print: Print): Promise<string[]> {
+  const { bot } = runtime;
+  const sim = runtime.simulator;
+  if (sim === undefined) throw new Error("the demo runs against a simulator of its own");
+  const invitesBefore = countInvites(sim.requests());
+  for (const call of scenario.calls) sim.createCall({ ...call, callbackUri: bot.callbackUrl });
+
+  const outcome = await bot.inviteAndWait(scenario.callId, scenario.request, scenario.options);
+  // Everything the simulator still has to send (the roster after the terminal notification, the end of a
+  // replaced call) arrives and is processed before the rosters are read.
+  await sim.settled();
+  await bot.idle();
+  print(`   ${formatOutcome(outcome.record)}`);
+  const rosters = new Map<string, Roster>();
+  for (const callId of callsToShow(scenario)) {
+    const roster = await bot.roster(callId);
+    rosters.set(callId, roster);
+    for (const line of formatRoster(roster, "   ")) print(line);
+  }
+  const sent = countInvites(sim.requests()) - invitesBefore;
+  return checkOutcome(scenario.expect, outcome, rosters, sent);
+}
+
+const countInvites = (requests: ReadonlyArray<{ path: string }>) =>
+  requests.filter((request) => invitePath.test(request.path)).length;
+
+export function finish(scenario: DemoScenario, print: Print, started: number, problems: string[]): DemoResult {
   const durationMs = Math.round(performance.now() - started);
   if (problems.length === 0) {
     print(`   ✓ ended as expected (${describeExpectation(scenario.expect)})`);

@@ -46,9 +46,13 @@ export interface DemoScenario {
   readonly expect: Expectation;
 }
 
-const groupCall = "ab6233a5-20b7-4c5e-bea2-ce56c9776429";
-const secondGroupCall = "7531d31f-d10d-44de-802f-c569dbca451c";
-const peerToPeerCall = "a7ebfb2d-871e-419c-87af-27290b22e8db";
+/** The call ids the reference page's examples use; several scenarios reuse them, each in a simulator of its own. */
+export const demoCallIds: readonly string[] = [
+  "ab6233a5-20b7-4c5e-bea2-ce56c9776429",
+  "7531d31f-d10d-44de-802f-c569dbca451c",
+  "a7ebfb2d-871e-419c-87af-27290b22e8db",
+];
+const [groupCall, secondGroupCall, peerToPeerCall] = demoCallIds as [string, string, string];
 
 function seedRequest(file: string): InviteParticipantsRequest {
   const url = import.meta.resolve(`@graph-invite/openapi/examples/${file}.request.json`);

@@ -1,0 +1,178 @@
+// What the console receives from the simulator's feed (GET /simulator/events), as src/console/views.ts builds it.
+
+export interface Issue {
+  readonly pointer: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface Identity {
+  readonly kind: string;
+  readonly id: string | null;
+  readonly name: string | null;
+}
+
+export interface Call {
+  readonly id: string;
+  readonly kind: string;
+  readonly state: string;
+  readonly callbackUri: string;
+  readonly participants: ReadonlyArray<Identity & { participantId: string | null; inLobby: boolean; muted: boolean }>;
+}
+
+export interface Operation {
+  readonly id: string;
+  readonly callId: string;
+  readonly clientContext: string | null;
+  readonly status: string;
+  readonly resultInfo: { code?: unknown; subcode?: unknown; message?: unknown } | null;
+  readonly createdAt: string;
+  readonly completedAt: string | null;
+  readonly invitees: ReadonlyArray<Identity & { answered: boolean; answer: string | null; dueAt: string | null }>;
+}
+
+export interface Invite {
+  readonly seq: number;
+  readonly callId: string;
+  readonly receivedAt: string;
+  readonly body: unknown;
+  readonly verdict: { ok: boolean; errors: readonly Issue[]; warnings: readonly Issue[] };
+  readonly status: number;
+  readonly location: string | null;
+  readonly retryAfter: string | null;
+  readonly operationId: string | null;
+  readonly error: unknown;
+}
+
+export interface Attempt {
+  readonly attempt: number;
+  readonly url: string;
+  readonly sentAt: string;
+  readonly status: number | null;
+  readonly error: string | null;
+  readonly durationMs: number;
+}
+
+export interface Delivery {
+  readonly seq: number;
+  readonly messageId: string;
+  readonly kind: string;
+  readonly callId: string;
+  readonly operationId: string | null;
+  readonly url: string;
+  readonly outcome: string;
+  readonly duplicate: boolean;
+  readonly reordered: boolean;
+  readonly resent: string | null;
+  readonly body: unknown;
+  readonly warnings: readonly Issue[];
+  readonly errors: readonly Issue[];
+  readonly headers: Readonly<Record<string, string>>;
+  readonly claims: Record<string, unknown> | null;
+  readonly tokenHeader: Record<string, unknown> | null;
+  readonly attempts: readonly Attempt[];
+}
+
+export interface ReceivedRequest {
+  readonly seq: number;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly receivedAt: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: string;
+}
+
+export interface Snapshot {
+  readonly url: string;
+  readonly calls: Call[];
+  readonly operations: Operation[];
+  readonly scenario: Record<string, unknown>;
+  readonly invites: Invite[];
+  readonly deliveries: Delivery[];
+  readonly requests: ReceivedRequest[];
+}
+
+/** The console's whole state: the snapshot, kept up to date by the feed's events. */
+export interface State {
+  connected: boolean;
+  calls: Map<string, Call>;
+  operations: Map<string, Operation>;
+  scenario: Record<string, unknown>;
+  invites: Invite[];
+  deliveries: Delivery[];
+  requests: ReceivedRequest[];
+}
+
+export function emptyState(): State {
+  return {
+    connected: false,
+    calls: new Map(),
+    operations: new Map(),
+    scenario: {},
+    invites: [],
+    deliveries: [],
+    requests: [],
+  };
+}
+
+/** Applies one event of the feed; returns whether anything changed. */
+export function apply(state: State, event: string, data: unknown): void {
+  switch (event) {
+    case "reset": {
+      const snapshot = data as Snapshot;
+      state.calls = new Map(snapshot.calls.map((call) => [call.id, call]));
+      state.operations = new Map(snapshot.operations.map((operation) => [operation.id, operation]));
+      state.scenario = snapshot.scenario;
+      state.invites = snapshot.invites;
+      state.deliveries = snapshot.deliveries;
+      state.requests = snapshot.requests;
+      return;
+    }
+    case "call": {
+      const call = data as Call;
+      state.calls.set(call.id, call);
+      return;
+    }
+    case "operation": {
+      const operation = data as Operation;
+      state.operations.set(operation.id, operation);
+      return;
+    }
+    case "scenario":
+      state.scenario = data as Record<string, unknown>;
+      return;
+    case "invite":
+      state.invites.push(data as Invite);
+      return;
+    case "delivery": {
+      const delivery = data as Delivery;
+      state.deliveries[delivery.seq] = delivery;
+      return;
+    }
+    case "request": {
+      const request = data as ReceivedRequest;
+      state.requests[request.seq] = request;
+      return;
+    }
+  }
+}
+
+/** A shell word: single-quoted, with each quote closed, escaped and reopened. */
+const shellQuote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+
+/** A curl command that sends the delivery again as it was sent first (its token expires within the hour). */
+export function curlOf(delivery: Delivery): string {
+  const headers = Object.entries(delivery.headers).map(([name, value]) => `-H ${shellQuote(`${name}: ${value}`)}`);
+  return [
+    `curl -X POST ${shellQuote(delivery.url)}`,
+    ...headers,
+    `--data-raw ${shellQuote(JSON.stringify(delivery.body))}`,
+  ].join(" \\\n  ");
+}
+
+/** The delivery as JSON: what was sent, where, with which headers, and how each attempt went. */
+export function jsonOf(delivery: Delivery): string {
+  const { seq, messageId, kind, callId, url, outcome, headers, body, attempts, claims } = delivery;
+  return JSON.stringify({ seq, messageId, kind, callId, url, outcome, headers, body, attempts, claims }, null, 2);
+}
