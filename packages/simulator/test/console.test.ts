@@ -474,7 +474,27 @@ describe("re-sending a delivery", () => {
     expect(rotated.status).toBe(200);
     const keys = (await (await fetch(`${sim.url}/v1/.well-known/keys`)).json()) as { keys: Array<{ kid: string }> };
     expect(keys.keys.map((key) => key.kid)).toEqual([rotated.body.kid]);
-    expect((await control(sim, "POST", "/simulator/keys/rotate", { kid: "x" })).status).toBe(400);
+    const unknown = await control(sim, "POST", "/simulator/keys/rotate", { kid: "x" });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details[0].target).toBe("/kid");
+  });
+
+  it("rolls the key over as Graph does when given an overlap: both keys published, the old one still signing", async () => {
+    const sim = await simulator();
+    const keySet = async () =>
+      ((await (await fetch(`${sim.url}/v1/.well-known/keys`)).json()) as { keys: Array<{ kid: string }> }).keys.map(
+        (key) => key.kid,
+      );
+    const [before] = await keySet();
+    const rotated = await control(sim, "POST", "/simulator/keys/rotate", { overlapMs: 60_000 });
+    expect(rotated.status).toBe(200);
+    expect((await keySet()).sort()).toEqual([before, rotated.body.kid].sort());
+    const token = await sim.signNotificationToken();
+    const header = JSON.parse(Buffer.from(token.split(".")[0] as string, "base64url").toString()) as { kid: string };
+    expect(header.kid).toBe(before);
+    const negative = await control(sim, "POST", "/simulator/keys/rotate", { overlapMs: -1 });
+    expect(negative.status).toBe(400);
+    expect(negative.body.error.details[0].target).toBe("/overlapMs");
   });
 });
 

@@ -2,7 +2,7 @@
 // control endpoints the page steers with (which scripts can use as well). Every request to them passes the guard.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ConfigError, controlBody } from "../control.js";
+import { ConfigError, checkRollover, controlBody } from "../control.js";
 import type { Courier, Delivery, TokenFlaw } from "../delivery.js";
 import type { SimulatedGraph } from "../graph.js";
 import { graphError, HttpError, readBody, sendJson } from "../http.js";
@@ -253,12 +253,15 @@ export function createConsole(parts: ConsoleParts): Console {
       "POST",
       /^\/simulator\/keys\/rotate$/,
       async (_, body) => {
-        controlBody(body, (value) => {
-          if (typeof value !== "object" || value === null || Array.isArray(value) || Object.keys(value).length > 0) {
-            throw new ConfigError("", "must be an empty object");
+        // `{}` swaps the key at once; `{ overlapMs, retainMs? }` rolls over as Graph does: the next key is published
+        // first and signs after the overlap.
+        const rollover = controlBody(body, (value) => {
+          if (typeof value !== "object" || value === null || Array.isArray(value)) {
+            throw new ConfigError("", "must be an object: {} or { overlapMs, retainMs? }");
           }
+          return Object.keys(value).length === 0 ? undefined : checkRollover(value);
         });
-        return { status: 200, body: { kid: await parts.notificationSigner.rotate() } };
+        return { status: 200, body: { kid: await parts.notificationSigner.rotate(rollover) } };
       },
     ],
   ];
