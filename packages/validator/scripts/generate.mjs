@@ -11,11 +11,13 @@ import addFormatsModule from "ajv-formats";
 import { buildSync } from "esbuild";
 import { parse } from "yaml";
 import {
+  byModeKeyword,
   discriminated,
   evolvableKeyword,
   formatKeywords,
   knownOmissions,
   modeKeyword,
+  strictOnlyKeyword,
   switchableSchemas,
 } from "./schemas.mjs";
 
@@ -59,6 +61,36 @@ ajv.addKeyword({
   schemaType: "string",
   code(cxt) {
     cxt.fail(_`${modeVariable} !== ${cxt.schema}`);
+  },
+});
+
+// What only strict mode checks, and what each mode checks its own way. The subschemas are generated in place behind a
+// test of the mode, so that tolerant mode skips them outright: an \`if\` on the mode would record, and then discard, a
+// failed condition for every object of every payload.
+ajv.addKeyword({
+  keyword: strictOnlyKeyword,
+  schemaType: "object",
+  code(cxt) {
+    const { gen } = cxt;
+    const valid = gen.let("valid", true);
+    gen.if(_`${modeVariable} === "strict"`, () => {
+      cxt.subschema({ keyword: strictOnlyKeyword }, valid);
+    });
+    cxt.ok(valid);
+  },
+});
+ajv.addKeyword({
+  keyword: byModeKeyword,
+  schemaType: "object",
+  code(cxt) {
+    const { gen } = cxt;
+    const valid = gen.let("valid", true);
+    gen.if(
+      _`${modeVariable} === "strict"`,
+      () => cxt.subschema({ keyword: byModeKeyword, schemaProp: "strict" }, valid),
+      () => cxt.subschema({ keyword: byModeKeyword, schemaProp: "tolerant" }, valid),
+    );
+    cxt.ok(valid);
   },
 });
 

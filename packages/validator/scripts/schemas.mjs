@@ -59,13 +59,22 @@ export const evolvableKeyword = "graphInviteEvolvable";
 /** The keyword whose schema `{ [modeKeyword]: "strict" }` holds only while a validator runs in strict mode. */
 export const modeKeyword = "graphInviteMode";
 
-// biome-ignore lint/suspicious/noThenProperty: `then` is the JSON Schema keyword; these objects are schemas.
-const inMode = (mode, schema) => ({ if: { [modeKeyword]: mode }, then: schema });
+/** The keyword whose subschema is checked in strict mode only (see generate.mjs). */
+export const strictOnlyKeyword = "graphInviteStrictOnly";
+
+/** The keyword that holds a schema for each mode, `{ strict, tolerant }` (see generate.mjs). */
+export const byModeKeyword = "graphInviteByMode";
+
+/** The parts of a schema whose strict and tolerant readings differ, in that order. */
+function byMode(schema) {
+  const modes = schema?.[byModeKeyword];
+  return modes === undefined ? [schema, schema] : [modes.strict, modes.tolerant];
+}
 
 /**
  * Strict and tolerant in one set: the tolerant schemas, with what strict mode adds (closed objects, the required
- * properties Graph omits) held in `if: { graphInviteMode: "strict" }`, and each schema that differs otherwise (the
- * `@odata.type` of an open base type) as an if/then/else on the mode. One compiled function per schema then serves
+ * properties Graph omits) held in `graphInviteStrictOnly`, and each schema that differs otherwise (the `@odata.type`
+ * of an open base type, an evolvable enum) as `graphInviteByMode: { strict, tolerant }`. One compiled function per schema then serves
  * both modes, which halves the code a bot loads at start-up.
  */
 export function switchableSchemas(schemas) {
@@ -99,12 +108,11 @@ function merge(strict, tolerant) {
     }
   }
   if (Object.keys(strictOnly).length === 0) return merged;
-  return { ...merged, allOf: [...(merged.allOf ?? []), inMode("strict", strictOnly)] };
+  return { ...merged, allOf: [...(merged.allOf ?? []), { [strictOnlyKeyword]: strictOnly }] };
 }
 
 function conflict(strict, tolerant) {
-  // biome-ignore lint/suspicious/noThenProperty: `then` is the JSON Schema keyword; these objects are schemas.
-  return { if: { [modeKeyword]: "strict" }, then: strict, else: tolerant };
+  return { [byModeKeyword]: { strict, tolerant } };
 }
 
 function isPlainObject(value) {
@@ -135,7 +143,7 @@ const tag = "@odata.type";
 function describeBranch(branch, schemas) {
   const referenced = branch.$ref ? schemas[branch.$ref.split("/").pop()] : branch;
   // A schema that differs by mode (an evolvable enum, say) has the same JSON type in both: read it from strict's.
-  const target = referenced.if?.[modeKeyword] === "strict" ? referenced.then : referenced;
+  const [target] = byMode(referenced);
   if (Array.isArray(target.oneOf)) {
     const members = target.oneOf.map((member) => describeBranch(member, schemas));
     const objects = members.filter((member) => member.type === "object");
@@ -149,8 +157,7 @@ function describeBranch(branch, schemas) {
   }
   // A tag that differs by mode is `if: <mode> then: <strict> else: <tolerant>`: exact in strict mode, open in tolerant.
   const tagSchema = target.properties?.[tag];
-  const exact = tagSchema?.then ?? tagSchema;
-  const open = tagSchema?.else ?? tagSchema;
+  const [exact, open] = byMode(tagSchema);
   return {
     schema: branch,
     type: target.type ?? "object",
