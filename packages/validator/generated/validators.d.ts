@@ -40,6 +40,7 @@ export declare const chatInfo: CompiledValidator;
 export declare const clientContext: CompiledValidator;
 export declare const commsNotification: CompiledValidator;
 export declare const commsNotifications: CompiledValidator;
+export declare const commsNotificationsEnvelope: CompiledValidator;
 export declare const commsOperation: CompiledValidator;
 export declare const communicationsApplicationIdentity: CompiledValidator;
 export declare const communicationsApplicationInstanceIdentity: CompiledValidator;

@@ -288,19 +288,25 @@ export class Normaliser {
     this.omissions(resultInfo, pointer, knownOmissions.resultInfo);
   }
 
+  // Pointers are built only for a warning: these run for every participant of every roster received.
   private participants(participants: unknown[], pointer: string): void {
-    participants.forEach((participant, index) => {
-      if (isObject(participant)) this.participant(participant, `${pointer}/${index}`);
-    });
+    for (let index = 0; index < participants.length; index++) {
+      const participant = participants[index];
+      if (isObject(participant)) this.participant(participant, pointer, index);
+    }
   }
 
-  private participant(participant: JsonObject, pointer: string): void {
-    this.omissions(participant, pointer, knownOmissions.participant);
+  private participant(participant: JsonObject, parent: string, index: number): void {
+    if (lacksAny(participant, knownOmissions.participant)) {
+      this.omissions(participant, `${parent}/${index}`, knownOmissions.participant);
+    }
     const streams = participant["mediaStreams"];
-    if (Array.isArray(streams)) {
-      streams.forEach((stream, index) => {
-        if (isObject(stream)) this.omissions(stream, `${pointer}/mediaStreams/${index}`, knownOmissions.mediaStream);
-      });
+    if (!Array.isArray(streams)) return;
+    for (let at = 0; at < streams.length; at++) {
+      const stream: unknown = streams[at];
+      if (isObject(stream) && lacksAny(stream, knownOmissions.mediaStream)) {
+        this.omissions(stream, `${parent}/${index}/mediaStreams/${at}`, knownOmissions.mediaStream);
+      }
     }
   }
 
@@ -315,6 +321,11 @@ export class Normaliser {
       }
     }
   }
+}
+
+function lacksAny(object: JsonObject, properties: readonly string[]): boolean {
+  for (const property of properties) if (!(property in object)) return true;
+  return false;
 }
 
 /** Keys that JavaScript reads as a prototype, which a parsed payload must never hold as its own. */

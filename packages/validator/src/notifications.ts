@@ -8,6 +8,7 @@ import type {
 import {
   commsNotification,
   commsNotifications,
+  commsNotificationsEnvelope,
   type EnumNote,
   inviteParticipantsOperation,
   odataError,
@@ -75,11 +76,9 @@ export function parseNotifications(input: PayloadInput, options: ParseOptions = 
   }
   const received: unknown[] = wrapped["value"];
   // The envelope's own properties are checked apart from the notifications, so that one bad notification is not
-  // reported as a bad envelope. Most envelopes hold nothing else to check.
-  if (!holdsOnlyValue(wrapped)) {
-    const envelopeErrors = errorsOf(commsNotifications, { ...wrapped, value: [] }, normaliser, place, []);
-    if (envelopeErrors.length > 0) return { ...invalid(envelopeErrors, warningsOf(normaliser, place)), rejected: [] };
-  }
+  // reported as a bad envelope.
+  const envelopeErrors = errorsOf(commsNotificationsEnvelope, wrapped, normaliser, place, []);
+  if (envelopeErrors.length > 0) return { ...invalid(envelopeErrors, warningsOf(normaliser, place)), rejected: [] };
 
   const usable: CommsNotification[] = [];
   const rejected: RejectedNotification[] = [];
@@ -118,12 +117,6 @@ export function parseNotifications(input: PayloadInput, options: ParseOptions = 
   const notifications: ClassifiedNotification[] = [];
   for (const notification of usable) notifications.push(classify(notification));
   return { ok: true, value, warnings, notifications, rejected };
-}
-
-/** Whether an envelope has no property but `value`: then there is nothing of its own to check. */
-function holdsOnlyValue(envelope: Record<string, unknown>): boolean {
-  for (const key in envelope) if (key !== "value") return false;
-  return true;
 }
 
 /** Parses the 200 body of the invite action (an `inviteParticipantsOperation`). */

@@ -42,12 +42,14 @@ export function parseResourcePath(path: string): ResourcePath | undefined {
   return lastRead;
 }
 
+const noSegments: string[] = [];
+
 function readResourcePath(path: string): ResourcePath | undefined {
   const match = prefix.exec(path);
   if (match === null) return undefined;
   const [whole, namespace, callId = "", rest = ""] = match;
   const legacy = namespace?.toLowerCase() === "app";
-  const segments = rest === "" || rest === "/" ? [] : rest.split("/").filter(Boolean);
+  const segments = rest === "" || rest === "/" ? noSegments : rest.split("/").filter(Boolean);
   const current = legacy ? `${callsPrefix}${path.slice(whole.length - callId.length - rest.length)}` : path;
   return { callId, resource: resourceOf(segments), legacy, current };
 }
