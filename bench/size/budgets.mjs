@@ -5,8 +5,8 @@
 // bench/client prints the client's beside Microsoft's SDKs.
 //
 // The generated validators are tree-shaken: an app keeps only the schemas it reaches (validateInviteRequest alone was
-// 22.0 kB with all 66 schemas, 10.8 kB with its own). What parseNotifications must carry is the whole notification
-// schema, a call with every type it nests, in both modes: its generated code alone is 14.9 kB gzipped, so a parser
+// 22.0 kB with all 66 schemas, 10.5 kB with its own). What parseNotifications must carry is the whole notification
+// schema, a call with every type it nests, in both modes: its generated code alone is 14.2 kB gzipped, so a parser
 // that validates the contract cannot get under about 20 kB this way.
 export const clientInviteApp = {
   name: "client: invite one participant",
