@@ -24,17 +24,17 @@ export const budgets = [
   {
     name: "validator: parseNotifications",
     entry: new URL("./apps/parse-notifications.mjs", import.meta.url),
-    budget: 24_000,
+    budget: 23_000,
   },
   {
     name: "validator: everything it exports",
     entry: new URL("./apps/validator-everything.mjs", import.meta.url),
-    budget: 26_000,
+    budget: 25_500,
   },
   {
     name: "bot-kit: createBot's Web receiver",
     entry: new URL("./apps/bot-kit-web-receiver.mjs", import.meta.url),
-    budget: 46_000,
+    budget: 45_500,
   },
   {
     name: "simulator: the web console",
