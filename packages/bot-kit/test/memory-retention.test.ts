@@ -1,0 +1,68 @@
+// MemoryStore's retention, against a model written as plainly as possible: any sequence of claims and clock steps
+// leaves the same deliveries remembered, by age and by count, as the model does. The store keeps its order in a
+// structure built for speed (a Map used as a queue costs time in proportion to the entries deleted before its front);
+// this holds it to the simple meaning.
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { MemoryStore } from "../src/index.js";
+
+/** The deliveries a store should remember: newest last; each forgotten after maxAgeMs, the oldest beyond maxCount. */
+class RetentionModel {
+  private remembered: Array<{ key: string; expires: number }> = [];
+
+  constructor(
+    private readonly maxAgeMs: number,
+    private readonly maxCount: number,
+  ) {}
+
+  claim(key: string, now: number): boolean {
+    this.remembered = this.remembered.filter((entry) => entry.expires >= now);
+    if (this.remembered.some((entry) => entry.key === key)) return false;
+    this.remembered.push({ key, expires: now + this.maxAgeMs });
+    if (this.remembered.length > this.maxCount) this.remembered.shift();
+    return true;
+  }
+}
+
+describe("MemoryStore remembers deliveries as its retention says", () => {
+  test("any sequence of claims and clock steps: the same answers as the model", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(
+          fc.oneof(
+            // Few keys and short waits, so that claims meet the same key again at the edges of age and count.
+            fc.record({ claim: fc.integer({ min: 0, max: 5 }) }),
+            fc.record({ wait: fc.integer({ min: 0, max: 8 }) }),
+          ),
+          { maxLength: 40 },
+        ),
+        async (maxCount, maxAgeMs, steps) => {
+          let now = 1_000;
+          const store = new MemoryStore({ retention: { deliveries: { maxAgeMs, maxCount } }, now: () => now });
+          const model = new RetentionModel(maxAgeMs, maxCount);
+          for (const step of steps) {
+            if ("wait" in step) {
+              now += step.wait;
+              continue;
+            }
+            const key = `message:${step.claim}`;
+            expect(await store.claimDelivery(key, new Uint8Array())).toBe(model.claim(key, now));
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  test("far past its count (50 000 claims on a store of 10 000), the newest are remembered, the oldest forgotten", async () => {
+    const store = new MemoryStore({ retention: { deliveries: { maxAgeMs: 3_600_000, maxCount: 10_000 } } });
+    for (let index = 0; index < 50_000; index++) {
+      expect(await store.claimDelivery(`message:${index}`, new Uint8Array())).toBe(true);
+    }
+    // The oldest were forgotten for count, the newest are remembered.
+    expect(await store.claimDelivery("message:0", new Uint8Array())).toBe(true);
+    expect(await store.claimDelivery("message:49999", new Uint8Array())).toBe(false);
+  });
+});
