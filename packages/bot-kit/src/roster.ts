@@ -276,15 +276,24 @@ function equalData(a: unknown, b: unknown, skip?: string): boolean {
   if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, index) => equalData(item, b[index]));
+    for (let index = 0; index < a.length; index++) if (!equalData(a[index], b[index])) return false;
+    return true;
   }
+  // Loops rather than Object.keys().filter(): this compares every participant of every roster notification, and the
+  // arrays were most of its cost.
   const left = a as Record<string, unknown>;
   const right = b as Record<string, unknown>;
-  const keys = (value: Record<string, unknown>) =>
-    Object.keys(value).filter((key) => key !== skip && value[key] !== undefined);
-  const leftKeys = keys(left);
-  if (leftKeys.length !== keys(right).length) return false;
-  return leftKeys.every((key) => Object.hasOwn(right, key) && equalData(left[key], right[key]));
+  let compared = 0;
+  for (const key in left) {
+    if (!Object.hasOwn(left, key) || key === skip || left[key] === undefined) continue;
+    if (!Object.hasOwn(right, key) || !equalData(left[key], right[key])) return false;
+    compared++;
+  }
+  let onTheRight = 0;
+  for (const key in right) {
+    if (Object.hasOwn(right, key) && key !== skip && right[key] !== undefined) onTheRight++;
+  }
+  return compared === onTheRight;
 }
 
 /** JSON with object keys sorted, so that two payloads that differ only in key order compare equal. */
