@@ -1,0 +1,4 @@
+// @ts-nocheck
+import { strykerOptions } from "../../stryker.shared.mjs";
+
+export default strykerOptions(["src/**/*.ts", "!src/index.ts"]);
