@@ -1,4 +1,3 @@
-// @ts-nocheck
 import { strykerOptions } from "../../stryker.shared.mjs";
 
 export default strykerOptions(["src/**/*.ts", "!src/index.ts"]);

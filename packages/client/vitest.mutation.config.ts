@@ -1,4 +1,3 @@
-// @ts-nocheck
 // The package's tests as `pnpm test:mutation` runs them under Stryker: without the type tests and README examples
 // (they check no behaviour of the code mutated) and without the browser tests (Chromium per mutant is more than two
 // cores can give). `--tests` of scripts/mutation.mjs narrows them to the files that test what is mutated.
