@@ -18,8 +18,8 @@ export function strykerOptions(mutate) {
     incrementalFile: "node_modules/.cache/stryker/incremental.json",
     // Two shared cores: one test process at a time keeps the loopback and Redis timings of the suites honest.
     concurrency: 1,
-    // Tests start simulators (two RSA keys each) and real redis-servers: a mutant's run may take a while.
-    timeoutMS: 60_000,
+    // Added to twice the time the covering tests took in the first run: room for a loaded machine.
+    timeoutMS: 10_000,
     timeoutFactor: 2,
     reporters: ["clear-text", "json", "progress-append-only"],
     jsonReporter: { fileName: "node_modules/.cache/stryker/mutation.json" },
