@@ -188,6 +188,19 @@ describe("the metadata", () => {
     });
     expect(fetches.filter((path) => path === "/openid")).toHaveLength(1);
   });
+
+  test("fetched again with the same jwks_uri keeps the key set it had, and the keys it fetched", async () => {
+    reset();
+    // Stale at once: every request fetches the metadata again.
+    const authenticator = authenticatorFor({ metadataMaxAgeMs: 0 });
+    for (const jti of ["1", "2", "3"]) {
+      expect(await authenticator.authenticate(`Bearer ${await sign({ ...claims(), jti })}`)).toMatchObject({
+        ok: true,
+      });
+    }
+    expect(fetches.filter((path) => path === "/openid")).toHaveLength(3);
+    expect(fetches.filter((path) => path === "/keys")).toHaveLength(1);
+  });
 });
 
 describe("a cached token", () => {
