@@ -641,17 +641,22 @@ describe("signing keys that cannot be fetched", () => {
     await expectUnavailable(bot, await postNotification(bot, rosterOf(callId), await signedHeaders(sim)), callId);
   });
 
-  test("once the keys are known, an outage of the metadata does not refuse notifications (stale metadata is used)", async () => {
+  test("once the keys are known, an outage of the metadata does not refuse notifications (stale metadata is used), nor is it fetched again for each", async () => {
     const { sim } = shared();
     const proxy = await startMetadataProxy(sim);
-    // Metadata that is stale at once: every request tries to fetch it again.
+    // Metadata that is stale at once: without a back-off, every request would try to fetch it again.
     const bot = await startBotFor(sim, { openIdConfigurationUrl: proxy.openIdConfigurationUrl, metadataMaxAgeMs: 0 });
     expect((await postNotification(bot, rosterOf(randomUUID()), await signedHeaders(sim))).status).toBe(202);
 
     proxy.state.metadata = "down";
-    const callId = randomUUID();
-    expect((await postNotification(bot, rosterOf(callId), await signedHeaders(sim))).status).toBe(202);
-    expect(await membersOf(bot, callId)).toEqual([exampleMember]);
+    // Several requests, each with a token of its own, so that none is answered from the verified-token cache.
+    for (let request = 0; request < 5; request++) {
+      const callId = randomUUID();
+      const headers = await signedHeaders(sim, { jti: randomUUID() });
+      expect((await postNotification(bot, rosterOf(callId), headers)).status).toBe(202);
+      expect(await membersOf(bot, callId)).toEqual([exampleMember]);
+    }
+    // The first fetch, and the one refresh that failed: the back-off holds the rest.
     expect(proxy.fetches("/openid")).toBe(2);
   });
 

@@ -317,15 +317,24 @@ describe("body size, with maxBodyBytes 1024", () => {
 describe("bodies that are not notifications", () => {
   const malformed = readdirSync(malformedDirectory).sort();
 
-  test("the repository holds Graph's malformed payloads", () => {
-    expect(malformed).toEqual([
-      "comms-samples-docs-legacy-notification-missing-braces.json",
-      "docs-beta-2018-invite-establishing-trailingcomma.json",
-      "docs-beta-2018-invite-roster-endpointIdentity-trailingcommas.json",
-      "docs-beta-2019-invite-failed-notification-500-580-5201.json",
-      "docs-beta-call-mute-roster-js-comment.json",
-    ]);
-  });
+  test.each(malformed)(
+    "%s, as every malformed payload the repository holds, is refused with 400 json.syntax and kept as Graph sent it",
+    async (file) => {
+      const { sim, bot } = shared();
+      const seen = watch(bot);
+      const text = readFileSync(new URL(file, malformedDirectory), "utf8");
+      expect(() => JSON.parse(text)).toThrow(SyntaxError);
+      const before = (await bot.unmatched()).length;
+      const answer = await postNotification(bot, text, await signedHeaders(sim));
+      expect(answer.status).toBe(400);
+      expect(detailsOf(answer)).toEqual([{ target: "", code: "json.syntax", message: expect.any(String) }]);
+      await bot.idle();
+      expect(seen.deliveries).toEqual([]);
+      // Graph never sends a refused notification again: the text is kept, byte for byte, with why it was refused.
+      const kept = (await bot.unmatched()).slice(before);
+      expect(kept).toEqual([expect.objectContaining({ notification: text })]);
+    },
+  );
 
   test.each([
     ["comms-samples-docs-legacy-notification-missing-braces.json", ":", "after the end of the JSON value"],

@@ -64,6 +64,32 @@ describe("the verified-token cache", () => {
     vi.restoreAllMocks();
   });
 
+  test("holds exactly tokenCacheSize tokens: all of them are reused, and one more pushes out the oldest", async () => {
+    const size = 3;
+    const authenticator = authenticatorFor({ tokenCacheSize: size });
+    const tokens = await Promise.all(
+      Array.from({ length: size + 1 }, (_, index) => sim.signNotificationToken({ jti: `t${index}` })),
+    );
+    const held = tokens.slice(0, size);
+    const verifications = countVerifications();
+    try {
+      for (const token of held) expect(await authenticator.authenticate(`Bearer ${token}`)).toMatchObject({ ok: true });
+      expect(verifications()).toBe(size);
+      // Every one of the `size` tokens is still held: none is verified again.
+      for (const token of held) await authenticator.authenticate(`Bearer ${token}`);
+      expect(verifications()).toBe(size);
+      // One more: the oldest goes, the others stay.
+      await authenticator.authenticate(`Bearer ${tokens[size]}`);
+      expect(verifications()).toBe(size + 1);
+      for (const token of tokens.slice(1)) await authenticator.authenticate(`Bearer ${token}`);
+      expect(verifications()).toBe(size + 1);
+      await authenticator.authenticate(`Bearer ${tokens[0]}`);
+      expect(verifications()).toBe(size + 2);
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
   test("a cached token is not trusted past its exp: it is verified again, and the leeway then decides", async () => {
     const authenticator = authenticatorFor({ clockToleranceSeconds: 0 });
     // Three seconds, so that a busy machine still verifies it once before it expires.

@@ -232,25 +232,37 @@ export function storeContract(name: string, subject: StoreUnderTest): void {
       expect((await store.unmatched())[0]?.notification).toEqual({ n: 1 });
     });
 
-    test("retention by age: delivery keys, finished operations and rosters are forgotten", async () => {
-      const maxAgeMs = 300;
+    test("retention by age: delivery keys, finished operations and rosters are forgotten, each at its own age", async () => {
+      // A figure of its own for each kind, a second apart, so that a store that applied one kind's age to another
+      // would forget too early or too late.
+      const ages = { deliveries: 400, operations: 1400, rosters: 2400 };
       const store = await subject.open({
-        deliveries: { maxAgeMs },
-        operations: { maxAgeMs },
-        rosters: { maxAgeMs },
+        deliveries: { maxAgeMs: ages.deliveries },
+        operations: { maxAgeMs: ages.operations },
+        rosters: { maxAgeMs: ages.rosters },
       });
       const key = randomUUID();
       const finished = operation("c", { status: "completed", operationId: `op-${randomUUID()}` });
       const callId = `call-${randomUUID()}`;
+      const written = Date.now();
       expect(await store.claimDelivery(key)).toBe(true);
       await store.putOperation(finished);
       await store.putRoster(emptyRoster(callId), []);
       expect(await store.claimDelivery(key)).toBe(false);
-      await sleep(maxAgeMs + 200);
+      const at = (ms: number) => sleep(Math.max(0, written + ms - Date.now()));
+
+      await at(ages.deliveries + 500);
+      expect(await store.operationByContext(finished.clientContext)).toBeDefined();
+      expect(await store.roster(callId)).toBeDefined();
       expect(await store.claimDelivery(key)).toBe(true);
+
+      await at(ages.operations + 500);
+      expect(await store.roster(callId)).toBeDefined();
       expect(await store.operationByContext(finished.clientContext)).toBeUndefined();
       expect(await store.operationById(finished.operationId ?? "")).toBeUndefined();
       expect(await store.operations()).toEqual([]);
+
+      await at(ages.rosters + 500);
       expect(await store.roster(callId)).toBeUndefined();
     });
 
@@ -263,12 +275,14 @@ export function storeContract(name: string, subject: StoreUnderTest): void {
       expect(contexts(await store.pendingOperations())).toEqual(contexts([waiting]));
     });
 
-    test("retention by count: oldest first, passing over invites still waiting", async () => {
+    test("retention by count: oldest first, passing over invites still waiting, each kind at its own count", async () => {
+      // A count of its own for each kind, so that a store that applied one kind's count to another would keep too
+      // many or too few.
       const store = await subject.open({
         deliveries: { maxCount: 2 },
-        operations: { maxCount: 2 },
-        rosters: { maxCount: 2 },
-        unmatched: { maxCount: 2 },
+        operations: { maxCount: 3 },
+        rosters: { maxCount: 1 },
+        unmatched: { maxCount: 4 },
       });
       for (const key of ["a", "b", "c"]) expect(await store.claimDelivery(key)).toBe(true);
       // Remembered: b and c. A repeated claim does not refresh a key.
@@ -280,20 +294,22 @@ export function storeContract(name: string, subject: StoreUnderTest): void {
       expect(await store.claimDelivery("b")).toBe(true);
 
       const waiting = operation("c", { status: "running", operationId: "op-waiting" });
-      const done = [1, 2, 3].map((n) => operation("c", { status: "completed", operationId: `op-done-${n}` }));
+      const done = [1, 2, 3, 4].map((n) => operation("c", { status: "completed", operationId: `op-done-${n}` }));
       for (const record of [waiting, ...done]) await store.putOperation(record);
-      expect(contexts(await store.operations())).toEqual(contexts([waiting, done[2] as OperationRecord]));
+      expect(contexts(await store.operations())).toEqual(contexts([waiting, ...done.slice(2)]));
       expect(await store.operationById("op-done-1")).toBeUndefined();
+      expect(await store.operationById("op-done-2")).toBeUndefined();
+      expect(await store.operationById("op-done-3")).toBeDefined();
       expect(await store.operationById("op-waiting")).toMatchObject({ clientContext: waiting.clientContext });
 
-      for (const callId of ["r1", "r2", "r3"]) await store.putRoster(emptyRoster(callId), []);
+      for (const callId of ["r1", "r2"]) await store.putRoster(emptyRoster(callId), []);
       expect(await store.roster("r1")).toBeUndefined();
-      expect(await store.roster("r3")).toBeDefined();
+      expect(await store.roster("r2")).toBeDefined();
 
-      for (const n of [1, 2, 3]) {
+      for (const n of [1, 2, 3, 4, 5, 6]) {
         await store.recordUnmatched({ at: new Date().toISOString(), callId: "c", reason: `${n}`, notification: n });
       }
-      expect((await store.unmatched()).map((entry) => entry.reason)).toEqual(["2", "3"]);
+      expect((await store.unmatched()).map((entry) => entry.reason)).toEqual(["3", "4", "5", "6"]);
     });
 
     test("unmatched entries are bounded by bytes: 40 refused 1 MiB bodies keep at most the budget", async () => {

@@ -4,12 +4,13 @@
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createInviteClient, type InviteClient, inviteBody, userParticipant } from "@graph-invite/client";
 import { type Simulator, start } from "@graph-invite/simulator";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { maxInviteTimeoutMs } from "../src/index.js";
+import { MemoryStore, maxInviteTimeoutMs } from "../src/index.js";
 import { type StartedBot, startBot } from "../src/node/index.js";
-import { example, postNotification, signedHeaders } from "./harness.js";
+import { example, postNotification, rosterOf, signedHeaders } from "./harness.js";
 
 let sim: Simulator;
 const bots: StartedBot[] = [];
@@ -143,13 +144,44 @@ describe("an answer that never comes", () => {
 describe("closing", () => {
   test("rejects the invites still waiting and leaves no timer behind", async () => {
     sim.setScenario({ defaultAnswer: { kind: "no-answer", afterMs: 60_000 } });
-    const subject = await bot();
+    // A deadline and a re-read that would both end the invite as timed-out within 1.5 s, if either outlived close().
+    const subject = await startBot({
+      client: simulatorClient(),
+      auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
+      recheckIntervalMs: 200,
+    });
+    bots.push(subject);
     const call = sim.createCall({ kind: "group", callbackUri: subject.callbackUrl });
-    const waiting = subject.inviteAndWait(call.id, inviteBody(userParticipant(randomUUID())));
+    const waiting = subject.inviteAndWait(call.id, inviteBody(userParticipant(randomUUID())), { timeoutMs: 1500 });
     await expect.poll(async () => (await subject.operations(call.id))[0]?.status).toBe("running");
     await subject.close();
     await expect(waiting).rejects.toThrow("the bot closed before the invite ended");
+    // Past the deadline, with room for a busy machine: nothing of the closed bot ran, so the record is as it was.
+    await sleep(3000);
+    const [record] = await subject.operations(call.id);
+    expect(record?.status).toBe("running");
+    expect(record?.history.map((step) => step.event)).toEqual(["sent", "accepted"]);
     sim.setScenario({});
+  });
+
+  test("close() resolves only once what was acknowledged is stored", async () => {
+    // A store that takes a while to write a roster, as a remote one does.
+    class SlowStore extends MemoryStore {
+      override async putRoster(...args: Parameters<MemoryStore["putRoster"]>): Promise<boolean> {
+        await sleep(300);
+        return super.putRoster(...args);
+      }
+    }
+    const store = new SlowStore();
+    const subject = await startBot({
+      client: simulatorClient(),
+      auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
+      store,
+    });
+    const callId = randomUUID();
+    expect((await postNotification(subject, rosterOf(callId), await signedHeaders(sim))).status).toBe(202);
+    await subject.close();
+    expect(Object.keys((await store.roster(callId))?.members ?? {})).toHaveLength(1);
   });
 });
 

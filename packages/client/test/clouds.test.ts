@@ -46,6 +46,13 @@ describe("clouds", () => {
     );
   });
 
+  it("refuses an empty cloud name rather than taking it for the default", () => {
+    // A setting read from an empty environment variable: "" is a mistake to report, not a request for global.
+    expect(() => createInviteClient({ cloud: "" as GraphCloud, credential })).toThrow(
+      'unknown cloud "": use global, usGovL4, usGovL5Dod or a baseUrl',
+    );
+  });
+
   it("refuses an unknown cloud, naming the ones it knows", () => {
     expect(() => createInviteClient({ cloud: "germany" as GraphCloud, credential })).toThrow(
       'unknown cloud "germany": use global, usGovL4, usGovL5Dod or a baseUrl',

@@ -43,6 +43,10 @@ function expectData(result: { ok: boolean; warnings: readonly Issue[]; errors?: 
   }
 }
 
+/** The errors of a result that has them, or none. */
+const errorsOf = (result: { ok: boolean }): readonly Issue[] =>
+  "errors" in result ? (result.errors as readonly Issue[]) : [];
+
 describe.each(Object.entries(checks))("%s", (_, run) => {
   it("returns data for any JSON value", () => {
     fc.assert(
@@ -77,19 +81,85 @@ describe.each(Object.entries(checks))("%s", (_, run) => {
     }
   });
 
-  it("takes a huge string in stride", () => {
+  it("refuses a huge string where a length rule forbids it, with a message that does not carry it", () => {
     const huge = "x".repeat(5_000_000);
-    expectData(run({ participants: [{ identity: { user: { id: huge, displayName: huge } } }], clientContext: huge }));
-    expectData(run(JSON.stringify({ value: [{ changeType: "updated", resourceUrl: huge, resourceData: huge }] })));
+    const request = run({
+      participants: [{ identity: { user: { id: huge, displayName: huge } } }],
+      clientContext: huge,
+    });
+    expect(request.ok).toBe(false);
+    expectData(request);
+    const notification = run(
+      JSON.stringify({ value: [{ changeType: "updated", resourceUrl: huge, resourceData: huge }] }),
+    );
+    expect(notification.ok).toBe(false);
+    expectData(notification);
   });
 
-  it("returns data for bytes that are not UTF-8", () => {
-    expectData(run(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])));
+  it("refuses bytes that are not UTF-8 as an encoding error at the root", () => {
+    const result = run(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]));
+    expect(result.ok).toBe(false);
+    expectData(result);
+    // validateSchema takes a parsed value, so to it the bytes are an object with numeric keys, not text.
+    if (run !== checks.validateSchema)
+      expect(errorsOf(result)[0]).toMatchObject({ pointer: "", code: "json.encoding" });
   });
 
-  it("returns data for values JSON cannot carry", () => {
-    expectData(run({ value: [() => 1] }));
-    expectData(run(Symbol("x")));
+  it("refuses values JSON cannot carry at the root, as not data", () => {
+    for (const value of [{ value: [() => 1] }, Symbol("x")]) {
+      const result = run(value);
+      expect(result.ok).toBe(false);
+      expectData(result);
+      if (run !== checks.validateSchema)
+        expect(errorsOf(result)[0]).toMatchObject({ pointer: "", code: "json.not-data" });
+    }
+  });
+});
+
+describe("what each check says about a huge string", () => {
+  const huge = "x".repeat(5_000_000);
+
+  it("a request's clientContext over 256 characters, at /clientContext", () => {
+    const result = checks.validateInviteRequest({
+      participants: [{ identity: { user: { id: "u", displayName: "U" } } }],
+      clientContext: huge,
+    });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.errors).toEqual([expect.objectContaining({ pointer: "/clientContext" })]);
+    expect(JSON.stringify(result).length).toBeLessThan(10_000);
+  });
+
+  it("a notification's resourceData that is a string, at /value/0/resourceData", () => {
+    for (const run of [checks.parseNotifications, checks.parseNotificationsStrict]) {
+      const result = run(JSON.stringify({ value: [{ changeType: "updated", resourceUrl: huge, resourceData: huge }] }));
+      expect(result.ok).toBe(false);
+      const errors = result.ok ? [] : result.errors;
+      expect(errors.map((issue) => issue.pointer)).toContain("/value/0/resourceData");
+      expect(JSON.stringify(result).length).toBeLessThan(10_000);
+    }
+  });
+});
+
+describe("the nesting limit", () => {
+  /** `levels` arrays inside the outermost one: `[[…]]` with `levels + 1` brackets. */
+  const nested = (levels: number) => `${"[".repeat(levels + 1)}${"]".repeat(levels + 1)}`;
+  const parsers = Object.entries(checks).filter(([name]) => name.startsWith("parse"));
+  const tooDeep = (result: { ok: boolean }) => errorsOf(result).find((issue) => issue.code === "json.too-deep");
+  // The limit as the refusal states it, so that the test follows the constant rather than restating it.
+  const limit = Number(
+    /more than (\d+) levels/.exec(tooDeep(checks.parseNotifications(nested(1000)))?.message ?? "")?.[1],
+  );
+
+  it("is stated in the refusal", () => {
+    expect(limit).toBeGreaterThan(8);
+  });
+
+  it.each(parsers)("%s takes exactly its depth, and refuses one more", (_, run) => {
+    for (const input of [nested(limit), JSON.parse(nested(limit)) as unknown])
+      expect(tooDeep(run(input))).toBeUndefined();
+    for (const input of [nested(limit + 1), JSON.parse(nested(limit + 1)) as unknown]) {
+      expect(tooDeep(run(input))).toMatchObject({ pointer: "" });
+    }
   });
 });
 

@@ -1,0 +1,159 @@
+// The edges of the receiver's contract through every host: a body of exactly maxBodyBytes is accepted and one byte
+// more is refused, whether the sender declares its length or streams it chunked; and a callback URL that carries a
+// query string (Graph keeps whatever the bot gave as callbackUri) still reaches the bot.
+import { randomUUID } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createInviteClient } from "@graph-invite/client";
+import { type Simulator, start } from "@graph-invite/simulator";
+import { serve } from "@hono/node-server";
+import express from "express";
+import { Hono } from "hono";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type Bot, createBot } from "../src/index.js";
+import { nodeHandler } from "../src/node/index.js";
+import { exampleMember, rosterOf, signedHeaders } from "./harness.js";
+
+const path = "/api/calls";
+const maxBodyBytes = 4096;
+
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await start();
+});
+afterAll(() => sim.close());
+
+/** Sends `body` to the bot through a host, as a string (with Content-Length) or as a stream (chunked, no length). */
+type Send = (
+  target: string,
+  body: string | ReadableStream<Uint8Array>,
+  headers: Record<string, string>,
+) => Promise<number>;
+
+async function origin(server: Server): Promise<string> {
+  if (!server.listening) await new Promise<void>((resolve) => server.once("listening", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function overHttp(server: Server): { send: Send; close: () => Promise<void> } {
+  return {
+    async send(target, body, headers) {
+      const init = { method: "POST", headers, body, ...(typeof body !== "string" && { duplex: "half" }) };
+      const response = await fetch(`${await origin(server)}${target}`, init as RequestInit);
+      await response.arrayBuffer();
+      return response.status;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const hosts: Record<string, (bot: Bot) => { send: Send; close: () => Promise<void> }> = {
+  "node:http": (bot) => overHttp(createServer(nodeHandler(bot)).listen(0, "127.0.0.1")),
+  "Express 5": (bot) => {
+    const app = express();
+    app.use(nodeHandler(bot));
+    return overHttp(app.listen(0, "127.0.0.1"));
+  },
+  Hono: (bot) => {
+    const app = new Hono();
+    app.post(path, (context) => bot.fetch(context.req.raw));
+    return overHttp(serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server);
+  },
+  "a bare fetch call": (bot) => ({
+    async send(target, body, headers) {
+      const init = { method: "POST", headers, body, ...(typeof body !== "string" && { duplex: "half" }) };
+      const response = await bot.fetch(new Request(`http://bot.test${target}`, init as RequestInit));
+      await response.arrayBuffer();
+      return response.status;
+    },
+    close: async () => {},
+  }),
+};
+
+/** The example roster of `callId`, padded with spaces (which JSON ignores) to exactly `bytes` bytes. */
+function rosterOfSize(callId: string, bytes: number): string {
+  const body = rosterOf(callId);
+  const padding = bytes - Buffer.byteLength(body);
+  if (padding < 0) throw new Error(`the roster alone is ${Buffer.byteLength(body)} bytes`);
+  return `${body}${" ".repeat(padding)}`;
+}
+
+/** The text as a stream of small chunks, so that no Content-Length is sent and the limit is met while reading. */
+function streamed(text: string): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(offset, offset + 1000));
+      offset += 1000;
+    },
+  });
+}
+
+async function members(bot: Bot, callId: string): Promise<string[]> {
+  await bot.idle();
+  return (await bot.roster(callId)).participants.map((member) => {
+    const identity = member.participant.info?.identity as Record<string, { id?: string } | null> | undefined;
+    const [kind, value] = Object.entries(identity ?? {}).find(([key]) => !key.startsWith("@")) ?? [];
+    return `${kind}:${value?.id}`;
+  });
+}
+
+describe.each(Object.entries(hosts))("through %s", (_name, host) => {
+  let bot: Bot;
+  let server: ReturnType<(typeof hosts)[string]>;
+  beforeAll(() => {
+    bot = createBot({
+      client: createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl }),
+      auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
+      maxBodyBytes,
+    });
+    server = host(bot);
+  });
+  afterAll(async () => {
+    await server.close();
+    await bot.idle();
+    bot.stopWaiting();
+  });
+
+  test.each([
+    ["with its length declared", (text: string) => text],
+    ["streamed without a length", streamed],
+  ])("a body of exactly maxBodyBytes, %s, is accepted and processed; one byte more gets 413", async (_how, as) => {
+    const callId = randomUUID();
+    const exact = rosterOfSize(callId, maxBodyBytes);
+    expect(await server.send(path, as(exact), await signedHeaders(sim))).toBe(202);
+    expect(await members(bot, callId)).toEqual([exampleMember]);
+
+    const other = randomUUID();
+    expect(await server.send(path, as(rosterOfSize(other, maxBodyBytes + 1)), await signedHeaders(sim))).toBe(413);
+    expect(await members(bot, other)).toEqual([]);
+  });
+});
+
+describe.each(["node:http", "Express 5"])("a callback URL with a query string, through %s", (name) => {
+  test("reaches the bot, which processes the notification", async () => {
+    const bot = createBot({
+      client: createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl }),
+      auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
+    });
+    const server = hosts[name]?.(bot);
+    try {
+      const callId = randomUUID();
+      expect(await server?.send(`${path}?tenant=contoso&route=a%2Fb`, rosterOf(callId), await signedHeaders(sim))).toBe(
+        202,
+      );
+      expect(await members(bot, callId)).toEqual([exampleMember]);
+      // Only the query is set aside: another path is still not the notification path.
+      expect(await server?.send(`${path}x?tenant=contoso`, rosterOf(randomUUID()), await signedHeaders(sim))).toBe(404);
+    } finally {
+      await server?.close();
+      bot.stopWaiting();
+    }
+  });
+});

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// `pnpm test:mutation [package…] [-- file…]`: StrykerJS over the hand-written sources of bot-kit, the validator and
+// the client (generated code excluded, see each package's stryker.config.mjs), then the score of each file and of
+// all of them. Incremental: Stryker keeps its last results in each package's node_modules/.cache/stryker/, so a rerun
+// tests only the mutants whose source or covering tests changed. Too slow for `pnpm test` and CI on two cores.
+//
+//   pnpm test:mutation                                   every package, every file
+//   pnpm test:mutation bot-kit                           one package
+//   pnpm test:mutation bot-kit -- src/auth/**/*.ts src/tracker.ts   the files a change touched
+//   pnpm test:mutation bot-kit --tests test/auth.test.ts,test/limits.test.ts -- 'src/auth/**/*.ts'
+//                                                        only those test files (a mutant of code that every test
+//                                                        runs, such as auth/, would otherwise run the whole suite)
+//   pnpm test:mutation --report                          print the scores of the last runs without running
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const packages = ["bot-kit", "validator", "client"];
+
+const args = process.argv.slice(2);
+const dash = args.indexOf("--");
+const options = dash === -1 ? args : args.slice(0, dash);
+const testsAt = options.indexOf("--tests");
+const tests = testsAt === -1 ? "" : (options[testsAt + 1] ?? "");
+const names = options.filter((arg, index) => !arg.startsWith("--") && (testsAt === -1 || index !== testsAt + 1));
+const files = dash === -1 ? [] : args.slice(dash + 1);
+const reportOnly = args.includes("--report");
+const chosen = names.length === 0 ? packages : names;
+for (const name of chosen) {
+  if (!packages.includes(name)) {
+    process.stderr.write(`unknown package ${name}: one of ${packages.join(", ")}\n`);
+    process.exit(2);
+  }
+}
+
+const stryker = join(root, "node_modules", ".bin", "stryker");
+let failed = false;
+if (!reportOnly) {
+  for (const name of chosen) {
+    const cwd = join(root, "packages", name);
+    const mutate = files.length === 0 ? [] : ["--mutate", files.join(",")];
+    process.stdout.write(
+      `\n=== mutation testing: packages/${name}${files.length === 0 ? "" : ` (${files.join(", ")})`}\n`,
+    );
+    const env = { ...process.env, GRAPH_INVITE_MUTATION_TESTS: tests };
+    const run = spawnSync(stryker, ["run", "stryker.config.mjs", ...mutate], { cwd, env, stdio: "inherit" });
+    if (run.status !== 0) failed = true;
+  }
+}
+
+// Stryker's own table is per package; this one puts the packages side by side, with their total and the overall.
+const killedStates = new Set(["Killed", "Timeout"]);
+const survivedStates = new Set(["Survived", "NoCoverage"]);
+const rows = [];
+const totals = { killed: 0, survived: 0 };
+for (const name of chosen) {
+  const report = join(root, "packages", name, "node_modules", ".cache", "stryker", "mutation.json");
+  if (!existsSync(report)) continue;
+  const { files: results } = JSON.parse(readFileSync(report, "utf8"));
+  const sum = { killed: 0, survived: 0 };
+  for (const [file, { mutants }] of Object.entries(results).sort(([a], [b]) => a.localeCompare(b))) {
+    const killed = mutants.filter((mutant) => killedStates.has(mutant.status)).length;
+    const survived = mutants.filter((mutant) => survivedStates.has(mutant.status)).length;
+    if (killed + survived === 0) continue;
+    rows.push([
+      `packages/${name}/${relative(join(root, "packages", name), join(root, "packages", name, file))}`,
+      killed,
+      survived,
+    ]);
+    sum.killed += killed;
+    sum.survived += survived;
+  }
+  rows.push([`packages/${name} (all files)`, sum.killed, sum.survived]);
+  totals.killed += sum.killed;
+  totals.survived += sum.survived;
+}
+rows.push(["overall", totals.killed, totals.survived]);
+const score = (killed, survived) =>
+  killed + survived === 0 ? "n/a" : `${((100 * killed) / (killed + survived)).toFixed(1)}%`;
+const width = Math.max(...rows.map(([file]) => file.length));
+process.stdout.write(`\n${"file".padEnd(width)}  score   killed  survived\n`);
+for (const [file, killed, survived] of rows) {
+  const cells = [score(killed, survived).padStart(6), String(killed).padStart(6), String(survived).padStart(8)];
+  process.stdout.write(`${file.padEnd(width)}  ${cells.join("  ")}\n`);
+}
+process.stdout.write("\nEquivalent mutants, each with why it cannot be killed: mutation-equivalents.md\n");
+process.exit(failed ? 1 : 0);
