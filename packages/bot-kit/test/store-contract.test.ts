@@ -5,7 +5,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { type RedisServer, skipRedisTests, startRedis } from "../../../test-support/redis.js";
-import { type BotStore, emptyRoster, MemoryStore, type RetentionOverrides } from "../src/index.js";
+import {
+  type BotStore,
+  emptyRoster,
+  MemoryStore,
+  type OperationRecord,
+  type RetentionOverrides,
+} from "../src/index.js";
 import { type RedisConnection, RedisStore } from "../src/redis/index.js";
 import { operation, storeContract, update } from "./store-contract.js";
 
@@ -257,5 +263,43 @@ describe.skipIf(skipRedisTests)("RedisStore's deliveries and retried writes", ()
     expect(await store.claimDelivery("message:lost-reply")).toBe(true);
     // Another writer's stale write is still refused.
     expect(await store.putOperation(record)).toBe(false);
+  });
+
+  test("a write whose reply was lost is recognised as done even after another writer has written over it", async () => {
+    const client = await connected();
+    const prefix = `overtaken-${randomUUID()}:`;
+    const rival = new RedisStore({ client: await connected(), prefix });
+    let overtake: (() => Promise<void>) | undefined;
+    // Loses the reply of the next script, and before it is sent again lets the rival write over the record, as
+    // another instance may in the moments a dropped connection takes to come back.
+    const lossy: RedisConnection = {
+      sendCommand: async (args) => {
+        const reply = await client.sendCommand(args);
+        const between = args[0] === "EVALSHA" ? overtake : undefined;
+        if (between !== undefined) {
+          overtake = undefined;
+          await between();
+          throw new Error("Socket closed unexpectedly");
+        }
+        return reply;
+      },
+      duplicate: () => client.duplicate(),
+      connect: () => client.connect(),
+      destroy: () => client.destroy(),
+      on: (event, listener) => client.on(event, listener),
+    };
+    const store = new RedisStore({ client: lossy, prefix });
+    const record = operation("call-1", { history: [] });
+    expect(await store.putOperation(record)).toBe(true);
+    const step = (detail: string) => ({ at: new Date().toISOString(), event: "notification" as const, detail });
+    overtake = async () => {
+      const current = (await rival.operationByContext(record.clientContext)) as OperationRecord;
+      expect(await rival.putOperation({ ...current, history: [...current.history, step("rival")] })).toBe(true);
+    };
+    // The write is applied, its reply lost, the rival writes, and the write is sent again: it was done, not refused.
+    expect(await store.putOperation({ ...record, revision: 1, history: [step("first")] })).toBe(true);
+    const final = await store.operationByContext(record.clientContext);
+    expect(final?.history.map((entry) => entry.detail)).toEqual(["first", "rival"]);
+    expect(final?.revision).toBe(3);
   });
 });

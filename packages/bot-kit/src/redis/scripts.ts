@@ -23,6 +23,29 @@ local function remember(index, key, now, maxAge, maxCount)
 end`;
 
 /**
+ * Lua functions for the tokens of a record's last writes, kept in its hash as one space-separated field, newest first.
+ * A write whose reply a dropped connection lost is sent again with its token; if others have written over it since,
+ * its revision no longer matches, and only its token in this list says it was applied, rather than lost to a conflict
+ * and applied a second time by the caller's retry. The last 64 are kept: a write sent again after as many others went
+ * over it would be taken for a conflict.
+ */
+const recentWritesKept = 64;
+const recentWrites = `
+local function appliedBefore(tokens, token)
+  return tokens and string.find(' ' .. tokens .. ' ', ' ' .. token .. ' ', 1, true) ~= nil
+end
+local function withWrite(tokens, token)
+  local list, count = token, 1
+  if tokens then
+    for earlier in string.gmatch(tokens, '%S+') do
+      if count >= ${recentWritesKept} then break end
+      list, count = list .. ' ' .. earlier, count + 1
+    end
+  end
+  return list
+end`;
+
+/**
  * Claims a delivery key for the deliveries' retention, forgets the oldest keys beyond the count, and keeps the body
  * in the inbox, under this instance's name, until the delivery is finished: if the instance stops first, another
  * takes it over. Also says this instance is alive.
@@ -98,17 +121,18 @@ return taken
  * Returns 1 when written (or written already by this token: a write sent again after a lost reply), 0 on a conflict.
  */
 export const putOperation = `
+${recentWrites}
 -- An index lives as long as the longest-lived record it lists.
 local function extend(key, ttl)
   if redis.call('PTTL', key) < tonumber(ttl) then redis.call('PEXPIRE', key, ttl) end
 end
-local stored = redis.call('HMGET', KEYS[1], 'rev', 'token')
+local stored = redis.call('HMGET', KEYS[1], 'rev', 'writes')
 if (stored[1] or '0') ~= ARGV[1] then
-  if stored[1] == ARGV[2] and stored[2] == ARGV[13] then return 1 end
+  if appliedBefore(stored[2], ARGV[13]) then return 1 end
   return 0
 end
 local prefix = ARGV[12]
-redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'data', ARGV[3], 'call', KEYS[3], 'id', ARGV[6], 'token', ARGV[13])
+redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'data', ARGV[3], 'call', KEYS[3], 'id', ARGV[6], 'writes', withWrite(stored[2], ARGV[13]))
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 if ARGV[6] ~= '' then redis.call('SET', prefix .. 'op-id:' .. ARGV[6], ARGV[5], 'PX', ARGV[4]) end
 if ARGV[1] == '0' then
@@ -173,16 +197,17 @@ return redis.call('HGET', ARGV[1] .. 'op:' .. context, 'data')
  * count and those past their age, and appends the change to the feed.
  * KEYS: roster, rosters index, feed. ARGV: expected revision, new revision, roster JSON, max age ms, now ms, call id,
  * change JSON, origin, max count, feed length, the write's token.
- * Returns 1 when written (or written already by this token), 0 on a conflict.
+ * Returns 1 when written (or written already by this token, among the last 64 writes), 0 on a conflict.
  */
 export const putRoster = `
 ${remember}
-local stored = redis.call('HMGET', KEYS[1], 'rev', 'token')
+${recentWrites}
+local stored = redis.call('HMGET', KEYS[1], 'rev', 'writes')
 if (stored[1] or '0') ~= ARGV[1] then
-  if stored[1] == ARGV[2] and stored[2] == ARGV[11] then return 1 end
+  if appliedBefore(stored[2], ARGV[11]) then return 1 end
   return 0
 end
-redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'data', ARGV[3], 'token', ARGV[11])
+redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'data', ARGV[3], 'writes', withWrite(stored[2], ARGV[11]))
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 remember(KEYS[2], KEYS[1], tonumber(ARGV[5]), tonumber(ARGV[4]), tonumber(ARGV[9]))
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[10], '*', 'origin', ARGV[8], 'change', ARGV[7])

@@ -1,7 +1,7 @@
 // A store that several instances of a bot share: records as JSON in Redis hashes next to their revision, each
 // write a Lua script that compares the revision, keeps the indexes and appends the change to a feed the other
 // instances read. Every key has a time to live and every index a count, from the same retention as MemoryStore.
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { type RetentionOverrides, retentionWith, type StoreRetention } from "../retention.js";
 import type { RosterEvent } from "../roster.js";
 import type {
@@ -237,7 +237,7 @@ export class RedisStore implements BotStore {
         String(maxCount),
         this.feedLength,
         this.prefix,
-        randomUUID(),
+        writeToken(),
       ],
     );
     return Number(written) === 1;
@@ -281,7 +281,7 @@ export class RedisStore implements BotStore {
         this.origin,
         String(maxCount),
         this.feedLength,
-        randomUUID(),
+        writeToken(),
       ],
     );
     return Number(written) === 1;
@@ -411,4 +411,9 @@ function serialise(entry: UnmatchedNotification): string {
   } catch {
     return JSON.stringify({ ...entry, notification: "(a notification nested too deeply to store as JSON)" });
   }
+}
+
+/** A write's token: 64 random bits are enough to tell one record's recent writes apart, and a record keeps 64 of them. */
+function writeToken(): string {
+  return randomBytes(8).toString("hex");
 }
