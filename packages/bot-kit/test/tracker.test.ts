@@ -470,14 +470,14 @@ describe("timeouts, late and foreign notifications", () => {
     const w = world();
     const user = randomUUID();
     const call = arrange(w, {
-      answers: { [user]: { kind: "no-answer", afterMs: 500 } },
+      answers: { [user]: { kind: "no-answer", afterMs: 2500 } },
       delivery: { terminalBeforeResponse: true },
     });
     const clientContext = randomUUID();
     // Graph's answer comes after the notification was delivered, so possibly after the simulator has settled.
     const accepted = nextStep(w.bot, clientContext, "accepted");
     const outcome = await w.bot.inviteAndWait(call.id, inviteBody(userParticipant(user), clientContext), {
-      timeoutMs: 100,
+      timeoutMs: 1000,
     });
     expect(outcome).toMatchObject({ status: "timed-out", operationId: null });
     expect(steps(outcome.record)).toEqual(["sent", "timed-out"]);

@@ -130,7 +130,7 @@ export async function judge(world: ScaleOut, drive: DriveResult, options: JudgeO
   };
 }
 
-/** Whether the instance `target` answered one of the call's operation notifications 202, as the proxy logged it. */
+/** Whether the instance `target` took one of the call's operation notifications, as the proxy logged it. */
 function answeredBy(world: ScaleOut, callId: string, target: number | undefined): boolean {
   if (target === undefined) return false;
   const messageIds = new Set(
@@ -139,8 +139,14 @@ function answeredBy(world: ScaleOut, callId: string, target: number | undefined)
       .filter((delivery) => delivery.callId === callId && delivery.kind === "operation")
       .map((delivery) => delivery.messageId),
   );
+  // A 202 from the killed instance, or the proxy's 502 for a request it was reading when it died: it claims a
+  // delivery before it answers, so it may have claimed that one too, and Graph's next attempt is then a duplicate that
+  // waits for the take-over.
   return world.proxy.routed.some(
-    (route) => route.target === target && route.status === 202 && messageIds.has(route.messageId ?? ""),
+    (route) =>
+      route.target === target &&
+      (route.status === 202 || route.status === 502) &&
+      messageIds.has(route.messageId ?? ""),
   );
 }
 
