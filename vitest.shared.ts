@@ -20,3 +20,20 @@ export const packageTestOptions = {
     tsconfig: "./tsconfig.json",
   },
 };
+
+/**
+ * A package's test block as `pnpm test:mutation` runs it under Stryker: without the type tests and README examples
+ * (they check no behaviour of the code mutated) and without the browser tests (Chromium per mutant is more than two
+ * cores can give). `--tests` of scripts/mutation.mjs narrows it to the files that test what is mutated, through
+ * GRAPH_INVITE_MUTATION_TESTS. The include list is replaced, never merged: merging would keep every test file.
+ */
+export function mutationTestOptions<Test extends object>(test: Test) {
+  const only = process.env["GRAPH_INVITE_MUTATION_TESTS"]?.split(",").filter((file) => file !== "") ?? [];
+  return {
+    ...test,
+    typecheck: { enabled: false },
+    reporters: ["default"],
+    exclude: ["test/browser.test.ts", "test/readme.test.ts", "**/node_modules/**"],
+    ...(only.length > 0 && { include: only }),
+  };
+}

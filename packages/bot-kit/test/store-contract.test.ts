@@ -232,24 +232,12 @@ describe.skipIf(skipRedisTests)("RedisStore's deliveries and retried writes", ()
   });
 
   test("a write or a claim whose reply was lost, sent again, is recognised as done, not as another's", async () => {
-    const client = await connected();
     let dropNext = 0;
-    // Carries each command to the server, and for the next few loses the reply, as a connection cut after the
-    // server answered would.
-    const lossy: RedisConnection = {
-      sendCommand: async (args) => {
-        const reply = await client.sendCommand(args);
-        if (dropNext > 0 && args[0] === "EVALSHA") {
-          dropNext--;
-          throw new Error("Socket closed unexpectedly");
-        }
-        return reply;
-      },
-      duplicate: () => client.duplicate(),
-      connect: () => client.connect(),
-      destroy: () => client.destroy(),
-      on: (event, listener) => client.on(event, listener),
-    };
+    const lossy = lossyConnection(await connected(), async () => {
+      if (dropNext === 0) return false;
+      dropNext--;
+      return true;
+    });
     const store = new RedisStore({ client: lossy, prefix: `lossy-${randomUUID()}:` });
     const record = operation("call-1");
     dropNext = 1;
@@ -266,28 +254,18 @@ describe.skipIf(skipRedisTests)("RedisStore's deliveries and retried writes", ()
   });
 
   test("a write whose reply was lost is recognised as done even after another writer has written over it", async () => {
-    const client = await connected();
     const prefix = `overtaken-${randomUUID()}:`;
     const rival = new RedisStore({ client: await connected(), prefix });
     let overtake: (() => Promise<void>) | undefined;
     // Loses the reply of the next script, and before it is sent again lets the rival write over the record, as
     // another instance may in the moments a dropped connection takes to come back.
-    const lossy: RedisConnection = {
-      sendCommand: async (args) => {
-        const reply = await client.sendCommand(args);
-        const between = args[0] === "EVALSHA" ? overtake : undefined;
-        if (between !== undefined) {
-          overtake = undefined;
-          await between();
-          throw new Error("Socket closed unexpectedly");
-        }
-        return reply;
-      },
-      duplicate: () => client.duplicate(),
-      connect: () => client.connect(),
-      destroy: () => client.destroy(),
-      on: (event, listener) => client.on(event, listener),
-    };
+    const lossy = lossyConnection(await connected(), async () => {
+      const between = overtake;
+      if (between === undefined) return false;
+      overtake = undefined;
+      await between();
+      return true;
+    });
     const store = new RedisStore({ client: lossy, prefix });
     const record = operation("call-1", { history: [] });
     expect(await store.putOperation(record)).toBe(true);
@@ -303,3 +281,21 @@ describe.skipIf(skipRedisTests)("RedisStore's deliveries and retried writes", ()
     expect(final?.revision).toBe(3);
   });
 });
+
+/**
+ * A connection that carries each command to the server, and loses the reply of a script when `loseReply` says so
+ * (after doing what it likes meanwhile), as a connection cut after the server answered would.
+ */
+function lossyConnection(client: RedisConnection, loseReply: () => Promise<boolean>): RedisConnection {
+  return {
+    sendCommand: async (args) => {
+      const reply = await client.sendCommand(args);
+      if (args[0] === "EVALSHA" && (await loseReply())) throw new Error("Socket closed unexpectedly");
+      return reply;
+    },
+    duplicate: () => client.duplicate(),
+    connect: () => client.connect(),
+    destroy: () => client.destroy(),
+    on: (event, listener) => client.on(event, listener),
+  };
+}
