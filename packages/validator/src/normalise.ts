@@ -33,15 +33,26 @@ export class Normaliser {
   /**
    * Where the normalised body's shape departs from the body's as it arrived, oldest first: a participant wrapped in
    * a collection, a collection of one unwrapped, a key renamed. Pointers into the normalised body are mapped back
-   * through them, so that every issue points into what was received.
+   * through them, so that every issue points into what was received. They are kept by the first two tokens of their
+   * pointer (`/value/3`): a move never leaves the notification or property it is in, so a pointer is mapped through
+   * its own notification's moves only, and a body of thousands of reshaped notifications costs linear time.
    */
-  private readonly moves: Array<{ readonly normalised: string; readonly received: string }> = [];
+  private readonly moves = new Map<string, Array<{ readonly normalised: string; readonly received: string }>>();
+
+  private move(move: { readonly normalised: string; readonly received: string }): void {
+    const key = scopeOf(move.normalised);
+    const moves = this.moves.get(key);
+    if (moves === undefined) this.moves.set(key, [move]);
+    else moves.push(move);
+  }
 
   /** A pointer into the normalised body as a pointer into the body as it arrived (inside any envelope it was given). */
   received(pointer: string): string {
+    const moves = this.moves.get(scopeOf(pointer));
+    if (moves === undefined) return pointer;
     let mapped = pointer;
-    for (let index = this.moves.length - 1; index >= 0; index--) {
-      const { normalised, received } = this.moves[index] as { normalised: string; received: string };
+    for (let index = moves.length - 1; index >= 0; index--) {
+      const { normalised, received } = moves[index] as { normalised: string; received: string };
       if (mapped === normalised || mapped.startsWith(`${normalised}/`)) {
         mapped = received + mapped.slice(normalised.length);
       }
@@ -215,7 +226,7 @@ export class Normaliser {
   /** `data` as the notification's `resourceData`, where `move.normalised` holds what arrived at `move.received`. */
   private reshaped(notification: JsonObject, data: unknown, move: { normalised: string; received: string }): unknown {
     notification["resourceData"] = data;
-    this.moves.push(move);
+    this.move(move);
     return data;
   }
 
@@ -272,7 +283,7 @@ export class Normaliser {
       resultInfo["subcode"] = resultInfo["subCode"];
       delete resultInfo["subCode"];
       this.warn(`${pointer}/subCode`, "result-info.subcode-casing", "`subCode` read as `subcode`.");
-      this.moves.push({ normalised: `${pointer}/subcode`, received: `${pointer}/subCode` });
+      this.move({ normalised: `${pointer}/subcode`, received: `${pointer}/subCode` });
     }
     for (const key of ["code", "subcode"] as const) {
       const value = resultInfo[key];
@@ -321,6 +332,12 @@ export class Normaliser {
       }
     }
   }
+}
+
+/** The first two tokens of a pointer (`/value/3` of `/value/3/resourceData`), or the pointer when it has fewer. */
+function scopeOf(pointer: string): string {
+  const second = pointer.indexOf("/", pointer.indexOf("/", 1) + 1);
+  return second === -1 ? pointer : pointer.slice(0, second);
 }
 
 function lacksAny(object: JsonObject, properties: readonly string[]): boolean {
