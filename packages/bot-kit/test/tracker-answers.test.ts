@@ -133,6 +133,8 @@ describe("an answer that says how the operation ended", () => {
       const [record] = await bot.operations(call.id);
       expect(record?.resultInfo, answers[index]).toBeNull();
       expect(steps(record as OperationRecord), answers[index]).toEqual(["sent", "accepted"]);
+      // The step says what Graph answered, and a status it does not know yet as `running`.
+      expect(record?.history[1]?.status, answers[index]).toBe(["running", "notStarted", "running"][index]);
     }
     // Then ended by the deadline: the answer was not taken for an outcome.
     for (const outcome of await Promise.all(invites)) {
