@@ -13,7 +13,9 @@ import {
   type CallbackAuthOptions,
   createCallbackAuthenticator,
 } from "./auth/authenticator.js";
+import { type CheckOptions, type CheckReport, checkBot, logProblems } from "./check.js";
 import { Emitter } from "./events.js";
+import { type Logger, stderrLogger } from "./logger.js";
 import { MemoryStore } from "./memory-store.js";
 import { KeyedQueue } from "./queue.js";
 import { type AcceptedDelivery, createReceiver, deliveryKey, type Receive, type RefusedDelivery } from "./receiver.js";
@@ -51,6 +53,20 @@ export interface BotOptions {
    * for {@link startBot}. The Web handler answers whatever it is given: your router chose it. Default `/api/calls`.
    */
   readonly path?: string;
+  /**
+   * Where the bot says what goes wrong: pino, or anything with `info`/`warn`/`error(fields, message)`. Default: warnings
+   * and errors as JSON lines on stderr.
+   */
+  readonly logger?: Logger;
+  /**
+   * The URL Graph calls back: your public origin and the notification path. Given, the self-check also POSTs to it
+   * and expects the bot's own answer.
+   */
+  readonly callbackUrl?: string;
+  /**
+   * Whether the bot checks itself at start ({@link Bot.check}) and logs each problem as a warning. Default true.
+   */
+  readonly selfCheck?: boolean;
 }
 
 /** A call's state changed: Graph's `call` resource with its `state`, and its resultInfo when it ended. */
@@ -117,6 +133,12 @@ export interface Bot {
   /** The invites of one call, or of every call, oldest first. */
   operations(callId?: string): Promise<OperationRecord[]>;
   unmatched(): Promise<UnmatchedNotification[]>;
+  /**
+   * Checks the configuration as Graph will meet it: the app id has the shape of one, the OpenID metadata and its key
+   * set can be fetched, and (given a callback URL) the route reaches the bot's handler. Each problem names the setting
+   * to change. The bot runs it once at start and logs what it finds, unless `selfCheck: false`.
+   */
+  check(options?: CheckOptions): Promise<CheckReport>;
   on<K extends keyof BotEvents>(name: K, listener: (event: BotEvents[K]) => void): () => void;
   /**
    * Resolves when every notification acknowledged so far has been processed. On a worker, hand it to
@@ -134,6 +156,15 @@ export interface Bot {
 type CallWork = RosterNotification | CallNotification;
 
 export function createBot(options: BotOptions): Bot {
+  if (
+    !("authenticate" in options.auth) &&
+    (typeof options.auth.appId !== "string" || options.auth.appId.trim() === "")
+  ) {
+    throw new TypeError(
+      "auth.appId is empty: give the bot's app id, the Application (client) ID of its app registration (a GUID)",
+    );
+  }
+  const logger = options.logger ?? stderrLogger;
   const store: BotStore = options.store ?? new MemoryStore();
   // A listener that throws is reported as an error event, unless it was listening to errors: that would loop.
   const events = new Emitter<BotEvents>((error, name) => {
@@ -293,11 +324,15 @@ export function createBot(options: BotOptions): Bot {
     }
   };
 
-  const authenticator = "authenticate" in options.auth ? options.auth : createCallbackAuthenticator(options.auth);
+  const selfCheckToken = crypto.randomUUID();
+  const authOptions = "authenticate" in options.auth ? undefined : options.auth;
+  const authenticator =
+    authOptions === undefined ? (options.auth as CallbackAuthenticator) : createCallbackAuthenticator(authOptions);
   const receive = createReceiver({
     authenticator,
     ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
     claimDelivery: (key, body) => store.claimDelivery(key, body),
+    selfCheckToken,
     onAccepted: (delivery) => {
       events.emit("delivery", delivery);
       processDelivery(
@@ -329,11 +364,31 @@ export function createBot(options: BotOptions): Bot {
       : setInterval(() => void queue.run(finishing, recoverDeliveries), Math.min(1000, recheckIntervalMs));
   takeOver?.unref();
 
+  const path = options.path ?? "/api/calls";
+  // Stops the self-check's requests when the bot stops.
+  const lifetime = new AbortController();
+  const check = (checkOptions: CheckOptions = {}) => {
+    const callbackUrl = checkOptions.callbackUrl ?? options.callbackUrl;
+    return checkBot(
+      { auth: authOptions, path, selfCheckToken },
+      {
+        ...checkOptions,
+        ...(callbackUrl !== undefined && { callbackUrl }),
+        signal: checkOptions.signal ?? lifetime.signal,
+      },
+    );
+  };
+  if (options.selfCheck !== false) {
+    void check().then((report) => {
+      if (!lifetime.signal.aborted) logProblems(logger, report);
+    });
+  }
+
   return {
     fetch: createFetchHandler(receive),
     receiver: {
       receive,
-      path: options.path ?? "/api/calls",
+      path,
       refused: (refusal) => events.emit("refused", refusal),
       failed: (error) => events.emit("error", error),
     },
@@ -345,9 +400,11 @@ export function createBot(options: BotOptions): Bot {
     },
     operations: (callId) => store.operations(callId),
     unmatched: () => store.unmatched(),
+    check,
     on: (name, listener) => events.on(name, listener),
     idle: () => queue.idle(),
     stopWaiting: () => {
+      lifetime.abort();
       clearInterval(takeOver);
       unwatch?.();
       tracker.close();

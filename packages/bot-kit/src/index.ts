@@ -26,7 +26,9 @@ export {
   defaultRecheckIntervalMs,
   type Roster,
 } from "./bot.js";
+export type { CheckOptions, CheckProblem, CheckReport } from "./check.js";
 export { identitiesOf, type ParticipantIdentity } from "./identities.js";
+export { type Logger, stderrLogger } from "./logger.js";
 export { MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
 export {
   type AcceptedDelivery,

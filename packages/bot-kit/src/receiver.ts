@@ -77,7 +77,15 @@ export interface ReceiverOptions {
   readonly onInvalid?: (delivery: InvalidDelivery) => void;
   /** Called for each refused request and each duplicate. */
   readonly onRefused?: (refusal: RefusedDelivery) => void;
+  /**
+   * A secret of this bot's: a request that carries it in the {@link selfCheckHeader} is the bot's own self-check, and
+   * its refusal is not reported. Nothing else changes for it.
+   */
+  readonly selfCheckToken?: string;
 }
+
+/** The header the self-check's request carries its bot's {@link ReceiverOptions.selfCheckToken} in. */
+export const selfCheckHeader = "x-bot-kit-self-check";
 
 /** 1 MiB: a full roster of hundreds of participants fits, with room to spare. */
 export const defaultMaxBodyBytes = 1024 * 1024;
@@ -89,12 +97,15 @@ const utf8 = new TextDecoder("utf-8");
 
 export function createReceiver(options: ReceiverOptions): Receive {
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
-  const refuse = (refusal: RefusedDelivery, headers: Record<string, string> = {}, close = true): ReceiverAnswer => {
-    options.onRefused?.(refusal);
-    return refusalAnswer(refusal, headers, close);
-  };
 
   return async (request) => {
+    // The bot's own self-check is answered as anyone else, but is not reported as a refusal.
+    const selfCheck =
+      options.selfCheckToken !== undefined && request.header(selfCheckHeader) === options.selfCheckToken;
+    const refuse = (refusal: RefusedDelivery, headers: Record<string, string> = {}, close = true): ReceiverAnswer => {
+      if (!selfCheck) options.onRefused?.(refusal);
+      return refusalAnswer(refusal, headers, close);
+    };
     if (request.method !== "POST") {
       return refuse(
         { status: 405, reason: "methodNotAllowed", message: "Notifications are POSTed." },

@@ -2,6 +2,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Bot, type BotOptions, createBot } from "../bot.js";
+import { logProblems } from "../check.js";
+import { stderrLogger } from "../logger.js";
 import { nodeHandler } from "./handler.js";
 
 export interface ListenOptions {
@@ -26,7 +28,8 @@ export interface StartedBot extends Bot {
 
 /** Creates a bot and serves its notification endpoint. */
 export async function startBot(options: BotOptions & ListenOptions): Promise<StartedBot> {
-  const bot = createBot(options);
+  // The bot's self-check waits for the server, so that it can try the callback route too.
+  const bot = createBot({ ...options, selfCheck: false });
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const server: Server = createServer(
@@ -59,11 +62,19 @@ export async function startBot(options: BotOptions & ListenOptions): Promise<Sta
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
+  const callbackUrl = `${url}${bot.receiver.path}`;
+  let closed = false;
+  if (options.selfCheck !== false) {
+    void bot.check({ callbackUrl: options.callbackUrl ?? callbackUrl }).then((report) => {
+      if (!closed) logProblems(options.logger ?? stderrLogger, report);
+    });
+  }
   return {
     ...bot,
     url,
-    callbackUrl: `${url}${bot.receiver.path}`,
+    callbackUrl,
     async close() {
+      closed = true;
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
