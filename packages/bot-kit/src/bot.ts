@@ -19,6 +19,7 @@ import { type Logger, stderrLogger } from "./logger.js";
 import { MemoryStore } from "./memory-store.js";
 import { KeyedQueue } from "./queue.js";
 import { type AcceptedDelivery, createReceiver, deliveryKey, type Receive, type RefusedDelivery } from "./receiver.js";
+import { RefusalLog } from "./refusals.js";
 import { emptyRoster, RosterDraft, type RosterEvent } from "./roster.js";
 import type { BotStore, OperationRecord, RosterMember, UnmatchedNotification } from "./store.js";
 import {
@@ -165,6 +166,17 @@ export function createBot(options: BotOptions): Bot {
     );
   }
   const logger = options.logger ?? stderrLogger;
+  const refusals = new RefusalLog(logger);
+  const onRefused = (refusal: RefusedDelivery) => {
+    refusals.record(refusal);
+    events.emit("refused", refusal);
+  };
+  /** A timed-out outcome says what was refused while it waited: a wrong app id shows as `wrong-audience`. */
+  const explained = async (outcome: Promise<InviteOutcome>): Promise<InviteOutcome> => {
+    const result = await outcome;
+    if (result.status !== "timed-out") return result;
+    return { ...result, refusedWhileWaiting: refusals.since(Date.parse(result.record.createdAt)) };
+  };
   const store: BotStore = options.store ?? new MemoryStore();
   // A listener that throws is reported as an error event, unless it was listening to errors: that would loop.
   const events = new Emitter<BotEvents>((error, name) => {
@@ -348,7 +360,7 @@ export function createBot(options: BotOptions): Bot {
       const kept = queue.run("", () => keepUnmatched(undefined, reason, body));
       finish(messageId === undefined ? undefined : deliveryKey(messageId), [kept]);
     },
-    onRefused: (refusal) => events.emit("refused", refusal),
+    onRefused,
   });
 
   // What other instances sharing the store changed: their roster events for this instance's listeners, and news
@@ -379,9 +391,8 @@ export function createBot(options: BotOptions): Bot {
     );
   };
   if (options.selfCheck !== false) {
-    void check().then((report) => {
-      if (!lifetime.signal.aborted) logProblems(logger, report);
-    });
+    // Rejects only when the bot stopped first.
+    check().then((report) => logProblems(logger, report), ignore);
   }
 
   return {
@@ -389,11 +400,11 @@ export function createBot(options: BotOptions): Bot {
     receiver: {
       receive,
       path,
-      refused: (refusal) => events.emit("refused", refusal),
+      refused: onRefused,
       failed: (error) => events.emit("error", error),
     },
-    inviteAndWait: (callId, body, inviteOptions) => tracker.inviteAndWait(callId, body, inviteOptions),
-    waitFor: (clientContext, waitOptions) => tracker.waitFor(clientContext, waitOptions),
+    inviteAndWait: (callId, body, inviteOptions) => explained(tracker.inviteAndWait(callId, body, inviteOptions)),
+    waitFor: (clientContext, waitOptions) => explained(tracker.waitFor(clientContext, waitOptions)),
     async roster(callId) {
       const roster = await store.roster(callId);
       return { callId, participants: Object.values(roster?.members ?? {}), ended: roster?.ended ?? false };
@@ -411,6 +422,8 @@ export function createBot(options: BotOptions): Bot {
     },
   };
 }
+
+function ignore(): void {}
 
 /** The queue key of taking over other instances' unfinished deliveries, and the prefix of finishing one. */
 const finishing = "\u0000deliveries";

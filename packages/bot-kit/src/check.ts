@@ -25,6 +25,7 @@ export interface CheckOptions {
   readonly callbackUrl?: string;
   /** How long each step may take; a callback URL that refuses connections is tried again until then. Default 5 s. */
   readonly timeoutMs?: number;
+  /** Stops the check, which then rejects with the signal's reason. */
   readonly signal?: AbortSignal;
 }
 
@@ -58,6 +59,8 @@ export async function checkBot(target: CheckTarget, options: CheckOptions = {}):
     const route = await checkRoute(options.callbackUrl, target, timeoutMs, options.signal);
     if (route !== undefined) problems.push(route);
   }
+  // A check cut short found nothing worth reporting.
+  options.signal?.throwIfAborted();
   return { ok: problems.length === 0, problems };
 }
 

@@ -10,6 +10,7 @@ import {
   type RejectedNotification,
 } from "@graph-invite/validator";
 import type { AuthResult, CallbackAuthenticator } from "./auth/authenticator.js";
+import { settingOfReason } from "./refusals.js";
 
 /** A delivery the receiver accepted: authenticated, parsed, and not seen before. */
 export interface AcceptedDelivery {
@@ -43,6 +44,10 @@ export interface RefusedDelivery {
   readonly message: string;
   /** For a body that does not parse: where, as JSON Pointers, and which rule. */
   readonly issues?: readonly Issue[];
+  /** What was expected and what came, such as the bot's app id and the token's audience for `wrong-audience`. */
+  readonly detail?: Readonly<Record<string, unknown>>;
+  /** The setting that most likely fixes it, when a setting can (`auth.appId` for a wrong audience). */
+  readonly setting?: string;
 }
 
 /** One HTTP request as the receiver reads it, whatever server carries it. */
@@ -201,7 +206,14 @@ export function refusalAnswer(
 }
 
 function refusalOf(auth: Extract<AuthResult, { ok: false }>): RefusedDelivery {
-  return { status: auth.status, reason: auth.reason, message: auth.message };
+  const setting = settingOfReason[auth.reason];
+  return {
+    status: auth.status,
+    reason: auth.reason,
+    message: auth.message,
+    ...(auth.detail !== undefined && { detail: auth.detail }),
+    ...(setting !== undefined && { setting }),
+  };
 }
 
 function authHeaders(auth: Extract<AuthResult, { ok: false }>): Record<string, string> {

@@ -10,6 +10,7 @@ import {
   validateInviteRequest,
 } from "@graph-invite/validator";
 import type { KeyedQueue } from "./queue.js";
+import type { RefusalSummary } from "./refusals.js";
 import {
   type BotStore,
   type InviteStatus,
@@ -53,6 +54,11 @@ export interface InviteOutcome {
   /** For `rejected`, and for a `timed-out` invite whose sending failed without a clear answer. */
   readonly error: InviteError | null;
   readonly record: OperationRecord;
+  /**
+   * For `timed-out`: the callbacks this instance refused while the invite waited, by reason, with the latest one's
+   * detail. A wrong app id shows here as `wrong-audience`, with the expected and the received audience.
+   */
+  readonly refusedWhileWaiting?: readonly RefusalSummary[];
 }
 
 export interface OperationChange {

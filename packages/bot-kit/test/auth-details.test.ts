@@ -75,8 +75,14 @@ const claims = (): JWTPayload => ({
 const sign = (payload: JWTPayload, key: Key = keys[0]) =>
   new SignJWT(payload).setProtectedHeader({ alg: "RS256", typ: "JWT", kid: key.kid }).sign(key.privateKey);
 
-const refused = (status: number, reason: string, message: RegExp): AuthResult =>
-  ({ ok: false, status, reason, message: expect.stringMatching(message) }) as unknown as AuthResult;
+const refused = (status: number, reason: string, message: RegExp, detail?: Record<string, unknown>): AuthResult =>
+  ({
+    ok: false,
+    status,
+    reason,
+    message: expect.stringMatching(message),
+    ...(detail !== undefined && { detail }),
+  }) as unknown as AuthResult;
 
 describe("each refusal", () => {
   test("names its reason, and says in its message what was wrong", async () => {
@@ -105,11 +111,23 @@ describe("each refusal", () => {
       ],
       [
         `Bearer ${await sign({ ...claims(), iss: "https://login.example.test" })}`,
-        refused(401, "wrong-issuer", /^The token's issuer is not Graph's\.$/),
+        refused(
+          401,
+          "wrong-issuer",
+          /^The token's issuer is "https:\/\/login\.example\.test", not one of \[.*\] \(auth\.issuers\)\.$/,
+          { expected: expect.arrayContaining(["https://graph.microsoft.com"]), received: "https://login.example.test" },
+        ),
       ],
       [
-        `Bearer ${await sign({ ...claims(), aud: randomUUID() })}`,
-        refused(401, "wrong-audience", /^The token is not for this bot's app id\.$/),
+        `Bearer ${await sign({ ...claims(), aud: "another-app" })}`,
+        refused(
+          401,
+          "wrong-audience",
+          new RegExp(
+            `^The token is for the app id "another-app", not this bot's app id "${appId}" \\(auth\\.appId\\)\\.$`,
+          ),
+          { expected: appId, received: "another-app" },
+        ),
       ],
       [`Bearer ${await sign(tenantless)}`, refused(401, "missing-tenant", /^The token has no "tid" claim\.$/)],
       [

@@ -75,7 +75,8 @@ async function expectRefusedAndUnprocessed(
   expect(await membersOf(bot, callId)).toEqual([]);
   expect(seen.deliveries).toEqual([]);
   expect(seen.rosters).toEqual([]);
-  expect(seen.refusals).toEqual([{ status: 401, reason, message: expect.any(String) }]);
+  // A refusal that configuration can cause also names the setting, and what was expected and received.
+  expect(seen.refusals).toEqual([expect.objectContaining({ status: 401, reason, message: expect.any(String) })]);
 
   const retried = await postNotification(bot, rosterOf(callId), await signedHeaders(sim));
   expect(retried.status).toBe(202);
@@ -495,7 +496,9 @@ describe("a tenant allow-list", () => {
     expect(answer.headers.get("connection")).toBe("close");
     expect(await membersOf(bot, callId)).toEqual([]);
     expect(seen.deliveries).toEqual([]);
-    expect(seen.refusals).toEqual([{ status: 403, reason: "tenant-not-allowed", message: expect.any(String) }]);
+    expect(seen.refusals).toEqual([
+      { status: 403, reason: "tenant-not-allowed", message: expect.any(String), setting: "auth.allowedTenants" },
+    ]);
   });
 
   test("tenant ids compare without regard to case, as GUIDs do", async () => {
@@ -603,7 +606,14 @@ describe("signing keys that cannot be fetched", () => {
     const callId = randomUUID();
     await expectUnavailable(bot, await postNotification(bot, rosterOf(callId), await signedHeaders(sim)), callId);
     expect(seen.deliveries).toEqual([]);
-    expect(seen.refusals).toEqual([{ status: 503, reason: "keys-unavailable", message: expect.any(String) }]);
+    expect(seen.refusals).toEqual([
+      {
+        status: 503,
+        reason: "keys-unavailable",
+        message: expect.any(String),
+        setting: "auth.openIdConfigurationUrl",
+      },
+    ]);
   });
 
   test("metadata that fails and then recovers: 503, then the same notification gets 202 and is processed", async () => {

@@ -65,9 +65,13 @@ export async function startBot(options: BotOptions & ListenOptions): Promise<Sta
   const callbackUrl = `${url}${bot.receiver.path}`;
   let closed = false;
   if (options.selfCheck !== false) {
-    void bot.check({ callbackUrl: options.callbackUrl ?? callbackUrl }).then((report) => {
-      if (!closed) logProblems(options.logger ?? stderrLogger, report);
-    });
+    // Rejects only when the bot stopped first.
+    bot.check({ callbackUrl: options.callbackUrl ?? callbackUrl }).then(
+      (report) => {
+        if (!closed) logProblems(options.logger ?? stderrLogger, report);
+      },
+      () => {},
+    );
   }
   return {
     ...bot,
