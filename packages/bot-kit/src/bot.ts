@@ -90,7 +90,11 @@ export interface BotEvents extends Record<string, unknown> {
   refused: RefusedDelivery;
   /** A notification the bot could not attach to anything it tracks; it is kept in the store. */
   unmatched: UnmatchedNotification;
-  /** Processing a notification failed. The delivery has been acknowledged already. */
+  /**
+   * Something failed that is not the sender's doing: processing a notification after its delivery was acknowledged,
+   * or answering a request (which then got 500). A request the bot refused, even with 500 (a body read before the
+   * bot's handler), is a `refused` event instead.
+   */
   error: unknown;
 }
 

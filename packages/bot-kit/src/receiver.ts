@@ -60,6 +60,11 @@ export interface IncomingDelivery {
    * a body that is never read is never consumed.
    */
   readBody(limit: number): Promise<Uint8Array | undefined>;
+  /**
+   * True when something in front of the receiver (a body parser) has read the body already: the receiver cannot check
+   * what it never sees, so it refuses with 500 `bodyAlreadyRead`.
+   */
+  readonly bodyAlreadyRead?: boolean;
 }
 
 /** What to answer. `close` asks the server to close the connection rather than read an unwanted body. */
@@ -87,6 +92,8 @@ export interface ReceiverOptions {
    * its refusal is not reported. Nothing else changes for it.
    */
   readonly selfCheckToken?: string;
+  /** False once the bot is closing: new deliveries get 503 with Retry-After, so that Graph delivers them again. */
+  readonly accepting?: () => boolean;
 }
 
 /** The header the self-check's request carries its bot's {@link ReceiverOptions.selfCheckToken} in. */
@@ -116,6 +123,20 @@ export function createReceiver(options: ReceiverOptions): Receive {
         { status: 405, reason: "methodNotAllowed", message: "Notifications are POSTed." },
         { Allow: "POST" },
       );
+    }
+    if (options.accepting?.() === false) {
+      return refuse(
+        { status: 503, reason: "shuttingDown", message: "The bot is shutting down; deliver again later." },
+        { "Retry-After": "5" },
+      );
+    }
+    if (request.bodyAlreadyRead === true) {
+      return refuse({
+        status: 500,
+        reason: "bodyAlreadyRead",
+        message:
+          "The body was read before the bot's handler, by a body parser in front of it (such as express.json() or a framework that parses bodies): mount the bot's handler before any body parser, so that it authenticates before it reads.",
+      });
     }
     // The body is not read before the caller is known. A refusal closes the connection, so that the server does not
     // read and discard an unauthenticated body to keep the connection alive.

@@ -12,6 +12,8 @@ function fromRequest(request: Request): IncomingDelivery {
   return {
     method: request.method,
     header: (name) => request.headers.get(name) ?? undefined,
+    // Hono's `c.req.json()`, or any reader before the bot, leaves the Request's body used.
+    bodyAlreadyRead: request.bodyUsed,
     readBody: (limit) => readBody(request, limit),
   };
 }

@@ -1,4 +1,4 @@
-// Runs the README's three "add Graph callbacks to your service" examples as a reader would, against a simulator: the
+// Runs the README's four "add Graph callbacks to your service" examples as a reader would, against a simulator: the
 // only changes are a credential and Graph root that point at the simulator, and the simulator's OpenID metadata.
 // Each example is typechecked, then started; Graph's signed notifications reach it, and the Hono one invites
 // through its own route and answers with the outcome.
@@ -86,6 +86,7 @@ async function run(file: URL): Promise<{ origin: string; printed: string[] }> {
 describe.each([
   ["### Hono", "hono"],
   ["### Express", "express"],
+  ["### Fastify", "fastify"],
   ["### node:http", "node-http"],
 ])("the README's %s example", (heading, name) => {
   test("typechecks against the package's own types", () => {
@@ -112,7 +113,7 @@ describe.each([
       const invited = await fetch(`${origin}/calls/${call.id}/invite/${randomUUID()}`, { method: "POST" });
       expect(await invited.json()).toEqual({ status: "completed", resultInfo: null });
     }
-    if (name === "express") expect(await (await fetch(`${origin}/health`)).text()).toBe("ok");
+    if (name === "express" || name === "fastify") expect(await (await fetch(`${origin}/health`)).text()).toBe("ok");
     vi.restoreAllMocks();
   });
 });
