@@ -32,6 +32,7 @@ import {
 import { nextTurn, TimeSlices } from "./turns.js";
 import { createFetchHandler, type FetchHandler } from "./web.js";
 
+/** What {@link createBot} needs: the invite client and how callbacks are authenticated; the rest has defaults. */
 export interface BotOptions {
   /** The invite client, with the bot's credential and Graph's (or the simulator's) base URL. */
   readonly client: InviteClient;
@@ -78,6 +79,7 @@ export interface CallStateEvent {
   readonly resultInfo: ResultInfo | null;
 }
 
+/** The events a bot emits, by name, with what each listener is given: `bot.on(name, listener)`. */
 export interface BotEvents extends Record<string, unknown> {
   /** A step in an invite's life: sent, accepted, a notification, the end. */
   operation: OperationChange;
@@ -98,6 +100,7 @@ export interface BotEvents extends Record<string, unknown> {
   error: unknown;
 }
 
+/** Who is in a call, as the bot's notifications told it, and whether the call has ended. */
 export interface Roster {
   readonly callId: string;
   readonly participants: readonly RosterMember[];
@@ -113,6 +116,7 @@ export interface BotReceiver {
   failed(error: unknown): void;
 }
 
+/** A calling bot: its notification endpoint, its invites and rosters, its events, and its lifecycle. Made by {@link createBot}. */
 export interface Bot {
   /**
    * The notification endpoint as a Web-standard handler: give it to Hono, a Next.js route handler, Deno, Bun or a
@@ -155,11 +159,23 @@ export interface Bot {
    * following the store's changes.
    */
   stopWaiting(): void;
+  /**
+   * Shuts the bot down: new deliveries get `503` with `Retry-After` (Graph delivers them again, to another instance
+   * or after the restart), the requests being answered finish, everything acknowledged is processed, and then the bot
+   * stops waiting as {@link Bot.stopWaiting} does. The store's client is left open: close it after this resolves (with
+   * Redis, `await bot.close()` and then `await redis.quit()`).
+   */
+  close(): Promise<void>;
 }
 
 /** Work on a call, in the order it arrived: a batch of roster changes, or a change of the call's own state. */
 type CallWork = RosterNotification | CallNotification;
 
+/**
+ * Creates a bot over its store (a {@link MemoryStore} unless given) and checks its setup at start.
+ *
+ * @throws TypeError when `auth.appId` is empty.
+ */
 export function createBot(options: BotOptions): Bot {
   if (
     !("authenticate" in options.auth) &&
@@ -344,11 +360,15 @@ export function createBot(options: BotOptions): Bot {
   const authOptions = "authenticate" in options.auth ? undefined : options.auth;
   const authenticator =
     authOptions === undefined ? (options.auth as CallbackAuthenticator) : createCallbackAuthenticator(authOptions);
-  const receive = createReceiver({
+  let accepting = true;
+  /** The requests being answered: close() lets them finish before it waits for their processing. */
+  const answering = new Set<Promise<unknown>>();
+  const receiveAll = createReceiver({
     authenticator,
     ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
     claimDelivery: (key, body) => store.claimDelivery(key, body),
     selfCheckToken,
+    accepting: () => accepting,
     onAccepted: (delivery) => {
       events.emit("delivery", delivery);
       processDelivery(
@@ -366,6 +386,14 @@ export function createBot(options: BotOptions): Bot {
     },
     onRefused,
   });
+
+  const receive: Receive = (request) => {
+    const answer = receiveAll(request);
+    answering.add(answer);
+    const settled = () => answering.delete(answer);
+    answer.then(settled, settled);
+    return answer;
+  };
 
   // What other instances sharing the store changed: their roster events for this instance's listeners, and news
   // of the invites waited on here.
@@ -399,6 +427,13 @@ export function createBot(options: BotOptions): Bot {
     check().then((report) => logProblems(logger, report), ignore);
   }
 
+  const stopWaiting = () => {
+    lifetime.abort();
+    clearInterval(takeOver);
+    unwatch?.();
+    tracker.close();
+  };
+
   return {
     fetch: createFetchHandler(receive),
     receiver: {
@@ -418,11 +453,15 @@ export function createBot(options: BotOptions): Bot {
     check,
     on: (name, listener) => events.on(name, listener),
     idle: () => queue.idle(),
-    stopWaiting: () => {
-      lifetime.abort();
+    stopWaiting,
+    async close() {
+      accepting = false;
       clearInterval(takeOver);
-      unwatch?.();
-      tracker.close();
+      await Promise.allSettled([...answering]);
+      await queue.idle();
+      stopWaiting();
+      // What the store's last changes queued (a waiter woken, say) runs before the caller closes the store's client.
+      await queue.idle();
     },
   };
 }

@@ -12,6 +12,7 @@ export type NodeHandler = (
   next?: (error?: unknown) => void,
 ) => void;
 
+/** Options of {@link nodeHandler} and {@link fastifyHook}. */
 export interface NodeHandlerOptions {
   /** The notification path. Default: the bot's `path` option, `/api/calls` unless set. */
   readonly path?: string;

@@ -12,3 +12,9 @@ export {
 } from "./fastify.js";
 export { type NodeHandler, type NodeHandlerOptions, nodeHandler } from "./handler.js";
 export { type ListenOptions, type StartedBot, startBot } from "./server.js";
+export {
+  hardenServer,
+  type ServerTimeoutOptions,
+  type ServerTimeouts,
+  serverTimeouts,
+} from "./timeouts.js";
