@@ -18,7 +18,14 @@ import { Emitter } from "./events.js";
 import { type Logger, stderrLogger } from "./logger.js";
 import { MemoryStore } from "./memory-store.js";
 import { KeyedQueue } from "./queue.js";
-import { type AcceptedDelivery, createReceiver, deliveryKey, type Receive, type RefusedDelivery } from "./receiver.js";
+import {
+  type AcceptedDelivery,
+  createReceiver,
+  type DuplicateDelivery,
+  deliveryKey,
+  type Receive,
+  type RefusedDelivery,
+} from "./receiver.js";
 import { RefusalLog } from "./refusals.js";
 import { emptyRoster, RosterDraft, type RosterEvent } from "./roster.js";
 import type { BotStore, OperationRecord, RosterMember, UnmatchedNotification } from "./store.js";
@@ -88,8 +95,10 @@ export interface BotEvents extends Record<string, unknown> {
   call: CallStateEvent;
   /** A delivery passed authentication and parsing, and was acknowledged. */
   delivery: AcceptedDelivery;
-  /** A request was refused (401, 403, 404, 413, 415, 400, …) or was a duplicate (202, not processed). */
+  /** A request was refused (401, 403, 404, 413, 415, 400, 503, …), with why. */
   refused: RefusedDelivery;
+  /** Graph delivered again what it had delivered (the same message id): answered 202, not processed again. */
+  duplicate: DuplicateDelivery;
   /** A notification the bot could not attach to anything it tracks; it is kept in the store. */
   unmatched: UnmatchedNotification;
   /**
@@ -385,6 +394,7 @@ export function createBot(options: BotOptions): Bot {
       finish(messageId === undefined ? undefined : deliveryKey(messageId), [kept]);
     },
     onRefused,
+    onDuplicate: (duplicate) => events.emit("duplicate", duplicate),
   });
 
   const receive: Receive = (request) => {

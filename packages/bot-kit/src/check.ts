@@ -17,6 +17,7 @@ export interface CheckReport {
   readonly problems: readonly CheckProblem[];
 }
 
+/** Options of {@link Bot.check}. */
 export interface CheckOptions {
   /**
    * The URL Graph calls back (the bot's public URL and notification path). When given, the check POSTs to it without

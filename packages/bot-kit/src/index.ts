@@ -5,6 +5,18 @@
  *
  * @packageDocumentation
  */
+// The types of the other packages that the kit's own signatures name, so that a caller needs no other import to write
+// them down.
+export type { InviteClient, InviteError } from "@graph-invite/client";
+export type { InviteParticipantsRequest } from "@graph-invite/types";
+export type {
+  CallKind,
+  ClassifiedNotification,
+  Issue,
+  OperationNotification,
+  RejectedNotification,
+  RosterNotification,
+} from "@graph-invite/validator";
 export {
   type AuthFailureReason,
   type AuthResult,
@@ -27,11 +39,13 @@ export {
   type Roster,
 } from "./bot.js";
 export type { CheckOptions, CheckProblem, CheckReport } from "./check.js";
+export type { Participant, ResultInfo } from "./graph-types.js";
 export { identitiesOf, type ParticipantIdentity } from "./identities.js";
 export { type Logger, stderrLogger } from "./logger.js";
 export { MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
 export {
   type AcceptedDelivery,
+  type DuplicateDelivery,
   defaultMaxBodyBytes,
   type IncomingDelivery,
   type InvalidDelivery,

@@ -37,7 +37,13 @@ export interface InvalidDelivery {
   readonly issues: readonly Issue[];
 }
 
-/** A delivery the receiver refused or ignored, and why. */
+/** A delivery Graph sent again, with the message id of one processed before: acknowledged with 202, not processed. */
+export interface DuplicateDelivery {
+  readonly tenantId: string;
+  readonly messageId: string;
+}
+
+/** A delivery the receiver refused, and why. */
 export interface RefusedDelivery {
   readonly status: number;
   readonly reason: string;
@@ -85,8 +91,10 @@ export interface ReceiverOptions {
   readonly onAccepted: (delivery: AcceptedDelivery) => void;
   /** Called, before the 400, for an authenticated delivery the parser refused, unless it is a duplicate. */
   readonly onInvalid?: (delivery: InvalidDelivery) => void;
-  /** Called for each refused request and each duplicate. */
+  /** Called for each refused request. */
   readonly onRefused?: (refusal: RefusedDelivery) => void;
+  /** Called for each delivery with the message id of one seen before: answered 202, not processed. */
+  readonly onDuplicate?: (duplicate: DuplicateDelivery) => void;
   /**
    * A secret of this bot's: a request that carries it in the {@link selfCheckHeader} is the bot's own self-check, and
    * its refusal is not reported. Nothing else changes for it.
@@ -102,6 +110,7 @@ export const selfCheckHeader = "x-bot-kit-self-check";
 /** 1 MiB: a full roster of hundreds of participants fits, with room to spare. */
 export const defaultMaxBodyBytes = 1024 * 1024;
 
+/** The receiver: answers one request, whatever server carries it. HTTP adapters call it. */
 export type Receive = (request: IncomingDelivery) => Promise<ReceiverAnswer>;
 
 const accepted: ReceiverAnswer = { status: 202, headers: {}, body: "", close: false };
@@ -185,11 +194,7 @@ export function createReceiver(options: ReceiverOptions): Receive {
       );
     }
     if (!first) {
-      options.onRefused?.({
-        status: 202,
-        reason: "duplicate",
-        message: `The delivery with message id ${messageId} was processed before.`,
-      });
+      options.onDuplicate?.({ tenantId: auth.tenantId, messageId: messageId as string });
       return accepted;
     }
     options.onAccepted({

@@ -2,6 +2,7 @@
 // handlers, Deno, Bun and workers call. Nothing here needs Node.
 import type { IncomingDelivery, Receive, ReceiverAnswer } from "./receiver.js";
 
+/** A Web-standard request handler, `(request: Request) => Promise<Response>`, as Hono, Deno, Bun and workers call. */
 export type FetchHandler = (request: Request) => Promise<Response>;
 
 export function createFetchHandler(receive: Receive): FetchHandler {

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
+import { CompactSign, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type AuthResult, type CallbackAuthOptions, createCallbackAuthenticator } from "../src/index.js";
 
@@ -83,6 +83,35 @@ const refused = (status: number, reason: string, message: RegExp, detail?: Recor
     message: expect.stringMatching(message),
     ...(detail !== undefined && { detail }),
   }) as unknown as AuthResult;
+
+describe("numeric claims", () => {
+  // JSON.stringify writes Infinity as null, so the payload is written as text, as a forger would.
+  const signText = (payload: string) =>
+    new CompactSign(new TextEncoder().encode(payload))
+      .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: keys[0].kid })
+      .sign(keys[0].privateKey);
+
+  test.each(["exp", "iat"])("a %s of 1e400, which JSON reads as Infinity, is refused", async (claim) => {
+    reset();
+    const fields = { ...claims(), [claim]: "INFINITE" };
+    const token = await signText(JSON.stringify(fields).replace('"INFINITE"', "1e400"));
+    expect(await authenticatorFor().authenticate(`Bearer ${token}`)).toEqual(
+      refused(401, "invalid-token", new RegExp(`^The token's "${claim}" claim is not a finite number\\.$`)),
+    );
+  });
+
+  test("an nbf of 1e400 is never reached", async () => {
+    reset();
+    const token = await signText(JSON.stringify({ ...claims(), nbf: "INFINITE" }).replace('"INFINITE"', "1e400"));
+    expect(await authenticatorFor().authenticate(`Bearer ${token}`)).toMatchObject({ ok: false, status: 401 });
+  });
+
+  test("the same token with a finite exp is accepted", async () => {
+    reset();
+    const token = await signText(JSON.stringify(claims()));
+    expect(await authenticatorFor().authenticate(`Bearer ${token}`)).toMatchObject({ ok: true });
+  });
+});
 
 describe("each refusal", () => {
   test("names its reason, and says in its message what was wrong", async () => {

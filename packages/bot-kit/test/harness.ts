@@ -4,7 +4,14 @@ import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simu
 import type { Participant } from "@graph-invite/types";
 import { afterAll, afterEach, beforeAll, onTestFinished } from "vitest";
 import { example } from "../../../test-support/examples.js";
-import type { AcceptedDelivery, BotOptions, Logger, RefusedDelivery, RosterEvent } from "../src/index.js";
+import type {
+  AcceptedDelivery,
+  BotOptions,
+  DuplicateDelivery,
+  Logger,
+  RefusedDelivery,
+  RosterEvent,
+} from "../src/index.js";
 import { type StartedBot, startBot } from "../src/node/index.js";
 
 export { freePort } from "../../../test-support/ports.js";
@@ -146,12 +153,14 @@ export function watch(bot: StartedBot) {
   const seen = {
     deliveries: [] as AcceptedDelivery[],
     refusals: [] as RefusedDelivery[],
+    duplicates: [] as DuplicateDelivery[],
     rosters: [] as RosterEvent[],
     errors: [] as unknown[],
   };
   const stops = [
     bot.on("delivery", (event) => seen.deliveries.push(event)),
     bot.on("refused", (event) => seen.refusals.push(event)),
+    bot.on("duplicate", (event) => seen.duplicates.push(event)),
     bot.on("roster", (event) => seen.rosters.push(event)),
     bot.on("error", (event) => seen.errors.push(event)),
   ];

@@ -11,6 +11,7 @@ import {
 import { KeysUnavailable, SigningKeys } from "./signing-keys.js";
 import { TokenCache } from "./token-cache.js";
 
+/** How callbacks are authenticated: the bot's app id, whose OpenID metadata to trust, and the optional checks. */
 export interface CallbackAuthOptions {
   /** The bot's app id: the only audience accepted. */
   readonly appId: string;
@@ -40,6 +41,7 @@ export interface CallbackAuthOptions {
   readonly tokenCacheSize?: number;
 }
 
+/** Why a callback's token was refused: each is a `reason` of a refused delivery. */
 export type AuthFailureReason =
   | "missing-token"
   | "invalid-token"
@@ -54,6 +56,7 @@ export type AuthFailureReason =
   | "tenant-not-allowed"
   | "keys-unavailable";
 
+/** What {@link CallbackAuthenticator.authenticate} decided: the tenant and claims, or the status and reason of a refusal. */
 export type AuthResult =
   | { readonly ok: true; readonly tenantId: string; readonly claims: JWTPayload }
   | {
@@ -69,6 +72,7 @@ export type AuthResult =
       readonly detail?: Readonly<Record<string, unknown>>;
     };
 
+/** Checks the `Authorization` header of a callback: {@link createCallbackAuthenticator}, or one of your own. */
 export interface CallbackAuthenticator {
   /** Checks an `Authorization` header value. Never throws. */
   authenticate(authorization: string | null | undefined): Promise<AuthResult>;
@@ -79,6 +83,11 @@ const maxTokenLength = 16 * 1024;
 
 const bearer = /^Bearer[ \t]+([A-Za-z0-9_.~+/=-]+)[ \t]*$/i;
 
+/**
+ * An authenticator of Graph's callback tokens, with the signing keys fetched from the OpenID metadata and cached.
+ *
+ * @throws TypeError when `appId` is empty.
+ */
 export function createCallbackAuthenticator(options: CallbackAuthOptions): CallbackAuthenticator {
   const keys = new SigningKeys({
     openIdConfigurationUrl:
@@ -117,6 +126,13 @@ export function createCallbackAuthenticator(options: CallbackAuthOptions): Callb
       kid = result.protectedHeader.kid;
     } catch (error) {
       return describeFailure(error, verifyOptions);
+    }
+    // JSON reads `1e400` as Infinity, which jose takes for a number: a token that never expires. Times are finite.
+    for (const claim of ["exp", "nbf", "iat"] as const) {
+      const value = claims[claim];
+      if (value !== undefined && !Number.isFinite(value)) {
+        return fail(401, "invalid-token", `The token's "${claim}" claim is not a finite number.`);
+      }
     }
     const tenantId = claims["tid"];
     if (typeof tenantId !== "string" || tenantId === "") {
