@@ -35,7 +35,7 @@ const hosts: Record<string, (bot: Bot) => Promise<{ server: Server; close: () =>
   Hono: async (bot) => {
     const app = new Hono();
     app.post("/api/calls", (context) => bot.fetch(context.req.raw));
-    const server = hardenServer(serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server, timeouts);
+    const server = hardenServer(serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }), timeouts) as Server;
     return { server, close: async () => server.close() };
   },
   "Fastify 5": async (bot) => {
@@ -85,6 +85,10 @@ function trickle(port: number, head: string, everyMs: number, giveUpMs: number):
     });
   });
 }
+
+test("hardenServer refuses what is not an HTTP/1 server, saying so", () => {
+  expect(() => hardenServer({ listen() {} })).toThrow(/node:http or node:https server/);
+});
 
 describe.each(Object.entries(hosts))("%s, given hardenServer", (_name, host) => {
   let bot: Bot;

@@ -1,7 +1,5 @@
 // Node's HTTP server lets a client take 60 s to send its headers and 300 s to send its request, and checks both only
 // every 30 s: a slow client with no token holds a connection for a minute. A bot's server needs far less.
-import type { Server } from "node:http";
-
 /** The timeouts of a bot's server: how long a client may take for its headers, and for its whole request. */
 export interface ServerTimeoutOptions {
   /** How long a client may take to send its headers. Default 10 s. */
@@ -41,14 +39,16 @@ export function serverTimeouts(options: ServerTimeoutOptions = {}): ServerTimeou
  * Gives a server created elsewhere (Express's `app.listen()`, Hono's `serve()`, Fastify's `app.server`) the
  * timeouts of {@link serverTimeouts}, and returns it: `hardenServer(app.listen(3978))`. Node starts checking its
  * connections when the server starts listening, so call it before, or in the same turn as `listen()`; later, the
- * timeouts apply but are checked only every 30 s.
+ * timeouts apply but are checked only every 30 s. It takes any value so that Hono's `serve()`, typed as any of Node's
+ * servers, needs no cast; an HTTP/2 server, which has no such timeouts, is refused.
+ *
+ * @throws TypeError when `server` is not a node:http or node:https server.
  */
-export function hardenServer<S extends Server>(server: S, options: ServerTimeoutOptions = {}): S {
-  const timeouts = serverTimeouts(options);
-  server.headersTimeout = timeouts.headersTimeout;
-  server.requestTimeout = timeouts.requestTimeout;
-  // Read by Node when the server starts listening; not in @types/node, which declares it only as an option.
-  (server as { connectionsCheckingInterval?: number }).connectionsCheckingInterval =
-    timeouts.connectionsCheckingInterval;
+export function hardenServer<S extends object>(server: S, options: ServerTimeoutOptions = {}): S {
+  if (!("headersTimeout" in server && "requestTimeout" in server)) {
+    throw new TypeError("hardenServer takes a node:http or node:https server: this one has no headersTimeout");
+  }
+  // connectionsCheckingInterval is read by Node when the server starts listening.
+  Object.assign(server, serverTimeouts(options));
   return server;
 }
