@@ -47,10 +47,14 @@ export class RefusalLog {
   /** Per reason: when it was last logged, and how many came since. */
   private readonly logged = new Map<string, { at: number; since: number; total: number }>();
 
-  constructor(private readonly logger: Logger) {}
+  /** `clock` is for tests, which cannot wait a minute for the next report. */
+  constructor(
+    private readonly logger: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   record(refusal: RefusedDelivery): void {
-    const now = Date.now();
+    const now = this.clock();
     if (this.entries.length < kept) this.entries.push({ at: now, refusal });
     else this.entries[this.next] = { at: now, refusal };
     this.next = (this.next + 1) % kept;
