@@ -132,7 +132,10 @@ describe("the README's Redis example", () => {
     writeFileSync(file, `${readFileSync(file, "utf8")}\nexport { bot, redis };\n`);
     vi.stubEnv("REDIS_URL", redisServer.url);
     vi.stubEnv("BOT_APP_ID", sim.app.appId);
-    const example = (await import(/* @vite-ignore */ file.href)) as { bot: Bot; redis: { destroy(): unknown } };
+    const example = (await import(/* @vite-ignore */ file.href)) as {
+      bot: Bot;
+      redis: { quit(): Promise<unknown>; destroy(): unknown; isOpen: boolean };
+    };
     vi.unstubAllEnvs();
     const server = createServer(nodeHandler(example.bot));
     await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
@@ -143,10 +146,16 @@ describe("the README's Redis example", () => {
       expect(outcome.status).toBe("completed");
       const stored = await redisServer.command("HGET", `my-bot:op:${outcome.clientContext}`, "data");
       expect(JSON.parse(stored)).toMatchObject({ status: "completed", callId: call.id });
+      // The README's shutdown order: the bot, then the store's client, which must not hang.
+      server.close();
+      await example.bot.close();
+      const quitting = Date.now();
+      await example.redis.quit();
+      expect(Date.now() - quitting).toBeLessThan(2000);
     } finally {
       server.close();
       example.bot.stopWaiting();
-      example.redis.destroy();
+      if (example.redis.isOpen) example.redis.destroy();
       await redisServer.stop();
     }
   });
