@@ -55,8 +55,20 @@ export class RefusalLog {
 
   record(refusal: RefusedDelivery): void {
     const now = this.clock();
-    if (this.entries.length < kept) this.entries.push({ at: now, refusal });
-    else this.entries[this.next] = { at: now, refusal };
+    // A 400's issues may be many: what is kept is what a summary shows.
+    const { status, reason, message, detail, setting } = refusal;
+    const entry: Entry = {
+      at: now,
+      refusal: {
+        status,
+        reason,
+        message,
+        ...(detail !== undefined && { detail }),
+        ...(setting !== undefined && { setting }),
+      },
+    };
+    if (this.entries.length < kept) this.entries.push(entry);
+    else this.entries[this.next] = entry;
     this.next = (this.next + 1) % kept;
     this.log(refusal, now);
   }
