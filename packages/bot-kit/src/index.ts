@@ -1,7 +1,7 @@
 /**
  * The calling bot's side of Microsoft Graph `participant: invite`: callback authentication, a Web-standard
  * notification receiver, an invite tracker that knows how each invite ended, and rosters kept from Graph's
- * participants notifications. Nothing here needs Node: `@graph-invite/bot-kit/node` adds node:http and Express.
+ * participants notifications. Nothing here needs Node: `@graph-invite/bot-kit/node` adds node:http, Express and Fastify.
  *
  * @packageDocumentation
  */
