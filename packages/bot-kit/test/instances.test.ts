@@ -199,7 +199,7 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
         await until(async () => (await receiving.bot.operations(call.id))[0]?.status === "completed", 10_000);
         await receiving.bot.idle();
         // The feed loses what was written meanwhile (trimmed, as a short feedLength would): only a re-read can tell.
-        await admin.sendCommand(["XTRIM", `${prefix}changes`, "MAXLEN", "0"]);
+        await admin.sendCommand(["XTRIM", `{${prefix}}changes`, "MAXLEN", "0"]);
       } finally {
         await admin.sendCommand(["CONFIG", "SET", "requirepass", ""]);
       }
@@ -286,7 +286,7 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
     expect(ended.record.history.map((step) => step.event)).toContain("notification");
     await until(async () => (await waiting.bot.roster(call.id)).participants.length > 0);
     await waiting.bot.idle();
-    expect(await redis.command("ZCARD", `${prefix}inbox`)).toBe("0");
+    expect(await redis.command("ZCARD", `{${prefix}}unfinished`)).toBe("0");
   });
 
   test("two instances applying notifications of one operation and one roster at once lose neither", async () => {

@@ -187,6 +187,33 @@ export function storeContract(name: string, subject: StoreUnderTest): void {
       expect(Object.hasOwn(roster?.departed ?? {}, "toString")).toBe(true);
     });
 
+    test("ids map one-to-one onto keys: ids that differ only in lone surrogates, or look escaped, stay apart", async () => {
+      const store = await subject.open();
+      // UTF-8 turns every lone surrogate into U+FFFD: a store that wrote these as they are would merge each group.
+      const ids = ["\ud800x", "\udbffx", "\udc00x", "\ufffdx", "~d800x", "~", "~d8000078", "plain"];
+      const tag = randomUUID();
+      const records = ids.map((id) =>
+        operation(`${id}${tag}`, { clientContext: `${id}${tag}`, operationId: `${id}${tag}`, status: "running" }),
+      );
+      for (const record of records) expect(await store.putOperation(record)).toBe(true);
+      for (const record of records) {
+        expect(await store.operationByContext(record.clientContext)).toMatchObject({ callId: record.callId });
+        expect(await store.operationById(record.clientContext)).toMatchObject({ clientContext: record.clientContext });
+        expect(contexts(await store.operations(record.callId))).toEqual([record.clientContext]);
+      }
+      expect(contexts(await store.operations()).sort()).toEqual(contexts(records).sort());
+      expect(contexts(await store.pendingOperations()).sort()).toEqual(contexts(records).sort());
+      for (const id of ids) {
+        const callId = `${id}${tag}`;
+        expect(await store.putRoster({ ...emptyRoster(callId), members: { [id]: member(id) } }, [])).toBe(true);
+        expect(await store.claimDelivery(`${id}${tag}`)).toBe(true);
+      }
+      for (const id of ids) {
+        expect(Object.keys((await store.roster(`${id}${tag}`))?.members ?? {})).toEqual([id]);
+        expect(await store.claimDelivery(`${id}${tag}`)).toBe(false);
+      }
+    });
+
     test("a delivery is claimed once, however many handles claim it at the same moment", async () => {
       const store = await subject.open();
       const other = await subject.another(store);

@@ -12,19 +12,26 @@ import type {
   StoreChange,
   UnmatchedNotification,
 } from "../store.js";
-import { type RedisConnection, Script, text, texts } from "./connection.js";
+import { type AnyRedisConnection, type Script, type Send, senderOf, text, texts } from "./connection.js";
+import { retryable } from "./errors.js";
 import { FeedReader } from "./feed.js";
-import * as scripts from "./scripts.js";
+import { decodeId, encodeId, StoreKeys } from "./keys.js";
+import { scripts as compiled } from "./scripts.js";
 
-export type { RedisConnection } from "./connection.js";
+export type { AnyRedisConnection, RedisClusterConnection, RedisConnection } from "./connection.js";
 
 export interface RedisStoreOptions {
   /**
-   * A connected node-redis client (`createClient({ url })` from `redis`, then `await client.connect()`). The store
-   * does not close it; it opens one more connection, with `duplicate()`, while anyone watches its changes.
+   * A connected node-redis client: `createClient({ url })` for one server, or `createCluster({ rootNodes })` for Redis
+   * Cluster (then `await client.connect()`). The store does not close it; it opens one more connection, with
+   * `duplicate()`, while anyone watches its changes.
    */
-  readonly client: RedisConnection;
-  /** Put before every key, so that several bots (or other data) can share a database. Default `graph-invite:`. */
+  readonly client: AnyRedisConnection;
+  /**
+   * Put before every key, so that several bots (or other data) can share a database; the store puts it in braces,
+   * as a hash tag, so that on Redis Cluster all of its keys are in one slot (no braces in it, then). Default
+   * `graph-invite:`.
+   */
   readonly prefix?: string;
   /** Overrides of the default retention, kind by kind and field by field: the same figures as MemoryStore's. */
   readonly retention?: RetentionOverrides;
@@ -78,24 +85,13 @@ class FinishedDeliveries {
 
 const utf8 = new TextDecoder("utf-8");
 
-/** What the store's scripts run: claim, write and read each in one round trip. */
-const compiled = {
-  claimDelivery: new Script(scripts.claimDelivery),
-  finishDeliveries: new Script(scripts.finishDeliveries),
-  takeUnfinishedDeliveries: new Script(scripts.takeUnfinishedDeliveries),
-  putOperation: new Script(scripts.putOperation),
-  readOperations: new Script(scripts.readOperations),
-  operationById: new Script(scripts.operationById),
-  putRoster: new Script(scripts.putRoster),
-  recordUnmatched: new Script(scripts.recordUnmatched),
-};
-
 export class RedisStore implements BotStore {
   readonly retention: StoreRetention;
   /** Marks the feed entries written through this handle, which its own bot has acted on already. */
   readonly origin = randomUUID();
-  private readonly client: RedisConnection;
-  private readonly prefix: string;
+  private readonly client: AnyRedisConnection;
+  private readonly sendRaw: Send;
+  private readonly keys: StoreKeys;
   private readonly feedLength: string;
   private readonly feedBlockMs: number;
   private readonly retryForMs: number;
@@ -109,7 +105,8 @@ export class RedisStore implements BotStore {
 
   constructor(options: RedisStoreOptions) {
     this.client = options.client;
-    this.prefix = options.prefix ?? "graph-invite:";
+    this.sendRaw = senderOf(options.client);
+    this.keys = new StoreKeys(options.prefix ?? "graph-invite:");
     this.retention = retentionWith(options.retention);
     this.feedLength = String(options.feedLength ?? 10_000);
     this.feedBlockMs = options.feedBlockMs ?? 5_000;
@@ -129,11 +126,11 @@ export class RedisStore implements BotStore {
       const claimed = await this.run(
         compiled.claimDelivery,
         [
-          this.key("delivery:", key),
-          this.key("deliveries"),
-          this.key("inbox:", key),
-          this.key("inbox"),
-          this.key("instance:", this.origin),
+          this.keys.delivery(key),
+          this.keys.deliveries,
+          this.keys.unfinished(key),
+          this.keys.unfinishedIndex,
+          this.keys.instance(this.origin),
         ],
         [
           String(maxAgeMs),
@@ -143,9 +140,9 @@ export class RedisStore implements BotStore {
           body === undefined ? "" : utf8.decode(body),
           this.origin,
           String(this.heartbeatMs),
-          key,
-          this.prefix,
-          ...(finished?.keys ?? []),
+          encodeId(key),
+          this.keys.space,
+          ...(finished?.keys.map(encodeId) ?? []),
         ],
       );
       finished?.settle();
@@ -177,7 +174,11 @@ export class RedisStore implements BotStore {
     const finished = this.takeFinished();
     if (finished === undefined) return;
     try {
-      await this.run(compiled.finishDeliveries, [this.key("inbox")], [this.prefix, ...finished.keys]);
+      await this.run(
+        compiled.finishDeliveries,
+        [this.keys.unfinishedIndex],
+        [this.keys.space, ...finished.keys.map(encodeId)],
+      );
       finished.settle();
     } catch (error) {
       finished.settle(error);
@@ -192,13 +193,13 @@ export class RedisStore implements BotStore {
     const now = Date.now();
     const reply = await this.run(
       compiled.takeUnfinishedDeliveries,
-      [this.key("inbox")],
-      [this.prefix, String(now - claimedBeforeMs), this.origin, String(now), "100", String(this.heartbeatMs)],
+      [this.keys.unfinishedIndex],
+      [this.keys.space, String(now - claimedBeforeMs), this.origin, String(now), "100", String(this.heartbeatMs)],
     );
     const flat = texts(reply);
     const taken: UnfinishedDelivery[] = [];
     for (let index = 0; index + 1 < flat.length; index += 2) {
-      taken.push({ key: flat[index] as string, body: flat[index + 1] as string });
+      taken.push({ key: decodeId(flat[index] as string), body: flat[index + 1] as string });
     }
     return taken;
   }
@@ -217,26 +218,26 @@ export class RedisStore implements BotStore {
     const written = await this.run(
       compiled.putOperation,
       [
-        this.key("op:", record.clientContext),
-        this.key("ops"),
-        this.key("call-ops:", record.callId),
-        this.key("pending"),
-        this.key("op-order"),
-        this.key("changes"),
+        this.keys.operation(record.clientContext),
+        this.keys.operations,
+        this.keys.callOperations(record.callId),
+        this.keys.pending,
+        this.keys.operationOrder,
+        this.keys.changes,
       ],
       [
         String(record.revision),
         String(record.revision + 1),
         JSON.stringify({ ...record, revision: record.revision + 1 }),
         String(Math.ceil(ttl)),
-        record.clientContext,
-        record.operationId ?? "",
+        encodeId(record.clientContext),
+        record.operationId === null ? "" : encodeId(record.operationId),
         Number.isFinite(deadline) ? String(deadline) : "",
         JSON.stringify(change),
         this.origin,
         String(maxCount),
         this.feedLength,
-        this.prefix,
+        this.keys.space,
         writeToken(),
       ],
     );
@@ -244,20 +245,20 @@ export class RedisStore implements BotStore {
   }
 
   async operationByContext(clientContext: string): Promise<OperationRecord | undefined> {
-    return parsed(await this.send(["HGET", this.key("op:", clientContext), "data"]));
+    return parsed(await this.send(["HGET", this.keys.operation(clientContext), "data"]));
   }
 
   async operationById(operationId: string): Promise<OperationRecord | undefined> {
-    return parsed(await this.run(compiled.operationById, [this.key("op-id:", operationId)], [this.prefix]));
+    return parsed(await this.run(compiled.operationById, [this.keys.operationId(operationId)], [this.keys.space]));
   }
 
   async operations(callId?: string): Promise<OperationRecord[]> {
-    const index = callId === undefined ? this.key("ops") : this.key("call-ops:", callId);
+    const index = callId === undefined ? this.keys.operations : this.keys.callOperations(callId);
     return this.readOperations(index, texts(await this.send(["ZRANGE", index, "0", "-1"])));
   }
 
   async pendingOperations(dueBy?: number): Promise<OperationRecord[]> {
-    const index = this.key("pending");
+    const index = this.keys.pending;
     const upTo = dueBy === undefined ? "+inf" : String(dueBy);
     const contexts = texts(await this.send(["ZRANGEBYSCORE", index, "-inf", upTo]));
     const records = await this.readOperations(index, contexts);
@@ -269,14 +270,13 @@ export class RedisStore implements BotStore {
     const change: StoreChange = { kind: "roster", callId: roster.callId, events };
     const written = await this.run(
       compiled.putRoster,
-      [this.key("roster:", roster.callId), this.key("rosters"), this.key("changes")],
+      [this.keys.roster(roster.callId), this.keys.rosters, this.keys.changes],
       [
         String(roster.revision),
         String(roster.revision + 1),
         JSON.stringify({ ...roster, revision: roster.revision + 1 }),
         String(maxAgeMs),
         String(Date.now()),
-        roster.callId,
         JSON.stringify(change),
         this.origin,
         String(maxCount),
@@ -288,21 +288,21 @@ export class RedisStore implements BotStore {
   }
 
   async roster(callId: string): Promise<RosterState | undefined> {
-    return parsed(await this.send(["HGET", this.key("roster:", callId), "data"]));
+    return parsed(await this.send(["HGET", this.keys.roster(callId), "data"]));
   }
 
   async recordUnmatched(entry: UnmatchedNotification): Promise<void> {
     const { maxAgeMs, maxCount, maxBytes } = this.retention.unmatched;
     await this.run(
       compiled.recordUnmatched,
-      [this.key("unmatched"), this.key("unmatched-bytes")],
+      [this.keys.unmatched, this.keys.unmatchedBytes],
       [serialise(entry), String(maxCount), String(maxBytes), String(maxAgeMs)],
     );
   }
 
   async unmatched(): Promise<UnmatchedNotification[]> {
     const oldest = Date.now() - this.retention.unmatched.maxAgeMs;
-    const entries = texts(await this.send(["LRANGE", this.key("unmatched"), "0", "-1"]));
+    const entries = texts(await this.send(["LRANGE", this.keys.unmatched, "0", "-1"]));
     // Newest first in the list; oldest first for the caller, as MemoryStore gives them.
     return entries
       .reverse()
@@ -317,12 +317,12 @@ export class RedisStore implements BotStore {
   watch(listener: (change: StoreChange) => void): () => void {
     this.listeners.add(listener);
     this.heartbeat ??= setInterval(() => {
-      this.send(["SET", this.key("instance:", this.origin), "1", "PX", String(this.heartbeatMs)]).catch(() => {});
+      this.send(["SET", this.keys.instance(this.origin), "1", "PX", String(this.heartbeatMs)]).catch(() => {});
     }, this.heartbeatMs / 3);
     this.heartbeat.unref();
     this.feed ??= new FeedReader({
       connection: this.client,
-      key: this.key("changes"),
+      key: this.keys.changes,
       origin: this.origin,
       blockMs: this.feedBlockMs,
       onChange: (change) => {
@@ -347,40 +347,26 @@ export class RedisStore implements BotStore {
     return this.sent;
   }
 
-  /** One command, counted. */
-  private command(args: string[]): Promise<unknown> {
+  /** One command, counted; `key` is its first key, which names the cluster node to send it to. */
+  private readonly command: Send = (key, args) => {
     this.sent++;
-    return this.client.sendCommand(args);
-  }
+    return this.sendRaw(key, args);
+  };
 
+  /** One command whose first key is its second argument, sent again while its failure is the connection's. */
   private send(args: string[]): Promise<unknown> {
-    return retried(() => this.command(args), this.retryForMs);
+    return retried(() => this.command(args[1] ?? "", args), this.retryForMs);
   }
 
   private run(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    return retried(() => script.run((command) => this.command(command), keys, args), this.retryForMs);
-  }
-
-  private key(kind: string, id = ""): string {
-    return `${this.prefix}${kind}${id}`;
+    return retried(() => script.run(this.command, keys, args), this.retryForMs);
   }
 
   private async readOperations(index: string, contexts: readonly string[]): Promise<OperationRecord[]> {
     if (contexts.length === 0) return [];
-    const reply = await this.run(compiled.readOperations, [index], [this.prefix, ...contexts]);
+    const reply = await this.run(compiled.readOperations, [index], [this.keys.space, ...contexts]);
     return texts(reply).map((data) => JSON.parse(data) as OperationRecord);
   }
-}
-
-/**
- * Redis's own error replies start with a code in capitals (`ERR`, `WRONGTYPE`, `NOSCRIPT`); all but those that say
- * "not now" are final. Anything else (a socket closed under the command, a client still reconnecting) is the
- * connection's, and the command can be sent again.
- */
-function retryable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = /^([A-Z]+) /.exec(error.message)?.[1];
-  return code === undefined || ["LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN"].includes(code);
 }
 
 /** Sends the command again, with a growing pause, while its failure is the connection's and time remains. */
