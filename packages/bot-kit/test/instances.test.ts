@@ -6,24 +6,59 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createInviteClient, type InviteClient, inviteBody, userParticipant } from "@graph-invite/client";
 import { type Simulator, start } from "@graph-invite/simulator";
-import { createClient } from "redis";
+import { createClient, createCluster } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { deltaRosterBody } from "../../../test-support/notifications.js";
-import { type RedisServer, skipRedisTests, startRedis } from "../../../test-support/redis.js";
+import { type RedisServer, skipRedisTests, startRedis, startRedisCluster } from "../../../test-support/redis.js";
 import type { OperationRecord, RosterEvent } from "../src/index.js";
 import { type StartedBot, startBot } from "../src/node/index.js";
-import { RedisStore, type RedisStoreOptions } from "../src/redis/index.js";
+import { type AnyRedisConnection, RedisStore, type RedisStoreOptions } from "../src/redis/index.js";
 import { participantNamed, postNotification, signedHeaders } from "./harness.js";
 import { until } from "./store-contract.js";
 
-describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
-  let redis: RedisServer;
+/** One Redis server, or a three-primary cluster: where the instances' store lives. */
+interface SharedRedis {
+  /** A client on it, not yet connected, named so that CLIENT LIST tells the instances apart. */
+  connect(name?: string): AnyRedisConnection & { destroy(): unknown };
+  /** The server that holds the keys under `prefix`: the only one, or the cluster primary that serves their slot. */
+  holding(prefix: string): Promise<RedisServer>;
+  stop(): Promise<void>;
+}
+
+const backends: Array<{ label: string; start: () => Promise<SharedRedis> }> = [
+  {
+    label: "one Redis",
+    async start() {
+      const server = await startRedis({ persistent: true });
+      return {
+        connect: (name) => createClient({ url: server.url, ...(name !== undefined && { name }) }),
+        holding: async () => server,
+        stop: () => server.stop(),
+      };
+    },
+  },
+  {
+    label: "a three-primary Redis Cluster",
+    async start() {
+      const cluster = await startRedisCluster({ persistent: true });
+      return {
+        connect: (name) =>
+          createCluster({ rootNodes: [...cluster.rootNodes], ...(name !== undefined && { defaults: { name } }) }),
+        holding: (prefix) => cluster.nodeFor(`{${prefix}}`),
+        stop: () => cluster.stop(),
+      };
+    },
+  },
+];
+
+describe.skipIf(skipRedisTests).each(backends)("instances sharing $label", ({ start: startShared }) => {
+  let redis: SharedRedis;
   let sim: Simulator;
   let prefix: string;
   const running = new Set<{ bot: StartedBot; client: { destroy(): unknown }; frozen: boolean }>();
 
   beforeAll(async () => {
-    [redis, sim] = await Promise.all([startRedis({ persistent: true }), start()]);
+    [redis, sim] = await Promise.all([startShared(), start()]);
   });
   afterAll(async () => {
     await sim?.close();
@@ -46,7 +81,7 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
       invites?: InviteClient;
     } = {},
   ) {
-    const client = createClient({ url: redis.url, ...(extra.name !== undefined && { name: extra.name }) });
+    const client = redis.connect(extra.name);
     client.on("error", () => {});
     await client.connect();
     const options = { client, prefix, feedBlockMs: 500, heartbeatMs: 600 };
@@ -168,7 +203,7 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
     const call = sim.createCall({ kind: "group", callbackUri: receiving.bot.callbackUrl });
     const outcome = waiting.bot.inviteAndWait(call.id, inviteBody(userParticipant(user)));
     await until(() => sim.operations().some((operation) => operation.status === "running"));
-    await redis.restart();
+    await (await redis.holding(prefix)).restart();
     const ended = await outcome;
     expect(ended.status).toBe("completed");
     expect(Date.now() - terminalSentAt(ended.operationId)).toBeLessThan(1000);
@@ -176,7 +211,7 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
 
   test("an outcome written while the waiting instance's feed is cut off, its entry lost: a re-read delivers it", async () => {
     // A connection of the test's own, made before the server asks for a password, so it stays usable while it does.
-    const admin = createClient({ url: redis.url });
+    const admin = createClient({ url: (await redis.holding(prefix)).url });
     admin.on("error", () => {});
     await admin.connect();
     try {
@@ -286,7 +321,7 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
     expect(ended.record.history.map((step) => step.event)).toContain("notification");
     await until(async () => (await waiting.bot.roster(call.id)).participants.length > 0);
     await waiting.bot.idle();
-    expect(await redis.command("ZCARD", `{${prefix}}unfinished`)).toBe("0");
+    expect(await (await redis.holding(prefix)).command("ZCARD", `{${prefix}}unfinished`)).toBe("0");
   });
 
   test("two instances applying notifications of one operation and one roster at once lose neither", async () => {

@@ -1,10 +1,10 @@
 // The BotStore contract, run against both stores the kit ships: MemoryStore, and RedisStore on a real redis-server
-// started for this file. Each Redis test gets a prefix of its own, so tests share the server but not their data.
+// and on a real three-primary Redis Cluster, each started for this file. Each Redis test gets a prefix of its own, so tests share the server but not their data.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ClientClosedError, createClient, SocketClosedUnexpectedlyError } from "redis";
+import { ClientClosedError, createClient, createCluster, SocketClosedUnexpectedlyError } from "redis";
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
-import { type RedisServer, skipRedisTests, startRedis } from "../../../test-support/redis.js";
+import { type RedisServer, skipRedisTests, startRedis, startRedisCluster } from "../../../test-support/redis.js";
 import {
   type BotStore,
   emptyRoster,
@@ -12,8 +12,8 @@ import {
   type OperationRecord,
   type RetentionOverrides,
 } from "../src/index.js";
-import { type RedisConnection, RedisStore } from "../src/redis/index.js";
-import { operation, storeContract, update } from "./store-contract.js";
+import { type AnyRedisConnection, type RedisConnection, RedisStore } from "../src/redis/index.js";
+import { operation, type StoreUnderTest, storeContract, update } from "./store-contract.js";
 
 storeContract("MemoryStore", {
   open: async (retention?: RetentionOverrides) => new MemoryStore(retention === undefined ? {} : { retention }),
@@ -22,26 +22,45 @@ storeContract("MemoryStore", {
 });
 
 if (!skipRedisTests) {
-  let server: RedisServer;
+  storeContract(
+    "RedisStore",
+    onRedis(async () => {
+      const server = await startRedis();
+      return { connect: () => createClient({ url: server.url }), stop: () => server.stop() };
+    }),
+  );
+  storeContract(
+    "RedisStore on a three-primary Redis Cluster",
+    onRedis(async () => {
+      const cluster = await startRedisCluster();
+      return { connect: () => createCluster({ rootNodes: [...cluster.rootNodes] }), stop: () => cluster.stop() };
+    }),
+  );
+}
+
+/**
+ * RedisStore as the contract suite opens it, on a server (or cluster) started for the suite: each store under a
+ * prefix of its own, so tests share the server but not their data.
+ */
+function onRedis(
+  start: () => Promise<{ connect: () => AnyRedisConnection & { destroy(): unknown }; stop: () => Promise<void> }>,
+): StoreUnderTest {
+  let started: Promise<{ connect: () => AnyRedisConnection & { destroy(): unknown }; stop: () => Promise<void> }>;
   const clients: Array<{ destroy(): unknown }> = [];
   const connect = async () => {
-    const client = createClient({ url: server.url });
+    started ??= start();
+    const client = (await started).connect();
     client.on("error", () => {});
     await client.connect();
     clients.push(client);
     return client;
   };
   const prefixes = new WeakMap<BotStore, string>();
-
-  beforeAll(async () => {
-    server = await startRedis();
-  });
   afterAll(async () => {
     for (const client of clients) client.destroy();
-    await server?.stop();
+    await (await started)?.stop();
   });
-
-  storeContract("RedisStore", {
+  return {
     async open(retention?: RetentionOverrides) {
       const prefix = `test-${randomUUID()}:`;
       const store = new RedisStore({ client: await connect(), prefix, ...(retention && { retention }) });
@@ -53,7 +72,7 @@ if (!skipRedisTests) {
       return new RedisStore({ client: await connect(), prefix, ...(retention && { retention }) });
     },
     shared: true,
-  });
+  };
 }
 
 describe.skipIf(skipRedisTests)("RedisStore's keys", () => {

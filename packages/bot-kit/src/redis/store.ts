@@ -377,7 +377,8 @@ async function retried<T>(command: () => Promise<T>, forMs: number): Promise<T> 
       return await command();
     } catch (error) {
       if (!retryable(error) || Date.now() >= giveUpAt) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+      // At most a quarter of a second apart, as the feed reader: waiters depend on the store being back in use.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250, 25 * 2 ** attempt)));
     }
   }
 }
