@@ -44,6 +44,12 @@ export interface BotOptions {
    * for news that was lost. Default 5 000 ms.
    */
   readonly recheckIntervalMs?: number;
+  /**
+   * Emit every roster and call event on every instance that shares the store, for example to push them to the
+   * WebSocket clients connected there. Default false: each event is emitted once in the fleet, by the instance that
+   * processed the notification, so that a listener that writes to a database or posts a message does it once.
+   */
+  readonly broadcastEvents?: boolean;
   /** The largest notification body accepted. Default 1 MiB. */
   readonly maxBodyBytes?: number;
   /**
@@ -142,6 +148,7 @@ export function createBot(options: BotOptions): Bot {
   const queue = new KeyedQueue((error) => events.emit("error", error));
   const slices = new TimeSlices();
   const recheckIntervalMs = options.recheckIntervalMs ?? defaultRecheckIntervalMs;
+  const broadcast = options.broadcastEvents === true;
   const keepUnmatched = async (callId: string | undefined, reason: string, notification: unknown) => {
     const entry: UnmatchedNotification = { at: new Date().toISOString(), callId, reason, notification };
     await store.recordUnmatched(entry);
@@ -164,12 +171,14 @@ export function createBot(options: BotOptions): Bot {
    * done again on the roster it wrote.
    */
   const processCall = async (callId: string, work: readonly CallWork[]) => {
-    const needsRoster = work.some((item) => item.kind === "roster" || endsCall(item));
+    // Broadcast call events travel with a roster write, so a call's state change writes its roster too.
+    const needsRoster = work.some((item) => item.kind === "roster" || endsCall(item) || broadcast);
     for (let attempt = 1; ; attempt++) {
       const stored = needsRoster ? await store.roster(callId) : undefined;
       const draft = needsRoster ? new RosterDraft(stored ?? emptyRoster(callId)) : undefined;
       const announcements: Array<() => void> = [];
       const rosterEvents: RosterEvent[] = [];
+      const callEvents: CallStateEvent[] = [];
       for (const item of work) {
         await slices.pace();
         if (item.kind === "call") {
@@ -179,6 +188,7 @@ export function createBot(options: BotOptions): Bot {
             state: item.state,
             resultInfo: item.resultInfo,
           };
+          callEvents.push(event);
           announcements.push(() => events.emit("call", event));
         }
         const changes = item.kind === "roster" ? draft?.apply(item) : endsCall(item) ? draft?.end() : undefined;
@@ -187,7 +197,8 @@ export function createBot(options: BotOptions): Bot {
           announcements.push(() => events.emit("roster", event));
         }
       }
-      if (draft !== undefined && !(await store.putRoster(draft.state(), rosterEvents))) {
+      const written = draft === undefined || (await store.putRoster(draft.state(), rosterEvents, callEvents));
+      if (!written) {
         if (attempt === maxRosterConflicts) {
           throw new Error(`the roster of call ${callId}: ${attempt} writes in a row lost to other writers; gave up`);
         }
@@ -316,12 +327,20 @@ export function createBot(options: BotOptions): Bot {
     onRefused: (refusal) => events.emit("refused", refusal),
   });
 
-  // What other instances sharing the store changed: their roster events for this instance's listeners, and news
-  // of the invites waited on here.
-  const unwatch = store.watch?.((change) => {
-    if (change.kind === "roster") for (const event of change.events) events.emit("roster", event);
-    else void tracker.onStoreChange(change);
-  });
+  // What other instances sharing the store changed: news of the invites waited on here, and when every event is
+  // broadcast, the roster and call events they processed.
+  const unwatch = store.watch?.(
+    (change) => {
+      if (change.kind !== "roster") {
+        void tracker.onStoreChange(change);
+        return;
+      }
+      if (!broadcast) return;
+      for (const event of change.calls ?? []) events.emit("call", event);
+      for (const event of change.events) events.emit("roster", event);
+    },
+    { broadcast },
+  );
   void tracker.start();
   const takeOver =
     store.takeUnfinishedDeliveries === undefined

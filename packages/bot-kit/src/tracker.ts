@@ -216,6 +216,8 @@ export class OperationTracker {
 
     const waiter = this.addWaiter(clientContext, false);
     try {
+      // A shared store wakes this instance when another changes the invite: the wish goes with the first write.
+      await this.deps.store.follow?.({ clientContext }, { withFirstWrite: true });
       const sent = await this.write(record, {
         event: "sent",
         detail: `POST /communications/calls/${callId}/participants/invite`,
@@ -250,6 +252,7 @@ export class OperationTracker {
     const waiter = this.addWaiter(clientContext, true);
     try {
       this.armDeadline(record);
+      await store.follow?.({ clientContext });
       // Read again now that a change would wake the waiter: one written between the first read and now would not.
       const current = await store.operationByContext(clientContext);
       if (current !== undefined) this.wake(current);
@@ -357,6 +360,14 @@ export class OperationTracker {
     }
     if (clientContext === null && operationId !== null && this.early.size < maxEarly && (await this.answersAwaited())) {
       this.early.set(operationId, notification);
+      if (store.follow === undefined) return;
+      // Woken when another instance's write first names the id; one that named it before the wish was recorded is
+      // found by reading again.
+      await store.follow({ operationId });
+      const named = await store.operationById(operationId);
+      if (named !== undefined && this.early.delete(operationId)) {
+        await this.change(named, (current) => applyTo(current, notification));
+      }
       return;
     }
     await this.unmatched(notification);

@@ -10,7 +10,7 @@ import { createClient, createCluster } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { deltaRosterBody } from "../../../test-support/notifications.js";
 import { type RedisServer, skipRedisTests, startRedis, startRedisCluster } from "../../../test-support/redis.js";
-import type { OperationRecord, RosterEvent } from "../src/index.js";
+import type { CallStateEvent, OperationRecord, RosterEvent } from "../src/index.js";
 import { type StartedBot, startBot } from "../src/node/index.js";
 import { type AnyRedisConnection, RedisStore, type RedisStoreOptions } from "../src/redis/index.js";
 import { participantNamed, postNotification, signedHeaders } from "./harness.js";
@@ -79,6 +79,7 @@ describe.skipIf(skipRedisTests).each(backends)("instances sharing $label", ({ st
       name?: string;
       store?: (options: RedisStoreOptions) => RedisStore;
       invites?: InviteClient;
+      broadcastEvents?: boolean;
     } = {},
   ) {
     const client = redis.connect(extra.name);
@@ -90,12 +91,15 @@ describe.skipIf(skipRedisTests).each(backends)("instances sharing $label", ({ st
       auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
       store: frozen ? new FrozenStore(options) : (extra.store?.(options) ?? new RedisStore(options)),
       recheckIntervalMs: 60_000,
+      ...(extra.broadcastEvents !== undefined && { broadcastEvents: extra.broadcastEvents }),
     });
     const handle = { bot, client, frozen };
     running.add(handle);
     const rosters: RosterEvent[] = [];
+    const calls: CallStateEvent[] = [];
     bot.on("roster", (event) => rosters.push(event));
-    return { ...handle, rosters };
+    bot.on("call", (event) => calls.push(event));
+    return { ...handle, rosters, calls };
   }
 
   async function stop(handle: { bot: StartedBot; client: { destroy(): unknown }; frozen: boolean }) {
@@ -141,15 +145,67 @@ describe.skipIf(skipRedisTests).each(backends)("instances sharing $label", ({ st
     for (const ended of [accepted, declined]) {
       expect((ended?.at ?? 0) - terminalSentAt(ended?.outcome.operationId ?? null)).toBeLessThan(1000);
     }
-    // Every instance's listeners hear each roster change once: the receiving one as it applies it, the other from
-    // the feed.
-    await sim.settled();
-    await receiving.bot.idle();
-    await until(() => waiting.rosters.length >= receiving.rosters.length && receiving.rosters.length > 0);
-    await sleep(200);
-    const keys = (events: RosterEvent[]) => events.map((event) => `${event.type}:${event.key}`);
-    expect(keys(waiting.rosters)).toEqual(keys(receiving.rosters));
-    expect(new Set(keys(receiving.rosters)).size).toBe(receiving.rosters.length);
+  });
+
+  /**
+   * Three instances, every notification of a call delivered to one of them in turn (as a load balancer would),
+   * roster changes and the call's end: how many times the listeners of the fleet hear each event.
+   */
+  async function fleetHears(broadcastEvents: boolean) {
+    const fleet = [
+      await instance(false, { broadcastEvents }),
+      await instance(false, { broadcastEvents }),
+      await instance(false, { broadcastEvents }),
+    ];
+    // Each inbox is opened, and each wish for every event recorded, by the instance's first sign of life.
+    await sleep(300);
+    const callId = `call-${randomUUID()}`;
+    const joiners = [1, 2, 3, 4, 5, 6].map((n) => participantNamed(`p-${n}`));
+    for (const [index, joiner] of joiners.entries()) {
+      const body = deltaRosterBody(callId, index + 1, [joiner]);
+      const target = fleet[index % fleet.length]?.bot as StartedBot;
+      expect((await postNotification(target, body, await signedHeaders(sim))).status).toBe(202);
+      await target.idle();
+    }
+    const ended = {
+      value: [
+        {
+          changeType: "deleted",
+          resourceUrl: `/communications/calls/${callId}`,
+          resourceData: { "@odata.type": "#microsoft.graph.call", state: "terminated" },
+        },
+      ],
+    };
+    const last = fleet[0]?.bot as StartedBot;
+    expect((await postNotification(last, JSON.stringify(ended), await signedHeaders(sim))).status).toBe(202);
+    for (const { bot } of fleet) await bot.idle();
+    return { fleet, joiners: joiners.length };
+  }
+
+  test("each roster and call event is emitted once in the fleet, by the instance that processed it", async () => {
+    const { fleet, joiners } = await fleetHears(false);
+    // Given time to arrive, had any instance re-emitted another's events.
+    await sleep(1000);
+    const joined = fleet.flatMap((member) => member.rosters).filter((event) => event.type === "joined");
+    expect(joined).toHaveLength(joiners);
+    expect(new Set(joined.map((event) => event.key)).size).toBe(joiners);
+    // The call's end: one call event, and one "left" per participant, all on the instance that processed it.
+    expect(fleet.map((member) => member.calls.length)).toEqual([1, 0, 0]);
+    expect(fleet.flatMap((member) => member.rosters).filter((event) => event.type === "left")).toHaveLength(joiners);
+    expect(fleet[0]?.rosters.filter((event) => event.type === "left")).toHaveLength(joiners);
+  });
+
+  test("with broadcastEvents, every instance emits every roster and call event, once each", async () => {
+    const { fleet, joiners } = await fleetHears(true);
+    await until(() => fleet.every((member) => member.rosters.length >= 2 * joiners && member.calls.length >= 1));
+    await sleep(500);
+    for (const member of fleet) {
+      const keys = member.rosters.map((event) => `${event.type}:${event.key}`);
+      expect(keys.filter((key) => key.startsWith("joined:"))).toHaveLength(joiners);
+      expect(keys.filter((key) => key.startsWith("left:"))).toHaveLength(joiners);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(member.calls).toEqual([expect.objectContaining({ callId: expect.any(String), state: "terminated" })]);
+    }
   });
 
   test("an instance that restarts picks up the invite it had in flight, and ends it at its deadline", async () => {
@@ -234,7 +290,9 @@ describe.skipIf(skipRedisTests).each(backends)("instances sharing $label", ({ st
         await until(async () => (await receiving.bot.operations(call.id))[0]?.status === "completed", 10_000);
         await receiving.bot.idle();
         // The feed loses what was written meanwhile (trimmed, as a short feedLength would): only a re-read can tell.
-        await admin.sendCommand(["XTRIM", `{${prefix}}changes`, "MAXLEN", "0"]);
+        for (const inbox of String(await admin.sendCommand(["KEYS", `{${prefix}}inbox:*`])).split(",")) {
+          if (inbox !== "") await admin.sendCommand(["XTRIM", inbox, "MAXLEN", "0"]);
+        }
       } finally {
         await admin.sendCommand(["CONFIG", "SET", "requirepass", ""]);
       }

@@ -389,19 +389,38 @@ export function storeContract(name: string, subject: StoreUnderTest): void {
 
     // One process has one handle, and nothing to tell anyone.
     if (!subject.shared) return;
-    test("changes written through one handle reach the others' watchers, not its own", async () => {
+    test("changes reach only the handles that follow them, and every roster change those that ask for all", async () => {
       const store = await subject.open();
-      const other = await subject.another(store);
-      if (store.watch === undefined || other.watch === undefined) throw new Error("a shared store has watch");
-      const heard: StoreChange[] = [];
+      const [following, broadcast, idle] = [
+        await subject.another(store),
+        await subject.another(store),
+        await subject.another(store),
+      ];
+      if (store.watch === undefined || following.watch === undefined || broadcast.watch === undefined) {
+        throw new Error("a shared store has watch");
+      }
+      if (idle.watch === undefined || following.follow === undefined) throw new Error("a shared store has follow");
+      const heard = { following: [] as StoreChange[], broadcast: [] as StoreChange[], idle: [] as StoreChange[] };
       const echoed: StoreChange[] = [];
-      const stopOther = other.watch((change) => heard.push(change));
-      const stopOwn = store.watch((change) => echoed.push(change));
+      const stops = [
+        following.watch((change) => heard.following.push(change)),
+        broadcast.watch((change) => heard.broadcast.push(change), { broadcast: true }),
+        idle.watch((change) => heard.idle.push(change)),
+        store.watch((change) => echoed.push(change)),
+      ];
       try {
-        // The reader starts from the stream's end: let it get there.
+        // Each inbox is opened, and the wish for every roster change recorded, by the first sign of life.
         await sleep(200);
-        const record = operation("call-w", { operationId: "op-w" });
-        await store.putOperation(record);
+        const followed = operation("call-w", { operationId: "op-w" });
+        const other = operation("call-w");
+        await following.follow({ clientContext: followed.clientContext });
+        // Followed before it exists, by its id: the write that first names the id wakes the follower.
+        const named = operation("call-w");
+        await following.follow({ operationId: "op-named" });
+        await store.putOperation(followed);
+        await store.putOperation(other);
+        await store.putOperation(named);
+        await store.putOperation({ ...named, operationId: "op-named", revision: 1 });
         const event: RosterEvent = {
           type: "joined",
           callId: "call-w",
@@ -409,15 +428,27 @@ export function storeContract(name: string, subject: StoreUnderTest): void {
           participant: member("p-1").participant,
         };
         await store.putRoster(emptyRoster("call-w"), [event]);
-        await until(() => heard.length >= 2);
-        expect(heard).toEqual([
-          { kind: "operation", clientContext: record.clientContext, operationId: "op-w" },
-          { kind: "roster", callId: "call-w", events: [event] },
+        await until(() => heard.following.length >= 2 && heard.broadcast.length >= 1);
+        await sleep(300);
+        expect(heard.following).toEqual([
+          { kind: "operation", clientContext: followed.clientContext, operationId: "op-w" },
+          { kind: "operation", clientContext: named.clientContext, operationId: "op-named" },
         ]);
+        expect(heard.broadcast).toEqual([{ kind: "roster", callId: "call-w", events: [event] }]);
+        expect(heard.idle).toEqual([]);
         expect(echoed).toEqual([]);
+        // An invite that has ended has nobody waiting: later writes wake nobody.
+        await update(store, followed.clientContext, (record) => {
+          record.status = "completed";
+        });
+        await until(() => heard.following.length >= 3);
+        await update(store, followed.clientContext, (record) => {
+          record.late = true;
+        });
+        await sleep(300);
+        expect(heard.following).toHaveLength(3);
       } finally {
-        stopOther();
-        stopOwn();
+        for (const stop of stops) stop();
       }
     });
   });

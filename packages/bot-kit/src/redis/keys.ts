@@ -109,8 +109,26 @@ export class StoreKeys {
   get unmatchedBytes(): string {
     return `${this.space}unmatched-bytes`;
   }
-  /** The change feed every write appends to (a stream). */
-  get changes(): string {
-    return `${this.space}changes`;
+  /**
+   * An instance's inbox (a stream): the changes that concern it, written by the others' scripts, read by it alone. It
+   * lives while its instance gives signs of life; scripts never create it (`XADD NOMKSTREAM`).
+   */
+  inbox(origin: string): string {
+    return `${this.space}inbox:${origin}`;
+  }
+  /** The instances waiting on an invite (a set of origins), until the invite ends. */
+  waiting(clientContext: string): string {
+    return `${this.space}waiting:${encodeId(clientContext)}`;
+  }
+  /**
+   * The instances holding a notification that names only this operation id (a set of origins), woken when a write
+   * first names the id.
+   */
+  held(operationId: string): string {
+    return `${this.space}held:${encodeId(operationId)}`;
+  }
+  /** The instances that asked for every roster and call event (sorted set of origins, by when that lapses). */
+  get broadcast(): string {
+    return `${this.space}broadcast`;
   }
 }

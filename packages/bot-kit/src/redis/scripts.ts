@@ -25,4 +25,6 @@ export const scripts = {
   operationById: loadScript("operation-by-id"),
   putRoster: loadScript("put-roster"),
   recordUnmatched: loadScript("record-unmatched"),
+  heartbeat: loadScript("heartbeat"),
+  follow: loadScript("follow"),
 };

@@ -2,6 +2,7 @@
 // write a Lua script that compares the revision, keeps the indexes and appends the change to a feed the other
 // instances read. Every key has a time to live and every index a count, from the same retention as MemoryStore.
 import { randomBytes, randomUUID } from "node:crypto";
+import type { CallStateEvent } from "../bot.js";
 import { type RetentionOverrides, retentionWith, type StoreRetention } from "../retention.js";
 import type { RosterEvent } from "../roster.js";
 import type {
@@ -36,11 +37,12 @@ export interface RedisStoreOptions {
   /** Overrides of the default retention, kind by kind and field by field: the same figures as MemoryStore's. */
   readonly retention?: RetentionOverrides;
   /**
-   * How many changes the feed keeps (about: Redis trims it in whole blocks). An instance that loses its connection
-   * for longer than it takes the others to write this many reads the store again instead. Default 10 000.
+   * How many changes each instance's inbox keeps (about: Redis trims it in whole blocks). An instance that loses its
+   * connection for longer than it takes the others to write this many changes it waits on reads the store again
+   * instead. Default 10 000.
    */
   readonly feedLength?: number;
-  /** How long one read of the feed blocks before it is sent again. Default 5 000 ms. */
+  /** How long one read of the inbox blocks before it is sent again. Default 5 000 ms. */
   readonly feedBlockMs?: number;
   /**
    * How long a command is tried again when the connection fails under it (a Redis restart, a failover), while the
@@ -101,6 +103,10 @@ export class RedisStore implements BotStore {
   private finished: FinishedDeliveries | undefined;
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private feed: FeedReader | undefined;
+  /** Invites whose first write through this handle also asks to be woken when they change. */
+  private readonly followWithWrite = new Set<string>();
+  /** How many watchers asked for every roster change. */
+  private broadcasting = 0;
   private sent = 0;
 
   constructor(options: RedisStoreOptions) {
@@ -223,7 +229,7 @@ export class RedisStore implements BotStore {
         this.keys.callOperations(record.callId),
         this.keys.pending,
         this.keys.operationOrder,
-        this.keys.changes,
+        this.keys.waiting(record.clientContext),
       ],
       [
         String(record.revision),
@@ -239,9 +245,30 @@ export class RedisStore implements BotStore {
         this.feedLength,
         this.keys.space,
         writeToken(),
+        record.revision === 0 && this.followWithWrite.delete(record.clientContext) ? this.origin : "",
       ],
     );
     return Number(written) === 1;
+  }
+
+  /**
+   * Asks to be woken (through {@link RedisStore.watch}) when another instance changes the invite with this
+   * clientContext, or first names this operation id. With `withFirstWrite`, the invite's first write through this
+   * handle carries the wish, at no round trip of its own. Nobody waits on an invite that has ended: the wish lapses
+   * with it.
+   */
+  async follow(
+    interest: { readonly clientContext: string } | { readonly operationId: string },
+    options: { readonly withFirstWrite?: boolean } = {},
+  ): Promise<void> {
+    if ("clientContext" in interest && options.withFirstWrite === true) {
+      this.followWithWrite.add(interest.clientContext);
+      return;
+    }
+    const { maxAgeMs } = this.retention.operations;
+    const key =
+      "clientContext" in interest ? this.keys.waiting(interest.clientContext) : this.keys.held(interest.operationId);
+    await this.run(compiled.follow, [key], [this.origin, String(maxAgeMs)]);
   }
 
   async operationByContext(clientContext: string): Promise<OperationRecord | undefined> {
@@ -265,12 +292,16 @@ export class RedisStore implements BotStore {
     return records.filter((record) => waiting.has(record.status));
   }
 
-  async putRoster(roster: RosterState, events: readonly RosterEvent[]): Promise<boolean> {
+  async putRoster(
+    roster: RosterState,
+    events: readonly RosterEvent[],
+    calls: readonly CallStateEvent[] = [],
+  ): Promise<boolean> {
     const { maxAgeMs, maxCount } = this.retention.rosters;
-    const change: StoreChange = { kind: "roster", callId: roster.callId, events };
+    const change: StoreChange = { kind: "roster", callId: roster.callId, events, ...(calls.length > 0 && { calls }) };
     const written = await this.run(
       compiled.putRoster,
-      [this.keys.roster(roster.callId), this.keys.rosters, this.keys.changes],
+      [this.keys.roster(roster.callId), this.keys.rosters, this.keys.broadcast],
       [
         String(roster.revision),
         String(roster.revision + 1),
@@ -282,6 +313,7 @@ export class RedisStore implements BotStore {
         String(maxCount),
         this.feedLength,
         writeToken(),
+        this.keys.space,
       ],
     );
     return Number(written) === 1;
@@ -311,18 +343,28 @@ export class RedisStore implements BotStore {
   }
 
   /**
-   * Changes written through other handles (other instances), from a stream read on a connection of its own. While
-   * anyone watches, the store also tells the others that this instance is alive.
+   * Changes other handles (other instances) wrote that concern this one: the invites it follows, and with
+   * `broadcast`, every roster change. They arrive in this instance's inbox, a stream read on a connection of its own.
+   * While anyone watches, the store also tells the others that this instance is alive.
    */
-  watch(listener: (change: StoreChange) => void): () => void {
+  watch(listener: (change: StoreChange) => void, options: { readonly broadcast?: boolean } = {}): () => void {
     this.listeners.add(listener);
-    this.heartbeat ??= setInterval(() => {
-      this.send(["SET", this.keys.instance(this.origin), "1", "PX", String(this.heartbeatMs)]).catch(() => {});
-    }, this.heartbeatMs / 3);
+    if (options.broadcast === true) this.broadcasting++;
+    const beat = () => {
+      const until = this.broadcasting > 0 ? String(Date.now() + this.heartbeatMs) : "";
+      this.run(
+        compiled.heartbeat,
+        [this.keys.instance(this.origin), this.keys.inbox(this.origin), this.keys.broadcast],
+        [String(this.heartbeatMs), String(inboxLifetime(this.heartbeatMs)), this.origin, until, String(Date.now())],
+      ).catch(() => {});
+    };
+    // At once, so that the inbox exists before anyone is asked to write to it.
+    beat();
+    this.heartbeat ??= setInterval(beat, this.heartbeatMs / 3);
     this.heartbeat.unref();
     this.feed ??= new FeedReader({
       connection: this.client,
-      key: this.keys.changes,
+      key: this.keys.inbox(this.origin),
       origin: this.origin,
       blockMs: this.feedBlockMs,
       onChange: (change) => {
@@ -330,7 +372,8 @@ export class RedisStore implements BotStore {
       },
     });
     return () => {
-      this.listeners.delete(listener);
+      if (!this.listeners.delete(listener)) return;
+      if (options.broadcast === true) this.broadcasting--;
       if (this.listeners.size > 0) return;
       clearInterval(this.heartbeat);
       this.heartbeat = undefined;
@@ -398,6 +441,11 @@ function serialise(entry: UnmatchedNotification): string {
   } catch {
     return JSON.stringify({ ...entry, notification: "(a notification nested too deeply to store as JSON)" });
   }
+}
+
+/** How long an instance's inbox outlives its last sign of life: long enough for a reconnect, then it goes. */
+function inboxLifetime(heartbeatMs: number): number {
+  return Math.max(60_000, 10 * heartbeatMs);
 }
 
 /** A write's token: 64 random bits are enough to tell one record's recent writes apart, and a record keeps 64 of them. */

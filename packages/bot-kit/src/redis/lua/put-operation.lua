@@ -1,13 +1,14 @@
 -- Writes an operation record if its stored revision is the expected one, keeps the indexes (by Graph's id, by
 -- creation, by call, of invites still waiting with their deadline), forgets the oldest finished records beyond the
--- count, and appends the change to the feed.
+-- count, and tells the instances that wait on the invite (or hold a notification that names its id) in their inboxes.
+-- Once the invite has ended nobody waits any more: its followers are forgotten.
 --
 -- KEYS[1] record        the operation (hash: rev, data, call, id, writes)
 -- KEYS[2] operations    every operation by creation (sorted set of encoded clientContexts)
 -- KEYS[3] callOps       the call's operations by creation
 -- KEYS[4] pending       invites still waiting, by deadline
 -- KEYS[5] order         the creation counter
--- KEYS[6] feed          the change feed (stream)
+-- KEYS[6] waiting       the instances waiting on the invite (set of origins)
 -- ARGV[1] expected      the revision the writer read ('0': none stored)
 -- ARGV[2] revision      the new revision
 -- ARGV[3] data          the record as JSON
@@ -15,25 +16,26 @@
 -- ARGV[5] context       the encoded clientContext
 -- ARGV[6] operationId   Graph's encoded id for the operation, '' while unknown
 -- ARGV[7] deadline      ms when the invite stops waiting, '' when it does not wait
--- ARGV[8] change        the change for the feed, as JSON
+-- ARGV[8] change        the change for the inboxes, as JSON
 -- ARGV[9] origin        the writing instance
 -- ARGV[10] maxCount     the most operations kept, invites still waiting aside
--- ARGV[11] feedLength   about how many changes the feed keeps
+-- ARGV[11] inboxLength  about how many changes an inbox keeps
 -- ARGV[12] space        the store's key prefix with its hash tag
 -- ARGV[13] token        this write's token
+-- ARGV[14] follower     an instance to name among the waiting with this write, '' for none
 -- Returns 1 when written (or written already by this token), 0 on a conflict.
 --@include recent-writes
-local record, operations, callOps, pending, order, feed = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local record, operations, callOps, pending, order, waiting = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local expected, revision, data, ttlMs, context = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local operationId, deadline, change, origin = ARGV[6], ARGV[7], ARGV[8], ARGV[9]
-local maxCount, feedLength, space, token = tonumber(ARGV[10]), ARGV[11], ARGV[12], ARGV[13]
+local maxCount, inboxLength, space, token, follower = tonumber(ARGV[10]), ARGV[11], ARGV[12], ARGV[13], ARGV[14]
 
 -- An index lives as long as the longest-lived record it lists.
 local function extend(key)
   if redis.call('PTTL', key) < ttlMs then redis.call('PEXPIRE', key, ttlMs) end
 end
 
-local stored = redis.call('HMGET', record, 'rev', 'writes')
+local stored = redis.call('HMGET', record, 'rev', 'writes', 'id')
 if (stored[1] or '0') ~= expected then
   if appliedBefore(stored[2], token) then return 1 end
   return 0
@@ -72,5 +74,24 @@ if excess > 0 then
     end
   end
 end
-redis.call('XADD', feed, 'MAXLEN', '~', feedLength, '*', 'origin', origin, 'change', change)
+
+-- Who to wake: the waiting, and on the write that first names Graph's id, whoever holds a notification naming it.
+if follower ~= '' then
+  redis.call('SADD', waiting, follower)
+  redis.call('PEXPIRE', waiting, ttlMs)
+end
+local targets = redis.call('SMEMBERS', waiting)
+if operationId ~= '' and stored[3] ~= operationId then
+  local held = space .. 'held:' .. operationId
+  for _, holder in ipairs(redis.call('SMEMBERS', held)) do table.insert(targets, holder) end
+end
+local woken = {}
+for _, target in ipairs(targets) do
+  if target ~= origin and not woken[target] then
+    woken[target] = true
+    redis.call('XADD', space .. 'inbox:' .. target, 'NOMKSTREAM', 'MAXLEN', '~', inboxLength, '*',
+      'origin', origin, 'change', change)
+  end
+end
+if deadline == '' and #targets > 0 then redis.call('DEL', waiting) end
 return 1
