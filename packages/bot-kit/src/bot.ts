@@ -15,8 +15,10 @@ import {
 } from "./auth/authenticator.js";
 import { Emitter } from "./events.js";
 import { MemoryStore } from "./memory-store.js";
+import { markingFailures, persist } from "./persist.js";
 import { KeyedQueue } from "./queue.js";
 import { type AcceptedDelivery, createReceiver, deliveryKey, type Receive, type RefusedDelivery } from "./receiver.js";
+import { defaultRetention, type StoreRetention } from "./retention.js";
 import { emptyRoster, RosterDraft, type RosterEvent } from "./roster.js";
 import type { BotStore, OperationRecord, RosterMember, UnmatchedNotification } from "./store.js";
 import {
@@ -79,7 +81,11 @@ export interface BotEvents extends Record<string, unknown> {
   refused: RefusedDelivery;
   /** A notification the bot could not attach to anything it tracks; it is kept in the store. */
   unmatched: UnmatchedNotification;
-  /** Processing a notification failed. The delivery has been acknowledged already. */
+  /**
+   * Processing a notification failed. The delivery has been acknowledged already: when the store failed, this
+   * instance tries the work again, with a growing pause, until it succeeds or the delivery's retention ends, and
+   * reports each failure here.
+   */
   error: unknown;
 }
 
@@ -140,7 +146,15 @@ export interface Bot {
 type CallWork = RosterNotification | CallNotification;
 
 export function createBot(options: BotOptions): Bot {
-  const store: BotStore = options.store ?? new MemoryStore();
+  const given: BotStore = options.store ?? new MemoryStore();
+  // Its failures are told apart from the others', so that work that failed on the store is tried again.
+  const store = markingFailures(given);
+  const deliveryRetentionMs =
+    (given as { retention?: StoreRetention }).retention?.deliveries.maxAgeMs ?? defaultRetention.deliveries.maxAgeMs;
+  let stopped = false;
+  /** Runs a delivery's work until the store takes it, while the delivery is retained: a 202 is a promise. */
+  const persistent = (until: number) => (work: () => Promise<void>) =>
+    persist(work, { until, failed: (error) => events.emit("error", error), stopped: () => stopped });
   // A listener that throws is reported as an error event, unless it was listening to errors: that would loop.
   const events = new Emitter<BotEvents>((error, name) => {
     if (name !== "error") events.emit("error", error);
@@ -227,6 +241,7 @@ export function createBot(options: BotOptions): Bot {
   ) => {
     // Processing starts on a later turn, after the answer has been written.
     const answered = nextTurn();
+    const attempt = persistent(Date.now() + deliveryRetentionMs);
     const calls = new Map<string, CallWork[]>();
     const work: Array<Promise<void>> = [];
     // A notification of the delivery that could not be read is kept with why: Graph will not send it again.
@@ -236,7 +251,7 @@ export function createBot(options: BotOptions): Bot {
       work.push(
         queue.run("", async () => {
           await answered;
-          await keepUnmatched(callIdOf(notification), reason, notification);
+          await attempt(() => keepUnmatched(callIdOf(notification), reason, notification));
         }),
       );
     }
@@ -244,7 +259,7 @@ export function createBot(options: BotOptions): Bot {
       // Operations have a queue of their own, shared with Graph's answers to the invites, so that each record
       // changes in the order things arrived. Rosters and call states are processed in order within each call.
       if (notification.kind === "operation") {
-        work.push(tracker.onOperation(notification, answered));
+        work.push(tracker.onOperation(notification, answered, attempt));
       } else if (
         (notification.kind === "roster" || notification.kind === "call") &&
         notification.callId !== undefined
@@ -262,7 +277,7 @@ export function createBot(options: BotOptions): Bot {
         work.push(
           queue.run("", async () => {
             await answered;
-            await keepUnmatched(notification.callId, reason, notification.notification);
+            await attempt(() => keepUnmatched(notification.callId, reason, notification.notification));
           }),
         );
       }
@@ -271,7 +286,7 @@ export function createBot(options: BotOptions): Bot {
       work.push(
         queue.run(callId, async () => {
           await answered;
-          await processCall(callId, items);
+          await attempt(() => processCall(callId, items));
         }),
       );
     }
@@ -321,7 +336,8 @@ export function createBot(options: BotOptions): Bot {
       const [first] = issues;
       const reason = `a delivery the parser refused: ${first?.pointer || "(root)"}: ${first?.message ?? "invalid"}`;
       // Kept on the queue of deliveries without a call, so that idle() covers it.
-      const kept = queue.run("", () => keepUnmatched(undefined, reason, body));
+      const attempt = persistent(Date.now() + deliveryRetentionMs);
+      const kept = queue.run("", () => attempt(() => keepUnmatched(undefined, reason, body)));
       finish(messageId === undefined ? undefined : deliveryKey(messageId), [kept]);
     },
     onRefused: (refusal) => events.emit("refused", refusal),
@@ -367,6 +383,7 @@ export function createBot(options: BotOptions): Bot {
     on: (name, listener) => events.on(name, listener),
     idle: () => queue.idle(),
     stopWaiting: () => {
+      stopped = true;
       clearInterval(takeOver);
       unwatch?.();
       tracker.close();

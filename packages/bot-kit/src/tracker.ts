@@ -264,13 +264,17 @@ export class OperationTracker {
 
   /**
    * Applies an operation notification, after every change to an operation record queued before it, and not before
-   * `after` (the answer to its delivery) resolves.
+   * `after` (the answer to its delivery) resolves; through `attempt`, which may try it again when the store fails.
    */
-  onOperation(notification: OperationNotification, after?: Promise<void>): Promise<void> {
+  onOperation(
+    notification: OperationNotification,
+    after?: Promise<void>,
+    attempt: (apply: () => Promise<void>) => Promise<void> = (apply) => apply(),
+  ): Promise<void> {
     return this.deps.queue.run(operationsQueue, async () => {
       await after;
       await this.deps.slices.pace();
-      await this.applyNotification(notification);
+      await attempt(() => this.applyNotification(notification));
     });
   }
 
