@@ -101,7 +101,13 @@ export interface UnmatchedNotification {
  * an operation reads the record again rather than trust the change.
  */
 export type StoreChange =
-  | { readonly kind: "operation"; readonly clientContext: string; readonly operationId: string | null }
+  | {
+      readonly kind: "operation";
+      readonly clientContext: string;
+      readonly operationId: string | null;
+      /** The record as written, when the store sends it along: the newest a waiter can know of, read or not. */
+      readonly record?: OperationRecord;
+    }
   /**
    * A roster was written: the events its writer announced, and the call's state changes that came with them, for
    * the instances that asked for every event (`watch(…, { broadcast: true })`).

@@ -285,7 +285,7 @@ export class OperationTracker {
     const held = change.operationId !== null && this.early.has(change.operationId);
     if (!this.waiters.has(change.clientContext) && !held) return undefined;
     return this.deps.queue.run(operationsQueue, async () => {
-      const record = await this.deps.store.operationByContext(change.clientContext);
+      const record = change.record ?? (await this.deps.store.operationByContext(change.clientContext));
       if (record !== undefined) this.wake(record);
       if (held) await this.retryEarly();
     });

@@ -13,6 +13,7 @@ import type {
   StoreChange,
   UnmatchedNotification,
 } from "../store.js";
+import { maxInviteTimeoutMs } from "../tracker.js";
 import { type AnyRedisConnection, type Script, type Send, senderOf, text, texts } from "./connection.js";
 import { retryable } from "./errors.js";
 import { FeedReader } from "./feed.js";
@@ -105,6 +106,8 @@ export class RedisStore implements BotStore {
   private feed: FeedReader | undefined;
   /** Invites whose first write through this handle also asks to be woken when they change. */
   private readonly followWithWrite = new Set<string>();
+  /** The last {@link RedisStore.orderScore}. */
+  private lastScore = 0;
   /** How many watchers asked for every roster change. */
   private broadcasting = 0;
   private sent = 0;
@@ -140,7 +143,7 @@ export class RedisStore implements BotStore {
         ],
         [
           String(maxAgeMs),
-          String(Date.now()),
+          this.orderScore(),
           String(maxCount),
           randomUUID(),
           body === undefined ? "" : utf8.decode(body),
@@ -246,6 +249,7 @@ export class RedisStore implements BotStore {
         this.keys.space,
         writeToken(),
         record.revision === 0 && this.followWithWrite.delete(record.clientContext) ? this.origin : "",
+        String(maxAgeMs + maxInviteTimeoutMs),
       ],
     );
     return Number(written) === 1;
@@ -307,7 +311,7 @@ export class RedisStore implements BotStore {
         String(roster.revision + 1),
         JSON.stringify({ ...roster, revision: roster.revision + 1 }),
         String(maxAgeMs),
-        String(Date.now()),
+        this.orderScore(),
         JSON.stringify(change),
         this.origin,
         String(maxCount),
@@ -388,6 +392,15 @@ export class RedisStore implements BotStore {
    */
   get commandsSent(): number {
     return this.sent;
+  }
+
+  /**
+   * Now, in ms, as the score of an entry in a retention index: never the same twice through one handle, so that the
+   * oldest goes first even among writes of one millisecond.
+   */
+  private orderScore(): string {
+    this.lastScore = Math.max(Date.now(), this.lastScore + 0.001);
+    return this.lastScore.toFixed(3);
   }
 
   /** One command, counted; `key` is its first key, which names the cluster node to send it to. */

@@ -16,23 +16,26 @@
 -- ARGV[5] context       the encoded clientContext
 -- ARGV[6] operationId   Graph's encoded id for the operation, '' while unknown
 -- ARGV[7] deadline      ms when the invite stops waiting, '' when it does not wait
--- ARGV[8] change        the change for the inboxes, as JSON
+-- ARGV[8] change        the change for the inboxes, as a JSON object (the record is added to it)
 -- ARGV[9] origin        the writing instance
 -- ARGV[10] maxCount     the most operations kept, invites still waiting aside
 -- ARGV[11] inboxLength  about how many changes an inbox keeps
 -- ARGV[12] space        the store's key prefix with its hash tag
 -- ARGV[13] token        this write's token
 -- ARGV[14] follower     an instance to name among the waiting with this write, '' for none
+-- ARGV[15] indexTtlMs   how long an index lives after a write of one of its records: at least any record's ttl
 -- Returns 1 when written (or written already by this token), 0 on a conflict.
 --@include recent-writes
 local record, operations, callOps, pending, order, waiting = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local expected, revision, data, ttlMs, context = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local operationId, deadline, change, origin = ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local maxCount, inboxLength, space, token, follower = tonumber(ARGV[10]), ARGV[11], ARGV[12], ARGV[13], ARGV[14]
+local indexTtlMs = ARGV[15]
 
--- An index lives as long as the longest-lived record it lists.
+-- An index lives as long as the longest-lived record it lists: every write of a record sets the index's time to live
+-- to the longest any record can have, no shorter than any member's, and with no need to read the index's own first.
 local function extend(key)
-  if redis.call('PTTL', key) < ttlMs then redis.call('PEXPIRE', key, ttlMs) end
+  redis.call('PEXPIRE', key, indexTtlMs)
 end
 
 local stored = redis.call('HMGET', record, 'rev', 'writes', 'id')
@@ -85,12 +88,14 @@ if operationId ~= '' and stored[3] ~= operationId then
   local held = space .. 'held:' .. operationId
   for _, holder in ipairs(redis.call('SMEMBERS', held)) do table.insert(targets, holder) end
 end
+-- The record goes with the news, so that the waiter need not read it again.
+local news = string.sub(change, 1, -2) .. ',"record":' .. data .. '}'
 local woken = {}
 for _, target in ipairs(targets) do
   if target ~= origin and not woken[target] then
     woken[target] = true
     redis.call('XADD', space .. 'inbox:' .. target, 'NOMKSTREAM', 'MAXLEN', '~', inboxLength, '*',
-      'origin', origin, 'change', change)
+      'origin', origin, 'change', news)
   end
 end
 if deadline == '' and #targets > 0 then redis.call('DEL', waiting) end
