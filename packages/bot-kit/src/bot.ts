@@ -352,6 +352,10 @@ export function createBot(options: BotOptions): Bot {
         return;
       }
       if (!broadcast) return;
+      if (change.tooLarge === true) {
+        const message = `the events of a roster change of call ${change.callId} were too large to broadcast (the store's inbox budget): read bot.roster()`;
+        events.emit("error", new Error(message));
+      }
       for (const event of change.calls ?? []) events.emit("call", event);
       for (const event of change.events) events.emit("roster", event);
     },

@@ -41,6 +41,7 @@ export {
   defaultRetention,
   type Retention,
   type RetentionOverrides,
+  type RosterRetention,
   type StoreRetention,
   type UnmatchedRetention,
 } from "./retention.js";

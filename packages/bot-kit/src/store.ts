@@ -117,6 +117,8 @@ export type StoreChange =
       readonly callId: string;
       readonly events: readonly RosterEvent[];
       readonly calls?: readonly CallStateEvent[];
+      /** The events were too many bytes for the store to hand on: `events` is empty, and the roster is in the store. */
+      readonly tooLarge?: true;
     }
   /** Changes may have been missed (the connection to the store was lost): read again whatever you wait on. */
   | { readonly kind: "resync" };

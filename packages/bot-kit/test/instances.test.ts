@@ -255,7 +255,8 @@ describe.skipIf(skipRedisTests).each(backends)("instances sharing $label", ({ st
   test("Redis restarting while an instance waits: its feed comes back, and the outcome written after reaches it", async () => {
     const [waiting, receiving] = [await instance(), await instance()];
     const user = randomUUID();
-    sim.setScenario({ answers: { [user]: { kind: "accept", afterMs: 1500 } } });
+    // Answered once the server is back: a cluster node takes a few seconds to see the cluster whole again.
+    sim.setScenario({ answers: { [user]: { kind: "accept", afterMs: 4000 } } });
     const call = sim.createCall({ kind: "group", callbackUri: receiving.bot.callbackUrl });
     const outcome = waiting.bot.inviteAndWait(call.id, inviteBody(userParticipant(user)));
     await until(() => sim.operations().some((operation) => operation.status === "running"));

@@ -11,9 +11,11 @@ import {
   MemoryStore,
   type OperationRecord,
   type RetentionOverrides,
+  type RosterEvent,
+  type StoreChange,
 } from "../src/index.js";
 import { type AnyRedisConnection, type RedisConnection, RedisStore } from "../src/redis/index.js";
-import { operation, type StoreUnderTest, storeContract, update } from "./store-contract.js";
+import { operation, type StoreUnderTest, storeContract, until, update } from "./store-contract.js";
 
 storeContract("MemoryStore", {
   open: async (retention?: RetentionOverrides) => new MemoryStore(retention === undefined ? {} : { retention }),
@@ -131,6 +133,60 @@ describe.skipIf(skipRedisTests)("RedisStore's keys", () => {
     } finally {
       client.destroy();
     }
+  });
+});
+
+describe.skipIf(skipRedisTests)("RedisStore's inboxes", () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(() => server?.stop());
+
+  test("stay within their bytes: twenty 1 MiB roster swaps broadcast keep an inbox within inboxBytes", async () => {
+    const connect = async () => {
+      const client = createClient({ url: server.url });
+      client.on("error", () => {});
+      await client.connect();
+      onTestFinished(() => {
+        client.destroy();
+      });
+      return client;
+    };
+    const prefix = `inbox-bytes-${randomUUID()}:`;
+    const inboxBytes = 1024 * 1024;
+    const [writer, reader] = [
+      new RedisStore({ client: await connect(), prefix, inboxBytes }),
+      new RedisStore({ client: await connect(), prefix, inboxBytes }),
+    ];
+    const heard: StoreChange[] = [];
+    const stop = reader.watch((change) => heard.push(change), { broadcast: true });
+    onTestFinished(stop);
+    await sleep(200);
+    const callId = `call-${randomUUID()}`;
+    let roster = emptyRoster(callId);
+    for (let swap = 0; swap < 20; swap++) {
+      // Everyone leaves and 64 others of 16 KiB each join: events of 1 MiB and more.
+      const participant = (n: number) => ({ id: `p-${swap}-${n}`, bulk: "x".repeat(16 * 1024) });
+      const events: RosterEvent[] = Array.from({ length: 64 }, (_, n) => ({
+        type: "joined",
+        callId,
+        key: `p-${swap}-${n}`,
+        participant: participant(n) as never,
+      }));
+      const members = Object.fromEntries(
+        events.map((event) => [event.key, { participant: event.participant, version: null }]),
+      );
+      expect(await writer.putRoster({ ...roster, members }, events)).toBe(true);
+      roster = (await writer.roster(callId)) ?? roster;
+    }
+    await until(() => heard.length >= 20);
+    // Each change was too large for an entry: the reader hears that it was, not the megabytes.
+    expect(heard.every((change) => change.kind === "roster" && change.tooLarge === true)).toBe(true);
+    const inbox = `{${prefix}}inbox:${reader.origin}`;
+    const entries = (await server.command("XRANGE", inbox, "-", "+")).length;
+    expect(entries).toBeLessThanOrEqual(inboxBytes);
+    expect(Number(await server.command("MEMORY", "USAGE", inbox))).toBeLessThanOrEqual(inboxBytes);
   });
 });
 

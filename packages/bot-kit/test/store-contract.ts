@@ -356,6 +356,39 @@ export function storeContract(name: string, subject: StoreUnderTest): void {
       expect(kept.at(-1)).toBe("39");
     });
 
+    test("rosters are bounded by bytes: twenty 1 MiB rosters keep at most the budget, the newest first", async () => {
+      const budget = 4 * 1024 * 1024;
+      const store = await subject.open({ rosters: { maxBytes: budget } });
+      const calls = Array.from({ length: 20 }, (_, index) => `call-${index}-${randomUUID()}`);
+      for (const [index, callId] of calls.entries()) {
+        // 1 MiB: 64 participants of 16 KiB each, all new at each swap.
+        const members = Object.fromEntries(
+          Array.from({ length: 64 }, (_, n) => {
+            const id = `p-${index}-${n}`;
+            const bulky = member(id);
+            return [id, { ...bulky, participant: { ...bulky.participant, bulk: "x".repeat(16 * 1024) } }];
+          }),
+        );
+        expect(await store.putRoster({ ...emptyRoster(callId), members }, [])).toBe(true);
+      }
+      const kept: string[] = [];
+      let bytes = 0;
+      for (const callId of calls) {
+        const roster = await store.roster(callId);
+        if (roster === undefined) continue;
+        kept.push(callId);
+        bytes += JSON.stringify({ ...roster, revision: 0 }).length;
+      }
+      expect(bytes).toBeLessThanOrEqual(budget);
+      expect(kept.length).toBeGreaterThanOrEqual(3);
+      expect(kept).toEqual(calls.slice(-kept.length));
+      // A roster larger than the whole budget is still kept: the one written is never dropped for bytes.
+      const tight = await subject.open({ rosters: { maxBytes: 1024 } });
+      const big = { ...emptyRoster("big"), members: { p: { ...member("p"), version: 1 } }, departed: { x: 1 } };
+      await tight.putRoster({ ...big, departed: Object.fromEntries([["y".repeat(4096), 1]]) }, []);
+      expect(await tight.roster("big")).toBeDefined();
+    });
+
     test("property: any sequence of writes, fresh or stale, leaves what a model of compare-and-set predicts", async () => {
       const write = fc.record({
         slot: fc.integer({ min: 0, max: 2 }),

@@ -101,6 +101,10 @@ export class StoreKeys {
   get rosters(): string {
     return `${this.space}rosters`;
   }
+  /** Each stored roster's size in bytes (hash: roster key → bytes), and their sum under the field ''. */
+  get rosterBytes(): string {
+    return `${this.space}roster-bytes`;
+  }
   /** Unmatched notifications, newest first (list of JSON). */
   get unmatched(): string {
     return `${this.space}unmatched`;

@@ -38,11 +38,17 @@ export interface RedisStoreOptions {
   /** Overrides of the default retention, kind by kind and field by field: the same figures as MemoryStore's. */
   readonly retention?: RetentionOverrides;
   /**
-   * How many changes each instance's inbox keeps (about: Redis trims it in whole blocks). An instance that loses its
-   * connection for longer than it takes the others to write this many changes it waits on reads the store again
-   * instead. Default 10 000.
+   * How many changes each instance's inbox keeps, at most 64 (see `inboxBytes`). An instance that loses its connection
+   * for longer than it takes the others to write this many changes it follows reads the store again instead, as it
+   * does after any reconnect. Default 64.
    */
   readonly feedLength?: number;
+  /**
+   * The most bytes an instance's inbox holds: it keeps at most `feedLength` changes of at most a 64th of this each; a
+   * roster change broadcast with more is sent as a note that it was too large (`tooLarge`), and its events are not.
+   * Default 4 MiB.
+   */
+  readonly inboxBytes?: number;
   /** How long one read of the inbox blocks before it is sent again. Default 5 000 ms. */
   readonly feedBlockMs?: number;
   /**
@@ -96,6 +102,7 @@ export class RedisStore implements BotStore {
   private readonly sendRaw: Send;
   private readonly keys: StoreKeys;
   private readonly feedLength: string;
+  private readonly inboxEntryBytes: number;
   private readonly feedBlockMs: number;
   private readonly retryForMs: number;
   private readonly heartbeatMs: number;
@@ -117,7 +124,10 @@ export class RedisStore implements BotStore {
     this.sendRaw = senderOf(options.client);
     this.keys = new StoreKeys(options.prefix ?? "graph-invite:");
     this.retention = retentionWith(options.retention);
-    this.feedLength = String(options.feedLength ?? 10_000);
+    const inboxBytes = options.inboxBytes ?? 4 * 1024 * 1024;
+    this.inboxEntryBytes = Math.floor(inboxBytes / 64);
+    // An inbox's entries are each within a 64th of its bytes, so 64 of them at most keep it within its budget.
+    this.feedLength = String(Math.min(options.feedLength ?? 64, 64));
     this.feedBlockMs = options.feedBlockMs ?? 5_000;
     this.retryForMs = options.retryForMs ?? 15_000;
     this.heartbeatMs = options.heartbeatMs ?? 3_000;
@@ -250,6 +260,7 @@ export class RedisStore implements BotStore {
         writeToken(),
         record.revision === 0 && this.followWithWrite.delete(record.clientContext) ? this.origin : "",
         String(maxAgeMs + maxInviteTimeoutMs),
+        String(this.inboxEntryBytes),
       ],
     );
     return Number(written) === 1;
@@ -301,11 +312,12 @@ export class RedisStore implements BotStore {
     events: readonly RosterEvent[],
     calls: readonly CallStateEvent[] = [],
   ): Promise<boolean> {
-    const { maxAgeMs, maxCount } = this.retention.rosters;
+    const { maxAgeMs, maxCount, maxBytes } = this.retention.rosters;
     const change: StoreChange = { kind: "roster", callId: roster.callId, events, ...(calls.length > 0 && { calls }) };
+    const tooLarge: StoreChange = { kind: "roster", callId: roster.callId, events: [], tooLarge: true };
     const written = await this.run(
       compiled.putRoster,
-      [this.keys.roster(roster.callId), this.keys.rosters, this.keys.broadcast],
+      [this.keys.roster(roster.callId), this.keys.rosters, this.keys.broadcast, this.keys.rosterBytes],
       [
         String(roster.revision),
         String(roster.revision + 1),
@@ -318,6 +330,9 @@ export class RedisStore implements BotStore {
         this.feedLength,
         writeToken(),
         this.keys.space,
+        String(maxBytes),
+        JSON.stringify(tooLarge),
+        String(this.inboxEntryBytes),
       ],
     );
     return Number(written) === 1;

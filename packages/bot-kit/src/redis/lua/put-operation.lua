@@ -24,13 +24,14 @@
 -- ARGV[13] token        this write's token
 -- ARGV[14] follower     an instance to name among the waiting with this write, '' for none
 -- ARGV[15] indexTtlMs   how long an index lives after a write of one of its records: at least any record's ttl
+-- ARGV[16] entryBytes   the most bytes of an inbox entry: a record larger does not go with the news
 -- Returns 1 when written (or written already by this token), 0 on a conflict.
 --@include recent-writes
 local record, operations, callOps, pending, order, waiting = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local expected, revision, data, ttlMs, context = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local operationId, deadline, change, origin = ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local maxCount, inboxLength, space, token, follower = tonumber(ARGV[10]), ARGV[11], ARGV[12], ARGV[13], ARGV[14]
-local indexTtlMs = ARGV[15]
+local indexTtlMs, entryBytes = ARGV[15], tonumber(ARGV[16])
 
 -- An index lives as long as the longest-lived record it lists: every write of a record sets the index's time to live
 -- to the longest any record can have, no shorter than any member's, and with no need to read the index's own first.
@@ -90,11 +91,12 @@ if operationId ~= '' and stored[3] ~= operationId then
 end
 -- The record goes with the news, so that the waiter need not read it again.
 local news = string.sub(change, 1, -2) .. ',"record":' .. data .. '}'
+if string.len(news) > entryBytes then news = change end
 local woken = {}
 for _, target in ipairs(targets) do
   if target ~= origin and not woken[target] then
     woken[target] = true
-    redis.call('XADD', space .. 'inbox:' .. target, 'NOMKSTREAM', 'MAXLEN', '~', inboxLength, '*',
+    redis.call('XADD', space .. 'inbox:' .. target, 'NOMKSTREAM', 'MAXLEN', '=', inboxLength, '*',
       'origin', origin, 'change', news)
   end
 end
