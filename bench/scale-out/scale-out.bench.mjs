@@ -282,7 +282,9 @@ for (const backend of ["one Redis", "cluster"]) {
     const ratio = row.cpuPerNotification / one.cpuPerNotification;
     ratioRows.push([row.label, fixed(row.cpuPerNotification), `${fixed(ratio, 2)}×`]);
     if (row.instances === 3 && ratio > maxBotCpuRatio) {
-      failures.push(`${row.label}: bot CPU per notification ${fixed(ratio, 2)}× one instance's, above ${maxBotCpuRatio}×`);
+      failures.push(
+        `${row.label}: bot CPU per notification ${fixed(ratio, 2)}× one instance's, above ${maxBotCpuRatio}×`,
+      );
     }
   }
 }
@@ -310,7 +312,9 @@ if (single !== undefined && clustered !== undefined) {
     const primary = 1e6 / row.redisCpuPerNotification;
     return { rate: Math.min(bots, primary), limit: bots < primary ? "bot CPU" : "Redis CPU (one primary)" };
   };
-  print("PROJECTION (not measured): notifications per second from the costs above, a core per instance and per primary");
+  print(
+    "PROJECTION (not measured): notifications per second from the costs above, a core per instance and per primary",
+  );
   printTable([
     ["instances", "1 primary", "limited by", "3 primaries (one bot's keys on one)", "limited by"],
     ...[1, 3, 10, 30].map((instances) => {
