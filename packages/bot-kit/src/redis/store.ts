@@ -22,6 +22,7 @@ import { scripts as compiled } from "./scripts.js";
 
 export type { AnyRedisConnection, RedisClusterConnection, RedisConnection } from "./connection.js";
 
+/** Options of {@link RedisStore}: the connected client, the key prefix, and the retention. */
 export interface RedisStoreOptions {
   /**
    * A connected node-redis client: `createClient({ url })` for one server, or `createCluster({ rootNodes })` for Redis
@@ -94,6 +95,10 @@ class FinishedDeliveries {
 
 const utf8 = new TextDecoder("utf-8");
 
+/**
+ * A store in one Redis server (or a primary with replicas) or in Redis Cluster, shared by every instance of the bot:
+ * each change wakes the instances that wait on it, wherever its news arrives.
+ */
 export class RedisStore implements BotStore {
   readonly retention: StoreRetention;
   /** Marks the feed entries written through this handle, which its own bot has acted on already. */
