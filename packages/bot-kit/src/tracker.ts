@@ -225,6 +225,8 @@ export class OperationTracker {
 
     const waiter = this.addWaiter(clientContext, false);
     try {
+      // A shared store wakes this instance when another changes the invite: the wish goes with the first write.
+      await this.deps.store.follow?.({ clientContext }, { withFirstWrite: true });
       const sent = await this.write(record, {
         event: "sent",
         detail: `POST /communications/calls/${callId}/participants/invite`,
@@ -259,6 +261,7 @@ export class OperationTracker {
     const waiter = this.addWaiter(clientContext, true);
     try {
       this.armDeadline(record);
+      await store.follow?.({ clientContext });
       // Read again now that a change would wake the waiter: one written between the first read and now would not.
       const current = await store.operationByContext(clientContext);
       if (current !== undefined) this.wake(current);
@@ -270,13 +273,17 @@ export class OperationTracker {
 
   /**
    * Applies an operation notification, after every change to an operation record queued before it, and not before
-   * `after` (the answer to its delivery) resolves.
+   * `after` (the answer to its delivery) resolves; through `attempt`, which may try it again when the store fails.
    */
-  onOperation(notification: OperationNotification, after?: Promise<void>): Promise<void> {
+  onOperation(
+    notification: OperationNotification,
+    after?: Promise<void>,
+    attempt: (apply: () => Promise<void>) => Promise<void> = (apply) => apply(),
+  ): Promise<void> {
     return this.deps.queue.run(operationsQueue, async () => {
       await after;
       await this.deps.slices.pace();
-      await this.applyNotification(notification);
+      await attempt(() => this.applyNotification(notification));
     });
   }
 
@@ -287,7 +294,7 @@ export class OperationTracker {
     const held = change.operationId !== null && this.early.has(change.operationId);
     if (!this.waiters.has(change.clientContext) && !held) return undefined;
     return this.deps.queue.run(operationsQueue, async () => {
-      const record = await this.deps.store.operationByContext(change.clientContext);
+      const record = change.record ?? (await this.deps.store.operationByContext(change.clientContext));
       if (record !== undefined) this.wake(record);
       if (held) await this.retryEarly();
     });
@@ -366,6 +373,14 @@ export class OperationTracker {
     }
     if (clientContext === null && operationId !== null && this.early.size < maxEarly && (await this.answersAwaited())) {
       this.early.set(operationId, notification);
+      if (store.follow === undefined) return;
+      // Woken when another instance's write first names the id; one that named it before the wish was recorded is
+      // found by reading again.
+      await store.follow({ operationId });
+      const named = await store.operationById(operationId);
+      if (named !== undefined && this.early.delete(operationId)) {
+        await this.change(named, (current) => applyTo(current, notification));
+      }
       return;
     }
     await this.unmatched(notification);
