@@ -4,11 +4,10 @@ import { ClientSecretCredential } from "@azure/identity";
 import type { BotStore } from "@graph-invite/bot-kit";
 import { type StartedBot, startBot } from "@graph-invite/bot-kit/node";
 import { RedisStore } from "@graph-invite/bot-kit/redis";
-import { clouds, createInviteClient, type InviteClient } from "@graph-invite/client";
+import { clientSecretCredential, clouds, createInviteClient, type InviteClient } from "@graph-invite/client";
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
 import { createClient } from "redis";
 import { type BotConfig, ConfigError, graphOpenIdConfigurationUrl } from "./config.js";
-import { clientSecretTokens } from "./token.js";
 
 export interface Runtime {
   readonly config: BotConfig;
@@ -146,11 +145,7 @@ async function connect(config: BotConfig, simulatorOptions: SimulatorOptions): P
     case "external-simulator": {
       const url = config.simulatorUrl ?? "";
       const client = createInviteClient({
-        credential: clientSecretTokens({
-          tokenUrl: `${url}/${tenantId}/oauth2/v2.0/token`,
-          clientId: appId,
-          clientSecret: appSecret,
-        }),
+        credential: clientSecretCredential({ authorityHost: url, tenantId, clientId: appId, clientSecret: appSecret }),
         baseUrl: `${url}/v1.0`,
         cloud: config.cloud,
       });
@@ -160,8 +155,9 @@ async function connect(config: BotConfig, simulatorOptions: SimulatorOptions): P
       const simulator = await start(simulatorOptions);
       try {
         const client = createInviteClient({
-          credential: clientSecretTokens({
-            tokenUrl: simulator.tokenUrl(),
+          credential: clientSecretCredential({
+            authorityHost: simulator.url,
+            tenantId: simulator.app.tenantId,
             clientId: simulator.app.appId,
             clientSecret: simulator.app.secret,
           }),
