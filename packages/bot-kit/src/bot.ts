@@ -25,6 +25,7 @@ import {
   type InviteOutcome,
   type OperationChange,
   OperationTracker,
+  type StartedInvite,
 } from "./tracker.js";
 import { nextTurn, TimeSlices } from "./turns.js";
 import { createFetchHandler, type FetchHandler } from "./web.js";
@@ -100,12 +101,25 @@ export interface Bot {
   readonly fetch: FetchHandler;
   /** For HTTP adapters. */
   readonly receiver: BotReceiver;
-  /** Invites, and resolves when the operation's terminal notification arrives (or the timeout passes). */
+  /**
+   * Invites, and resolves when the operation's terminal notification arrives (or the timeout passes). The same invite
+   * sent again with its `clientContext` waits for the first one's outcome instead of sending anything.
+   *
+   * @throws ClientContextInUse when `clientContext` was used by an invite with another call or body.
+   */
   inviteAndWait(
     callId: string,
     body: InviteParticipantsRequest,
     options?: InviteAndWaitOptions,
   ): Promise<InviteOutcome>;
+  /**
+   * Invites, and resolves as soon as Graph has answered, with the `clientContext` that {@link Bot.waitFor} takes to
+   * learn the outcome later, on this instance or another sharing the store. The same invite sent again with its
+   * `clientContext` sends nothing and resolves with the first one's record.
+   *
+   * @throws ClientContextInUse when `clientContext` was used by an invite with another call or body.
+   */
+  invite(callId: string, body: InviteParticipantsRequest, options?: InviteAndWaitOptions): Promise<StartedInvite>;
   /**
    * The outcome of an invite sent earlier, by this process or by another that shares the store (one that restarted
    * or crashed, say): at once if it has ended, else at its terminal notification or deadline.
@@ -338,6 +352,7 @@ export function createBot(options: BotOptions): Bot {
       failed: (error) => events.emit("error", error),
     },
     inviteAndWait: (callId, body, inviteOptions) => tracker.inviteAndWait(callId, body, inviteOptions),
+    invite: (callId, body, inviteOptions) => tracker.invite(callId, body, inviteOptions),
     waitFor: (clientContext, waitOptions) => tracker.waitFor(clientContext, waitOptions),
     async roster(callId) {
       const roster = await store.roster(callId);

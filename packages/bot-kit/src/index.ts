@@ -74,6 +74,7 @@ export {
   type InviteOutcome,
   maxInviteTimeoutMs,
   type OperationChange,
+  type StartedInvite,
   UnknownInvite,
 } from "./tracker.js";
 export type { FetchHandler } from "./web.js";
