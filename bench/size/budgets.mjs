@@ -40,7 +40,9 @@ export const budgets = [
   {
     name: "bot-kit: createBot's Web receiver",
     entry: new URL("./apps/bot-kit-web-receiver.mjs", import.meta.url),
-    budget: 45_500,
+    // 46.1 kB with retry-safe invites, bot.invite and the OpenTelemetry instruments (the API is not bundled: it is
+    // imported at run time when installed).
+    budget: 47_500,
   },
   {
     name: "simulator: the web console",

@@ -19,6 +19,7 @@ import { KeyedQueue } from "./queue.js";
 import { type AcceptedDelivery, createReceiver, deliveryKey, type Receive, type RefusedDelivery } from "./receiver.js";
 import { emptyRoster, RosterDraft, type RosterEvent } from "./roster.js";
 import type { BotStore, OperationRecord, RosterMember, UnmatchedNotification } from "./store.js";
+import { type OpenTelemetryApi, Telemetry } from "./telemetry.js";
 import {
   defaultInviteTimeoutMs,
   type InviteAndWaitOptions,
@@ -39,6 +40,12 @@ export interface BotOptions {
   readonly store?: BotStore;
   /** The default of {@link InviteAndWaitOptions.timeoutMs}: {@link defaultInviteTimeoutMs}. */
   readonly inviteTimeoutMs?: number;
+  /**
+   * Metrics and traces. Default: `@opentelemetry/api` if it is installed (an optional peer dependency), reporting to
+   * the SDK the application registered; nothing, at no cost, if it is not. Pass the API module itself where it
+   * cannot be imported at run time (a bundle for a worker), or `false` to turn both off.
+   */
+  readonly openTelemetry?: OpenTelemetryApi | false;
   /**
    * How often the invites waited on are read again from the store, and invites past their deadline ended, whichever
    * instance sent them. With a shared store, the store's change feed wakes waiters at once; this is the safety net
@@ -150,6 +157,7 @@ type CallWork = RosterNotification | CallNotification;
 export function createBot(options: BotOptions): Bot {
   const store: BotStore = options.store ?? new MemoryStore();
   // A listener that throws is reported as an error event, unless it was listening to errors: that would loop.
+  const telemetry = new Telemetry(options.openTelemetry);
   const events = new Emitter<BotEvents>((error, name) => {
     if (name !== "error") events.emit("error", error);
   });
@@ -169,6 +177,7 @@ export function createBot(options: BotOptions): Bot {
     defaultTimeoutMs: options.inviteTimeoutMs ?? defaultInviteTimeoutMs,
     recheckIntervalMs,
     onChange: (change) => events.emit("operation", change),
+    telemetry,
     keepUnmatched,
   });
 
@@ -228,6 +237,7 @@ export function createBot(options: BotOptions): Bot {
     key: string | undefined,
     rejected: readonly RejectedNotification[] = [],
   ) => {
+    const span = telemetry.startProcessing(notifications.length + rejected.length);
     // Processing starts on a later turn, after the answer has been written.
     const answered = nextTurn();
     const calls = new Map<string, CallWork[]>();
@@ -247,7 +257,7 @@ export function createBot(options: BotOptions): Bot {
       // Operations have a queue of their own, shared with Graph's answers to the invites, so that each record
       // changes in the order things arrived. Rosters and call states are processed in order within each call.
       if (notification.kind === "operation") {
-        work.push(tracker.onOperation(notification, answered));
+        work.push(tracker.onOperation(notification, answered, span));
       } else if (
         (notification.kind === "roster" || notification.kind === "call") &&
         notification.callId !== undefined
@@ -279,6 +289,7 @@ export function createBot(options: BotOptions): Bot {
       );
     }
     finish(key, work);
+    if (span !== undefined) void Promise.all(work).finally(() => span.end());
   };
 
   /** Once `work` is done, the delivery's body can go from a store that keeps it; idle() covers the write. */
@@ -296,6 +307,7 @@ export function createBot(options: BotOptions): Bot {
       // Each body may be a megabyte to parse: the event loop gets a turn between them.
       await slices.pace();
       const parsed = parseNotifications(body, { mode: "tolerant" });
+      telemetry.takenOver();
       if (parsed.ok) {
         processDelivery(parsed.notifications, key, parsed.rejected);
         continue;
@@ -308,27 +320,33 @@ export function createBot(options: BotOptions): Bot {
   };
 
   const authenticator = "authenticate" in options.auth ? options.auth : createCallbackAuthenticator(options.auth);
-  const receive = createReceiver({
-    authenticator,
-    ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
-    claimDelivery: (key, body) => store.claimDelivery(key, body),
-    onAccepted: (delivery) => {
-      events.emit("delivery", delivery);
-      processDelivery(
-        delivery.notifications,
-        delivery.messageId === undefined ? undefined : deliveryKey(delivery.messageId),
-        delivery.rejected,
-      );
-    },
-    onInvalid: ({ body, issues, messageId }) => {
-      const [first] = issues;
-      const reason = `a delivery the parser refused: ${first?.pointer || "(root)"}: ${first?.message ?? "invalid"}`;
-      // Kept on the queue of deliveries without a call, so that idle() covers it.
-      const kept = queue.run("", () => keepUnmatched(undefined, reason, body));
-      finish(messageId === undefined ? undefined : deliveryKey(messageId), [kept]);
-    },
-    onRefused: (refusal) => events.emit("refused", refusal),
-  });
+  const receive = telemetry.timeAnswers(
+    createReceiver({
+      authenticator,
+      ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
+      claimDelivery: (key, body) => store.claimDelivery(key, body),
+      onAccepted: (delivery) => {
+        events.emit("delivery", delivery);
+        processDelivery(
+          delivery.notifications,
+          delivery.messageId === undefined ? undefined : deliveryKey(delivery.messageId),
+          delivery.rejected,
+        );
+      },
+      onInvalid: ({ body, issues, messageId }) => {
+        const [first] = issues;
+        const reason = `a delivery the parser refused: ${first?.pointer || "(root)"}: ${first?.message ?? "invalid"}`;
+        // Kept on the queue of deliveries without a call, so that idle() covers it.
+        const kept = queue.run("", () => keepUnmatched(undefined, reason, body));
+        finish(messageId === undefined ? undefined : deliveryKey(messageId), [kept]);
+      },
+      onRefused: (refusal) => events.emit("refused", refusal),
+    }),
+  );
+  events.on("delivery", () => telemetry.delivery("accepted", 202));
+  events.on("refused", (refusal) =>
+    telemetry.delivery(refusal.reason === "duplicate" ? "duplicate" : "refused", refusal.status, refusal.reason),
+  );
 
   // What other instances sharing the store changed: their roster events for this instance's listeners, and news
   // of the invites waited on here.

@@ -66,6 +66,7 @@ export {
   type StoreChange,
   type UnmatchedNotification,
 } from "./store.js";
+export { instrumentationScope, type OpenTelemetryApi } from "./telemetry.js";
 export {
   ClientContextInUse,
   defaultInviteTimeoutMs,

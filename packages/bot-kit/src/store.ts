@@ -44,6 +44,8 @@ export interface OperationRecord {
    * told from a different one. Absent from records written before it was kept: the request itself is there.
    */
   readonly fingerprint?: string;
+  /** The W3C `traceparent` of the invite's client span, when tracing was on: deliveries' spans link to it. */
+  traceparent?: string;
   /** The terminal notification's result: code, subcode and message. */
   resultInfo: ResultInfo | null;
   /** Why the invite was not accepted (or why its sending failed without a clear answer). */

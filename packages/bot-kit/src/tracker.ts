@@ -19,6 +19,7 @@ import {
   type OperationRecord,
   type StoreChange,
 } from "./store.js";
+import { type KitSpan, Telemetry } from "./telemetry.js";
 import type { TimeSlices } from "./turns.js";
 
 /** An invite rings for about a minute before Graph gives up, so a shorter wait would report live invites as lost. */
@@ -85,6 +86,8 @@ interface TrackerDeps {
   readonly onChange: (change: OperationChange) => void;
   /** Keeps a notification that matches nothing the bot tracks. */
   readonly keepUnmatched: (callId: string | undefined, reason: string, notification: unknown) => Promise<void>;
+  /** Metrics and traces; none when absent. */
+  readonly telemetry?: Telemetry;
 }
 
 interface Waiter {
@@ -161,7 +164,11 @@ export class OperationTracker {
   /** Whether, a moment ago, an invite in the shared store still waited for Graph's answer. */
   private sharedAnswersAwaited: { readonly at: number; readonly awaited: boolean } | undefined;
 
-  constructor(private readonly deps: TrackerDeps) {}
+  private readonly telemetry: Telemetry;
+
+  constructor(private readonly deps: TrackerDeps) {
+    this.telemetry = deps.telemetry ?? new Telemetry(false);
+  }
 
   /**
    * Picks up the invites the store has in flight, from this instance before a restart or from one that is gone, so
@@ -191,7 +198,7 @@ export class OperationTracker {
     body: InviteParticipantsRequest,
     options: InviteAndWaitOptions = {},
   ): Promise<InviteOutcome> {
-    const { queue, client } = this.deps;
+    const { queue } = this.deps;
     const { record, fresh, waiter } = await this.begin(callId, body, options);
     try {
       if (!fresh || record.status !== "sending") return await this.attach(record, waiter, options.signal);
@@ -199,9 +206,9 @@ export class OperationTracker {
       // end as timed-out rather than stay sending if no notification comes.
       this.armDeadline(record);
       // Neither rejects: the client reports every failure as a result, and the queue reports what its tasks throw.
-      void client
-        .invite(callId, record.request, options.signal !== undefined ? { signal: options.signal } : {})
-        .then((result) => queue.run(operationsQueue, () => this.answered(record, result).then(() => {})));
+      void this.send(record, options.signal).then(({ result, traceparent }) =>
+        queue.run(operationsQueue, () => this.answered(record, result, traceparent).then(() => {})),
+      );
       return await untilAborted(waiter.outcome, options.signal);
     } finally {
       this.removeWaiter(record.clientContext, waiter);
@@ -222,23 +229,19 @@ export class OperationTracker {
     body: InviteParticipantsRequest,
     options: InviteAndWaitOptions = {},
   ): Promise<StartedInvite> {
-    const { queue, client } = this.deps;
+    const { queue } = this.deps;
     const { record, fresh, waiter } = await this.begin(callId, body, options);
     const { clientContext } = record;
     try {
       if (!fresh) return { clientContext, operation: await this.untilAnswered(record, options.signal) };
       if (record.status !== "sending") return { clientContext, operation: structuredClone(record) };
       this.armDeadline(record);
-      const result = await client.invite(
-        callId,
-        record.request,
-        options.signal !== undefined ? { signal: options.signal } : {},
-      );
+      const { result, traceparent } = await this.send(record, options.signal);
       let operation: OperationRecord | undefined;
       let failure: { error: unknown } | undefined;
       await queue.run(operationsQueue, async () => {
         try {
-          operation = await this.answered(record, result);
+          operation = await this.answered(record, result, traceparent);
         } catch (error) {
           failure = { error };
           throw error;
@@ -276,11 +279,11 @@ export class OperationTracker {
    * Applies an operation notification, after every change to an operation record queued before it, and not before
    * `after` (the answer to its delivery) resolves.
    */
-  onOperation(notification: OperationNotification, after?: Promise<void>): Promise<void> {
+  onOperation(notification: OperationNotification, after?: Promise<void>, span?: KitSpan): Promise<void> {
     return this.deps.queue.run(operationsQueue, async () => {
       await after;
       await this.deps.slices.pace();
-      await this.applyNotification(notification);
+      await this.applyNotification(notification, span);
     });
   }
 
@@ -308,6 +311,19 @@ export class OperationTracker {
     const error = new Error("the bot closed before the invite ended");
     for (const waiters of this.waiters.values()) for (const waiter of waiters) waiter.reject(error);
     this.waiters.clear();
+  }
+
+  /** Sends the invite to Graph, in a client span when tracing is on. Never rejects: the client reports failures. */
+  private async send(
+    record: OperationRecord,
+    signal: AbortSignal | undefined,
+  ): Promise<{ readonly result: InviteResult; readonly traceparent: string | undefined }> {
+    const { client } = this.deps;
+    const { telemetry } = this;
+    const span = telemetry.startInvite(record.callId, record.clientContext);
+    const result = await client.invite(record.callId, record.request, signal !== undefined ? { signal } : {});
+    telemetry.endInvite(span, result);
+    return { result, traceparent: telemetry.traceparent(span) };
   }
 
   /** @throws RangeError when `timeoutMs` is not an integer from 1 to {@link maxInviteTimeoutMs}. */
@@ -385,7 +401,10 @@ export class OperationTracker {
     }
     const waiter = this.addWaiter(clientContext, false);
     try {
-      if (await this.write(first, step)) return { record: first, fresh: true, waiter };
+      if (await this.write(first, step)) {
+        if (ended(first)) this.telemetry.inviteEnded(first, first.updatedAt);
+        return { record: first, fresh: true, waiter };
+      }
       const existing = await this.deps.store.operationByContext(clientContext);
       // A record written before fingerprints were kept is fingerprinted from the request it keeps.
       const existingFingerprint =
@@ -478,13 +497,14 @@ export class OperationTracker {
     if (this.early.size > 0) await this.retryEarly();
   }
 
-  private async applyNotification(notification: OperationNotification): Promise<void> {
+  private async applyNotification(notification: OperationNotification, span?: KitSpan): Promise<void> {
     const { store } = this.deps;
     const { clientContext, operationId } = notification;
     const record =
       (clientContext !== null ? await store.operationByContext(clientContext) : undefined) ??
       (operationId !== null ? await store.operationById(operationId) : undefined);
     if (record !== undefined) {
+      this.telemetry.link(span, record);
       await this.change(record, (current) => applyTo(current, notification));
       return;
     }
@@ -540,9 +560,16 @@ export class OperationTracker {
    * instance wrote it: usually still the stored one, so the answer costs one write; if a notification changed it
    * meanwhile, the write fails and the answer is applied to the record read again.
    */
-  private async answered(sent: OperationRecord, result: InviteResult): Promise<OperationRecord | undefined> {
+  private async answered(
+    sent: OperationRecord,
+    result: InviteResult,
+    traceparent?: string,
+  ): Promise<OperationRecord | undefined> {
     for (const waiter of this.waiters.get(sent.clientContext) ?? []) waiter.answered = true;
-    const record = await this.change(sent, (current) => applyAnswer(current, result));
+    const record = await this.change(sent, (current) => {
+      if (traceparent !== undefined) current.traceparent ??= traceparent;
+      return applyAnswer(current, result);
+    });
     if (record !== undefined) this.wake(record);
     await this.retryEarly();
     return record;
@@ -585,8 +612,13 @@ export class OperationTracker {
     const clientContext = typeof from === "string" ? from : from.clientContext;
     let record = typeof from === "string" ? await this.deps.store.operationByContext(from) : from;
     for (let attempt = 1; record !== undefined; attempt++) {
+      const wasEnded = ended(record);
       const step = transition(record);
-      if (step === undefined || (await this.write(record, step))) return record;
+      if (step === undefined) return record;
+      if (await this.write(record, step)) {
+        if (!wasEnded && ended(record)) this.telemetry.inviteEnded(record, record.updatedAt);
+        return record;
+      }
       if (attempt === maxConflicts) {
         throw new Error(`operation ${clientContext}: ${maxConflicts} writes in a row lost to other writers; gave up`);
       }

@@ -2,6 +2,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Bot, type BotOptions, createBot } from "../bot.js";
+import { loadOpenTelemetry } from "../telemetry.js";
 import { nodeHandler } from "./handler.js";
 
 export interface ListenOptions {
@@ -26,7 +27,10 @@ export interface StartedBot extends Bot {
 
 /** Creates a bot and serves its notification endpoint. */
 export async function startBot(options: BotOptions & ListenOptions): Promise<StartedBot> {
-  const bot = createBot(options);
+  // With the API loaded first, nothing the bot does is too early to be counted.
+  const bot = createBot(
+    options.openTelemetry === undefined ? { ...options, openTelemetry: (await loadOpenTelemetry()) ?? false } : options,
+  );
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const server: Server = createServer(

@@ -12,6 +12,7 @@ import type {
   StoreChange,
   UnmatchedNotification,
 } from "../store.js";
+import { sharedTelemetry } from "../telemetry.js";
 import { type RedisConnection, Script, text, texts } from "./connection.js";
 import { FeedReader } from "./feed.js";
 import * as scripts from "./scripts.js";
@@ -114,6 +115,8 @@ export class RedisStore implements BotStore {
     this.feedLength = String(options.feedLength ?? 10_000);
     this.feedBlockMs = options.feedBlockMs ?? 5_000;
     this.retryForMs = options.retryForMs ?? 15_000;
+    // Starts loading OpenTelemetry's API, if installed, so that the first retry is counted.
+    sharedTelemetry();
     this.heartbeatMs = options.heartbeatMs ?? 3_000;
   }
 
@@ -391,6 +394,7 @@ async function retried<T>(command: () => Promise<T>, forMs: number): Promise<T> 
       return await command();
     } catch (error) {
       if (!retryable(error) || Date.now() >= giveUpAt) throw error;
+      sharedTelemetry().redisRetry();
       await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
     }
   }
