@@ -30,6 +30,11 @@ export interface BotConfig {
    * claims are kept there, so that any instance can take any notification. Default: this process's memory.
    */
   readonly redisUrl?: string;
+  /**
+   * `console`: the kit's OpenTelemetry metrics (every 10 s and at exit) and spans are printed to the console, through
+   * the SDK's console exporters. Default: none recorded.
+   */
+  readonly telemetry?: "console";
 }
 
 /** A setting that is wrong: where it came from (a variable, or a JSON Pointer into the file) and the rule it breaks. */
@@ -48,7 +53,7 @@ export const graphOpenIdConfigurationUrl = callbackOpenIdConfigurationUrls.globa
 
 interface Setting {
   readonly key: keyof BotConfig;
-  readonly kind: "string" | "url" | "key-url" | "redis-url" | "port" | "positive" | "list" | "cloud";
+  readonly kind: "string" | "url" | "key-url" | "redis-url" | "port" | "positive" | "list" | "cloud" | "telemetry";
   /** The largest value of a `positive` setting. */
   readonly max?: number;
 }
@@ -67,6 +72,7 @@ const settings: readonly Setting[] = [
   { key: "inviteTimeoutMs", kind: "positive", max: maxInviteTimeoutMs },
   { key: "maxBodyBytes", kind: "positive" },
   { key: "redisUrl", kind: "redis-url" },
+  { key: "telemetry", kind: "telemetry" },
 ];
 
 const clouds: readonly string[] = ["global", "usGovL4", "usGovL5Dod"];
@@ -151,6 +157,10 @@ function check(setting: Setting, value: unknown, source: string, fromEnv: boolea
       }
       if (!clouds.includes(cloud)) throw new ConfigError(source, `must be one of ${clouds.join(", ")}`);
       return cloud;
+    }
+    case "telemetry": {
+      if (text() !== "console") throw new ConfigError(source, 'must be "console" (or left out, for none)');
+      return "console";
     }
     case "port":
     case "positive": {

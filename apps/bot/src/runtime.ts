@@ -8,6 +8,7 @@ import { clientSecretCredential, clouds, createInviteClient, type InviteClient }
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
 import { createClient } from "redis";
 import { type BotConfig, ConfigError, graphOpenIdConfigurationUrl } from "./config.js";
+import { startConsoleTelemetry } from "./telemetry.js";
 
 export interface Runtime {
   readonly config: BotConfig;
@@ -42,6 +43,7 @@ export async function startRuntime(config: BotConfig, simulatorOptions: Simulato
     await shared?.close();
     throw error;
   });
+  const telemetry = config.telemetry === "console" ? startConsoleTelemetry() : undefined;
   try {
     const bot = await startBot({
       client: target.client,
@@ -55,6 +57,7 @@ export async function startRuntime(config: BotConfig, simulatorOptions: Simulato
       ...(shared !== undefined && { store: shared.store }),
       port: config.port,
       host: config.host,
+      openTelemetry: telemetry?.api ?? false,
     });
     return {
       config,
@@ -67,11 +70,13 @@ export async function startRuntime(config: BotConfig, simulatorOptions: Simulato
         await bot.close();
         await target.simulator?.close();
         await shared?.close();
+        await telemetry?.shutdown();
       },
     };
   } catch (error) {
     await target.simulator?.close();
     await shared?.close();
+    await telemetry?.shutdown();
     throw error;
   }
 }
