@@ -4,65 +4,12 @@
 import { randomUUID } from "node:crypto";
 import { inviteBody, userParticipant } from "@graph-invite/client";
 import * as api from "@opentelemetry/api";
-import {
-  AggregationTemporality,
-  type DataPoint,
-  type Histogram,
-  InMemoryMetricExporter,
-  MeterProvider,
-  PeriodicExportingMetricReader,
-} from "@opentelemetry/sdk-metrics";
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { importOptional, instrumentationScope } from "../src/telemetry.js";
 import { lifecycle, postNotification, signedHeaders } from "./harness.js";
+import { count, points, recorded, useSdk } from "./telemetry-sdk.js";
 
-const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-// Exports only when asked: a test reads what was recorded up to that moment.
-const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000 });
-const spanExporter = new InMemorySpanExporter();
-
-beforeAll(() => {
-  api.metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
-  api.trace.setGlobalTracerProvider(
-    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spanExporter)] }),
-  );
-});
-afterAll(() => {
-  api.metrics.disable();
-  api.trace.disable();
-});
-beforeEach(() => {
-  spanExporter.reset();
-});
-
-/** Every data point of a metric of the kit's scope, as recorded so far. */
-async function points(name: string): Promise<Array<DataPoint<number | Histogram>>> {
-  metricExporter.reset();
-  await reader.forceFlush();
-  const metric = metricExporter
-    .getMetrics()
-    .flatMap((resource) => resource.scopeMetrics)
-    .filter((scope) => scope.scope.name === instrumentationScope)
-    .flatMap((scope) => scope.metrics)
-    .find((each) => each.descriptor.name === name);
-  return (metric?.dataPoints ?? []) as Array<DataPoint<number | Histogram>>;
-}
-
-/** A counter's value for the data point whose attributes include `attributes`; 0 when there is none. */
-async function count(name: string, attributes: api.Attributes): Promise<number> {
-  const matching = (await points(name)).filter((point) =>
-    Object.entries(attributes).every(([key, value]) => point.attributes[key] === value),
-  );
-  return matching.reduce((sum, point) => sum + (point.value as number), 0);
-}
-
-/** How many values a histogram recorded for the data points whose attributes include `attributes`. */
-async function recorded(name: string, attributes: api.Attributes = {}): Promise<Histogram[]> {
-  return (await points(name))
-    .filter((point) => Object.entries(attributes).every(([key, value]) => point.attributes[key] === value))
-    .map((point) => point.value as Histogram);
-}
+const { spanExporter } = useSdk();
 
 describe("a bot with OpenTelemetry's API installed", () => {
   const { world } = lifecycle();
