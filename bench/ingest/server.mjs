@@ -173,9 +173,11 @@ function watchBot(bot, config) {
   bot.on("delivery", () => {
     counts.delivered++;
   });
+  bot.on("duplicate", () => {
+    counts.duplicates++;
+  });
   bot.on("refused", (refusal) => {
-    if (refusal.reason === "duplicate") counts.duplicates++;
-    else if (refusal.reason === "clientClosedRequest") counts.aborted++;
+    if (refusal.reason === "clientClosedRequest") counts.aborted++;
     else counts.refused[refusal.reason] = (counts.refused[refusal.reason] ?? 0) + 1;
   });
   bot.on("error", (error) => {

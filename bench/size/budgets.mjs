@@ -40,9 +40,9 @@ export const budgets = [
   {
     name: "bot-kit: createBot's Web receiver",
     entry: new URL("./apps/bot-kit-web-receiver.mjs", import.meta.url),
-    // 46.1 kB with retry-safe invites, bot.invite and the OpenTelemetry instruments (the API is not bundled: it is
-    // imported at run time when installed).
-    budget: 47_500,
+    // 48.7 kB with the logger and self-check, retry-safe invites, bot.invite and the OpenTelemetry instruments (the
+    // API is not bundled: it is imported at run time when installed).
+    budget: 50_000,
   },
   {
     name: "simulator: the web console",

@@ -167,6 +167,7 @@ async function serve(config: BotConfig, io: CliIo): Promise<Served> {
   bot.on("roster", (event) => io.write(`call ${event.callId}  ${formatRosterEvent(event)}\n`));
   bot.on("call", (event) => io.write(`call ${event.callId}  ${event.changeType} ${event.state ?? ""}\n`));
   bot.on("refused", (refusal) => io.write(`refused  ${refusal.status} ${refusal.reason}: ${refusal.message}\n`));
+  bot.on("duplicate", ({ messageId }) => io.write(`duplicate  ${messageId}: delivered again, not processed\n`));
   bot.on("unmatched", (entry) => io.write(`unmatched  ${entry.reason}\n`));
   bot.on("error", (error) => io.error(`error  ${error instanceof Error ? error.message : String(error)}\n`));
   io.write(

@@ -93,6 +93,9 @@ class Observed {
       bot.on("refused", () => {
         this.refused++;
       }),
+      bot.on("duplicate", () => {
+        this.refused++;
+      }),
     ];
     this.stop = () => {
       for (const stop of stops) stop();

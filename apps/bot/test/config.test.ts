@@ -343,26 +343,32 @@ describe("startRuntime in graph mode", () => {
   it.each([
     ["global", "https://graph.microsoft.com/v1.0"],
     ["usGovL4", "https://graph.microsoft.us/v1.0"],
-  ])("%s: invites through %s, and starts and stops without a connection", async (cloud, graphUrl) => {
-    // Every outgoing TCP connection, fetch's and @azure/identity's alike, goes through Socket#connect.
-    const connect = vi.spyOn(Socket.prototype, "connect");
-    const runtime = await startRuntime(graphConfig(cloud));
-    try {
-      expect(runtime.config.mode).toBe("graph");
-      expect(runtime.client.baseUrl).toBe(graphUrl);
-      expect(runtime.simulator).toBeUndefined();
-      expect(runtime.simulatorUrl).toBeUndefined();
-      expect(runtime.bot.callbackUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/calls$/);
-      expect(runtime.bot.callbackUrl).not.toMatch(/:0\//);
-      expect(connect).not.toHaveBeenCalled();
-      // The spy does see fetch's connections: a request without a token is refused before any key is fetched.
-      const answer = await fetch(runtime.bot.callbackUrl, { method: "POST", body: "{}" });
-      expect(answer.status).toBe(401);
-      expect(connect).toHaveBeenCalled();
-    } finally {
-      await runtime.close();
-    }
-  });
+  ])(
+    "%s: invites through %s, and starts and stops without a connection to Graph or to sign in",
+    async (cloud, graphUrl) => {
+      // Every outgoing TCP connection, fetch's and @azure/identity's alike, goes through Socket#connect.
+      const connect = vi.spyOn(Socket.prototype, "connect");
+      const hosts = () => connect.mock.calls.map(([options]) => (options as { host?: string }).host);
+      const runtime = await startRuntime(graphConfig(cloud));
+      try {
+        expect(runtime.config.mode).toBe("graph");
+        expect(runtime.client.baseUrl).toBe(graphUrl);
+        expect(runtime.simulator).toBeUndefined();
+        expect(runtime.simulatorUrl).toBeUndefined();
+        expect(runtime.bot.callbackUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/calls$/);
+        expect(runtime.bot.callbackUrl).not.toMatch(/:0\//);
+        // The bot's self-check reads Graph's OpenID metadata and tries its own callback URL at start; nothing else.
+        await runtime.bot.check({ timeoutMs: 1000 });
+        expect(hosts()).toContain("api.aps.skype.com");
+        expect(hosts().filter((host) => /graph\.microsoft|login\.|microsoftonline/.test(String(host)))).toEqual([]);
+        // A request without a token is refused before any key is needed.
+        const answer = await fetch(runtime.bot.callbackUrl, { method: "POST", body: "{}" });
+        expect(answer.status).toBe(401);
+      } finally {
+        await runtime.close();
+      }
+    },
+  );
 
   it("refuses China at start, saying the action is not available there, when a config is built in code", async () => {
     const config: BotConfig = { ...graphConfig("global"), cloud: "China" as BotConfig["cloud"] };

@@ -13,10 +13,20 @@ import {
   type CallbackAuthOptions,
   createCallbackAuthenticator,
 } from "./auth/authenticator.js";
+import { type CheckOptions, type CheckReport, checkBot, logProblems } from "./check.js";
 import { Emitter } from "./events.js";
+import { type Logger, stderrLogger } from "./logger.js";
 import { MemoryStore } from "./memory-store.js";
 import { KeyedQueue } from "./queue.js";
-import { type AcceptedDelivery, createReceiver, deliveryKey, type Receive, type RefusedDelivery } from "./receiver.js";
+import {
+  type AcceptedDelivery,
+  createReceiver,
+  type DuplicateDelivery,
+  deliveryKey,
+  type Receive,
+  type RefusedDelivery,
+} from "./receiver.js";
+import { RefusalLog } from "./refusals.js";
 import { emptyRoster, RosterDraft, type RosterEvent } from "./roster.js";
 import type { BotStore, OperationRecord, RosterMember, UnmatchedNotification } from "./store.js";
 import { type OpenTelemetryApi, Telemetry } from "./telemetry.js";
@@ -31,6 +41,7 @@ import {
 import { nextTurn, TimeSlices } from "./turns.js";
 import { createFetchHandler, type FetchHandler } from "./web.js";
 
+/** What {@link createBot} needs: the invite client and how callbacks are authenticated; the rest has defaults. */
 export interface BotOptions {
   /** The invite client, with the bot's credential and Graph's (or the simulator's) base URL. */
   readonly client: InviteClient;
@@ -59,6 +70,20 @@ export interface BotOptions {
    * for {@link startBot}. The Web handler answers whatever it is given: your router chose it. Default `/api/calls`.
    */
   readonly path?: string;
+  /**
+   * Where the bot says what goes wrong: pino, or anything with `info`/`warn`/`error(fields, message)`. Default: warnings
+   * and errors as JSON lines on stderr.
+   */
+  readonly logger?: Logger;
+  /**
+   * The URL Graph calls back: your public origin and the notification path. Given, the self-check also POSTs to it
+   * and expects the bot's own answer.
+   */
+  readonly callbackUrl?: string;
+  /**
+   * Whether the bot checks itself at start ({@link Bot.check}) and logs each problem as a warning. Default true.
+   */
+  readonly selfCheck?: boolean;
 }
 
 /** A call's state changed: Graph's `call` resource with its `state`, and its resultInfo when it ended. */
@@ -69,6 +94,7 @@ export interface CallStateEvent {
   readonly resultInfo: ResultInfo | null;
 }
 
+/** The events a bot emits, by name, with what each listener is given: `bot.on(name, listener)`. */
 export interface BotEvents extends Record<string, unknown> {
   /** A step in an invite's life: sent, accepted, a notification, the end. */
   operation: OperationChange;
@@ -77,14 +103,21 @@ export interface BotEvents extends Record<string, unknown> {
   call: CallStateEvent;
   /** A delivery passed authentication and parsing, and was acknowledged. */
   delivery: AcceptedDelivery;
-  /** A request was refused (401, 403, 404, 413, 415, 400, …) or was a duplicate (202, not processed). */
+  /** A request was refused (401, 403, 404, 413, 415, 400, 503, …), with why. */
   refused: RefusedDelivery;
+  /** Graph delivered again what it had delivered (the same message id): answered 202, not processed again. */
+  duplicate: DuplicateDelivery;
   /** A notification the bot could not attach to anything it tracks; it is kept in the store. */
   unmatched: UnmatchedNotification;
-  /** Processing a notification failed. The delivery has been acknowledged already. */
+  /**
+   * Something failed that is not the sender's doing: processing a notification after its delivery was acknowledged,
+   * or answering a request (which then got 500). A request the bot refused, even with 500 (a body read before the
+   * bot's handler), is a `refused` event instead.
+   */
   error: unknown;
 }
 
+/** Who is in a call, as the bot's notifications told it, and whether the call has ended. */
 export interface Roster {
   readonly callId: string;
   readonly participants: readonly RosterMember[];
@@ -100,6 +133,7 @@ export interface BotReceiver {
   failed(error: unknown): void;
 }
 
+/** A calling bot: its notification endpoint, its invites and rosters, its events, and its lifecycle. Made by {@link createBot}. */
 export interface Bot {
   /**
    * The notification endpoint as a Web-standard handler: give it to Hono, a Next.js route handler, Deno, Bun or a
@@ -138,6 +172,12 @@ export interface Bot {
   /** The invites of one call, or of every call, oldest first. */
   operations(callId?: string): Promise<OperationRecord[]>;
   unmatched(): Promise<UnmatchedNotification[]>;
+  /**
+   * Checks the configuration as Graph will meet it: the app id has the shape of one, the OpenID metadata and its key
+   * set can be fetched, and (given a callback URL) the route reaches the bot's handler. Each problem names the setting
+   * to change. The bot runs it once at start and logs what it finds, unless `selfCheck: false`.
+   */
+  check(options?: CheckOptions): Promise<CheckReport>;
   on<K extends keyof BotEvents>(name: K, listener: (event: BotEvents[K]) => void): () => void;
   /**
    * Resolves when every notification acknowledged so far has been processed. On a worker, hand it to
@@ -149,12 +189,44 @@ export interface Bot {
    * following the store's changes.
    */
   stopWaiting(): void;
+  /**
+   * Shuts the bot down: new deliveries get `503` with `Retry-After` (Graph delivers them again, to another instance
+   * or after the restart), the requests being answered finish, everything acknowledged is processed, and then the bot
+   * stops waiting as {@link Bot.stopWaiting} does. The store's client is left open: close it after this resolves (with
+   * Redis, `await bot.close()` and then `await redis.quit()`).
+   */
+  close(): Promise<void>;
 }
 
 /** Work on a call, in the order it arrived: a batch of roster changes, or a change of the call's own state. */
 type CallWork = RosterNotification | CallNotification;
 
+/**
+ * Creates a bot over its store (a {@link MemoryStore} unless given) and checks its setup at start.
+ *
+ * @throws TypeError when `auth.appId` is empty.
+ */
 export function createBot(options: BotOptions): Bot {
+  if (
+    !("authenticate" in options.auth) &&
+    (typeof options.auth.appId !== "string" || options.auth.appId.trim() === "")
+  ) {
+    throw new TypeError(
+      "auth.appId is empty: give the bot's app id, the Application (client) ID of its app registration (a GUID)",
+    );
+  }
+  const logger = options.logger ?? stderrLogger;
+  const refusals = new RefusalLog(logger);
+  const onRefused = (refusal: RefusedDelivery) => {
+    refusals.record(refusal);
+    events.emit("refused", refusal);
+  };
+  /** A timed-out outcome says what was refused while it waited: a wrong app id shows as `wrong-audience`. */
+  const explained = async (outcome: Promise<InviteOutcome>): Promise<InviteOutcome> => {
+    const result = await outcome;
+    if (result.status !== "timed-out") return result;
+    return { ...result, refusedWhileWaiting: refusals.since(Date.parse(result.record.createdAt)) };
+  };
   const store: BotStore = options.store ?? new MemoryStore();
   // A listener that throws is reported as an error event, unless it was listening to errors: that would loop.
   const telemetry = new Telemetry(options.openTelemetry);
@@ -319,12 +391,20 @@ export function createBot(options: BotOptions): Bot {
     }
   };
 
-  const authenticator = "authenticate" in options.auth ? options.auth : createCallbackAuthenticator(options.auth);
-  const receive = telemetry.timeAnswers(
+  const selfCheckToken = crypto.randomUUID();
+  const authOptions = "authenticate" in options.auth ? undefined : options.auth;
+  const authenticator =
+    authOptions === undefined ? (options.auth as CallbackAuthenticator) : createCallbackAuthenticator(authOptions);
+  let accepting = true;
+  /** The requests being answered: close() lets them finish before it waits for their processing. */
+  const answering = new Set<Promise<unknown>>();
+  const receiveAll = telemetry.timeAnswers(
     createReceiver({
       authenticator,
       ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
       claimDelivery: (key, body) => store.claimDelivery(key, body),
+      selfCheckToken,
+      accepting: () => accepting,
       onAccepted: (delivery) => {
         events.emit("delivery", delivery);
         processDelivery(
@@ -340,13 +420,21 @@ export function createBot(options: BotOptions): Bot {
         const kept = queue.run("", () => keepUnmatched(undefined, reason, body));
         finish(messageId === undefined ? undefined : deliveryKey(messageId), [kept]);
       },
-      onRefused: (refusal) => events.emit("refused", refusal),
+      onRefused,
+      onDuplicate: (duplicate) => events.emit("duplicate", duplicate),
     }),
   );
   events.on("delivery", () => telemetry.delivery("accepted", 202));
-  events.on("refused", (refusal) =>
-    telemetry.delivery(refusal.reason === "duplicate" ? "duplicate" : "refused", refusal.status, refusal.reason),
-  );
+  events.on("duplicate", () => telemetry.delivery("duplicate", 202));
+  events.on("refused", (refusal) => telemetry.delivery("refused", refusal.status, refusal.reason));
+
+  const receive: Receive = (request) => {
+    const answer = receiveAll(request);
+    answering.add(answer);
+    const settled = () => answering.delete(answer);
+    answer.then(settled, settled);
+    return answer;
+  };
 
   // What other instances sharing the store changed: their roster events for this instance's listeners, and news
   // of the invites waited on here.
@@ -361,32 +449,66 @@ export function createBot(options: BotOptions): Bot {
       : setInterval(() => void queue.run(finishing, recoverDeliveries), Math.min(1000, recheckIntervalMs));
   takeOver?.unref();
 
+  const path = options.path ?? "/api/calls";
+  // Stops the self-check's requests when the bot stops.
+  const lifetime = new AbortController();
+  const check = (checkOptions: CheckOptions = {}) => {
+    const callbackUrl = checkOptions.callbackUrl ?? options.callbackUrl;
+    return checkBot(
+      { auth: authOptions, path, selfCheckToken },
+      {
+        ...checkOptions,
+        ...(callbackUrl !== undefined && { callbackUrl }),
+        signal: checkOptions.signal ?? lifetime.signal,
+      },
+    );
+  };
+  if (options.selfCheck !== false) {
+    // Rejects only when the bot stopped first.
+    check().then((report) => logProblems(logger, report), ignore);
+  }
+
+  const stopWaiting = () => {
+    lifetime.abort();
+    clearInterval(takeOver);
+    unwatch?.();
+    tracker.close();
+  };
+
   return {
     fetch: createFetchHandler(receive),
     receiver: {
       receive,
-      path: options.path ?? "/api/calls",
-      refused: (refusal) => events.emit("refused", refusal),
+      path,
+      refused: onRefused,
       failed: (error) => events.emit("error", error),
     },
-    inviteAndWait: (callId, body, inviteOptions) => tracker.inviteAndWait(callId, body, inviteOptions),
+    inviteAndWait: (callId, body, inviteOptions) => explained(tracker.inviteAndWait(callId, body, inviteOptions)),
     invite: (callId, body, inviteOptions) => tracker.invite(callId, body, inviteOptions),
-    waitFor: (clientContext, waitOptions) => tracker.waitFor(clientContext, waitOptions),
+    waitFor: (clientContext, waitOptions) => explained(tracker.waitFor(clientContext, waitOptions)),
     async roster(callId) {
       const roster = await store.roster(callId);
       return { callId, participants: Object.values(roster?.members ?? {}), ended: roster?.ended ?? false };
     },
     operations: (callId) => store.operations(callId),
     unmatched: () => store.unmatched(),
+    check,
     on: (name, listener) => events.on(name, listener),
     idle: () => queue.idle(),
-    stopWaiting: () => {
+    stopWaiting,
+    async close() {
+      accepting = false;
       clearInterval(takeOver);
-      unwatch?.();
-      tracker.close();
+      await Promise.allSettled([...answering]);
+      await queue.idle();
+      stopWaiting();
+      // What the store's last changes queued (a waiter woken, say) runs before the caller closes the store's client.
+      await queue.idle();
     },
   };
 }
+
+function ignore(): void {}
 
 /** The queue key of taking over other instances' unfinished deliveries, and the prefix of finishing one. */
 const finishing = "\u0000deliveries";

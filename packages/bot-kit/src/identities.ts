@@ -1,6 +1,7 @@
 // Who a roster participant is: the identities of its identity set, as the roster, the CLI and the demo read them.
 import type { Participant } from "@graph-invite/types";
 
+/** One identity of a participant, as {@link identitiesOf} lists them: its kind (`user`, `application`, `phone`, …), id and display name. */
 export interface ParticipantIdentity {
   /** The identity set's member: `user`, `phone`, `application`, `guest`, … */
   readonly kind: string;

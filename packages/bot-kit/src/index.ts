@@ -1,10 +1,22 @@
 /**
  * The calling bot's side of Microsoft Graph `participant: invite`: callback authentication, a Web-standard
  * notification receiver, an invite tracker that knows how each invite ended, and rosters kept from Graph's
- * participants notifications. Nothing here needs Node: `@graph-invite/bot-kit/node` adds node:http and Express.
+ * participants notifications. Nothing here needs Node: `@graph-invite/bot-kit/node` adds node:http, Express and Fastify.
  *
  * @packageDocumentation
  */
+// The types of the other packages that the kit's own signatures name, so that a caller needs no other import to write
+// them down.
+export type { InviteClient, InviteError } from "@graph-invite/client";
+export type { InviteParticipantsRequest } from "@graph-invite/types";
+export type {
+  CallKind,
+  ClassifiedNotification,
+  Issue,
+  OperationNotification,
+  RejectedNotification,
+  RosterNotification,
+} from "@graph-invite/validator";
 export {
   type AuthFailureReason,
   type AuthResult,
@@ -26,10 +38,14 @@ export {
   defaultRecheckIntervalMs,
   type Roster,
 } from "./bot.js";
+export type { CheckOptions, CheckProblem, CheckReport } from "./check.js";
+export type { Participant, ResultInfo } from "./graph-types.js";
 export { identitiesOf, type ParticipantIdentity } from "./identities.js";
+export { type Logger, stderrLogger } from "./logger.js";
 export { MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
 export {
   type AcceptedDelivery,
+  type DuplicateDelivery,
   defaultMaxBodyBytes,
   type IncomingDelivery,
   type InvalidDelivery,

@@ -5,6 +5,7 @@ import { type Retention, type RetentionOverrides, retentionWith, type StoreReten
 import type { RosterEvent } from "./roster.js";
 import type { BotStore, InviteStatus, OperationRecord, RosterState, UnmatchedNotification } from "./store.js";
 
+/** Options of {@link MemoryStore}: how long and how much it keeps. */
 export interface MemoryStoreOptions {
   /** Overrides of {@link defaultRetention}, kind by kind and field by field. */
   readonly retention?: RetentionOverrides;
@@ -14,6 +15,7 @@ export interface MemoryStoreOptions {
 
 const waiting = new Set<InviteStatus>(["sending", "running"]);
 
+/** The default store: everything in this process's memory, with the retention of {@link defaultRetention}. For several instances, `RedisStore`. */
 export class MemoryStore implements BotStore {
   readonly retention: StoreRetention;
   private readonly deliveries: Aged<true>;

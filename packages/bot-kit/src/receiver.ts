@@ -10,6 +10,7 @@ import {
   type RejectedNotification,
 } from "@graph-invite/validator";
 import type { AuthResult, CallbackAuthenticator } from "./auth/authenticator.js";
+import { settingOfReason } from "./refusals.js";
 
 /** A delivery the receiver accepted: authenticated, parsed, and not seen before. */
 export interface AcceptedDelivery {
@@ -36,13 +37,23 @@ export interface InvalidDelivery {
   readonly issues: readonly Issue[];
 }
 
-/** A delivery the receiver refused or ignored, and why. */
+/** A delivery Graph sent again, with the message id of one processed before: acknowledged with 202, not processed. */
+export interface DuplicateDelivery {
+  readonly tenantId: string;
+  readonly messageId: string;
+}
+
+/** A delivery the receiver refused, and why. */
 export interface RefusedDelivery {
   readonly status: number;
   readonly reason: string;
   readonly message: string;
   /** For a body that does not parse: where, as JSON Pointers, and which rule. */
   readonly issues?: readonly Issue[];
+  /** What was expected and what came, such as the bot's app id and the token's audience for `wrong-audience`. */
+  readonly detail?: Readonly<Record<string, unknown>>;
+  /** The setting that most likely fixes it, when a setting can (`auth.appId` for a wrong audience). */
+  readonly setting?: string;
 }
 
 /** One HTTP request as the receiver reads it, whatever server carries it. */
@@ -55,6 +66,11 @@ export interface IncomingDelivery {
    * a body that is never read is never consumed.
    */
   readBody(limit: number): Promise<Uint8Array | undefined>;
+  /**
+   * True when something in front of the receiver (a body parser) has read the body already: the receiver cannot check
+   * what it never sees, so it refuses with 500 `bodyAlreadyRead`.
+   */
+  readonly bodyAlreadyRead?: boolean;
 }
 
 /** What to answer. `close` asks the server to close the connection rather than read an unwanted body. */
@@ -75,13 +91,26 @@ export interface ReceiverOptions {
   readonly onAccepted: (delivery: AcceptedDelivery) => void;
   /** Called, before the 400, for an authenticated delivery the parser refused, unless it is a duplicate. */
   readonly onInvalid?: (delivery: InvalidDelivery) => void;
-  /** Called for each refused request and each duplicate. */
+  /** Called for each refused request. */
   readonly onRefused?: (refusal: RefusedDelivery) => void;
+  /** Called for each delivery with the message id of one seen before: answered 202, not processed. */
+  readonly onDuplicate?: (duplicate: DuplicateDelivery) => void;
+  /**
+   * A secret of this bot's: a request that carries it in the {@link selfCheckHeader} is the bot's own self-check, and
+   * its refusal is not reported. Nothing else changes for it.
+   */
+  readonly selfCheckToken?: string;
+  /** False once the bot is closing: new deliveries get 503 with Retry-After, so that Graph delivers them again. */
+  readonly accepting?: () => boolean;
 }
+
+/** The header the self-check's request carries its bot's {@link ReceiverOptions.selfCheckToken} in. */
+export const selfCheckHeader = "x-bot-kit-self-check";
 
 /** 1 MiB: a full roster of hundreds of participants fits, with room to spare. */
 export const defaultMaxBodyBytes = 1024 * 1024;
 
+/** The receiver: answers one request, whatever server carries it. HTTP adapters call it. */
 export type Receive = (request: IncomingDelivery) => Promise<ReceiverAnswer>;
 
 const accepted: ReceiverAnswer = { status: 202, headers: {}, body: "", close: false };
@@ -89,17 +118,34 @@ const utf8 = new TextDecoder("utf-8");
 
 export function createReceiver(options: ReceiverOptions): Receive {
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
-  const refuse = (refusal: RefusedDelivery, headers: Record<string, string> = {}, close = true): ReceiverAnswer => {
-    options.onRefused?.(refusal);
-    return refusalAnswer(refusal, headers, close);
-  };
 
   return async (request) => {
+    // The bot's own self-check is answered as anyone else, but is not reported as a refusal.
+    const selfCheck =
+      options.selfCheckToken !== undefined && request.header(selfCheckHeader) === options.selfCheckToken;
+    const refuse = (refusal: RefusedDelivery, headers: Record<string, string> = {}, close = true): ReceiverAnswer => {
+      if (!selfCheck) options.onRefused?.(refusal);
+      return refusalAnswer(refusal, headers, close);
+    };
     if (request.method !== "POST") {
       return refuse(
         { status: 405, reason: "methodNotAllowed", message: "Notifications are POSTed." },
         { Allow: "POST" },
       );
+    }
+    if (options.accepting?.() === false) {
+      return refuse(
+        { status: 503, reason: "shuttingDown", message: "The bot is shutting down; deliver again later." },
+        { "Retry-After": "5" },
+      );
+    }
+    if (request.bodyAlreadyRead === true) {
+      return refuse({
+        status: 500,
+        reason: "bodyAlreadyRead",
+        message:
+          "The body was read before the bot's handler, by a body parser in front of it (such as express.json() or a framework that parses bodies): mount the bot's handler before any body parser, so that it authenticates before it reads.",
+      });
     }
     // The body is not read before the caller is known. A refusal closes the connection, so that the server does not
     // read and discard an unauthenticated body to keep the connection alive.
@@ -148,11 +194,7 @@ export function createReceiver(options: ReceiverOptions): Receive {
       );
     }
     if (!first) {
-      options.onRefused?.({
-        status: 202,
-        reason: "duplicate",
-        message: `The delivery with message id ${messageId} was processed before.`,
-      });
+      options.onDuplicate?.({ tenantId: auth.tenantId, messageId: messageId as string });
       return accepted;
     }
     options.onAccepted({
@@ -190,7 +232,14 @@ export function refusalAnswer(
 }
 
 function refusalOf(auth: Extract<AuthResult, { ok: false }>): RefusedDelivery {
-  return { status: auth.status, reason: auth.reason, message: auth.message };
+  const setting = settingOfReason[auth.reason];
+  return {
+    status: auth.status,
+    reason: auth.reason,
+    message: auth.message,
+    ...(auth.detail !== undefined && { detail: auth.detail }),
+    ...(setting !== undefined && { setting }),
+  };
 }
 
 function authHeaders(auth: Extract<AuthResult, { ok: false }>): Record<string, string> {

@@ -1,6 +1,7 @@
 // How long a store keeps each kind of state, and how much of it: the same figures for every store, so that moving a
 // bot from memory to Redis keeps its bounds.
 
+/** How long one kind of record is kept after its last change, and how many at most. */
 export interface Retention {
   /** Entries older than this (since their last change) are forgotten. */
   readonly maxAgeMs: number;
@@ -8,11 +9,13 @@ export interface Retention {
   readonly maxCount: number;
 }
 
+/** How long unmatched notifications and refused bodies are kept, how many, and how many bytes in all. */
 export interface UnmatchedRetention extends Retention {
   /** The most bytes of notifications and refused bodies kept, as JSON or text. */
   readonly maxBytes: number;
 }
 
+/** A store's retention, per kind of record. */
 export interface StoreRetention {
   /** Delivery message ids, for duplicate detection. Graph delivers again within minutes, not hours. */
   readonly deliveries: Retention;

@@ -24,11 +24,13 @@ export interface RosterEvent {
   readonly reason?: string;
 }
 
+/** What applying notifications did: the roster after them, and the events of who joined, left or changed. */
 export interface RosterChange {
   readonly roster: RosterState;
   readonly events: readonly RosterEvent[];
 }
 
+/** The roster of a call nothing is known about yet. */
 export function emptyRoster(callId: string): RosterState {
   return { callId, members: {}, departed: {}, ended: false, revision: 0 };
 }

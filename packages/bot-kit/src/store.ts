@@ -31,6 +31,7 @@ export interface OperationEvent {
   readonly detail?: string | undefined;
 }
 
+/** An invite as the store keeps it: its request, its status, Graph's operation id once known, and its history. */
 export interface OperationRecord {
   /** The correlation key: Graph echoes it in every notification about the operation. */
   readonly clientContext: string;

@@ -11,6 +11,7 @@ import {
 } from "@graph-invite/validator";
 import { inviteFingerprint } from "./fingerprint.js";
 import type { KeyedQueue } from "./queue.js";
+import type { RefusalSummary } from "./refusals.js";
 import {
   type BotStore,
   type InviteStatus,
@@ -25,6 +26,7 @@ import type { TimeSlices } from "./turns.js";
 /** An invite rings for about a minute before Graph gives up, so a shorter wait would report live invites as lost. */
 export const defaultInviteTimeoutMs = 180_000;
 
+/** Options of {@link Bot.inviteAndWait}: how long to wait, and the facts the reference page's rules need. */
 export interface InviteAndWaitOptions {
   /** How long to wait for the terminal notification. Default {@link defaultInviteTimeoutMs}. */
   readonly timeoutMs?: number;
@@ -41,6 +43,7 @@ export interface InviteAndWaitOptions {
   readonly ignoredParticipants?: "error" | "warning";
 }
 
+/** How an invite ended, as {@link Bot.inviteAndWait} and {@link Bot.waitFor} resolve it. */
 export interface InviteOutcome {
   /**
    * `completed` or `failed` from the terminal notification; `rejected` when Graph (or the checks before sending)
@@ -55,6 +58,11 @@ export interface InviteOutcome {
   /** For `rejected`, and for a `timed-out` invite whose sending failed without a clear answer. */
   readonly error: InviteError | null;
   readonly record: OperationRecord;
+  /**
+   * For `timed-out`: the callbacks this instance refused while the invite waited, by reason, with the latest one's
+   * detail. A wrong app id shows here as `wrong-audience`, with the expected and the received audience.
+   */
+  readonly refusedWhileWaiting?: readonly RefusalSummary[];
 }
 
 /** What {@link OperationTracker.invite} returns once Graph has answered. */
@@ -69,6 +77,7 @@ export interface StartedInvite {
   readonly operation: OperationRecord;
 }
 
+/** A step in an invite's life, with the record as it stands after it: the `operation` event. */
 export interface OperationChange {
   readonly record: OperationRecord;
   readonly step: OperationEvent;

@@ -2,6 +2,7 @@
 // handlers, Deno, Bun and workers call. Nothing here needs Node.
 import type { IncomingDelivery, Receive, ReceiverAnswer } from "./receiver.js";
 
+/** A Web-standard request handler, `(request: Request) => Promise<Response>`, as Hono, Deno, Bun and workers call. */
 export type FetchHandler = (request: Request) => Promise<Response>;
 
 export function createFetchHandler(receive: Receive): FetchHandler {
@@ -12,6 +13,8 @@ function fromRequest(request: Request): IncomingDelivery {
   return {
     method: request.method,
     header: (name) => request.headers.get(name) ?? undefined,
+    // Hono's `c.req.json()`, or any reader before the bot, leaves the Request's body used.
+    bodyAlreadyRead: request.bodyUsed,
     readBody: (limit) => readBody(request, limit),
   };
 }

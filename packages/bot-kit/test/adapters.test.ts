@@ -1,6 +1,8 @@
-// One suite, four hosts: the kit's receiver answers the same through node:http (nodeHandler), Express 5 (the same
-// handler as middleware, passing other paths on), Hono (bot.fetch on a route, served by @hono/node-server) and a
-// bare fetch-style call of bot.fetch with a Web Request, as Deno, Bun and workers make. Each host: a signed roster
+// One suite, six hosts: the kit's receiver answers the same through node:http (nodeHandler), Express 5 (the same
+// handler as middleware, at the app's root passing other paths on, or mounted at the notification path, which Express
+// strips from `url`), Fastify 5 (fastifyHook, which answers before Fastify reads the body), Hono (bot.fetch on a
+// route, served by @hono/node-server) and a bare fetch-style call of bot.fetch with a Web Request, as Deno, Bun and
+// workers make. Each host: a signed roster
 // is acknowledged with 202 and processed; no token gets 401 before the body is read; other content types 415; an
 // oversized body 413; a body that breaks the contract 400 with JSON Pointers; a repeated delivery is processed once;
 // keys that cannot be fetched give 503 with Retry-After.
@@ -11,11 +13,12 @@ import { createInviteClient } from "@graph-invite/client";
 import { type Simulator, start } from "@graph-invite/simulator";
 import { serve } from "@hono/node-server";
 import express from "express";
+import fastify from "fastify";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Bot, type CallbackAuthOptions, createBot } from "../src/index.js";
-import { nodeHandler } from "../src/node/index.js";
-import { exampleMember, freePort, rosterOf, signedHeaders } from "./harness.js";
+import { type Bot, type BotOptions, type CallbackAuthOptions, createBot, type RefusedDelivery } from "../src/index.js";
+import { fastifyHook, nodeHandler } from "../src/node/index.js";
+import { exampleMember, freePort, recordingLogger, rosterOf, signedHeaders } from "./harness.js";
 
 interface Answer {
   readonly status: number;
@@ -71,6 +74,18 @@ const hosts: Record<string, (bot: Bot) => Host> = {
     });
     return overHttp(app.listen(0, "127.0.0.1"));
   },
+  "Express 5, mounted at the notification path": (bot) => {
+    const app = express();
+    app.use("/api/calls", nodeHandler(bot));
+    return overHttp(app.listen(0, "127.0.0.1"));
+  },
+  "Fastify 5": (bot) => {
+    const app = fastify();
+    app.addHook("onRequest", fastifyHook(bot));
+    app.get("/health", async () => "ok");
+    void app.listen({ port: 0, host: "127.0.0.1" });
+    return overHttp(app.server);
+  },
   Hono: (bot) => {
     const app = new Hono();
     app.post(path, (context) => bot.fetch(context.req.raw));
@@ -98,10 +113,12 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-function botFor(auth: Partial<CallbackAuthOptions> = {}): Bot {
+function botFor(auth: Partial<CallbackAuthOptions> = {}, options: Partial<BotOptions> = {}): Bot {
   return createBot({
     client: createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl }),
     auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl, ...auth },
+    selfCheck: false,
+    ...options,
   });
 }
 
@@ -253,9 +270,12 @@ describe("as Express middleware", () => {
     }
   });
 
-  test("mounted after a body parser, it refuses with 500 and says why, rather than read nothing", async () => {
-    const bot = botFor();
+  test("mounted after a body parser, it refuses with 500 bodyAlreadyRead and logs why, rather than read nothing", async () => {
+    const { logger, lines } = recordingLogger();
+    const bot = botFor({}, { logger });
+    const refused: RefusedDelivery[] = [];
     const errors: unknown[] = [];
+    bot.on("refused", (refusal) => refused.push(refusal));
     bot.on("error", (error) => errors.push(error));
     const app = express();
     app.use(express.json());
@@ -264,9 +284,75 @@ describe("as Express middleware", () => {
     try {
       const answer = await server.post(rosterOf(randomUUID()), await signedHeaders(sim));
       expect(answer.status).toBe(500);
-      expect(String(errors[0])).toMatch(/mount it before any body parser/);
+      expect(answer.body).toMatchObject({
+        error: { code: "bodyAlreadyRead", message: expect.stringMatching(/before any body parser/) },
+      });
+      expect(refused).toEqual([expect.objectContaining({ status: 500, reason: "bodyAlreadyRead" })]);
+      // Not an error event: that one says a delivery was acknowledged and then failed.
+      expect(errors).toEqual([]);
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: "error",
+          message: expect.stringMatching(/read before the bot's handler, by a body parser/),
+        }),
+      ]);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("a body read before the bot's Web handler", () => {
+  test("given to bot.fetch, is refused with 500 bodyAlreadyRead, not a raw ERR_INVALID_STATE", async () => {
+    const { logger, lines } = recordingLogger();
+    const bot = botFor({}, { logger });
+    const request = new Request("http://bot.test/api/calls", {
+      method: "POST",
+      headers: await signedHeaders(sim),
+      body: rosterOf(randomUUID()),
+    });
+    await request.text();
+    const answer = await read(await bot.fetch(request));
+    expect(answer).toMatchObject({ status: 500, body: { error: { code: "bodyAlreadyRead" } } });
+    expect(lines.map((line) => line.level)).toEqual(["error"]);
+  });
+
+  test("read by Hono's c.req.json() first, is refused the same way", async () => {
+    const bot = botFor({}, { logger: recordingLogger().logger });
+    const app = new Hono();
+    app.post(path, async (context) => {
+      await context.req.json();
+      return bot.fetch(context.req.raw);
+    });
+    const server = overHttp(serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server);
+    try {
+      const answer = await server.post(rosterOf(randomUUID()), await signedHeaders(sim));
+      expect(answer).toMatchObject({ status: 500, body: { error: { code: "bodyAlreadyRead" } } });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("as a Fastify hook", () => {
+  test("other requests go on to the app's routes, and the notification path needs no route of its own", async () => {
+    const bot = botFor();
+    const app = fastify();
+    app.addHook("onRequest", fastifyHook(bot));
+    app.get("/health", async () => "ok");
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    try {
+      const origin = await listening(app.server);
+      expect(await (await fetch(`${origin}/health`)).text()).toBe("ok");
+      expect((await fetch(`${origin}/nowhere`, { method: "POST" })).status).toBe(404);
+      const answer = await fetch(`${origin}/api/calls`, {
+        method: "POST",
+        headers: await signedHeaders(sim),
+        body: rosterOf(randomUUID()),
+      });
+      expect(answer.status).toBe(202);
+    } finally {
+      await app.close();
     }
   });
 });

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
+import { CompactSign, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type AuthResult, type CallbackAuthOptions, createCallbackAuthenticator } from "../src/index.js";
 
@@ -75,8 +75,43 @@ const claims = (): JWTPayload => ({
 const sign = (payload: JWTPayload, key: Key = keys[0]) =>
   new SignJWT(payload).setProtectedHeader({ alg: "RS256", typ: "JWT", kid: key.kid }).sign(key.privateKey);
 
-const refused = (status: number, reason: string, message: RegExp): AuthResult =>
-  ({ ok: false, status, reason, message: expect.stringMatching(message) }) as unknown as AuthResult;
+const refused = (status: number, reason: string, message: RegExp, detail?: Record<string, unknown>): AuthResult =>
+  ({
+    ok: false,
+    status,
+    reason,
+    message: expect.stringMatching(message),
+    ...(detail !== undefined && { detail }),
+  }) as unknown as AuthResult;
+
+describe("numeric claims", () => {
+  // JSON.stringify writes Infinity as null, so the payload is written as text, as a forger would.
+  const signText = (payload: string) =>
+    new CompactSign(new TextEncoder().encode(payload))
+      .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: keys[0].kid })
+      .sign(keys[0].privateKey);
+
+  test.each(["exp", "iat"])("a %s of 1e400, which JSON reads as Infinity, is refused", async (claim) => {
+    reset();
+    const fields = { ...claims(), [claim]: "INFINITE" };
+    const token = await signText(JSON.stringify(fields).replace('"INFINITE"', "1e400"));
+    expect(await authenticatorFor().authenticate(`Bearer ${token}`)).toEqual(
+      refused(401, "invalid-token", new RegExp(`^The token's "${claim}" claim is not a finite number\\.$`)),
+    );
+  });
+
+  test("an nbf of 1e400 is never reached", async () => {
+    reset();
+    const token = await signText(JSON.stringify({ ...claims(), nbf: "INFINITE" }).replace('"INFINITE"', "1e400"));
+    expect(await authenticatorFor().authenticate(`Bearer ${token}`)).toMatchObject({ ok: false, status: 401 });
+  });
+
+  test("the same token with a finite exp is accepted", async () => {
+    reset();
+    const token = await signText(JSON.stringify(claims()));
+    expect(await authenticatorFor().authenticate(`Bearer ${token}`)).toMatchObject({ ok: true });
+  });
+});
 
 describe("each refusal", () => {
   test("names its reason, and says in its message what was wrong", async () => {
@@ -105,11 +140,23 @@ describe("each refusal", () => {
       ],
       [
         `Bearer ${await sign({ ...claims(), iss: "https://login.example.test" })}`,
-        refused(401, "wrong-issuer", /^The token's issuer is not Graph's\.$/),
+        refused(
+          401,
+          "wrong-issuer",
+          /^The token's issuer is "https:\/\/login\.example\.test", not one of \[.*\] \(auth\.issuers\)\.$/,
+          { expected: expect.arrayContaining(["https://graph.microsoft.com"]), received: "https://login.example.test" },
+        ),
       ],
       [
-        `Bearer ${await sign({ ...claims(), aud: randomUUID() })}`,
-        refused(401, "wrong-audience", /^The token is not for this bot's app id\.$/),
+        `Bearer ${await sign({ ...claims(), aud: "another-app" })}`,
+        refused(
+          401,
+          "wrong-audience",
+          new RegExp(
+            `^The token is for the app id "another-app", not this bot's app id "${appId}" \\(auth\\.appId\\)\\.$`,
+          ),
+          { expected: appId, received: "another-app" },
+        ),
       ],
       [`Bearer ${await sign(tenantless)}`, refused(401, "missing-tenant", /^The token has no "tid" claim\.$/)],
       [

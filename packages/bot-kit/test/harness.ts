@@ -4,7 +4,14 @@ import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simu
 import type { Participant } from "@graph-invite/types";
 import { afterAll, afterEach, beforeAll, onTestFinished } from "vitest";
 import { example } from "../../../test-support/examples.js";
-import type { AcceptedDelivery, BotOptions, RefusedDelivery, RosterEvent } from "../src/index.js";
+import type {
+  AcceptedDelivery,
+  BotOptions,
+  DuplicateDelivery,
+  Logger,
+  RefusedDelivery,
+  RosterEvent,
+} from "../src/index.js";
 import { type StartedBot, startBot } from "../src/node/index.js";
 
 export { freePort } from "../../../test-support/ports.js";
@@ -27,6 +34,9 @@ export async function startWorld(simulator: SimulatorOptions = {}, overrides: Bo
   const { auth, ...rest } = overrides;
   const bot = await startBot({
     client,
+    // Tests count the fetches of the metadata and the key set, and the refusals: the self-check (its own tests in
+    // self-check.test.ts) would add its fetches to them.
+    selfCheck: false,
     ...rest,
     auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl, ...auth },
   });
@@ -143,12 +153,14 @@ export function watch(bot: StartedBot) {
   const seen = {
     deliveries: [] as AcceptedDelivery[],
     refusals: [] as RefusedDelivery[],
+    duplicates: [] as DuplicateDelivery[],
     rosters: [] as RosterEvent[],
     errors: [] as unknown[],
   };
   const stops = [
     bot.on("delivery", (event) => seen.deliveries.push(event)),
     bot.on("refused", (event) => seen.refusals.push(event)),
+    bot.on("duplicate", (event) => seen.duplicates.push(event)),
     bot.on("roster", (event) => seen.rosters.push(event)),
     bot.on("error", (event) => seen.errors.push(event)),
   ];
@@ -200,4 +212,21 @@ export function participantNamed(id: string): Participant {
     id,
     info: { ...exampleParticipant.info, identity: { application: { id: `app-${id}` } } },
   } as Participant;
+}
+
+export interface LoggedLine {
+  readonly level: "info" | "warn" | "error";
+  readonly fields: Readonly<Record<string, unknown>>;
+  readonly message: string;
+}
+
+/** A logger of pino's shape that keeps what it is told, for a test to read. */
+export function recordingLogger(): { logger: Logger; lines: LoggedLine[] } {
+  const lines: LoggedLine[] = [];
+  const at =
+    (level: LoggedLine["level"]) =>
+    (fields: Readonly<Record<string, unknown>>, message: string): void => {
+      lines.push({ level, fields, message });
+    };
+  return { lines, logger: { info: at("info"), warn: at("warn"), error: at("error") } };
 }

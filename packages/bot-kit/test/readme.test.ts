@@ -1,4 +1,4 @@
-// Runs the README's three "add Graph callbacks to your service" examples as a reader would, against a simulator: the
+// Runs the README's four "add Graph callbacks to your service" examples as a reader would, against a simulator: the
 // only changes are a credential and Graph root that point at the simulator, and the simulator's OpenID metadata.
 // Each example is typechecked, then started; Graph's signed notifications reach it, and the Hono one invites
 // through its own route and answers with the outcome.
@@ -86,6 +86,7 @@ async function run(file: URL): Promise<{ origin: string; printed: string[] }> {
 describe.each([
   ["### Hono", "hono"],
   ["### Express", "express"],
+  ["### Fastify", "fastify"],
   ["### node:http", "node-http"],
 ])("the README's %s example", (heading, name) => {
   test("typechecks against the package's own types", () => {
@@ -112,7 +113,7 @@ describe.each([
       const invited = await fetch(`${origin}/calls/${call.id}/invite/${randomUUID()}`, { method: "POST" });
       expect(await invited.json()).toEqual({ status: "completed", resultInfo: null });
     }
-    if (name === "express") expect(await (await fetch(`${origin}/health`)).text()).toBe("ok");
+    if (name === "express" || name === "fastify") expect(await (await fetch(`${origin}/health`)).text()).toBe("ok");
     vi.restoreAllMocks();
   });
 });
@@ -137,7 +138,10 @@ describe("the README's Redis example", () => {
     writeFileSync(file, `${readFileSync(file, "utf8")}\nexport { bot, redis };\n`);
     vi.stubEnv("REDIS_URL", redisServer.url);
     vi.stubEnv("BOT_APP_ID", sim.app.appId);
-    const example = (await import(/* @vite-ignore */ file.href)) as { bot: Bot; redis: { destroy(): unknown } };
+    const example = (await import(/* @vite-ignore */ file.href)) as {
+      bot: Bot;
+      redis: { quit(): Promise<unknown>; destroy(): unknown; isOpen: boolean };
+    };
     vi.unstubAllEnvs();
     const server = createServer(nodeHandler(example.bot));
     await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
@@ -148,10 +152,16 @@ describe("the README's Redis example", () => {
       expect(outcome.status).toBe("completed");
       const stored = await redisServer.command("HGET", `my-bot:op:${outcome.clientContext}`, "data");
       expect(JSON.parse(stored)).toMatchObject({ status: "completed", callId: call.id });
+      // The README's shutdown order: the bot, then the store's client, which must not hang.
+      server.close();
+      await example.bot.close();
+      const quitting = Date.now();
+      await example.redis.quit();
+      expect(Date.now() - quitting).toBeLessThan(2000);
     } finally {
       server.close();
       example.bot.stopWaiting();
-      example.redis.destroy();
+      if (example.redis.isOpen) example.redis.destroy();
       await redisServer.stop();
     }
   });

@@ -203,8 +203,8 @@ describe("deliveries that repeat or arrive out of order", () => {
     const w = world();
     const call = arrange(w, { delivery: { duplicate: true } });
     const duplicates: string[] = [];
-    const stop = w.bot.on("refused", (refusal) => {
-      if (refusal.reason === "duplicate") duplicates.push(refusal.message);
+    const stop = w.bot.on("duplicate", ({ messageId }) => {
+      duplicates.push(messageId);
     });
     const outcome = await w.bot.inviteAndWait(call.id, inviteBody(userParticipant(randomUUID())));
     await quiet(w);

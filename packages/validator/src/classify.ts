@@ -65,6 +65,7 @@ export interface OtherNotification extends Classified {
   readonly kind: "other";
 }
 
+/** A notification as the tolerant parser read it, by what it is about: an operation, a roster, a call, or other. */
 export type ClassifiedNotification = OperationNotification | RosterNotification | CallNotification | OtherNotification;
 
 export function classify(notification: CommsNotification): ClassifiedNotification {

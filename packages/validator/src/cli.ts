@@ -25,7 +25,7 @@ Options:
   --call-kind <kind>   p2p | group | meeting: the call an invite request is for, to check the rules that depend on it
   --ignored-participants <warning|error>
                        with replacesCallId or participantId, Graph reads only the first participant and ignores
-                       the rest; warning (default) accepts the request and names the ignored ones, error refuses it
+                       the rest; error (default) refuses the request, warning accepts it and names the ignored ones
   --json               print the result as JSON
   -h, --help           show this help
 
@@ -90,7 +90,7 @@ function parseOptions(argv: readonly string[]) {
       kind: { type: "string" },
       mode: { type: "string", default: "tolerant" },
       "call-kind": { type: "string" },
-      "ignored-participants": { type: "string", default: "warning" },
+      "ignored-participants": { type: "string", default: "error" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },

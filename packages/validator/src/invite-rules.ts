@@ -24,8 +24,10 @@ export interface InviteContext {
   readonly cloud?: string;
   /**
    * With `replacesCallId` or `participantId`, Graph reads only the first participant and ignores the rest, and
-   * answers 200 (the reference page's own Example 2 does this). By default (`warning`) the request is valid and a
-   * warning names the participants Graph will ignore; `error` refuses it.
+   * answers 200 (the reference page's own Example 2 does this). By default (`error`) the request is refused, naming
+   * the participants Graph would ignore: the caller almost always meant to invite them, and would otherwise wait for
+   * people Graph never calls. `warning` accepts it with a warning that names them, as Graph does. The bot kit has the
+   * same default.
    */
   readonly ignoredParticipants?: "error" | "warning";
 }
@@ -143,7 +145,7 @@ function checkParticipants({ participants }: InviteParticipantsRequest, context:
       .slice(1)
       .map((participant, index) => `/participants/${index + 1} (${describe(participant)})`);
     found.add(
-      context.ignoredParticipants ?? "warning",
+      context.ignoredParticipants ?? "error",
       moving ? "invite.move-single-participant" : "invite.replaces-call-single-participant",
       "/participants",
       `${moving ? "Moving a participant (`participantId`)" : "Replacing a call (`replacesCallId`)"} takes only the first participant, ${describe(participants[0])}; Graph will ignore ${ignored.join(", ")}`,

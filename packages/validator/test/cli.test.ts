@@ -40,11 +40,25 @@ describe("detects the kind and validates", () => {
   });
 });
 
-it("accepts the reference page's Example 2, which Graph answers with 200, warning of the participant it ignores", () => {
-  const { code, output } = cli(example("example-2-invite-multiple-participants.request.json"), "--call-kind", "group");
+it("with --ignored-participants warning, accepts the reference page's Example 2, which Graph answers with 200, warning of the participant it ignores", () => {
+  const { code, output } = cli(
+    example("example-2-invite-multiple-participants.request.json"),
+    "--call-kind",
+    "group",
+    "--ignored-participants",
+    "warning",
+  );
   expect(code).toBe(0);
   expect(output).toMatch(
     /^ {2}warning \/participants {2}Replacing a call .* \[invite\.replaces-call-single-participant\]$/m,
+  );
+});
+
+it("refuses the reference page's Example 2 by default, naming the participant Graph would ignore, and exits 1", () => {
+  const { code, output } = cli(example("example-2-invite-multiple-participants.request.json"));
+  expect(code).toBe(1);
+  expect(output).toMatch(
+    /^ {2}error {3}\/participants {2}Replacing a call .* \[invite\.replaces-call-single-participant\]$/m,
   );
 });
 

@@ -122,8 +122,8 @@ describe.each([
 ] as const)("%s", (code, fields) => {
   const body = { participants: [{ ...user("first", "Alice"), ...fields }, user("second", "Bob"), user("third")] };
 
-  it("is a warning by default, since Graph accepts the request, naming the participants it will ignore", () => {
-    const result = validateInviteRequest(body, { callKind: "group" });
+  it("is a warning when the caller asks for one, since Graph accepts the request, naming whom it will ignore", () => {
+    const result = validateInviteRequest(body, { callKind: "group", ignoredParticipants: "warning" });
     expect(result.ok ? [] : result.errors).toEqual([]);
     const [warning, ...others] = result.warnings;
     expect(others).toEqual([]);
@@ -133,16 +133,16 @@ describe.each([
     expect(warning?.message).toContain(quoteOf(code));
   });
 
-  it("is an error when the caller asks for one", () => {
-    const result = validateInviteRequest(body, { callKind: "group", ignoredParticipants: "error" });
+  it("is an error by default, as in the bot kit", () => {
+    const result = validateInviteRequest(body, { callKind: "group" });
     expect(result.ok ? [] : result.errors.map((error) => `${error.code} ${error.pointer}`)).toEqual([
       `${code} /participants`,
     ]);
     expect(result.warnings).toEqual([]);
   });
 
-  it("is the same warning when stated explicitly", () => {
-    const result = validateInviteRequest(body, { callKind: "group", ignoredParticipants: "warning" });
+  it("is the same error when stated explicitly", () => {
+    const result = validateInviteRequest(body, { callKind: "group", ignoredParticipants: "error" });
     expect(result).toEqual(validateInviteRequest(body, { callKind: "group" }));
   });
 

@@ -248,7 +248,8 @@ describe("the seed's examples in strict mode", () => {
   it.each(jsonFiles(examplesDir).filter((file) => file.endsWith(".request.json")))(
     "%s passes the invite rules",
     (file) => {
-      const result = validateInviteRequest(readText(examplesDir, file));
+      // Example 2 names participants Graph ignores, which is an error unless the caller accepts it, as Graph does.
+      const result = validateInviteRequest(readText(examplesDir, file), { ignoredParticipants: "warning" });
       expect(result.ok ? [] : result.errors).toEqual([]);
       expect(result.warnings.map(({ code, pointer }) => `${code} ${pointer}`)).toEqual(
         file.startsWith("example-2-") ? ["invite.replaces-call-single-participant /participants"] : [],

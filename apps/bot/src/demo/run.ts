@@ -73,6 +73,7 @@ export function printEvents(runtime: Runtime, print: Print, at: () => string): v
   bot.on("refused", (refusal) =>
     print(`   ${at()}  delivery ${refusal.reason} (${refusal.status}): ${refusal.message}`),
   );
+  bot.on("duplicate", ({ messageId }) => print(`   ${at()}  delivery ${messageId} again: a duplicate, not processed`));
   bot.on("unmatched", (entry) => print(`   ${at()}  unmatched notification: ${entry.reason}`));
 }
 

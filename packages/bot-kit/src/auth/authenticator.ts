@@ -11,6 +11,7 @@ import {
 import { KeysUnavailable, SigningKeys } from "./signing-keys.js";
 import { TokenCache } from "./token-cache.js";
 
+/** How callbacks are authenticated: the bot's app id, whose OpenID metadata to trust, and the optional checks. */
 export interface CallbackAuthOptions {
   /** The bot's app id: the only audience accepted. */
   readonly appId: string;
@@ -40,6 +41,7 @@ export interface CallbackAuthOptions {
   readonly tokenCacheSize?: number;
 }
 
+/** Why a callback's token was refused: each is a `reason` of a refused delivery. */
 export type AuthFailureReason =
   | "missing-token"
   | "invalid-token"
@@ -54,6 +56,7 @@ export type AuthFailureReason =
   | "tenant-not-allowed"
   | "keys-unavailable";
 
+/** What {@link CallbackAuthenticator.authenticate} decided: the tenant and claims, or the status and reason of a refusal. */
 export type AuthResult =
   | { readonly ok: true; readonly tenantId: string; readonly claims: JWTPayload }
   | {
@@ -62,8 +65,14 @@ export type AuthResult =
       readonly status: 401 | 403 | 503;
       readonly reason: AuthFailureReason;
       readonly message: string;
+      /**
+       * What was expected and what the token carried, for a claim that did not match: `wrong-audience` gives the app
+       * id as `expected` and the token's `aud` as `received`; `wrong-issuer` the accepted issuers and the token's `iss`.
+       */
+      readonly detail?: Readonly<Record<string, unknown>>;
     };
 
+/** Checks the `Authorization` header of a callback: {@link createCallbackAuthenticator}, or one of your own. */
 export interface CallbackAuthenticator {
   /** Checks an `Authorization` header value. Never throws. */
   authenticate(authorization: string | null | undefined): Promise<AuthResult>;
@@ -74,6 +83,11 @@ const maxTokenLength = 16 * 1024;
 
 const bearer = /^Bearer[ \t]+([A-Za-z0-9_.~+/=-]+)[ \t]*$/i;
 
+/**
+ * An authenticator of Graph's callback tokens, with the signing keys fetched from the OpenID metadata and cached.
+ *
+ * @throws TypeError when `appId` is empty.
+ */
 export function createCallbackAuthenticator(options: CallbackAuthOptions): CallbackAuthenticator {
   const keys = new SigningKeys({
     openIdConfigurationUrl:
@@ -111,7 +125,14 @@ export function createCallbackAuthenticator(options: CallbackAuthOptions): Callb
       claims = result.payload;
       kid = result.protectedHeader.kid;
     } catch (error) {
-      return describeFailure(error);
+      return describeFailure(error, verifyOptions);
+    }
+    // JSON reads `1e400` as Infinity, which jose takes for a number: a token that never expires. Times are finite.
+    for (const claim of ["exp", "nbf", "iat"] as const) {
+      const value = claims[claim];
+      if (value !== undefined && !Number.isFinite(value)) {
+        return fail(401, "invalid-token", `The token's "${claim}" claim is not a finite number.`);
+      }
     }
     const tenantId = claims["tid"];
     if (typeof tenantId !== "string" || tenantId === "") {
@@ -141,22 +162,46 @@ export function createCallbackAuthenticator(options: CallbackAuthOptions): Callb
   };
 }
 
-const fail = (status: 401 | 403 | 503, reason: AuthFailureReason, message: string): AuthResult => ({
-  ok: false,
-  status,
-  reason,
-  message,
-});
+const fail = (
+  status: 401 | 403 | 503,
+  reason: AuthFailureReason,
+  message: string,
+  detail?: Readonly<Record<string, unknown>>,
+): AuthResult => ({ ok: false, status, reason, message, ...(detail !== undefined && { detail }) });
 
-function describeFailure(error: unknown): AuthResult {
+/** A claim's value as the token carried it, cut short: it goes into logs and outcomes. */
+function received(value: unknown): string {
+  const text = JSON.stringify(value) ?? "nothing";
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+function describeFailure(
+  error: unknown,
+  expected: { readonly audience: string; readonly issuer: readonly string[] },
+): AuthResult {
   if (error instanceof KeysUnavailable) {
     return fail(503, "keys-unavailable", `The signing keys could not be fetched: ${error.message}`);
   }
   if (error instanceof errors.JWTExpired) return fail(401, "expired", "The token has expired.");
   if (error instanceof errors.JWTClaimValidationFailed) {
     const { claim, reason } = error;
-    if (claim === "iss") return fail(401, "wrong-issuer", "The token's issuer is not Graph's.");
-    if (claim === "aud") return fail(401, "wrong-audience", "The token is not for this bot's app id.");
+    const payload = error.payload as Readonly<Record<string, unknown>>;
+    if (claim === "iss") {
+      return fail(
+        401,
+        "wrong-issuer",
+        `The token's issuer is ${received(payload["iss"])}, not one of ${received(expected.issuer)} (auth.issuers).`,
+        { expected: expected.issuer, received: payload["iss"] },
+      );
+    }
+    if (claim === "aud") {
+      return fail(
+        401,
+        "wrong-audience",
+        `The token is for the app id ${received(payload["aud"])}, not this bot's app id ${received(expected.audience)} (auth.appId).`,
+        { expected: expected.audience, received: payload["aud"] },
+      );
+    }
     if (claim === "tid") return fail(401, "missing-tenant", 'The token has no "tid" claim.');
     if (claim === "nbf") return fail(401, "not-yet-valid", "The token is not valid yet.");
     return fail(

@@ -2,51 +2,38 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Bot, type BotOptions, createBot } from "../bot.js";
+import { logProblems } from "../check.js";
+import { stderrLogger } from "../logger.js";
 import { loadOpenTelemetry } from "../telemetry.js";
 import { nodeHandler } from "./handler.js";
+import { type ServerTimeoutOptions, serverTimeouts } from "./timeouts.js";
 
-export interface ListenOptions {
+/** Where {@link startBot} listens, and its server's timeouts. */
+export interface ListenOptions extends ServerTimeoutOptions {
   /** Default 0: any free port. */
   readonly port?: number;
   /** Default `127.0.0.1`. Graph reaches a bot over HTTPS: put a TLS proxy or tunnel in front of a public bot. */
   readonly host?: string;
-  /** How long a client may take to send its headers. Default 10 s. */
-  readonly headersTimeoutMs?: number;
-  /** How long a client may take to send the whole request. Default 30 s. */
-  readonly requestTimeoutMs?: number;
 }
 
+/** A bot served by its own node:http server: where Graph reaches it, and a close that stops both. */
 export interface StartedBot extends Bot {
   /** The server's origin, such as `http://127.0.0.1:3978`. */
   readonly url: string;
   /** The URL to give Graph as a call's callback: the origin and the notification path. */
   readonly callbackUrl: string;
-  /** Stops the server, waits for what was acknowledged to be processed, and stops waiting on invites. */
+  /** Closes the bot ({@link Bot.close}: what was acknowledged is processed), then the server. */
   close(): Promise<void>;
 }
 
 /** Creates a bot and serves its notification endpoint. */
 export async function startBot(options: BotOptions & ListenOptions): Promise<StartedBot> {
-  // With the API loaded first, nothing the bot does is too early to be counted.
-  const bot = createBot(
-    options.openTelemetry === undefined ? { ...options, openTelemetry: (await loadOpenTelemetry()) ?? false } : options,
-  );
-  const headersTimeout = options.headersTimeoutMs ?? 10_000;
-  const requestTimeout = options.requestTimeoutMs ?? 30_000;
-  const server: Server = createServer(
-    {
-      headersTimeout,
-      requestTimeout,
-      // Node enforces both timeouts only when it checks its connections, every 30 s by default: a client that
-      // trickles its headers would be cut at 30 s instead of 10. Checking at a fraction of the shorter timeout keeps
-      // each within about a tenth of what it says.
-      connectionsCheckingInterval: Math.max(
-        100,
-        Math.min(1000, Math.floor(Math.min(headersTimeout, requestTimeout) / 10)),
-      ),
-    },
-    nodeHandler(bot),
-  );
+  // The bot's self-check waits for the server, so that it can try the callback route too. With OpenTelemetry's API
+  // loaded first, nothing the bot does is too early to be counted.
+  const openTelemetry =
+    options.openTelemetry === undefined ? ((await loadOpenTelemetry()) ?? false) : options.openTelemetry;
+  const bot = createBot({ ...options, selfCheck: false, openTelemetry });
+  const server: Server = createServer(serverTimeouts(options), nodeHandler(bot));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -63,17 +50,29 @@ export async function startBot(options: BotOptions & ListenOptions): Promise<Sta
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
+  const callbackUrl = `${url}${bot.receiver.path}`;
+  let closed = false;
+  if (options.selfCheck !== false) {
+    // Rejects only when the bot stopped first.
+    bot.check({ callbackUrl: options.callbackUrl ?? callbackUrl }).then(
+      (report) => {
+        if (!closed) logProblems(options.logger ?? stderrLogger, report);
+      },
+      () => {},
+    );
+  }
   return {
     ...bot,
     url,
-    callbackUrl: `${url}${bot.receiver.path}`,
+    callbackUrl,
     async close() {
+      closed = true;
+      // The bot first, so that deliveries being answered finish and new ones get 503; then the server.
+      await bot.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await bot.idle();
-      bot.stopWaiting();
     },
   };
 }

@@ -19,6 +19,7 @@ import * as scripts from "./scripts.js";
 
 export type { RedisConnection } from "./connection.js";
 
+/** Options of {@link RedisStore}: the connected client, the key prefix, and the retention. */
 export interface RedisStoreOptions {
   /**
    * A connected node-redis client (`createClient({ url })` from `redis`, then `await client.connect()`). The store
@@ -91,6 +92,10 @@ const compiled = {
   recordUnmatched: new Script(scripts.recordUnmatched),
 };
 
+/**
+ * A store in Redis (or a Redis primary with replicas), shared by every instance of the bot, with a change feed that wakes
+ * each waiter wherever its invite's news arrives.
+ */
 export class RedisStore implements BotStore {
   readonly retention: StoreRetention;
   /** Marks the feed entries written through this handle, which its own bot has acted on already. */

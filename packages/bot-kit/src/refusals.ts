@@ -1,0 +1,127 @@
+// What the bot refused, kept so that it can say why: each refusal reason is logged at once the first time and then at
+// most once a minute with a count, so a misconfiguration is loud within a second and a flood stays a few lines; the
+// latest refusals are kept, bounded, so that an invite that timed out can list what was refused while it waited.
+import type { Logger } from "./logger.js";
+import type { RefusedDelivery } from "./receiver.js";
+
+/** The refusals of one reason over a span of time: how many, and the latest one's message and detail. */
+export interface RefusalSummary {
+  readonly reason: string;
+  readonly status: number;
+  readonly count: number;
+  /** The latest refusal's message. */
+  readonly message: string;
+  /** The latest refusal's detail, such as the expected and the received audience. */
+  readonly detail?: Readonly<Record<string, unknown>>;
+  /** The setting that most likely fixes it, when one does (`auth.appId` for a wrong audience). */
+  readonly setting?: string;
+  /** When the latest one was refused, as an ISO 8601 time. */
+  readonly lastAt: string;
+}
+
+/** The setting to look at for each reason that configuration can cause. */
+export const settingOfReason: Readonly<Record<string, string>> = {
+  "wrong-audience": "auth.appId",
+  "wrong-issuer": "auth.issuers",
+  "unknown-key": "auth.openIdConfigurationUrl",
+  "keys-unavailable": "auth.openIdConfigurationUrl",
+  "tenant-not-allowed": "auth.allowedTenants",
+  notFound: "path",
+  payloadTooLarge: "maxBodyBytes",
+};
+
+/** How many refusals are kept for outcomes; older ones are forgotten first. */
+const kept = 1000;
+
+/** The shortest time between two log lines about one reason. */
+const logIntervalMs = 60_000;
+
+interface Entry {
+  readonly at: number;
+  readonly refusal: RefusedDelivery;
+}
+
+export class RefusalLog {
+  private readonly entries: Entry[] = [];
+  private next = 0;
+  /** Per reason: when it was last logged, and how many came since. */
+  private readonly logged = new Map<string, { at: number; since: number; total: number }>();
+
+  /** `clock` is for tests, which cannot wait a minute for the next report. */
+  constructor(
+    private readonly logger: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  record(refusal: RefusedDelivery): void {
+    const now = this.clock();
+    // A 400's issues may be many: what is kept is what a summary shows.
+    const { status, reason, message, detail, setting } = refusal;
+    const entry: Entry = {
+      at: now,
+      refusal: {
+        status,
+        reason,
+        message,
+        ...(detail !== undefined && { detail }),
+        ...(setting !== undefined && { setting }),
+      },
+    };
+    if (this.entries.length < kept) this.entries.push(entry);
+    else this.entries[this.next] = entry;
+    this.next = (this.next + 1) % kept;
+    this.log(refusal, now);
+  }
+
+  /** The refusals since `since` (epoch milliseconds), by reason, most frequent first. */
+  since(since: number): RefusalSummary[] {
+    const byReason = new Map<string, { count: number; latest: Entry }>();
+    for (const entry of this.entries) {
+      if (entry.at < since) continue;
+      const summary = byReason.get(entry.refusal.reason);
+      if (summary === undefined) byReason.set(entry.refusal.reason, { count: 1, latest: entry });
+      else {
+        summary.count++;
+        if (entry.at >= summary.latest.at) summary.latest = entry;
+      }
+    }
+    return [...byReason.values()]
+      .sort((a, b) => b.count - a.count)
+      .map(({ count, latest: { at, refusal } }) => summarise(refusal, count, at));
+  }
+
+  private log(refusal: RefusedDelivery, now: number): void {
+    const { reason } = refusal;
+    const state = this.logged.get(reason);
+    if (state !== undefined && now - state.at < logIntervalMs) {
+      state.since++;
+      state.total++;
+      return;
+    }
+    const total = (state?.total ?? 0) + 1;
+    const count = (state?.since ?? 0) + 1;
+    // Bounded by the reasons the kit knows, plus the few an authenticator of your own may give.
+    if (state !== undefined || this.logged.size < 100) this.logged.set(reason, { at: now, since: 0, total });
+    const summary = summarise(refusal, count, now);
+    const fields = { ...summary, total };
+    const setting =
+      summary.setting === undefined || refusal.message.includes(summary.setting) ? "" : ` (check ${summary.setting})`;
+    const repeat = count > 1 ? `; ${count} refused for this reason since the last report, ${total} in all` : "";
+    const line = `a notification was refused with ${refusal.status} ${reason}: ${refusal.message}${setting}${repeat}`;
+    if (refusal.status >= 500) this.logger.error(fields, line);
+    else this.logger.warn(fields, line);
+  }
+}
+
+function summarise(refusal: RefusedDelivery, count: number, at: number): RefusalSummary {
+  const setting = refusal.setting ?? settingOfReason[refusal.reason];
+  return {
+    reason: refusal.reason,
+    status: refusal.status,
+    count,
+    message: refusal.message,
+    ...(refusal.detail !== undefined && { detail: refusal.detail }),
+    ...(setting !== undefined && { setting }),
+    lastAt: new Date(at).toISOString(),
+  };
+}
