@@ -4,12 +4,11 @@
 // (the API's own no-ops) when it registered none.
 
 import type { InviteResult } from "@graph-invite/client";
-import type * as Api from "@opentelemetry/api";
+import type { OpenTelemetryApi, OtelSpan } from "./otel-api.js";
 import type { Receive } from "./receiver.js";
 import type { OperationRecord } from "./store.js";
 
-/** The `@opentelemetry/api` module, as `import * as api from "@opentelemetry/api"` gives it. */
-export type OpenTelemetryApi = typeof Api;
+export type { OpenTelemetryApi } from "./otel-api.js";
 
 /** The instrumentation scope's name: meters and tracers are got under it. */
 export const instrumentationScope = "@graph-invite/bot-kit";
@@ -18,7 +17,7 @@ export const instrumentationScope = "@graph-invite/bot-kit";
 export type DeliveryOutcome = "accepted" | "duplicate" | "refused";
 
 /** A span the kit started, or nothing when tracing is off. */
-export type KitSpan = Api.Span | undefined;
+export type KitSpan = OtelSpan | undefined;
 
 let loading: Promise<OpenTelemetryApi | undefined> | undefined;
 
