@@ -31,6 +31,11 @@ export interface BotConfig {
    */
   readonly redisUrl?: string;
   /**
+   * The root nodes of a Redis Cluster shared by every instance (`redis://` or `rediss://` URLs, one or more of its
+   * primaries), instead of `redisUrl`. Default: none.
+   */
+  readonly redisClusterNodes?: readonly string[];
+  /**
    * `console`: the kit's OpenTelemetry metrics (every 10 s and at exit) and spans are printed to the console, through
    * the SDK's console exporters. Default: none recorded.
    */
@@ -53,7 +58,17 @@ export const graphOpenIdConfigurationUrl = callbackOpenIdConfigurationUrls.globa
 
 interface Setting {
   readonly key: keyof BotConfig;
-  readonly kind: "string" | "url" | "key-url" | "redis-url" | "port" | "positive" | "list" | "cloud" | "telemetry";
+  readonly kind:
+    | "string"
+    | "url"
+    | "key-url"
+    | "redis-url"
+    | "redis-urls"
+    | "port"
+    | "positive"
+    | "list"
+    | "cloud"
+    | "telemetry";
   /** The largest value of a `positive` setting. */
   readonly max?: number;
 }
@@ -72,6 +87,7 @@ const settings: readonly Setting[] = [
   { key: "inviteTimeoutMs", kind: "positive", max: maxInviteTimeoutMs },
   { key: "maxBodyBytes", kind: "positive" },
   { key: "redisUrl", kind: "redis-url" },
+  { key: "redisClusterNodes", kind: "redis-urls" },
   { key: "telemetry", kind: "telemetry" },
 ];
 
@@ -145,10 +161,21 @@ function check(setting: Setting, value: unknown, source: string, fromEnv: boolea
     }
     case "redis-url": {
       const url = text();
-      if (!URL.canParse(url) || !/^rediss?:$/.test(new URL(url).protocol)) {
+      if (!isRedisUrl(url)) {
         throw new ConfigError(source, "must be a redis:// or rediss:// URL, such as redis://127.0.0.1:6379");
       }
       return url;
+    }
+    case "redis-urls": {
+      const list = fromEnv && typeof value === "string" ? value.split(",").map((item) => item.trim()) : value;
+      if (
+        !Array.isArray(list) ||
+        list.length === 0 ||
+        !list.every((url) => typeof url === "string" && isRedisUrl(url))
+      ) {
+        throw new ConfigError(source, "must be a list of redis:// or rediss:// URLs, such as redis://127.0.0.1:7000");
+      }
+      return list;
     }
     case "cloud": {
       const cloud = text();
@@ -203,4 +230,8 @@ function withMode(values: Record<string, unknown>): BotConfig {
     ...values,
     mode,
   } as BotConfig;
+}
+
+function isRedisUrl(url: string): boolean {
+  return URL.canParse(url) && /^rediss?:$/.test(new URL(url).protocol);
 }

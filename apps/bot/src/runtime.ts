@@ -6,7 +6,7 @@ import { type StartedBot, startBot } from "@graph-invite/bot-kit/node";
 import { RedisStore } from "@graph-invite/bot-kit/redis";
 import { clientSecretCredential, clouds, createInviteClient, type InviteClient } from "@graph-invite/client";
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
-import { createClient } from "redis";
+import { createClient, createCluster } from "redis";
 import { type BotConfig, ConfigError, graphOpenIdConfigurationUrl } from "./config.js";
 import { startConsoleTelemetry } from "./telemetry.js";
 
@@ -38,7 +38,12 @@ interface Target {
 /** Starts the bot (and in `simulator` mode a simulator, with `simulatorOptions`). */
 export async function startRuntime(config: BotConfig, simulatorOptions: SimulatorOptions = {}): Promise<Runtime> {
   refuseUnavailableCloud(config);
-  const shared = config.redisUrl === undefined ? undefined : await connectRedis(config.redisUrl);
+  const shared =
+    config.redisClusterNodes !== undefined
+      ? await connectRedis(config.redisClusterNodes, "redisClusterNodes")
+      : config.redisUrl === undefined
+        ? undefined
+        : await connectRedis([config.redisUrl], "redisUrl");
   const target = await connect(config, simulatorOptions).catch(async (error: unknown) => {
     await shared?.close();
     throw error;
@@ -81,20 +86,28 @@ export async function startRuntime(config: BotConfig, simulatorOptions: Simulato
   }
 }
 
-/** A Redis store on its own connection, or a setting's error that says why the server could not be reached. */
-async function connectRedis(url: string): Promise<{ store: BotStore; commands(): number; close(): Promise<void> }> {
+/**
+ * A Redis store on its own connection (to one server, or to a cluster through its root nodes), or a setting's error
+ * that says why the server could not be reached.
+ */
+async function connectRedis(
+  urls: readonly string[],
+  setting: "redisUrl" | "redisClusterNodes",
+): Promise<{ store: BotStore; commands(): number; close(): Promise<void> }> {
   // One attempt at start-up, so that a wrong URL is an error rather than a bot that waits; once connected, the client
   // reconnects on its own, with backoff, for as long as the server is away.
   let started = false;
-  const client = createClient({
-    url,
-    socket: {
-      connectTimeout: 5000,
-      // A quarter of a second at most between attempts: invites wait on the store, so a restarted server should be
-      // back in use within moments, and four attempts a second do not burden one that is down.
-      reconnectStrategy: (retries: number) => (started ? Math.min(25 * 2 ** retries, 250) : false),
-    },
-  });
+  const socket = {
+    connectTimeout: 5000,
+    // A quarter of a second at most between attempts: invites wait on the store, so a restarted server should be
+    // back in use within moments, and four attempts a second do not burden one that is down.
+    reconnectStrategy: (retries: number) => (started ? Math.min(25 * 2 ** retries, 250) : false),
+  };
+  const url = urls.join(", ");
+  const client =
+    setting === "redisClusterNodes"
+      ? createCluster({ rootNodes: urls.map((node) => ({ url: node })), defaults: { socket } })
+      : createClient({ url, socket });
   // While the server is away the client reports each failed attempt; the store's commands wait for the reconnection.
   client.on("error", (error: Error) => {
     if (started) process.stderr.write(`redis: ${error.message}\n`);
@@ -103,7 +116,7 @@ async function connectRedis(url: string): Promise<{ store: BotStore; commands():
     await client.connect();
   } catch (error) {
     throw new ConfigError(
-      "redisUrl",
+      setting,
       `cannot reach Redis at ${url}: ${error instanceof Error ? error.message : String(error)}`,
     );
   }

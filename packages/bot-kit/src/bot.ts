@@ -17,6 +17,7 @@ import { type CheckOptions, type CheckReport, checkBot, logProblems } from "./ch
 import { Emitter } from "./events.js";
 import { type Logger, stderrLogger } from "./logger.js";
 import { MemoryStore } from "./memory-store.js";
+import { markingFailures, persist } from "./persist.js";
 import { KeyedQueue } from "./queue.js";
 import {
   type AcceptedDelivery,
@@ -27,6 +28,7 @@ import {
   type RefusedDelivery,
 } from "./receiver.js";
 import { RefusalLog } from "./refusals.js";
+import { defaultRetention, type StoreRetention } from "./retention.js";
 import { emptyRoster, RosterDraft, type RosterEvent } from "./roster.js";
 import type { BotStore, OperationRecord, RosterMember, UnmatchedNotification } from "./store.js";
 import { type OpenTelemetryApi, Telemetry } from "./telemetry.js";
@@ -63,6 +65,12 @@ export interface BotOptions {
    * for news that was lost. Default 5 000 ms.
    */
   readonly recheckIntervalMs?: number;
+  /**
+   * Emit every roster and call event on every instance that shares the store, for example to push them to the
+   * WebSocket clients connected there. Default false: each event is emitted once in the fleet, by the instance that
+   * processed the notification, so that a listener that writes to a database or posts a message does it once.
+   */
+  readonly broadcastEvents?: boolean;
   /** The largest notification body accepted. Default 1 MiB. */
   readonly maxBodyBytes?: number;
   /**
@@ -112,7 +120,8 @@ export interface BotEvents extends Record<string, unknown> {
   /**
    * Something failed that is not the sender's doing: processing a notification after its delivery was acknowledged,
    * or answering a request (which then got 500). A request the bot refused, even with 500 (a body read before the
-   * bot's handler), is a `refused` event instead.
+   * bot's handler), is a `refused` event instead. When processing failed on the store, this instance tries the work
+   * again, with a growing pause, until it succeeds or the delivery's retention ends, and reports each failure here.
    */
   error: unknown;
 }
@@ -227,7 +236,15 @@ export function createBot(options: BotOptions): Bot {
     if (result.status !== "timed-out") return result;
     return { ...result, refusedWhileWaiting: refusals.since(Date.parse(result.record.createdAt)) };
   };
-  const store: BotStore = options.store ?? new MemoryStore();
+  const given: BotStore = options.store ?? new MemoryStore();
+  // Its failures are told apart from the others', so that work that failed on the store is tried again.
+  const store = markingFailures(given);
+  const deliveryRetentionMs =
+    (given as { retention?: StoreRetention }).retention?.deliveries.maxAgeMs ?? defaultRetention.deliveries.maxAgeMs;
+  let stopped = false;
+  /** Runs a delivery's work until the store takes it, while the delivery is retained: a 202 is a promise. */
+  const persistent = (until: number) => (work: () => Promise<void>) =>
+    persist(work, { until, failed: (error) => events.emit("error", error), stopped: () => stopped });
   // A listener that throws is reported as an error event, unless it was listening to errors: that would loop.
   const telemetry = new Telemetry(options.openTelemetry);
   const events = new Emitter<BotEvents>((error, name) => {
@@ -236,6 +253,7 @@ export function createBot(options: BotOptions): Bot {
   const queue = new KeyedQueue((error) => events.emit("error", error));
   const slices = new TimeSlices();
   const recheckIntervalMs = options.recheckIntervalMs ?? defaultRecheckIntervalMs;
+  const broadcast = options.broadcastEvents === true;
   const keepUnmatched = async (callId: string | undefined, reason: string, notification: unknown) => {
     const entry: UnmatchedNotification = { at: new Date().toISOString(), callId, reason, notification };
     await store.recordUnmatched(entry);
@@ -259,12 +277,14 @@ export function createBot(options: BotOptions): Bot {
    * done again on the roster it wrote.
    */
   const processCall = async (callId: string, work: readonly CallWork[]) => {
-    const needsRoster = work.some((item) => item.kind === "roster" || endsCall(item));
+    // Broadcast call events travel with a roster write, so a call's state change writes its roster too.
+    const needsRoster = work.some((item) => item.kind === "roster" || endsCall(item) || broadcast);
     for (let attempt = 1; ; attempt++) {
       const stored = needsRoster ? await store.roster(callId) : undefined;
       const draft = needsRoster ? new RosterDraft(stored ?? emptyRoster(callId)) : undefined;
       const announcements: Array<() => void> = [];
       const rosterEvents: RosterEvent[] = [];
+      const callEvents: CallStateEvent[] = [];
       for (const item of work) {
         await slices.pace();
         if (item.kind === "call") {
@@ -274,6 +294,7 @@ export function createBot(options: BotOptions): Bot {
             state: item.state,
             resultInfo: item.resultInfo,
           };
+          callEvents.push(event);
           announcements.push(() => events.emit("call", event));
         }
         const changes = item.kind === "roster" ? draft?.apply(item) : endsCall(item) ? draft?.end() : undefined;
@@ -282,7 +303,8 @@ export function createBot(options: BotOptions): Bot {
           announcements.push(() => events.emit("roster", event));
         }
       }
-      if (draft !== undefined && !(await store.putRoster(draft.state(), rosterEvents))) {
+      const written = draft === undefined || (await store.putRoster(draft.state(), rosterEvents, callEvents));
+      if (!written) {
         if (attempt === maxRosterConflicts) {
           throw new Error(`the roster of call ${callId}: ${attempt} writes in a row lost to other writers; gave up`);
         }
@@ -312,6 +334,7 @@ export function createBot(options: BotOptions): Bot {
     const span = telemetry.startProcessing(notifications.length + rejected.length);
     // Processing starts on a later turn, after the answer has been written.
     const answered = nextTurn();
+    const attempt = persistent(Date.now() + deliveryRetentionMs);
     const calls = new Map<string, CallWork[]>();
     const work: Array<Promise<void>> = [];
     // A notification of the delivery that could not be read is kept with why: Graph will not send it again.
@@ -321,7 +344,7 @@ export function createBot(options: BotOptions): Bot {
       work.push(
         queue.run("", async () => {
           await answered;
-          await keepUnmatched(callIdOf(notification), reason, notification);
+          await attempt(() => keepUnmatched(callIdOf(notification), reason, notification));
         }),
       );
     }
@@ -329,7 +352,7 @@ export function createBot(options: BotOptions): Bot {
       // Operations have a queue of their own, shared with Graph's answers to the invites, so that each record
       // changes in the order things arrived. Rosters and call states are processed in order within each call.
       if (notification.kind === "operation") {
-        work.push(tracker.onOperation(notification, answered, span));
+        work.push(tracker.onOperation(notification, answered, attempt, span));
       } else if (
         (notification.kind === "roster" || notification.kind === "call") &&
         notification.callId !== undefined
@@ -347,7 +370,7 @@ export function createBot(options: BotOptions): Bot {
         work.push(
           queue.run("", async () => {
             await answered;
-            await keepUnmatched(notification.callId, reason, notification.notification);
+            await attempt(() => keepUnmatched(notification.callId, reason, notification.notification));
           }),
         );
       }
@@ -356,12 +379,12 @@ export function createBot(options: BotOptions): Bot {
       work.push(
         queue.run(callId, async () => {
           await answered;
-          await processCall(callId, items);
+          await attempt(() => processCall(callId, items));
         }),
       );
     }
     finish(key, work);
-    if (span !== undefined) void Promise.all(work).finally(() => span.end());
+    if (span !== undefined) void Promise.allSettled(work).then(() => span.end());
   };
 
   /** Once `work` is done, the delivery's body can go from a store that keeps it; idle() covers the write. */
@@ -417,7 +440,8 @@ export function createBot(options: BotOptions): Bot {
         const [first] = issues;
         const reason = `a delivery the parser refused: ${first?.pointer || "(root)"}: ${first?.message ?? "invalid"}`;
         // Kept on the queue of deliveries without a call, so that idle() covers it.
-        const kept = queue.run("", () => keepUnmatched(undefined, reason, body));
+        const attempt = persistent(Date.now() + deliveryRetentionMs);
+        const kept = queue.run("", () => attempt(() => keepUnmatched(undefined, reason, body)));
         finish(messageId === undefined ? undefined : deliveryKey(messageId), [kept]);
       },
       onRefused,
@@ -436,12 +460,24 @@ export function createBot(options: BotOptions): Bot {
     return answer;
   };
 
-  // What other instances sharing the store changed: their roster events for this instance's listeners, and news
-  // of the invites waited on here.
-  const unwatch = store.watch?.((change) => {
-    if (change.kind === "roster") for (const event of change.events) events.emit("roster", event);
-    else void tracker.onStoreChange(change);
-  });
+  // What other instances sharing the store changed: news of the invites waited on here, and when every event is
+  // broadcast, the roster and call events they processed.
+  const unwatch = store.watch?.(
+    (change) => {
+      if (change.kind !== "roster") {
+        void tracker.onStoreChange(change);
+        return;
+      }
+      if (!broadcast) return;
+      if (change.tooLarge === true) {
+        const message = `the events of a roster change of call ${change.callId} were too large to broadcast (the store's inbox budget): read bot.roster()`;
+        events.emit("error", new Error(message));
+      }
+      for (const event of change.calls ?? []) events.emit("call", event);
+      for (const event of change.events) events.emit("roster", event);
+    },
+    { broadcast },
+  );
   void tracker.start();
   const takeOver =
     store.takeUnfinishedDeliveries === undefined
@@ -469,6 +505,7 @@ export function createBot(options: BotOptions): Bot {
   }
 
   const stopWaiting = () => {
+    stopped = true;
     lifetime.abort();
     clearInterval(takeOver);
     unwatch?.();
@@ -498,6 +535,9 @@ export function createBot(options: BotOptions): Bot {
     stopWaiting,
     async close() {
       accepting = false;
+      // Work that fails on the store while closing is left to the other instances (they take unfinished deliveries
+      // over), rather than tried again for as long as the delivery is retained.
+      stopped = true;
       clearInterval(takeOver);
       await Promise.allSettled([...answering]);
       await queue.idle();

@@ -57,6 +57,7 @@ export {
   defaultRetention,
   type Retention,
   type RetentionOverrides,
+  type RosterRetention,
   type StoreRetention,
   type UnmatchedRetention,
 } from "./retention.js";

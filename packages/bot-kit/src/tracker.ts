@@ -286,13 +286,18 @@ export class OperationTracker {
 
   /**
    * Applies an operation notification, after every change to an operation record queued before it, and not before
-   * `after` (the answer to its delivery) resolves.
+   * `after` (the answer to its delivery) resolves; through `attempt`, which may try it again when the store fails.
    */
-  onOperation(notification: OperationNotification, after?: Promise<void>, span?: KitSpan): Promise<void> {
+  onOperation(
+    notification: OperationNotification,
+    after?: Promise<void>,
+    attempt: (apply: () => Promise<void>) => Promise<void> = (apply) => apply(),
+    span?: KitSpan,
+  ): Promise<void> {
     return this.deps.queue.run(operationsQueue, async () => {
       await after;
       await this.deps.slices.pace();
-      await this.applyNotification(notification, span);
+      await attempt(() => this.applyNotification(notification, span));
     });
   }
 
@@ -303,7 +308,7 @@ export class OperationTracker {
     const held = change.operationId !== null && this.early.has(change.operationId);
     if (!this.waiters.has(change.clientContext) && !held) return undefined;
     return this.deps.queue.run(operationsQueue, async () => {
-      const record = await this.deps.store.operationByContext(change.clientContext);
+      const record = change.record ?? (await this.deps.store.operationByContext(change.clientContext));
       if (record !== undefined) this.wake(record);
       if (held) await this.retryEarly();
     });
@@ -410,6 +415,8 @@ export class OperationTracker {
     }
     const waiter = this.addWaiter(clientContext, false);
     try {
+      // A shared store wakes this instance when another changes the invite: the wish goes with the first write.
+      await this.deps.store.follow?.({ clientContext }, { withFirstWrite: true });
       if (await this.write(first, step)) {
         if (ended(first)) this.telemetry.inviteEnded(first, first.updatedAt);
         return { record: first, fresh: true, waiter };
@@ -438,6 +445,7 @@ export class OperationTracker {
     // The answer that sent it is not this caller's to wait for: the terminal notification or the deadline ends it.
     waiter.answered = true;
     this.armDeadline(record);
+    await this.deps.store.follow?.({ clientContext: record.clientContext });
     // Read again now that a change would wake the waiter: one written between the first read and now would not.
     const current = await this.deps.store.operationByContext(record.clientContext);
     if (current !== undefined) this.wake(current);
@@ -450,6 +458,7 @@ export class OperationTracker {
     const waiter = this.addWaiter(record.clientContext, true, "answer");
     try {
       this.armDeadline(record);
+      await this.deps.store.follow?.({ clientContext: record.clientContext });
       const current = await this.deps.store.operationByContext(record.clientContext);
       if (current !== undefined) this.wake(current);
       return (await untilAborted(waiter.outcome, signal)).record;
@@ -519,6 +528,14 @@ export class OperationTracker {
     }
     if (clientContext === null && operationId !== null && this.early.size < maxEarly && (await this.answersAwaited())) {
       this.early.set(operationId, notification);
+      if (store.follow === undefined) return;
+      // Woken when another instance's write first names the id; one that named it before the wish was recorded is
+      // found by reading again.
+      await store.follow({ operationId });
+      const named = await store.operationById(operationId);
+      if (named !== undefined && this.early.delete(operationId)) {
+        await this.change(named, (current) => applyTo(current, notification));
+      }
       return;
     }
     await this.unmatched(notification);

@@ -3,12 +3,20 @@
 // the length past which a header is refused unread, what a metadata endpoint that fails or answers nonsense gives,
 // the default age of the metadata, and a cached token whose key the key set withdrew after it was cached.
 import { randomUUID } from "node:crypto";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CompactSign, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type AuthResult, type CallbackAuthOptions, createCallbackAuthenticator } from "../src/index.js";
+import {
+  type AuthResult,
+  type CallbackAuthOptions,
+  type CallbackCloud,
+  callbackOpenIdConfigurationUrls,
+  createCallbackAuthenticator,
+} from "../src/index.js";
 
 const appId = randomUUID();
 const tenantId = randomUUID();
@@ -186,6 +194,8 @@ describe("each refusal", () => {
       [200, { issuer }, /no jwks_uri/],
       [200, { issuer, jwks_uri: 42 }, /no jwks_uri/],
       [200, { issuer, jwks_uri: "not a url" }, /no jwks_uri/],
+      // An array whose one element is the key set's URL reads as that URL when made a string: still not a URL.
+      [200, { issuer, jwks_uri: [`${origin}/keys`] }, /no jwks_uri/],
     ];
     for (const [status, body, message] of cases) {
       reset();
@@ -224,11 +234,12 @@ describe("the Authorization header", () => {
 });
 
 describe("the metadata", () => {
-  test("is kept for two hours by default: requests a moment apart fetch it once", async () => {
+  test("is kept for two hours by default: requests three seconds apart fetch it once", async () => {
     reset();
     const authenticator = authenticatorFor();
     expect(await authenticator.authenticate(`Bearer ${await sign(claims())}`)).toMatchObject({ ok: true });
-    await sleep(100);
+    // Longer than an age of a few seconds, which a slip in the default's arithmetic gives (2 * 60 / 60 * 1000).
+    await sleep(3000);
     // Another token, so that it is verified rather than answered from the cache.
     expect(await authenticator.authenticate(`Bearer ${await sign({ ...claims(), jti: "2" })}`)).toMatchObject({
       ok: true,
@@ -247,6 +258,44 @@ describe("the metadata", () => {
     }
     expect(fetches.filter((path) => path === "/openid")).toHaveLength(3);
     expect(fetches.filter((path) => path === "/keys")).toHaveLength(1);
+  });
+});
+
+describe("without an openIdConfigurationUrl", () => {
+  // The contract says where Graph publishes the keys of its notification tokens.
+  const spec = readFileSync(new URL("../../../openapi/graph-invite.yaml", import.meta.url), "utf8");
+  const documented = /signing keys come from the OpenID metadata at\s+`([^`]+)`/.exec(spec)?.[1];
+
+  /** The URLs the authenticator fetches, as Node's fetch reports each request it creates. */
+  async function fetchedBy(options: Partial<CallbackAuthOptions>): Promise<string[]> {
+    const urls: string[] = [];
+    const onRequest = (message: unknown) => {
+      const { request } = message as { request: { origin: string; path: string } };
+      urls.push(`${request.origin}${request.path}`);
+    };
+    subscribe("undici:request:create", onRequest);
+    try {
+      // A millisecond: the request is made and given up before Microsoft's endpoint could answer, if it is reachable.
+      const authenticator = createCallbackAuthenticator({ appId, fetchTimeoutMs: 1, ...options });
+      expect(await authenticator.authenticate(`Bearer ${await sign(claims())}`)).toMatchObject({
+        ok: false,
+        reason: "keys-unavailable",
+      });
+    } finally {
+      unsubscribe("undici:request:create", onRequest);
+    }
+    return urls;
+  }
+
+  test("the metadata of every cloud, and of no cloud given, is fetched from the URL the contract documents", async () => {
+    expect(documented).toMatch(/^https:\/\//);
+    const clouds = Object.keys(callbackOpenIdConfigurationUrls) as CallbackCloud[];
+    expect(clouds.sort()).toEqual(["global", "usGovL4", "usGovL5Dod"]);
+    for (const cloud of clouds) {
+      expect(callbackOpenIdConfigurationUrls[cloud], cloud).toBe(documented);
+      expect(await fetchedBy({ cloud }), cloud).toEqual([documented]);
+    }
+    expect(await fetchedBy({})).toEqual([documented]);
   });
 });
 

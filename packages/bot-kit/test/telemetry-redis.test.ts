@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { createInviteClient, inviteBody, userParticipant } from "@graph-invite/client";
 import { type Simulator, start } from "@graph-invite/simulator";
-import { createClient } from "redis";
+import { createClient, SocketClosedUnexpectedlyError } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type RedisServer, skipRedisTests, startRedis } from "../../../test-support/redis.js";
 import type { OperationRecord } from "../src/index.js";
@@ -55,7 +55,7 @@ describe.skipIf(skipRedisTests)("Redis metrics", () => {
     // The real connection, but the next command fails, when told, as a socket closed under it would.
     const flaky: RedisConnection = {
       sendCommand: (args) =>
-        failNext-- > 0 ? Promise.reject(new Error("Socket closed unexpectedly")) : real.sendCommand(args),
+        failNext-- > 0 ? Promise.reject(new SocketClosedUnexpectedlyError()) : real.sendCommand(args),
       duplicate: () => real.duplicate(),
       connect: () => real.connect(),
       destroy: () => real.destroy(),

@@ -24,18 +24,14 @@ export class TokenCache<T> {
     return entry.value;
   }
 
+  /** Remembers a token; with a size of 0 (or less), the eviction below forgets it at once. */
   set(token: string, value: T, until: number): void {
-    if (this.maxEntries <= 0) return;
     this.entries.delete(token);
     this.entries.set(token, { value, until });
-    while (this.entries.size > this.maxEntries) {
-      const [oldest] = this.entries.keys();
-      if (oldest === undefined) break;
+    // A Map may lose the key it is visiting: the loop goes on to the next oldest.
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= this.maxEntries) break;
       this.entries.delete(oldest);
     }
-  }
-
-  get size(): number {
-    return this.entries.size;
   }
 }
