@@ -35,6 +35,11 @@ export interface BotConfig {
    * primaries), instead of `redisUrl`. Default: none.
    */
   readonly redisClusterNodes?: readonly string[];
+  /**
+   * `console`: the kit's OpenTelemetry metrics (every 10 s and at exit) and spans are printed to the console, through
+   * the SDK's console exporters. Default: none recorded.
+   */
+  readonly telemetry?: "console";
 }
 
 /** A setting that is wrong: where it came from (a variable, or a JSON Pointer into the file) and the rule it breaks. */
@@ -53,7 +58,17 @@ export const graphOpenIdConfigurationUrl = callbackOpenIdConfigurationUrls.globa
 
 interface Setting {
   readonly key: keyof BotConfig;
-  readonly kind: "string" | "url" | "key-url" | "redis-url" | "redis-urls" | "port" | "positive" | "list" | "cloud";
+  readonly kind:
+    | "string"
+    | "url"
+    | "key-url"
+    | "redis-url"
+    | "redis-urls"
+    | "port"
+    | "positive"
+    | "list"
+    | "cloud"
+    | "telemetry";
   /** The largest value of a `positive` setting. */
   readonly max?: number;
 }
@@ -73,6 +88,7 @@ const settings: readonly Setting[] = [
   { key: "maxBodyBytes", kind: "positive" },
   { key: "redisUrl", kind: "redis-url" },
   { key: "redisClusterNodes", kind: "redis-urls" },
+  { key: "telemetry", kind: "telemetry" },
 ];
 
 const clouds: readonly string[] = ["global", "usGovL4", "usGovL5Dod"];
@@ -168,6 +184,10 @@ function check(setting: Setting, value: unknown, source: string, fromEnv: boolea
       }
       if (!clouds.includes(cloud)) throw new ConfigError(source, `must be one of ${clouds.join(", ")}`);
       return cloud;
+    }
+    case "telemetry": {
+      if (text() !== "console") throw new ConfigError(source, 'must be "console" (or left out, for none)');
+      return "console";
     }
     case "port":
     case "positive": {

@@ -4,11 +4,11 @@ import { ClientSecretCredential } from "@azure/identity";
 import type { BotStore } from "@graph-invite/bot-kit";
 import { type StartedBot, startBot } from "@graph-invite/bot-kit/node";
 import { RedisStore } from "@graph-invite/bot-kit/redis";
-import { clouds, createInviteClient, type InviteClient } from "@graph-invite/client";
+import { clientSecretCredential, clouds, createInviteClient, type InviteClient } from "@graph-invite/client";
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
 import { createClient, createCluster } from "redis";
 import { type BotConfig, ConfigError, graphOpenIdConfigurationUrl } from "./config.js";
-import { clientSecretTokens } from "./token.js";
+import { startConsoleTelemetry } from "./telemetry.js";
 
 export interface Runtime {
   readonly config: BotConfig;
@@ -48,6 +48,7 @@ export async function startRuntime(config: BotConfig, simulatorOptions: Simulato
     await shared?.close();
     throw error;
   });
+  const telemetry = config.telemetry === "console" ? startConsoleTelemetry() : undefined;
   try {
     const bot = await startBot({
       client: target.client,
@@ -61,6 +62,7 @@ export async function startRuntime(config: BotConfig, simulatorOptions: Simulato
       ...(shared !== undefined && { store: shared.store }),
       port: config.port,
       host: config.host,
+      openTelemetry: telemetry?.api ?? false,
     });
     return {
       config,
@@ -73,11 +75,13 @@ export async function startRuntime(config: BotConfig, simulatorOptions: Simulato
         await bot.close();
         await target.simulator?.close();
         await shared?.close();
+        await telemetry?.shutdown();
       },
     };
   } catch (error) {
     await target.simulator?.close();
     await shared?.close();
+    await telemetry?.shutdown();
     throw error;
   }
 }
@@ -159,11 +163,7 @@ async function connect(config: BotConfig, simulatorOptions: SimulatorOptions): P
     case "external-simulator": {
       const url = config.simulatorUrl ?? "";
       const client = createInviteClient({
-        credential: clientSecretTokens({
-          tokenUrl: `${url}/${tenantId}/oauth2/v2.0/token`,
-          clientId: appId,
-          clientSecret: appSecret,
-        }),
+        credential: clientSecretCredential({ authorityHost: url, tenantId, clientId: appId, clientSecret: appSecret }),
         baseUrl: `${url}/v1.0`,
         cloud: config.cloud,
       });
@@ -173,8 +173,9 @@ async function connect(config: BotConfig, simulatorOptions: SimulatorOptions): P
       const simulator = await start(simulatorOptions);
       try {
         const client = createInviteClient({
-          credential: clientSecretTokens({
-            tokenUrl: simulator.tokenUrl(),
+          credential: clientSecretCredential({
+            authorityHost: simulator.url,
+            tenantId: simulator.app.tenantId,
             clientId: simulator.app.appId,
             clientSecret: simulator.app.secret,
           }),

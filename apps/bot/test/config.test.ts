@@ -25,6 +25,7 @@ const knownVariables = [
   "GRAPH_INVITE_INVITE_TIMEOUT_MS",
   "GRAPH_INVITE_MAX_BODY_BYTES",
   "GRAPH_INVITE_REDIS_URL",
+  "GRAPH_INVITE_TELEMETRY",
 ] as const;
 
 const credentials = {

@@ -31,12 +31,14 @@ import { RefusalLog } from "./refusals.js";
 import { defaultRetention, type StoreRetention } from "./retention.js";
 import { emptyRoster, RosterDraft, type RosterEvent } from "./roster.js";
 import type { BotStore, OperationRecord, RosterMember, UnmatchedNotification } from "./store.js";
+import { type OpenTelemetryApi, Telemetry } from "./telemetry.js";
 import {
   defaultInviteTimeoutMs,
   type InviteAndWaitOptions,
   type InviteOutcome,
   type OperationChange,
   OperationTracker,
+  type StartedInvite,
 } from "./tracker.js";
 import { nextTurn, TimeSlices } from "./turns.js";
 import { createFetchHandler, type FetchHandler } from "./web.js";
@@ -51,6 +53,12 @@ export interface BotOptions {
   readonly store?: BotStore;
   /** The default of {@link InviteAndWaitOptions.timeoutMs}: {@link defaultInviteTimeoutMs}. */
   readonly inviteTimeoutMs?: number;
+  /**
+   * Metrics and traces. Default: `@opentelemetry/api` if it is installed (an optional peer dependency), reporting to
+   * the SDK the application registered; nothing, at no cost, if it is not. Pass the API module itself where it
+   * cannot be imported at run time (a bundle for a worker), or `false` to turn both off.
+   */
+  readonly openTelemetry?: OpenTelemetryApi | false;
   /**
    * How often the invites waited on are read again from the store, and invites past their deadline ended, whichever
    * instance sent them. With a shared store, the store's change feed wakes waiters at once; this is the safety net
@@ -143,12 +151,25 @@ export interface Bot {
   readonly fetch: FetchHandler;
   /** For HTTP adapters. */
   readonly receiver: BotReceiver;
-  /** Invites, and resolves when the operation's terminal notification arrives (or the timeout passes). */
+  /**
+   * Invites, and resolves when the operation's terminal notification arrives (or the timeout passes). The same invite
+   * sent again with its `clientContext` waits for the first one's outcome instead of sending anything.
+   *
+   * @throws ClientContextInUse when `clientContext` was used by an invite with another call or body.
+   */
   inviteAndWait(
     callId: string,
     body: InviteParticipantsRequest,
     options?: InviteAndWaitOptions,
   ): Promise<InviteOutcome>;
+  /**
+   * Invites, and resolves as soon as Graph has answered, with the `clientContext` that {@link Bot.waitFor} takes to
+   * learn the outcome later, on this instance or another sharing the store. The same invite sent again with its
+   * `clientContext` sends nothing and resolves with the first one's record.
+   *
+   * @throws ClientContextInUse when `clientContext` was used by an invite with another call or body.
+   */
+  invite(callId: string, body: InviteParticipantsRequest, options?: InviteAndWaitOptions): Promise<StartedInvite>;
   /**
    * The outcome of an invite sent earlier, by this process or by another that shares the store (one that restarted
    * or crashed, say): at once if it has ended, else at its terminal notification or deadline.
@@ -225,6 +246,7 @@ export function createBot(options: BotOptions): Bot {
   const persistent = (until: number) => (work: () => Promise<void>) =>
     persist(work, { until, failed: (error) => events.emit("error", error), stopped: () => stopped });
   // A listener that throws is reported as an error event, unless it was listening to errors: that would loop.
+  const telemetry = new Telemetry(options.openTelemetry);
   const events = new Emitter<BotEvents>((error, name) => {
     if (name !== "error") events.emit("error", error);
   });
@@ -245,6 +267,7 @@ export function createBot(options: BotOptions): Bot {
     defaultTimeoutMs: options.inviteTimeoutMs ?? defaultInviteTimeoutMs,
     recheckIntervalMs,
     onChange: (change) => events.emit("operation", change),
+    telemetry,
     keepUnmatched,
   });
 
@@ -308,6 +331,7 @@ export function createBot(options: BotOptions): Bot {
     key: string | undefined,
     rejected: readonly RejectedNotification[] = [],
   ) => {
+    const span = telemetry.startProcessing(notifications.length + rejected.length);
     // Processing starts on a later turn, after the answer has been written.
     const answered = nextTurn();
     const attempt = persistent(Date.now() + deliveryRetentionMs);
@@ -328,7 +352,7 @@ export function createBot(options: BotOptions): Bot {
       // Operations have a queue of their own, shared with Graph's answers to the invites, so that each record
       // changes in the order things arrived. Rosters and call states are processed in order within each call.
       if (notification.kind === "operation") {
-        work.push(tracker.onOperation(notification, answered, attempt));
+        work.push(tracker.onOperation(notification, answered, attempt, span));
       } else if (
         (notification.kind === "roster" || notification.kind === "call") &&
         notification.callId !== undefined
@@ -360,6 +384,7 @@ export function createBot(options: BotOptions): Bot {
       );
     }
     finish(key, work);
+    if (span !== undefined) void Promise.allSettled(work).then(() => span.end());
   };
 
   /** Once `work` is done, the delivery's body can go from a store that keeps it; idle() covers the write. */
@@ -377,6 +402,7 @@ export function createBot(options: BotOptions): Bot {
       // Each body may be a megabyte to parse: the event loop gets a turn between them.
       await slices.pace();
       const parsed = parseNotifications(body, { mode: "tolerant" });
+      telemetry.takenOver();
       if (parsed.ok) {
         processDelivery(parsed.notifications, key, parsed.rejected);
         continue;
@@ -395,31 +421,36 @@ export function createBot(options: BotOptions): Bot {
   let accepting = true;
   /** The requests being answered: close() lets them finish before it waits for their processing. */
   const answering = new Set<Promise<unknown>>();
-  const receiveAll = createReceiver({
-    authenticator,
-    ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
-    claimDelivery: (key, body) => store.claimDelivery(key, body),
-    selfCheckToken,
-    accepting: () => accepting,
-    onAccepted: (delivery) => {
-      events.emit("delivery", delivery);
-      processDelivery(
-        delivery.notifications,
-        delivery.messageId === undefined ? undefined : deliveryKey(delivery.messageId),
-        delivery.rejected,
-      );
-    },
-    onInvalid: ({ body, issues, messageId }) => {
-      const [first] = issues;
-      const reason = `a delivery the parser refused: ${first?.pointer || "(root)"}: ${first?.message ?? "invalid"}`;
-      // Kept on the queue of deliveries without a call, so that idle() covers it.
-      const attempt = persistent(Date.now() + deliveryRetentionMs);
-      const kept = queue.run("", () => attempt(() => keepUnmatched(undefined, reason, body)));
-      finish(messageId === undefined ? undefined : deliveryKey(messageId), [kept]);
-    },
-    onRefused,
-    onDuplicate: (duplicate) => events.emit("duplicate", duplicate),
-  });
+  const receiveAll = telemetry.timeAnswers(
+    createReceiver({
+      authenticator,
+      ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
+      claimDelivery: (key, body) => store.claimDelivery(key, body),
+      selfCheckToken,
+      accepting: () => accepting,
+      onAccepted: (delivery) => {
+        events.emit("delivery", delivery);
+        processDelivery(
+          delivery.notifications,
+          delivery.messageId === undefined ? undefined : deliveryKey(delivery.messageId),
+          delivery.rejected,
+        );
+      },
+      onInvalid: ({ body, issues, messageId }) => {
+        const [first] = issues;
+        const reason = `a delivery the parser refused: ${first?.pointer || "(root)"}: ${first?.message ?? "invalid"}`;
+        // Kept on the queue of deliveries without a call, so that idle() covers it.
+        const attempt = persistent(Date.now() + deliveryRetentionMs);
+        const kept = queue.run("", () => attempt(() => keepUnmatched(undefined, reason, body)));
+        finish(messageId === undefined ? undefined : deliveryKey(messageId), [kept]);
+      },
+      onRefused,
+      onDuplicate: (duplicate) => events.emit("duplicate", duplicate),
+    }),
+  );
+  events.on("delivery", () => telemetry.delivery("accepted", 202));
+  events.on("duplicate", () => telemetry.delivery("duplicate", 202));
+  events.on("refused", (refusal) => telemetry.delivery("refused", refusal.status, refusal.reason));
 
   const receive: Receive = (request) => {
     const answer = receiveAll(request);
@@ -490,6 +521,7 @@ export function createBot(options: BotOptions): Bot {
       failed: (error) => events.emit("error", error),
     },
     inviteAndWait: (callId, body, inviteOptions) => explained(tracker.inviteAndWait(callId, body, inviteOptions)),
+    invite: (callId, body, inviteOptions) => tracker.invite(callId, body, inviteOptions),
     waitFor: (clientContext, waitOptions) => explained(tracker.waitFor(clientContext, waitOptions)),
     async roster(callId) {
       const roster = await store.roster(callId);

@@ -41,6 +41,13 @@ export interface OperationRecord {
   operationId: string | null;
   status: InviteStatus;
   readonly request: InviteParticipantsRequest;
+  /**
+   * A digest of the call id and `request`, by which the same invite sent again with this clientContext (a retry) is
+   * told from a different one. Absent from records written before it was kept: the request itself is there.
+   */
+  readonly fingerprint?: string;
+  /** The W3C `traceparent` of the invite's client span, when tracing was on: deliveries' spans link to it. */
+  traceparent?: string;
   /** The terminal notification's result: code, subcode and message. */
   resultInfo: ResultInfo | null;
   /** Why the invite was not accepted (or why its sending failed without a clear answer). */

@@ -118,6 +118,12 @@ describe.each([
   });
 });
 
+test("the README's start-now example typechecks against the package's own types", () => {
+  const file = exampleFile("### Start now, learn later", "start-now");
+  const tsconfig = fileURLToPath(new URL("../tsconfig.json", import.meta.url));
+  expect(typecheckFile(fileURLToPath(file), tsconfig, { noPropertyAccessFromIndexSignature: false })).toEqual([]);
+});
+
 describe("the README's Redis example", () => {
   test("typechecks against the package's own types", () => {
     const file = exampleFile("## Several instances: Redis", "redis-typecheck");

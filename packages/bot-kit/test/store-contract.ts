@@ -111,6 +111,15 @@ export function storeContract(name: string, subject: StoreUnderTest): void {
       expect(await store.operationById("unknown")).toBeUndefined();
     });
 
+    test("an operation's fingerprint is kept as written, and a record without one stays without", async () => {
+      const store = await subject.open();
+      const [kept, older] = [operation("call-1"), operation("call-1")];
+      expect(await store.putOperation({ ...kept, fingerprint: "sha256:0123abcd" })).toBe(true);
+      expect(await store.putOperation(older)).toBe(true);
+      expect((await store.operationByContext(kept.clientContext))?.fingerprint).toBe("sha256:0123abcd");
+      expect(await store.operationByContext(older.clientContext)).not.toHaveProperty("fingerprint");
+    });
+
     test("operations are listed in creation order, of one call or of all; an update does not move one", async () => {
       const store = await subject.open();
       const [first, second, third] = [operation("call-a"), operation("call-b"), operation("call-a")];

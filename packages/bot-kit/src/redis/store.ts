@@ -13,6 +13,7 @@ import type {
   StoreChange,
   UnmatchedNotification,
 } from "../store.js";
+import { sharedTelemetry } from "../telemetry.js";
 import { maxInviteTimeoutMs } from "../tracker.js";
 import { type AnyRedisConnection, type Script, type Send, senderOf, text, texts } from "./connection.js";
 import { retryable } from "./errors.js";
@@ -135,6 +136,8 @@ export class RedisStore implements BotStore {
     this.feedLength = String(Math.min(options.feedLength ?? 64, 64));
     this.feedBlockMs = options.feedBlockMs ?? 5_000;
     this.retryForMs = options.retryForMs ?? 15_000;
+    // Starts loading OpenTelemetry's API, if installed, so that the first retry is counted.
+    sharedTelemetry();
     this.heartbeatMs = options.heartbeatMs ?? 3_000;
   }
 
@@ -453,6 +456,7 @@ async function retried<T>(command: () => Promise<T>, forMs: number): Promise<T> 
       return await command();
     } catch (error) {
       if (!retryable(error) || Date.now() >= giveUpAt) throw error;
+      sharedTelemetry().redisRetry();
       // At most a quarter of a second apart, as the feed reader: waiters depend on the store being back in use.
       await new Promise((resolve) => setTimeout(resolve, Math.min(250, 25 * 2 ** attempt)));
     }
