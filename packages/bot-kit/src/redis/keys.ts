@@ -69,7 +69,12 @@ export class StoreKeys {
   instance(origin: string): string {
     return `${this.space}instance:${origin}`;
   }
-  /** An operation record: hash of rev, data (JSON), call (its call's index key), id, writes (recent tokens). */
+  /**
+   * An operation record: hash of rev, data (JSON), call (its call's index key), id, writes (recent tokens), waiting
+   * (the instances waiting on the invite), deadline (as in {@link pending}), idUntil (when its {@link operationId} entry
+   * expires) and indexedUntil (when its indexes do). Someone who waits on an invite not yet written makes it with
+   * waiting alone.
+   */
   operation(clientContext: string): string {
     return `${this.space}op:${encodeId(clientContext)}`;
   }
@@ -119,10 +124,6 @@ export class StoreKeys {
    */
   inbox(origin: string): string {
     return `${this.space}inbox:${origin}`;
-  }
-  /** The instances waiting on an invite (a set of origins), until the invite ends. */
-  waiting(clientContext: string): string {
-    return `${this.space}waiting:${encodeId(clientContext)}`;
   }
   /**
    * The instances holding a notification that names only this operation id (a set of origins), woken when a write

@@ -247,7 +247,6 @@ export class RedisStore implements BotStore {
         this.keys.callOperations(record.callId),
         this.keys.pending,
         this.keys.operationOrder,
-        this.keys.waiting(record.clientContext),
       ],
       [
         String(record.revision),
@@ -266,6 +265,7 @@ export class RedisStore implements BotStore {
         record.revision === 0 && this.followWithWrite.delete(record.clientContext) ? this.origin : "",
         String(maxAgeMs + maxInviteTimeoutMs),
         String(this.inboxEntryBytes),
+        String(Date.now()),
       ],
     );
     return Number(written) === 1;
@@ -286,9 +286,15 @@ export class RedisStore implements BotStore {
       return;
     }
     const { maxAgeMs } = this.retention.operations;
-    const key =
-      "clientContext" in interest ? this.keys.waiting(interest.clientContext) : this.keys.held(interest.operationId);
-    await this.run(compiled.follow, [key], [this.origin, String(maxAgeMs)]);
+    if ("clientContext" in interest) {
+      await this.run(
+        compiled.followInvite,
+        [this.keys.operation(interest.clientContext)],
+        [this.origin, String(maxAgeMs)],
+      );
+      return;
+    }
+    await this.run(compiled.follow, [this.keys.held(interest.operationId)], [this.origin, String(maxAgeMs)]);
   }
 
   async operationByContext(clientContext: string): Promise<OperationRecord | undefined> {
