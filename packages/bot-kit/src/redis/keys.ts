@@ -53,13 +53,13 @@ export class StoreKeys {
   delivery(key: string): string {
     return `${this.space}delivery:${encodeId(key)}`;
   }
-  /** Claimed deliveries by claim time (sorted set of delivery keys), for the count. */
-  get deliveries(): string {
-    return `${this.space}deliveries`;
+  /** Claimed deliveries' claim keys, newest first (a list: a claim is never renewed), for the count. */
+  get claims(): string {
+    return `${this.space}claims`;
   }
-  /** A claimed delivery not yet processed: hash of its owner and body, until finished. */
+  /** A claimed delivery not yet processed, until finished: a string of its owner, a line feed and its body. */
   unfinished(key: string): string {
-    return `${this.space}unfinished:${encodeId(key)}`;
+    return `${this.space}unfinished-body:${encodeId(key)}`;
   }
   /** Unfinished deliveries by claim or take-over time (sorted set of encoded delivery keys). */
   get unfinishedIndex(): string {

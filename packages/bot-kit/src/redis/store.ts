@@ -151,7 +151,7 @@ export class RedisStore implements BotStore {
         compiled.claimDelivery,
         [
           this.keys.delivery(key),
-          this.keys.deliveries,
+          this.keys.claims,
           this.keys.unfinished(key),
           this.keys.unfinishedIndex,
           this.keys.instance(this.origin),
@@ -163,7 +163,8 @@ export class RedisStore implements BotStore {
           randomUUID(),
           body === undefined ? "" : utf8.decode(body),
           this.origin,
-          String(this.heartbeatMs),
+          // An instance that watches says it is alive on a timer of its own.
+          this.heartbeat === undefined ? String(this.heartbeatMs) : "",
           encodeId(key),
           this.keys.space,
           ...(finished?.keys.map(encodeId) ?? []),

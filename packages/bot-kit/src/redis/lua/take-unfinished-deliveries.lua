@@ -15,15 +15,21 @@ local space, claimedBefore, origin, nowMs, most, heartbeatMs = ARGV[1], ARGV[2],
 redis.call('SET', space .. 'instance:' .. origin, '1', 'PX', heartbeatMs)
 local taken = {}
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', inbox, '-inf', claimedBefore, 'LIMIT', 0, tonumber(most))) do
-  local entry = space .. 'unfinished:' .. id
-  local owner = redis.call('HGET', entry, 'owner')
-  if not owner then
+  local entry = space .. 'unfinished-body:' .. id
+  -- The owner, a line feed, the body.
+  local stored = redis.call('GET', entry)
+  local split = stored and string.find(stored, '\n', 1, true)
+  if not split then
     redis.call('ZREM', inbox, id)
-  elseif owner ~= origin and redis.call('EXISTS', space .. 'instance:' .. owner) == 0 then
-    redis.call('HSET', entry, 'owner', origin)
-    redis.call('ZADD', inbox, nowMs, id)
-    table.insert(taken, id)
-    table.insert(taken, redis.call('HGET', entry, 'body'))
+  else
+    local owner = string.sub(stored, 1, split - 1)
+    if owner ~= origin and redis.call('EXISTS', space .. 'instance:' .. owner) == 0 then
+      local body = string.sub(stored, split + 1)
+      redis.call('SET', entry, origin .. '\n' .. body, 'KEEPTTL')
+      redis.call('ZADD', inbox, nowMs, id)
+      table.insert(taken, id)
+      table.insert(taken, body)
+    end
   end
 end
 return taken
