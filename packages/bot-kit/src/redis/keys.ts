@@ -98,7 +98,7 @@ export class StoreKeys {
   operationId(operationId: string): string {
     return `${this.space}op-id:${encodeId(operationId)}`;
   }
-  /** A call's roster: hash of rev, data (JSON), writes (recent tokens). */
+  /** A call's roster: hash of rev, data (JSON), writes (recent tokens), bytes (the size of data). */
   roster(callId: string): string {
     return `${this.space}roster:${encodeId(callId)}`;
   }
