@@ -163,8 +163,7 @@ export class RedisStore implements BotStore {
           randomUUID(),
           body === undefined ? "" : utf8.decode(body),
           this.origin,
-          // An instance that watches says it is alive on a timer of its own.
-          this.heartbeat === undefined ? String(this.heartbeatMs) : "",
+          this.signOfLife(),
           encodeId(key),
           this.keys.space,
           ...(finished?.keys.map(encodeId) ?? []),
@@ -219,7 +218,7 @@ export class RedisStore implements BotStore {
     const reply = await this.run(
       compiled.takeUnfinishedDeliveries,
       [this.keys.unfinishedIndex],
-      [this.keys.space, String(now - claimedBeforeMs), this.origin, String(now), "100", String(this.heartbeatMs)],
+      [this.keys.space, String(now - claimedBeforeMs), this.origin, String(now), "100", this.signOfLife()],
     );
     const flat = texts(reply);
     const taken: UnfinishedDelivery[] = [];
@@ -419,6 +418,14 @@ export class RedisStore implements BotStore {
    */
   get commandsSent(): number {
     return this.sent;
+  }
+
+  /**
+   * How long the sign of life a claim or a take-over look gives lasts, or '' for none: an instance that watches gives
+   * its own, on a timer.
+   */
+  private signOfLife(): string {
+    return this.heartbeat === undefined ? String(this.heartbeatMs) : "";
   }
 
   /**
