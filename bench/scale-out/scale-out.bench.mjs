@@ -18,6 +18,7 @@ import {
   stats,
 } from "@graph-invite/scale-out-tests";
 import { print, printTable } from "../report.mjs";
+import { measureSteps, printSteps } from "./steps.mjs";
 
 const invites = Number(process.env.SCALE_OUT_INVITES ?? 300);
 const warmUpInvites = 30;
@@ -187,6 +188,8 @@ print();
 rows.push(await measure("1 instance, MemoryStore (baseline)", 1));
 const redis = await startRedis();
 try {
+  // Where the commands go, step by step, before the rows measure how many there are under load.
+  printSteps(await measureSteps(redis));
   const shared = { kind: "one Redis", target: redis, servers: [redis] };
   for (const instances of [1, 2, 3]) {
     await redis.command("FLUSHALL");

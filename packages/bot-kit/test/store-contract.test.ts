@@ -125,7 +125,7 @@ describe.skipIf(skipRedisTests)("RedisStore's keys", () => {
       expect(keys.length).toBeLessThanOrEqual(20 * 2 + 7 + 20 + 5 + 3 + 2 + 1 + 2 + 3 + 1);
       // The bodies of the unfinished deliveries and their index are there, so the check below covers them.
       expect(keys.filter((key) => key.startsWith(`${space}unfinished`)).sort()).toEqual(
-        [`${space}unfinished`, ...[197, 198, 199].map((index) => `${space}unfinished:message:${index}`)].sort(),
+        [`${space}unfinished`, ...[197, 198, 199].map((index) => `${space}unfinished-body:message:${index}`)].sort(),
       );
       const withoutExpiry: string[] = [];
       for (const key of keys) if (Number(await server.command("PTTL", key)) < 0) withoutExpiry.push(key);

@@ -398,6 +398,27 @@ export function storeContract(name: string, subject: StoreUnderTest): void {
       expect(await tight.roster("big")).toBeDefined();
     });
 
+    test("a roster written again counts its bytes once: five rewrites of one leave room for another", async () => {
+      const budget = 3 * 1024 * 1024;
+      const store = await subject.open({ rosters: { maxBytes: budget } });
+      const bulky = (callId: string, version: number): RosterState => {
+        const base = member(`p-${callId}`);
+        const participant = { ...base.participant, bulk: "x".repeat(1024 * 1024) };
+        return { ...emptyRoster(callId), members: { [`p-${callId}`]: { participant, version } } };
+      };
+      const first = `call-${randomUUID()}`;
+      let revision = 0;
+      for (let version = 1; version <= 5; version++) {
+        expect(await store.putRoster({ ...bulky(first, version), revision }, [])).toBe(true);
+        revision++;
+      }
+      // About 2 MiB stored: within the budget, so the first roster stays.
+      const second = `call-${randomUUID()}`;
+      expect(await store.putRoster(bulky(second, 1), [])).toBe(true);
+      expect((await store.roster(first))?.revision).toBe(5);
+      expect(await store.roster(second)).toBeDefined();
+    });
+
     test("property: any sequence of writes, fresh or stale, leaves what a model of compare-and-set predicts", async () => {
       const write = fc.record({
         slot: fc.integer({ min: 0, max: 2 }),

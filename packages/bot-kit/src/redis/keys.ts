@@ -53,13 +53,13 @@ export class StoreKeys {
   delivery(key: string): string {
     return `${this.space}delivery:${encodeId(key)}`;
   }
-  /** Claimed deliveries by claim time (sorted set of delivery keys), for the count. */
-  get deliveries(): string {
-    return `${this.space}deliveries`;
+  /** Claimed deliveries' claim keys, newest first (a list: a claim is never renewed), for the count. */
+  get claims(): string {
+    return `${this.space}claims`;
   }
-  /** A claimed delivery not yet processed: hash of its owner and body, until finished. */
+  /** A claimed delivery not yet processed, until finished: a string of its owner, a line feed and its body. */
   unfinished(key: string): string {
-    return `${this.space}unfinished:${encodeId(key)}`;
+    return `${this.space}unfinished-body:${encodeId(key)}`;
   }
   /** Unfinished deliveries by claim or take-over time (sorted set of encoded delivery keys). */
   get unfinishedIndex(): string {
@@ -69,7 +69,12 @@ export class StoreKeys {
   instance(origin: string): string {
     return `${this.space}instance:${origin}`;
   }
-  /** An operation record: hash of rev, data (JSON), call (its call's index key), id, writes (recent tokens). */
+  /**
+   * An operation record: hash of rev, data (JSON), call (its call's index key), id, writes (recent tokens), waiting
+   * (the instances waiting on the invite), deadline (as in {@link pending}), idUntil (when its {@link operationId} entry
+   * expires) and indexedUntil (when its indexes do). Someone who waits on an invite not yet written makes it with
+   * waiting alone.
+   */
   operation(clientContext: string): string {
     return `${this.space}op:${encodeId(clientContext)}`;
   }
@@ -93,7 +98,7 @@ export class StoreKeys {
   operationId(operationId: string): string {
     return `${this.space}op-id:${encodeId(operationId)}`;
   }
-  /** A call's roster: hash of rev, data (JSON), writes (recent tokens). */
+  /** A call's roster: hash of rev, data (JSON), writes (recent tokens), bytes (the size of data). */
   roster(callId: string): string {
     return `${this.space}roster:${encodeId(callId)}`;
   }
@@ -119,10 +124,6 @@ export class StoreKeys {
    */
   inbox(origin: string): string {
     return `${this.space}inbox:${origin}`;
-  }
-  /** The instances waiting on an invite (a set of origins), until the invite ends. */
-  waiting(clientContext: string): string {
-    return `${this.space}waiting:${encodeId(clientContext)}`;
   }
   /**
    * The instances holding a notification that names only this operation id (a set of origins), woken when a write

@@ -27,4 +27,5 @@ export const scripts = {
   recordUnmatched: loadScript("record-unmatched"),
   heartbeat: loadScript("heartbeat"),
   follow: loadScript("follow"),
+  followInvite: loadScript("follow-invite"),
 };

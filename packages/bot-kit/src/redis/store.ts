@@ -154,7 +154,7 @@ export class RedisStore implements BotStore {
         compiled.claimDelivery,
         [
           this.keys.delivery(key),
-          this.keys.deliveries,
+          this.keys.claims,
           this.keys.unfinished(key),
           this.keys.unfinishedIndex,
           this.keys.instance(this.origin),
@@ -166,7 +166,7 @@ export class RedisStore implements BotStore {
           randomUUID(),
           body === undefined ? "" : utf8.decode(body),
           this.origin,
-          String(this.heartbeatMs),
+          this.signOfLife(),
           encodeId(key),
           this.keys.space,
           ...(finished?.keys.map(encodeId) ?? []),
@@ -221,7 +221,7 @@ export class RedisStore implements BotStore {
     const reply = await this.run(
       compiled.takeUnfinishedDeliveries,
       [this.keys.unfinishedIndex],
-      [this.keys.space, String(now - claimedBeforeMs), this.origin, String(now), "100", String(this.heartbeatMs)],
+      [this.keys.space, String(now - claimedBeforeMs), this.origin, String(now), "100", this.signOfLife()],
     );
     const flat = texts(reply);
     const taken: UnfinishedDelivery[] = [];
@@ -250,7 +250,6 @@ export class RedisStore implements BotStore {
         this.keys.callOperations(record.callId),
         this.keys.pending,
         this.keys.operationOrder,
-        this.keys.waiting(record.clientContext),
       ],
       [
         String(record.revision),
@@ -269,6 +268,7 @@ export class RedisStore implements BotStore {
         record.revision === 0 && this.followWithWrite.delete(record.clientContext) ? this.origin : "",
         String(maxAgeMs + maxInviteTimeoutMs),
         String(this.inboxEntryBytes),
+        String(Date.now()),
       ],
     );
     return Number(written) === 1;
@@ -289,9 +289,15 @@ export class RedisStore implements BotStore {
       return;
     }
     const { maxAgeMs } = this.retention.operations;
-    const key =
-      "clientContext" in interest ? this.keys.waiting(interest.clientContext) : this.keys.held(interest.operationId);
-    await this.run(compiled.follow, [key], [this.origin, String(maxAgeMs)]);
+    if ("clientContext" in interest) {
+      await this.run(
+        compiled.followInvite,
+        [this.keys.operation(interest.clientContext)],
+        [this.origin, String(maxAgeMs)],
+      );
+      return;
+    }
+    await this.run(compiled.follow, [this.keys.held(interest.operationId)], [this.origin, String(maxAgeMs)]);
   }
 
   async operationByContext(clientContext: string): Promise<OperationRecord | undefined> {
@@ -415,6 +421,14 @@ export class RedisStore implements BotStore {
    */
   get commandsSent(): number {
     return this.sent;
+  }
+
+  /**
+   * How long the sign of life a claim or a take-over look gives lasts, or '' for none: an instance that watches gives
+   * its own, on a timer.
+   */
+  private signOfLife(): string {
+    return this.heartbeat === undefined ? String(this.heartbeatMs) : "";
   }
 
   /**

@@ -3,12 +3,15 @@
 -- count, and tells the instances that wait on the invite (or hold a notification that names its id) in their inboxes.
 -- Once the invite has ended nobody waits any more: its followers are forgotten.
 --
--- KEYS[1] record        the operation (hash: rev, data, call, id, writes)
+-- Each command here runs for every write of every invite, so the record keeps in its own hash what spares one: the
+-- instances waiting on it, its deadline as indexed, when its id's entry expires, and when its indexes were last made
+-- to outlive it. What has not changed is not written again.
+--
+-- KEYS[1] record        the operation (hash: rev, data, call, id, writes, waiting, deadline, idUntil, indexedUntil)
 -- KEYS[2] operations    every operation by creation (sorted set of encoded clientContexts)
 -- KEYS[3] callOps       the call's operations by creation
 -- KEYS[4] pending       invites still waiting, by deadline
 -- KEYS[5] order         the creation counter
--- KEYS[6] waiting       the instances waiting on the invite (set of origins)
 -- ARGV[1] expected      the revision the writer read ('0': none stored)
 -- ARGV[2] revision      the new revision
 -- ARGV[3] data          the record as JSON
@@ -25,43 +28,57 @@
 -- ARGV[14] follower     an instance to name among the waiting with this write, '' for none
 -- ARGV[15] indexTtlMs   how long an index lives after a write of one of its records: at least any record's ttl
 -- ARGV[16] entryBytes   the most bytes of an inbox entry: a record larger does not go with the news
+-- ARGV[17] nowMs        the writer's clock
 -- Returns 1 when written (or written already by this token), 0 on a conflict.
 --@include recent-writes
-local record, operations, callOps, pending, order, waiting = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+--@include waiting
+local record, operations, callOps, pending, order = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local expected, revision, data, ttlMs, context = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local operationId, deadline, change, origin = ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local maxCount, inboxLength, space, token, follower = tonumber(ARGV[10]), ARGV[11], ARGV[12], ARGV[13], ARGV[14]
-local indexTtlMs, entryBytes = ARGV[15], tonumber(ARGV[16])
+local indexTtlMs, entryBytes, nowMs = tonumber(ARGV[15]), tonumber(ARGV[16]), tonumber(ARGV[17])
 
--- An index lives as long as the longest-lived record it lists: every write of a record sets the index's time to live
--- to the longest any record can have, no shorter than any member's, and with no need to read the index's own first.
-local function extend(key)
-  redis.call('PEXPIRE', key, indexTtlMs)
-end
-
-local stored = redis.call('HMGET', record, 'rev', 'writes', 'id')
+local stored = redis.call('HMGET', record, 'rev', 'writes', 'id', 'waiting', 'deadline', 'idUntil', 'indexedUntil')
+local storedId, storedWaiting, storedDeadline = stored[3], stored[4], stored[5]
 if (stored[1] or '0') ~= expected then
   if appliedBefore(stored[2], token) then return 1 end
   return 0
 end
+local expiresAt = nowMs + ttlMs
+-- An index lives as long as the longest-lived record it lists: a record's indexes are given the longest time to live
+-- any record can have when it is created, and again only when this write makes it outlive them (a late update).
+local indexedUntil = tonumber(stored[7] or '0')
+-- (A minute to spare, for the writers' clocks.)
+local extendIndexes = expiresAt + 60000 > indexedUntil
+if extendIndexes then indexedUntil = nowMs + indexTtlMs end
+-- Graph's id names the record for as long as the record lives: its entry is written again only when it would not.
+local idUntil = tonumber(stored[6] or '0')
+local writeId = operationId ~= '' and (storedId ~= operationId or expiresAt > idUntil)
+if writeId then idUntil = expiresAt end
+local waitingNow = withWaiting(storedWaiting, follower)
 redis.call('HSET', record, 'rev', revision, 'data', data, 'call', callOps, 'id', operationId,
-  'writes', withWrite(stored[2], token))
+  'writes', withWrite(stored[2], token), 'waiting', deadline == '' and '' or waitingNow, 'deadline', deadline,
+  'idUntil', tostring(idUntil), 'indexedUntil', tostring(indexedUntil))
 redis.call('PEXPIRE', record, ttlMs)
-if operationId ~= '' then redis.call('SET', space .. 'op-id:' .. operationId, context, 'PX', ttlMs) end
+if writeId then redis.call('SET', space .. 'op-id:' .. operationId, context, 'PX', ttlMs) end
+local excess = 0
 if expected == '0' then
   local created = redis.call('INCR', order)
   redis.call('ZADD', operations, created, context)
   redis.call('ZADD', callOps, created, context)
+  excess = redis.call('ZCARD', operations) - maxCount
 end
-extend(operations)
-extend(callOps)
+if extendIndexes then
+  redis.call('PEXPIRE', operations, indexTtlMs)
+  redis.call('PEXPIRE', callOps, indexTtlMs)
+end
 if deadline ~= '' then
-  redis.call('ZADD', pending, deadline, context)
-  extend(pending)
-else
+  if storedDeadline ~= deadline then redis.call('ZADD', pending, deadline, context) end
+  if extendIndexes or storedDeadline ~= deadline then redis.call('PEXPIRE', pending, indexTtlMs) end
+elseif storedDeadline ~= '' and (storedDeadline or expected ~= '0') then
+  -- Listed as waiting (or written before the record said whether it was): no longer.
   redis.call('ZREM', pending, context)
 end
-local excess = redis.call('ZCARD', operations) - maxCount
 if excess > 0 then
   -- Oldest first, passing over invites still waiting: as many as the application has in flight, never more.
   local candidates = redis.call('ZRANGE', operations, 0, excess + redis.call('ZCARD', pending) - 1)
@@ -80,12 +97,9 @@ if excess > 0 then
 end
 
 -- Who to wake: the waiting, and on the write that first names Graph's id, whoever holds a notification naming it.
-if follower ~= '' then
-  redis.call('SADD', waiting, follower)
-  redis.call('PEXPIRE', waiting, ttlMs)
-end
-local targets = redis.call('SMEMBERS', waiting)
-if operationId ~= '' and stored[3] ~= operationId then
+local targets = {}
+for waiter in string.gmatch(waitingNow, '%S+') do table.insert(targets, waiter) end
+if operationId ~= '' and storedId ~= operationId then
   local held = space .. 'held:' .. operationId
   for _, holder in ipairs(redis.call('SMEMBERS', held)) do table.insert(targets, holder) end
 end
@@ -100,5 +114,4 @@ for _, target in ipairs(targets) do
       'origin', origin, 'change', news)
   end
 end
-if deadline == '' and #targets > 0 then redis.call('DEL', waiting) end
 return 1

@@ -1,5 +1,6 @@
 -- Takes over deliveries claimed a while ago by instances whose sign of life has stopped: they become this instance's,
--- and their keys and bodies are returned to be processed. Also says this instance is alive.
+-- and their keys and bodies are returned to be processed. Also says this instance is alive, when it gives no signs
+-- of life of its own.
 --
 -- KEYS[1] inbox          unfinished deliveries by time (sorted set of encoded delivery keys)
 -- ARGV[1] space          the store's key prefix with its hash tag
@@ -7,23 +8,29 @@
 -- ARGV[3] origin         this instance
 -- ARGV[4] nowMs
 -- ARGV[5] most           the most deliveries taken at once
--- ARGV[6] heartbeatMs    how long the sign of life lasts
+-- ARGV[6] heartbeatMs    how long the sign of life lasts, '' when the instance gives signs of life of its own
 -- Returns encoded key, body, encoded key, body, …
 local inbox = KEYS[1]
 local space, claimedBefore, origin, nowMs, most, heartbeatMs = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 
-redis.call('SET', space .. 'instance:' .. origin, '1', 'PX', heartbeatMs)
+if heartbeatMs ~= '' then redis.call('SET', space .. 'instance:' .. origin, '1', 'PX', heartbeatMs) end
 local taken = {}
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', inbox, '-inf', claimedBefore, 'LIMIT', 0, tonumber(most))) do
-  local entry = space .. 'unfinished:' .. id
-  local owner = redis.call('HGET', entry, 'owner')
-  if not owner then
+  local entry = space .. 'unfinished-body:' .. id
+  -- The owner, a line feed, the body.
+  local stored = redis.call('GET', entry)
+  local split = stored and string.find(stored, '\n', 1, true)
+  if not split then
     redis.call('ZREM', inbox, id)
-  elseif owner ~= origin and redis.call('EXISTS', space .. 'instance:' .. owner) == 0 then
-    redis.call('HSET', entry, 'owner', origin)
-    redis.call('ZADD', inbox, nowMs, id)
-    table.insert(taken, id)
-    table.insert(taken, redis.call('HGET', entry, 'body'))
+  else
+    local owner = string.sub(stored, 1, split - 1)
+    if owner ~= origin and redis.call('EXISTS', space .. 'instance:' .. owner) == 0 then
+      local body = string.sub(stored, split + 1)
+      redis.call('SET', entry, origin .. '\n' .. body, 'KEEPTTL')
+      redis.call('ZADD', inbox, nowMs, id)
+      table.insert(taken, id)
+      table.insert(taken, body)
+    end
   end
 end
 return taken
