@@ -227,7 +227,9 @@ describe.skipIf(skipRedisTests).each(backends)("instances sharing $label", ({ st
     const restarted = await instance();
     const outcome = await restarted.bot.waitFor(clientContext);
     expect(outcome.status).toBe("timed-out");
-    expect(Date.now() - crashedAt).toBeLessThan(1500 + 1000);
+    // At its deadline, not at the next re-read a minute later: three seconds for the new instance to start on a
+    // loaded machine (a cluster client connects to three nodes).
+    expect(Date.now() - crashedAt).toBeLessThan(1500 + 3000);
     expect(outcome.record.history.map((step) => step.event)).toEqual(["sent", "accepted", "timed-out"]);
   });
 
