@@ -318,3 +318,66 @@ describe("which participants the rules read", () => {
     );
   });
 });
+
+describe("bodies the rules cannot read", () => {
+  it.each([
+    null,
+    5,
+    "[]",
+    { participants: "x" },
+    { participants: {} },
+    { participants: [{}] },
+    { participants: [{ identity: "x" }] },
+  ])("refuses %j with the schema's errors, never a crash", (body) => {
+    const result = validateInviteRequest(body, { callKind: "group", botInCall: true });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.errors.map((error) => error.code)).not.toContain("invite.single-bot");
+  });
+
+  it("names a participant without an identity set as nobody", () => {
+    const body = { participants: [{ ...user("first", "Alice"), replacesCallId: "c" }, {}, { identity: null }] };
+    const result = validateInviteRequest(body, { ignoredParticipants: "warning" });
+    expect(result.warnings[0]?.message).toContain(
+      'takes only the first participant, user "Alice"; Graph will ignore /participants/1 (nobody), /participants/2 (nobody).',
+    );
+  });
+
+  it("checks the body strictly: a property the contract does not declare is refused", () => {
+    const errors = errorsOf({ participants: [user("a")], extra: 1 });
+    expect(errors).toEqual([expect.objectContaining({ pointer: "/extra", code: "schema.unknown-property" })]);
+  });
+
+  it("maps a phone number's pattern to its rule at any participant's index, naming the member", () => {
+    const participants = [...Array.from({ length: 10 }, (_, index) => user(`u${index}`)), phone("12345")];
+    const errors = errorsOf({ participants }, { callKind: "group" });
+    const phoneError = errors.find((error) => error.pointer === "/participants/10/identity/phone/id");
+    expect(phoneError?.code).toBe("invite.phone-e164");
+    expect(phoneError?.message).toMatch(/^`id` must match /);
+  });
+
+  it("states the number invited into a peer-to-peer call, and warns of nothing in a group call or about one", () => {
+    const [error] = errorsOf({ participants: [user("a"), user("b"), user("c")] }, { callKind: "p2p" });
+    expect(error?.message).toBe(
+      `3 participants are invited into a peer-to-peer call. The reference page says: "${quoteOf("invite.multiple-participants-group-call-only")}"`,
+    );
+    for (const [participants, callKind] of [
+      [[user("a"), user("b")], "group"],
+      [[user("a")], "meeting"],
+      [[user("a")], "p2p"],
+    ] as const) {
+      const result = validateInviteRequest({ participants }, { callKind });
+      expect(result.ok ? result.warnings : result.errors).toEqual([]);
+    }
+  });
+});
+
+describe("a cloud given by a URL", () => {
+  it("is read by its host, however the URL spells it", () => {
+    // The host of this URL is China's Graph host once the URL is read, though its text does not say "china".
+    const [error] = errorsOf(
+      { participants: [user("a")] },
+      { cloud: "https://microsoftgraph.%63hinacloudapi.cn/v1.0" },
+    );
+    expect(error).toMatchObject({ pointer: "", code: "invite.cloud-unavailable" });
+  });
+});
