@@ -19,6 +19,8 @@ describe("parseResourcePath", () => {
     ["/communications/calls/abc/audioRoutingGroups/g1", "abc", { kind: "other" }],
     ["/communications/calls/ABC?$select=id#top", "ABC", { kind: "call" }],
     ["h+t.t-p://host:8080/Communications/Calls/abc/participants?x=/y", "abc", { kind: "roster" }],
+    ["https://graph.microsoft.com//v1.0/communications/calls/abc", "abc", { kind: "call" }],
+    ["//beta//communications/calls/abc", "abc", { kind: "call" }],
   ])("%s: call %s, %j", (path, callId, resource) => {
     expect(parseResourcePath(path)).toEqual({ callId, resource, legacy: false, current: path });
   });
