@@ -3,6 +3,9 @@
  * print one total for the whole workspace (scripts/summarise-tests.mjs).
  */
 export const sharedTestOptions = {
+  // Property tests run hundreds of cases, and CI runs every package's suite at once on two cores: a test that takes a
+  // second alone can take several there. Vitest's 5 s default failed such tests on a loaded machine; a hang still fails.
+  testTimeout: 30_000,
   reporters: ["default", "json"],
   outputFile: { json: "test-results.json" },
 };

@@ -25,6 +25,11 @@ export interface StartRedisOptions {
   readonly readyTimeoutMs?: number;
   /** Where to look for `redis-server`. Default: the PATH. */
   readonly searchPath?: string;
+  /**
+   * Start it as a Redis Cluster node (`--cluster-enabled yes`), with a folder of its own for its node table and a
+   * free port for the cluster bus. {@link startRedisCluster} joins such nodes into a cluster.
+   */
+  readonly clusterNode?: boolean;
 }
 
 export interface RedisServer {
@@ -45,15 +50,15 @@ export interface RedisServer {
 }
 
 const installHint =
-  "the Redis tests start their own redis-server, and none was found on the PATH. Install it: " +
-  "`apt-get install redis-server` (Debian, Ubuntu) or `brew install redis` (macOS). " +
+  "the Redis tests start their own redis-server (and redis-cli, to make a cluster), and one was not found on the " +
+  "PATH. Install them: `apt-get install redis-server redis-tools` (Debian, Ubuntu) or `brew install redis` (macOS). " +
   "To skip these tests for a quick local run, set GRAPH_INVITE_SKIP_REDIS=1.";
 
 /** The redis-server binary on the search path; throws with the way to install it when there is none. */
-function findRedisServer(searchPath = process.env["PATH"] ?? ""): string {
+function findRedisServer(searchPath = process.env["PATH"] ?? "", name = "redis-server"): string {
   for (const folder of searchPath.split(delimiter)) {
     if (folder === "") continue;
-    const candidate = join(folder, "redis-server");
+    const candidate = join(folder, name);
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -68,9 +73,18 @@ function findRedisServer(searchPath = process.env["PATH"] ?? ""): string {
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
   const binary = findRedisServer(options.searchPath);
   const port = await freePort();
-  const dir = options.persistent === true ? mkdtempSync(join(tmpdir(), "graph-invite-redis-")) : undefined;
+  const clusterNode = options.clusterNode === true;
+  const ownDir = options.persistent === true || clusterNode;
+  const dir = ownDir ? mkdtempSync(join(tmpdir(), "graph-invite-redis-")) : undefined;
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", ""];
-  args.push(...(dir === undefined ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", "always"]));
+  args.push(
+    ...(options.persistent === true ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
+  );
+  if (clusterNode) {
+    // The node table lives in the node's folder, so a node restarted there rejoins as itself.
+    args.push("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf");
+    args.push("--cluster-port", String(await freePort()), "--cluster-node-timeout", "5000");
+  }
   // Without a folder of its own, the server still needs a writable working directory; it writes nothing there.
   args.push("--dir", dir ?? tmpdir());
   const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
@@ -83,6 +97,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
+  let restarted = false;
   const launch = async () => {
     output = "";
     const started = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -94,6 +109,8 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     started.stdout?.on("data", keep);
     started.stderr?.on("data", keep);
     await waitForPing(port, started, readyTimeoutMs, () => output);
+    // A cluster node is of use once it sees the cluster whole again, not at its first PONG.
+    if (clusterNode && restarted) await waitForCluster(port, readyTimeoutMs);
   };
 
   const end = (signal: NodeJS.Signals) => {
@@ -127,9 +144,94 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     },
     async restart() {
       await end("SIGTERM");
+      restarted = true;
       await launch();
     },
   };
+}
+
+export interface RedisCluster {
+  /** The primaries, in the order they were started. */
+  readonly nodes: readonly RedisServer[];
+  /** For `createCluster({ rootNodes })`. */
+  readonly rootNodes: ReadonlyArray<{ readonly url: string }>;
+  /** The primary that serves `key`'s slot. */
+  nodeFor(key: string): Promise<RedisServer>;
+  /** Stops every node and removes their folders. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Redis Cluster of three primaries (no replicas): three `redis-server --cluster-enabled yes` on free loopback
+ * ports, joined by `redis-cli --cluster create`, resolved once every node reports `cluster_state:ok`. With
+ * `persistent`, each node keeps an append-only file, so that a node restarted comes back with its data.
+ */
+export async function startRedisCluster(options: StartRedisOptions = {}): Promise<RedisCluster> {
+  const cli = findRedisServer(options.searchPath, "redis-cli");
+  const nodes: RedisServer[] = [];
+  const stop = () => Promise.all(nodes.map((node) => node.stop())).then(() => undefined);
+  try {
+    for (let index = 0; index < 3; index++) nodes.push(await startRedis({ ...options, clusterNode: true }));
+    const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
+    await runCli(cli, ["--cluster", "create", ...addresses, "--cluster-replicas", "0", "--cluster-yes"]);
+    const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
+    for (const node of nodes) {
+      while (!/cluster_state:ok/.test(await node.command("CLUSTER", "INFO"))) {
+        if (Date.now() > deadline) throw new Error(`the cluster on ${addresses.join(", ")} did not become ready`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    nodes,
+    rootNodes: nodes.map((node) => ({ url: node.url })),
+    async nodeFor(key) {
+      const [first] = nodes;
+      const slot = Number(await (first as RedisServer).command("CLUSTER", "KEYSLOT", key));
+      for (const node of nodes) {
+        const own = (await node.command("CLUSTER", "MYID")).trim();
+        const table = await node.command("CLUSTER", "NODES");
+        const mine = table.split("\n").find((line) => line.startsWith(own));
+        // Slot ranges are the ninth field on: `0-5460`, or a single slot.
+        for (const range of mine?.split(" ").slice(8) ?? []) {
+          const [from, to = from] = range.split("-").map(Number);
+          if (from !== undefined && to !== undefined && slot >= from && slot <= to) return node;
+        }
+      }
+      throw new Error(`no node serves slot ${slot}`);
+    },
+    stop,
+  };
+}
+
+/** Runs redis-cli to its end; rejects with its output when it fails. */
+function runCli(cli: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cli, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+    });
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`redis-cli ${args.join(" ")} exited ${code}: ${output}`)),
+    );
+  });
+}
+
+/** Polls CLUSTER INFO until the node reports `cluster_state:ok`. */
+async function waitForCluster(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!/cluster_state:ok/.test(await sendCommand(port, ["CLUSTER", "INFO"]))) {
+    if (Date.now() > deadline) throw new Error(`the cluster node on port ${port} did not see the cluster whole again`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 /** Polls PING until the server answers PONG (not LOADING, while it replays its file), it exits, or time runs out. */

@@ -101,7 +101,8 @@ const token = await sim.signNotificationToken();
 const bot = forkBot({
   appId: sim.app.appId,
   secret: sim.app.secret,
-  tokenUrl: sim.tokenUrl(),
+  authorityHost: sim.url,
+  tenantId: sim.app.tenantId,
   graphUrl: sim.graphUrl,
   openIdConfigurationUrl: sim.openIdConfigurationUrl,
 });

@@ -8,9 +8,8 @@
 //   { type: "report" }                    -> { type: "report", figures }    once the delivery has been processed
 //   { type: "close" }                     ends the process
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { clientSecretTokens } from "@graph-invite/bot";
 import { startBot } from "@graph-invite/bot-kit/node";
-import { createInviteClient, inviteBody, userParticipant } from "@graph-invite/client";
+import { clientSecretCredential, createInviteClient, inviteBody, userParticipant } from "@graph-invite/client";
 
 /**
  * The longest the event loop was held, two ways: Node's own histogram of the loop's delay (1 ms resolution), and a
@@ -46,8 +45,9 @@ process.on("message", async (message) => {
     const { config } = message;
     bot = await startBot({
       client: createInviteClient({
-        credential: clientSecretTokens({
-          tokenUrl: config.tokenUrl,
+        credential: clientSecretCredential({
+          authorityHost: config.authorityHost,
+          tenantId: config.tenantId,
           clientId: config.appId,
           clientSecret: config.secret,
         }),

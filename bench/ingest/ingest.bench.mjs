@@ -29,7 +29,7 @@ import { median } from "../alternating.mjs";
 import { print, printTable } from "../report.mjs";
 import { alternate, forkServer, load, path, setting, setUp } from "./harness.mjs";
 
-const targets = { bare: 0.5, peer: 2, fetchPeer: 1.5 };
+const targets = { bare: 0.5, peer: 2, fetchPeer: 1.5, telemetry: 0.9 };
 const rounds = setting("INGEST_ROUNDS", 7);
 const seconds = setting("INGEST_SECONDS", 2);
 const warmupSeconds = 2;
@@ -37,14 +37,15 @@ const profileDir = process.argv.includes("--profile")
   ? mkdtempSync(join(tmpdir(), "graph-invite-ingest-profile-"))
   : undefined;
 
-const kinds = ["bare", "peer", "kit", "kit-fetch"];
+const kinds = ["bare", "peer", "kit", "kit-fetch", "kit-otel"];
 const described = {
   bare: "node:http, reads the body, 202",
   peer: "Express 5 + jose jwtVerify (every token) + tolerant parse, 202",
   kit: "bot-kit startBot: auth (token cache), parse, dedupe, 202, rosters",
   "kit-fetch": "the same bot's bot.fetch behind @hono/node-server",
+  "kit-otel": "kit, with OpenTelemetry's SDK recording its metrics and spans",
 };
-const kits = ["kit", "kit-fetch"];
+const kits = ["kit", "kit-fetch", "kit-otel"];
 
 /**
  * Requests that show that each server really authenticates and parses before the load (and that the kit dedupes): a
@@ -116,7 +117,7 @@ function report(results, finals, perNotification) {
   const ratio = (kind, baseline) =>
     median(results.map((result) => result[kind].perSecond / result[baseline].perSecond));
   printTable([
-    ["round", ...kinds.map((kind) => `${kind} req/s`), "kit/bare", "kit/peer", "CPU us/notif bare/peer/kit/fetch"],
+    ["round", ...kinds.map((kind) => `${kind} req/s`), "kit/bare", "kit/peer", "CPU us/notif bare/peer/kit/fetch/otel"],
     ...results.map((result, index) => [
       `${index + 1} (${result.first} first)`,
       ...kinds.map((kind) => result[kind].perSecond.toFixed(0)),
@@ -156,7 +157,12 @@ function report(results, finals, perNotification) {
   }
   if (profileDir !== undefined) print(`CPU profile of the kit's process: ${profileDir}`);
   print();
-  return { kitBare: ratio("kit", "bare"), kitPeer: ratio("kit", "peer"), fetchPeer: ratio("kit-fetch", "peer") };
+  return {
+    kitBare: ratio("kit", "bare"),
+    kitPeer: ratio("kit", "peer"),
+    fetchPeer: ratio("kit-fetch", "peer"),
+    telemetry: ratio("kit-otel", "kit"),
+  };
 }
 
 /** A missed target, and by how much: the ratio's shortfall, and the kit's req/s still needed to meet it. */
@@ -188,7 +194,7 @@ try {
   const results = await alternate(servers, requests, { rounds, seconds });
   const finals = {};
   for (const kind of ["peer", ...kits]) finals[kind] = await byKind[kind].stats();
-  const { kitBare, kitPeer, fetchPeer } = report(results, finals, notificationsPerRequest);
+  const { kitBare, kitPeer, fetchPeer, telemetry } = report(results, finals, notificationsPerRequest);
   print(
     `ingest: kit ${times(kitBare)} the bare server (target >= ${targets.bare}x), ${times(kitPeer)} the peer ` +
       `(target >= ${targets.peer}x); kit-fetch ${times(fetchPeer)} the peer (target >= ${targets.fetchPeer}x)`,
@@ -196,6 +202,11 @@ try {
   if (kitBare < targets.bare) failures.push(shortfall("bare", kitBare, targets.bare));
   if (kitPeer < targets.peer) failures.push(shortfall("peer", kitPeer, targets.peer));
   if (fetchPeer < targets.fetchPeer) failures.push(shortfall("peer", fetchPeer, targets.fetchPeer, "kit-fetch"));
+  print(
+    `telemetry: the kit with metrics and traces recorded (${finals["kit-otel"].metrics.join(", ")}) at ` +
+      `${times(telemetry)} the kit without (target >= ${targets.telemetry}x, within 10%)`,
+  );
+  if (telemetry < targets.telemetry) failures.push(shortfall("kit", telemetry, targets.telemetry, "kit-otel"));
   failures.push(...problems(results, checked, finals));
 } finally {
   await Promise.all(servers.map((server) => server.close()));

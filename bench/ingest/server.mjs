@@ -8,6 +8,9 @@
 //              tokens, and processing (rosters) after the 202.
 //   kit-fetch  the same bot's Web-standard handler (bot.fetch), served by node:http through @hono/node-server's
 //              getRequestListener, the usual bridge from Node's request to a Web Request.
+//   kit-otel   kit with OpenTelemetry's SDK registered, so that its metrics and traces are recorded: a meter provider
+//              whose reader collects every 10 s, and a tracer provider that batches every span to an exporter that
+//              drops them (what an exporter then costs depends on the exporter, not on the kit).
 // and, for breakdown.mjs:
 //   parse        bare plus the validator's tolerant parseNotifications of the body: the parse's price under load.
 //   kit-noauth   authentication stubbed out (an authenticator that accepts every request at once).
@@ -228,12 +231,38 @@ async function startKitOn(config, { listener, auth }) {
   };
 }
 
+/** The kit with OpenTelemetry's metrics and traces recorded by the SDK. */
+async function startKitWithTelemetry(config) {
+  const api = await import("@opentelemetry/api");
+  const metrics = await import("@opentelemetry/sdk-metrics");
+  const { BasicTracerProvider, BatchSpanProcessor } = await import("@opentelemetry/sdk-trace-base");
+  const exporter = new metrics.InMemoryMetricExporter(metrics.AggregationTemporality.CUMULATIVE);
+  const reader = new metrics.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 10_000 });
+  api.metrics.setGlobalMeterProvider(new metrics.MeterProvider({ readers: [reader] }));
+  const dropping = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
+  api.trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropping)] }));
+  const kit = await startKit(config);
+  return {
+    ...kit,
+    stats: async () => {
+      await reader.forceFlush();
+      const names = exporter
+        .getMetrics()
+        .flatMap((resource) => resource.scopeMetrics.flatMap((scope) => scope.metrics))
+        .map((metric) => metric.descriptor.name);
+      exporter.reset();
+      return { ...(await kit.stats()), metrics: [...new Set(names)] };
+    },
+  };
+}
+
 const starters = {
   bare: startBare,
   parse: startParse,
   peer: startPeer,
   kit: (config) => startKit(config),
   "kit-fetch": (config) => startKitOn(config, { listener: (bot) => getRequestListener(bot.fetch) }),
+  "kit-otel": startKitWithTelemetry,
   "kit-noauth": (config) =>
     startKitOn(config, {
       listener: nodeHandler,

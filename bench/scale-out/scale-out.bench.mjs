@@ -13,24 +13,44 @@ import {
   judge,
   percentile,
   startRedis,
+  startRedisCluster,
   startScaleOut,
   stats,
 } from "@graph-invite/scale-out-tests";
 import { print, printTable } from "../report.mjs";
+import { measureSteps, printSteps } from "./steps.mjs";
 
 const invites = Number(process.env.SCALE_OUT_INVITES ?? 300);
 const warmUpInvites = 30;
 const maxRoundTripsPerNotification = 3;
+/** Server commands per notification (INFO commandstats, script internals included). */
+const maxServerCommandsPerNotification = 12;
+/** Bot CPU per notification with 3 instances, against 1 on the same Redis. */
+const maxBotCpuRatio = 1.15;
 const seed = 1;
 
-/** `INFO commandstats` as calls per command, such as `{ get: 120, evalsha: 60 }`. */
-async function commandCalls(redis) {
+/** `INFO commandstats` as calls per command, such as `{ get: 120, evalsha: 60 }`, summed over the servers. */
+async function commandCalls(servers) {
   const calls = {};
-  for (const line of (await redis.command("INFO", "commandstats")).split("\n")) {
-    const match = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
-    if (match !== null) calls[match[1]] = Number(match[2]);
+  for (const server of servers) {
+    for (const line of (await server.command("INFO", "commandstats")).split("\n")) {
+      const match = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
+      if (match !== null) calls[match[1]] = (calls[match[1]] ?? 0) + Number(match[2]);
+    }
   }
   return calls;
+}
+
+/** The servers' CPU time so far (INFO cpu: used_cpu_sys + used_cpu_user), in µs, summed. */
+async function redisCpuMicros(servers) {
+  let total = 0;
+  for (const server of servers) {
+    const info = await server.command("INFO", "cpu");
+    for (const field of ["used_cpu_sys", "used_cpu_user"]) {
+      total += Number(new RegExp(`^${field}:([\\d.]+)`, "m").exec(info)?.[1] ?? 0) * 1e6;
+    }
+  }
+  return total;
 }
 
 const cpuMicros = (usage) => usage.user + usage.system;
@@ -100,7 +120,9 @@ async function processingRoundTrips(world) {
 }
 
 /** One row: a fresh world, a warm-up wave, then `invites` concurrent invites that the invitee accepts. */
-async function measure(label, instances, redis) {
+async function measure(label, instances, shared) {
+  const redis = shared?.target;
+  const servers = shared?.servers ?? [];
   const world = await startScaleOut({ instances, ...(redis !== undefined && { redis }) });
   try {
     const plain = [{ name: "plain" }];
@@ -108,14 +130,16 @@ async function measure(label, instances, redis) {
     await drive(world, { waves: plain, invitesPerWave: warmUpInvites, answers: ["accept"], seed });
     const deliveredBefore = world.simulator.deliveries().filter((delivery) => delivery.outcome === "delivered").length;
     const before = await Promise.all(world.bots.map((bot) => stats(bot.controlUrl)));
-    if (redis !== undefined) await redis.command("CONFIG", "RESETSTAT");
+    for (const server of servers) await server.command("CONFIG", "RESETSTAT");
+    const redisCpuBefore = await redisCpuMicros(servers);
     const loadCpuBefore = process.cpuUsage();
     const started = performance.now();
     const result = await drive(world, { waves: plain, invitesPerWave: invites, answers: ["accept"], seed: seed + 1 });
     const elapsedMs = performance.now() - started;
     const loadCpu = cpuMicros(process.cpuUsage(loadCpuBefore));
     const after = await Promise.all(world.bots.map((bot) => stats(bot.controlUrl)));
-    const calls = redis === undefined ? {} : await commandCalls(redis);
+    const calls = redis === undefined ? {} : await commandCalls(servers);
+    const redisCpu = (await redisCpuMicros(servers)) - redisCpuBefore;
     const delivered =
       world.simulator.deliveries().filter((delivery) => delivery.outcome === "delivered").length - deliveredBefore;
     const verdict = await judge(world, result, { latencyLimitMs: Number.POSITIVE_INFINITY });
@@ -138,6 +162,9 @@ async function measure(label, instances, redis) {
       cpuPerNotification: botCpu / received,
       loadCpuPerNotification: loadCpu / delivered,
       commandsPerNotification: redis === undefined ? undefined : commands / received,
+      redisCpuPerNotification: redis === undefined ? undefined : redisCpu / received,
+      backend: shared?.kind,
+      instances,
       roundTripsPerNotification: redis === undefined ? undefined : roundTrips / received,
       roundTripsPerInvite: redis === undefined ? undefined : roundTrips / invites,
       processingRoundTrips: processing,
@@ -161,12 +188,25 @@ print();
 rows.push(await measure("1 instance, MemoryStore (baseline)", 1));
 const redis = await startRedis();
 try {
+  // Where the commands go, step by step, before the rows measure how many there are under load.
+  printSteps(await measureSteps(redis));
+  const shared = { kind: "one Redis", target: redis, servers: [redis] };
   for (const instances of [1, 2, 3]) {
     await redis.command("FLUSHALL");
-    rows.push(await measure(`${instances} instance${instances > 1 ? "s" : ""}, one Redis`, instances, redis));
+    rows.push(await measure(`${instances} instance${instances > 1 ? "s" : ""}, one Redis`, instances, shared));
   }
 } finally {
   await redis.stop();
+}
+const cluster = await startRedisCluster();
+try {
+  const shared = { kind: "cluster", target: cluster, servers: cluster.nodes };
+  for (const instances of [1, 2, 3]) {
+    for (const node of cluster.nodes) await node.command("FLUSHALL");
+    rows.push(await measure(`${instances} instance${instances > 1 ? "s" : ""}, 3-primary cluster`, instances, shared));
+  }
+} finally {
+  await cluster.stop();
 }
 
 const [baseline] = rows;
@@ -184,6 +224,7 @@ printTable([
     "per invite",
     "per notification alone",
     "server commands/notification",
+    "Redis CPU µs/notification",
     "wake-up p50 ms",
     "p99 ms",
   ],
@@ -201,6 +242,7 @@ printTable([
       ? "n/a"
       : `${fixed(row.processingRoundTrips.net, 2)} (${fixed(row.processingRoundTrips.gross, 2)})`,
     fixed(row.commandsPerNotification, 2),
+    fixed(row.redisCpuPerNotification),
     fixed(percentile(row.verdict.latencies, 0.5)),
     fixed(percentile(row.verdict.latencies, 0.99)),
   ]),
@@ -233,6 +275,58 @@ for (const row of rows) {
   }
 }
 print();
+
+// Bot CPU per notification against one instance on the same Redis: flat is the target.
+const ratioRows = [];
+for (const backend of ["one Redis", "cluster"]) {
+  const [one, ...more] = rows.filter((row) => row.backend === backend);
+  if (one === undefined) continue;
+  for (const row of [one, ...more]) {
+    const ratio = row.cpuPerNotification / one.cpuPerNotification;
+    ratioRows.push([row.label, fixed(row.cpuPerNotification), `${fixed(ratio, 2)}×`]);
+    if (row.instances === 3 && ratio > maxBotCpuRatio) {
+      failures.push(
+        `${row.label}: bot CPU per notification ${fixed(ratio, 2)}× one instance's, above ${maxBotCpuRatio}×`,
+      );
+    }
+  }
+}
+printTable([["bots", "bot CPU µs/notification", "against 1 instance"], ...ratioRows]);
+for (const row of rows) {
+  if (row.commandsPerNotification !== undefined && row.commandsPerNotification > maxServerCommandsPerNotification) {
+    failures.push(
+      `${row.label}: ${fixed(row.commandsPerNotification, 2)} server commands per notification, above ` +
+        `${maxServerCommandsPerNotification}`,
+    );
+  }
+}
+
+// A projection, not a measurement: this machine has two cores, so a fleet's throughput cannot be measured here.
+// Each instance is given a core of its own at the bot CPU per notification measured with 3 instances; each Redis
+// primary a core at the Redis CPU per notification measured with 3 instances. The store's keys share one hash tag
+// (one slot), so one bot's store is served by one primary however many the cluster has: more primaries serve more
+// bots (one prefix each), not more of one bot.
+const projected = (backend) => rows.find((row) => row.backend === backend && row.instances === 3);
+const single = projected("one Redis");
+const clustered = projected("cluster");
+if (single !== undefined && clustered !== undefined) {
+  const capacity = (row, instances) => {
+    const bots = (instances * 1e6) / row.cpuPerNotification;
+    const primary = 1e6 / row.redisCpuPerNotification;
+    return { rate: Math.min(bots, primary), limit: bots < primary ? "bot CPU" : "Redis CPU (one primary)" };
+  };
+  print(
+    "PROJECTION (not measured): notifications per second from the costs above, a core per instance and per primary",
+  );
+  printTable([
+    ["instances", "1 primary", "limited by", "3 primaries (one bot's keys on one)", "limited by"],
+    ...[1, 3, 10, 30].map((instances) => {
+      const one = capacity(single, instances);
+      const three = capacity(clustered, instances);
+      return [String(instances), fixed(one.rate), one.limit, fixed(three.rate), three.limit];
+    }),
+  ]);
+}
 for (const row of rows) {
   const { verdict } = row;
   if (verdict.lost.length + verdict.stuck.length + verdict.wrong.length + verdict.duplicateRosterEvents.length > 0) {

@@ -17,6 +17,12 @@ export const clientInviteApp = {
 export const budgets = [
   clientInviteApp,
   {
+    // The credential is tree-shaken out of an app that does not use it; this one does (6.6 kB when set).
+    name: "client: invite, with clientSecretCredential",
+    entry: new URL("./apps/client-secret-credential.mjs", import.meta.url),
+    budget: 6800,
+  },
+  {
     name: "validator: validateInviteRequest",
     entry: new URL("./apps/validate-invite.mjs", import.meta.url),
     budget: 11_500,
@@ -34,7 +40,9 @@ export const budgets = [
   {
     name: "bot-kit: createBot's Web receiver",
     entry: new URL("./apps/bot-kit-web-receiver.mjs", import.meta.url),
-    budget: 45_500,
+    // 49.3 kB with the logger and self-check, the scale-out work, retry-safe invites, bot.invite and the OpenTelemetry
+    // instruments (the API is not bundled: it is imported at run time when installed).
+    budget: 50_000,
   },
   {
     name: "simulator: the web console",

@@ -30,6 +30,16 @@ export interface BotConfig {
    * claims are kept there, so that any instance can take any notification. Default: this process's memory.
    */
   readonly redisUrl?: string;
+  /**
+   * The root nodes of a Redis Cluster shared by every instance (`redis://` or `rediss://` URLs, one or more of its
+   * primaries), instead of `redisUrl`. Default: none.
+   */
+  readonly redisClusterNodes?: readonly string[];
+  /**
+   * `console`: the kit's OpenTelemetry metrics (every 10 s and at exit) and spans are printed to the console, through
+   * the SDK's console exporters. Default: none recorded.
+   */
+  readonly telemetry?: "console";
 }
 
 /** A setting that is wrong: where it came from (a variable, or a JSON Pointer into the file) and the rule it breaks. */
@@ -48,7 +58,17 @@ export const graphOpenIdConfigurationUrl = callbackOpenIdConfigurationUrls.globa
 
 interface Setting {
   readonly key: keyof BotConfig;
-  readonly kind: "string" | "url" | "key-url" | "redis-url" | "port" | "positive" | "list" | "cloud";
+  readonly kind:
+    | "string"
+    | "url"
+    | "key-url"
+    | "redis-url"
+    | "redis-urls"
+    | "port"
+    | "positive"
+    | "list"
+    | "cloud"
+    | "telemetry";
   /** The largest value of a `positive` setting. */
   readonly max?: number;
 }
@@ -67,6 +87,8 @@ const settings: readonly Setting[] = [
   { key: "inviteTimeoutMs", kind: "positive", max: maxInviteTimeoutMs },
   { key: "maxBodyBytes", kind: "positive" },
   { key: "redisUrl", kind: "redis-url" },
+  { key: "redisClusterNodes", kind: "redis-urls" },
+  { key: "telemetry", kind: "telemetry" },
 ];
 
 const clouds: readonly string[] = ["global", "usGovL4", "usGovL5Dod"];
@@ -139,10 +161,21 @@ function check(setting: Setting, value: unknown, source: string, fromEnv: boolea
     }
     case "redis-url": {
       const url = text();
-      if (!URL.canParse(url) || !/^rediss?:$/.test(new URL(url).protocol)) {
+      if (!isRedisUrl(url)) {
         throw new ConfigError(source, "must be a redis:// or rediss:// URL, such as redis://127.0.0.1:6379");
       }
       return url;
+    }
+    case "redis-urls": {
+      const list = fromEnv && typeof value === "string" ? value.split(",").map((item) => item.trim()) : value;
+      if (
+        !Array.isArray(list) ||
+        list.length === 0 ||
+        !list.every((url) => typeof url === "string" && isRedisUrl(url))
+      ) {
+        throw new ConfigError(source, "must be a list of redis:// or rediss:// URLs, such as redis://127.0.0.1:7000");
+      }
+      return list;
     }
     case "cloud": {
       const cloud = text();
@@ -151,6 +184,10 @@ function check(setting: Setting, value: unknown, source: string, fromEnv: boolea
       }
       if (!clouds.includes(cloud)) throw new ConfigError(source, `must be one of ${clouds.join(", ")}`);
       return cloud;
+    }
+    case "telemetry": {
+      if (text() !== "console") throw new ConfigError(source, 'must be "console" (or left out, for none)');
+      return "console";
     }
     case "port":
     case "positive": {
@@ -193,4 +230,8 @@ function withMode(values: Record<string, unknown>): BotConfig {
     ...values,
     mode,
   } as BotConfig;
+}
+
+function isRedisUrl(url: string): boolean {
+  return URL.canParse(url) && /^rediss?:$/.test(new URL(url).protocol);
 }

@@ -7,4 +7,3 @@
 export { type BotConfig, ConfigError, loadConfig } from "./config.js";
 export type { ControlStats, InviteCommand, RosterEventEntry } from "./control.js";
 export { type Runtime, startRuntime } from "./runtime.js";
-export { type ClientSecretOptions, clientSecretTokens } from "./token.js";

@@ -4,11 +4,11 @@ import { ClientSecretCredential } from "@azure/identity";
 import type { BotStore } from "@graph-invite/bot-kit";
 import { type StartedBot, startBot } from "@graph-invite/bot-kit/node";
 import { RedisStore } from "@graph-invite/bot-kit/redis";
-import { clouds, createInviteClient, type InviteClient } from "@graph-invite/client";
+import { clientSecretCredential, clouds, createInviteClient, type InviteClient } from "@graph-invite/client";
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
-import { createClient } from "redis";
+import { createClient, createCluster } from "redis";
 import { type BotConfig, ConfigError, graphOpenIdConfigurationUrl } from "./config.js";
-import { clientSecretTokens } from "./token.js";
+import { startConsoleTelemetry } from "./telemetry.js";
 
 export interface Runtime {
   readonly config: BotConfig;
@@ -38,11 +38,17 @@ interface Target {
 /** Starts the bot (and in `simulator` mode a simulator, with `simulatorOptions`). */
 export async function startRuntime(config: BotConfig, simulatorOptions: SimulatorOptions = {}): Promise<Runtime> {
   refuseUnavailableCloud(config);
-  const shared = config.redisUrl === undefined ? undefined : await connectRedis(config.redisUrl);
+  const shared =
+    config.redisClusterNodes !== undefined
+      ? await connectRedis(config.redisClusterNodes, "redisClusterNodes")
+      : config.redisUrl === undefined
+        ? undefined
+        : await connectRedis([config.redisUrl], "redisUrl");
   const target = await connect(config, simulatorOptions).catch(async (error: unknown) => {
     await shared?.close();
     throw error;
   });
+  const telemetry = config.telemetry === "console" ? startConsoleTelemetry() : undefined;
   try {
     const bot = await startBot({
       client: target.client,
@@ -56,6 +62,7 @@ export async function startRuntime(config: BotConfig, simulatorOptions: Simulato
       ...(shared !== undefined && { store: shared.store }),
       port: config.port,
       host: config.host,
+      openTelemetry: telemetry?.api ?? false,
     });
     return {
       config,
@@ -68,29 +75,39 @@ export async function startRuntime(config: BotConfig, simulatorOptions: Simulato
         await bot.close();
         await target.simulator?.close();
         await shared?.close();
+        await telemetry?.shutdown();
       },
     };
   } catch (error) {
     await target.simulator?.close();
     await shared?.close();
+    await telemetry?.shutdown();
     throw error;
   }
 }
 
-/** A Redis store on its own connection, or a setting's error that says why the server could not be reached. */
-async function connectRedis(url: string): Promise<{ store: BotStore; commands(): number; close(): Promise<void> }> {
+/**
+ * A Redis store on its own connection (to one server, or to a cluster through its root nodes), or a setting's error
+ * that says why the server could not be reached.
+ */
+async function connectRedis(
+  urls: readonly string[],
+  setting: "redisUrl" | "redisClusterNodes",
+): Promise<{ store: BotStore; commands(): number; close(): Promise<void> }> {
   // One attempt at start-up, so that a wrong URL is an error rather than a bot that waits; once connected, the client
   // reconnects on its own, with backoff, for as long as the server is away.
   let started = false;
-  const client = createClient({
-    url,
-    socket: {
-      connectTimeout: 5000,
-      // A quarter of a second at most between attempts: invites wait on the store, so a restarted server should be
-      // back in use within moments, and four attempts a second do not burden one that is down.
-      reconnectStrategy: (retries: number) => (started ? Math.min(25 * 2 ** retries, 250) : false),
-    },
-  });
+  const socket = {
+    connectTimeout: 5000,
+    // A quarter of a second at most between attempts: invites wait on the store, so a restarted server should be
+    // back in use within moments, and four attempts a second do not burden one that is down.
+    reconnectStrategy: (retries: number) => (started ? Math.min(25 * 2 ** retries, 250) : false),
+  };
+  const url = urls.join(", ");
+  const client =
+    setting === "redisClusterNodes"
+      ? createCluster({ rootNodes: urls.map((node) => ({ url: node })), defaults: { socket } })
+      : createClient({ url, socket });
   // While the server is away the client reports each failed attempt; the store's commands wait for the reconnection.
   client.on("error", (error: Error) => {
     if (started) process.stderr.write(`redis: ${error.message}\n`);
@@ -99,7 +116,7 @@ async function connectRedis(url: string): Promise<{ store: BotStore; commands():
     await client.connect();
   } catch (error) {
     throw new ConfigError(
-      "redisUrl",
+      setting,
       `cannot reach Redis at ${url}: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
@@ -146,11 +163,7 @@ async function connect(config: BotConfig, simulatorOptions: SimulatorOptions): P
     case "external-simulator": {
       const url = config.simulatorUrl ?? "";
       const client = createInviteClient({
-        credential: clientSecretTokens({
-          tokenUrl: `${url}/${tenantId}/oauth2/v2.0/token`,
-          clientId: appId,
-          clientSecret: appSecret,
-        }),
+        credential: clientSecretCredential({ authorityHost: url, tenantId, clientId: appId, clientSecret: appSecret }),
         baseUrl: `${url}/v1.0`,
         cloud: config.cloud,
       });
@@ -160,8 +173,9 @@ async function connect(config: BotConfig, simulatorOptions: SimulatorOptions): P
       const simulator = await start(simulatorOptions);
       try {
         const client = createInviteClient({
-          credential: clientSecretTokens({
-            tokenUrl: simulator.tokenUrl(),
+          credential: clientSecretCredential({
+            authorityHost: simulator.url,
+            tenantId: simulator.app.tenantId,
             clientId: simulator.app.appId,
             clientSecret: simulator.app.secret,
           }),

@@ -635,11 +635,18 @@ describe("the control API", () => {
     const headers = { Host: host(), "Content-Type": "application/json" };
     const clientContext = randomUUID();
     // The call does not exist, so the first invite ends at once, refused by the simulator with 404.
-    expect((await control("/invite", "POST", headers, invite(clientContext))).status).toBe(200);
+    const command = invite(clientContext);
+    const first = await control("/invite", "POST", headers, command);
+    expect(first.status).toBe(200);
+    // The same command again is a retry: the first one's outcome, and nothing sent.
+    expect(await control("/invite", "POST", headers, command)).toEqual(first);
+    // The same clientContext for another call is another invite.
     const again = await control("/invite", "POST", headers, invite(clientContext));
     expect(again).toEqual({
       status: 409,
-      body: { error: `clientContext ${clientContext} was used by an earlier invite; Graph needs it to be unique.` },
+      body: {
+        error: `clientContext ${clientContext} was used by an earlier invite with another call or body; Graph needs it to be unique.`,
+      },
     });
     expect((await control("/calls/%E0%A4%A/roster", "GET", headers)).status).toBe(400);
   });

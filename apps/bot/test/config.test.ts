@@ -25,6 +25,7 @@ const knownVariables = [
   "GRAPH_INVITE_INVITE_TIMEOUT_MS",
   "GRAPH_INVITE_MAX_BODY_BYTES",
   "GRAPH_INVITE_REDIS_URL",
+  "GRAPH_INVITE_TELEMETRY",
 ] as const;
 
 const credentials = {
@@ -397,7 +398,7 @@ describe("startRuntime with GRAPH_INVITE_REDIS_URL", () => {
         participants: [{ identity: { user: { id: crypto.randomUUID() } } }],
       });
       expect(outcome.status).toBe("completed");
-      const stored = await redis.command("HGET", `graph-invite:op:${outcome.clientContext}`, "data");
+      const stored = await redis.command("HGET", `{graph-invite:}op:${outcome.clientContext}`, "data");
       expect(JSON.parse(stored)).toMatchObject({ status: "completed", callId: call.id });
       // Reads and writes of the invite and its notifications, each counted once.
       expect(runtime.redisCommands()).toBeGreaterThanOrEqual(4);

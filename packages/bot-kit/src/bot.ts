@@ -17,6 +17,7 @@ import { type CheckOptions, type CheckReport, checkBot, logProblems } from "./ch
 import { Emitter } from "./events.js";
 import { type Logger, stderrLogger } from "./logger.js";
 import { MemoryStore } from "./memory-store.js";
+import { markingFailures, persist } from "./persist.js";
 import { KeyedQueue } from "./queue.js";
 import {
   type AcceptedDelivery,
@@ -27,14 +28,17 @@ import {
   type RefusedDelivery,
 } from "./receiver.js";
 import { RefusalLog } from "./refusals.js";
+import { defaultRetention, type StoreRetention } from "./retention.js";
 import { emptyRoster, RosterDraft, type RosterEvent } from "./roster.js";
 import type { BotStore, OperationRecord, RosterMember, UnmatchedNotification } from "./store.js";
+import { type OpenTelemetryApi, Telemetry } from "./telemetry.js";
 import {
   defaultInviteTimeoutMs,
   type InviteAndWaitOptions,
   type InviteOutcome,
   type OperationChange,
   OperationTracker,
+  type StartedInvite,
 } from "./tracker.js";
 import { nextTurn, TimeSlices } from "./turns.js";
 import { createFetchHandler, type FetchHandler } from "./web.js";
@@ -50,11 +54,23 @@ export interface BotOptions {
   /** The default of {@link InviteAndWaitOptions.timeoutMs}: {@link defaultInviteTimeoutMs}. */
   readonly inviteTimeoutMs?: number;
   /**
+   * Metrics and traces. Default: `@opentelemetry/api` if it is installed (an optional peer dependency), reporting to
+   * the SDK the application registered; nothing, at no cost, if it is not. Pass the API module itself where it
+   * cannot be imported at run time (a bundle for a worker), or `false` to turn both off.
+   */
+  readonly openTelemetry?: OpenTelemetryApi | false;
+  /**
    * How often the invites waited on are read again from the store, and invites past their deadline ended, whichever
    * instance sent them. With a shared store, the store's change feed wakes waiters at once; this is the safety net
    * for news that was lost. Default 5 000 ms.
    */
   readonly recheckIntervalMs?: number;
+  /**
+   * Emit every roster and call event on every instance that shares the store, for example to push them to the
+   * WebSocket clients connected there. Default false: each event is emitted once in the fleet, by the instance that
+   * processed the notification, so that a listener that writes to a database or posts a message does it once.
+   */
+  readonly broadcastEvents?: boolean;
   /** The largest notification body accepted. Default 1 MiB. */
   readonly maxBodyBytes?: number;
   /**
@@ -104,7 +120,8 @@ export interface BotEvents extends Record<string, unknown> {
   /**
    * Something failed that is not the sender's doing: processing a notification after its delivery was acknowledged,
    * or answering a request (which then got 500). A request the bot refused, even with 500 (a body read before the
-   * bot's handler), is a `refused` event instead.
+   * bot's handler), is a `refused` event instead. When processing failed on the store, this instance tries the work
+   * again, with a growing pause, until it succeeds or the delivery's retention ends, and reports each failure here.
    */
   error: unknown;
 }
@@ -134,12 +151,25 @@ export interface Bot {
   readonly fetch: FetchHandler;
   /** For HTTP adapters. */
   readonly receiver: BotReceiver;
-  /** Invites, and resolves when the operation's terminal notification arrives (or the timeout passes). */
+  /**
+   * Invites, and resolves when the operation's terminal notification arrives (or the timeout passes). The same invite
+   * sent again with its `clientContext` waits for the first one's outcome instead of sending anything.
+   *
+   * @throws ClientContextInUse when `clientContext` was used by an invite with another call or body.
+   */
   inviteAndWait(
     callId: string,
     body: InviteParticipantsRequest,
     options?: InviteAndWaitOptions,
   ): Promise<InviteOutcome>;
+  /**
+   * Invites, and resolves as soon as Graph has answered, with the `clientContext` that {@link Bot.waitFor} takes to
+   * learn the outcome later, on this instance or another sharing the store. The same invite sent again with its
+   * `clientContext` sends nothing and resolves with the first one's record.
+   *
+   * @throws ClientContextInUse when `clientContext` was used by an invite with another call or body.
+   */
+  invite(callId: string, body: InviteParticipantsRequest, options?: InviteAndWaitOptions): Promise<StartedInvite>;
   /**
    * The outcome of an invite sent earlier, by this process or by another that shares the store (one that restarted
    * or crashed, say): at once if it has ended, else at its terminal notification or deadline.
@@ -206,14 +236,24 @@ export function createBot(options: BotOptions): Bot {
     if (result.status !== "timed-out") return result;
     return { ...result, refusedWhileWaiting: refusals.since(Date.parse(result.record.createdAt)) };
   };
-  const store: BotStore = options.store ?? new MemoryStore();
+  const given: BotStore = options.store ?? new MemoryStore();
+  // Its failures are told apart from the others', so that work that failed on the store is tried again.
+  const store = markingFailures(given);
+  const deliveryRetentionMs =
+    (given as { retention?: StoreRetention }).retention?.deliveries.maxAgeMs ?? defaultRetention.deliveries.maxAgeMs;
+  let stopped = false;
+  /** Runs a delivery's work until the store takes it, while the delivery is retained: a 202 is a promise. */
+  const persistent = (until: number) => (work: () => Promise<void>) =>
+    persist(work, { until, failed: (error) => events.emit("error", error), stopped: () => stopped });
   // A listener that throws is reported as an error event, unless it was listening to errors: that would loop.
+  const telemetry = new Telemetry(options.openTelemetry);
   const events = new Emitter<BotEvents>((error, name) => {
     if (name !== "error") events.emit("error", error);
   });
   const queue = new KeyedQueue((error) => events.emit("error", error));
   const slices = new TimeSlices();
   const recheckIntervalMs = options.recheckIntervalMs ?? defaultRecheckIntervalMs;
+  const broadcast = options.broadcastEvents === true;
   const keepUnmatched = async (callId: string | undefined, reason: string, notification: unknown) => {
     const entry: UnmatchedNotification = { at: new Date().toISOString(), callId, reason, notification };
     await store.recordUnmatched(entry);
@@ -227,6 +267,7 @@ export function createBot(options: BotOptions): Bot {
     defaultTimeoutMs: options.inviteTimeoutMs ?? defaultInviteTimeoutMs,
     recheckIntervalMs,
     onChange: (change) => events.emit("operation", change),
+    telemetry,
     keepUnmatched,
   });
 
@@ -236,12 +277,14 @@ export function createBot(options: BotOptions): Bot {
    * done again on the roster it wrote.
    */
   const processCall = async (callId: string, work: readonly CallWork[]) => {
-    const needsRoster = work.some((item) => item.kind === "roster" || endsCall(item));
+    // Broadcast call events travel with a roster write, so a call's state change writes its roster too.
+    const needsRoster = work.some((item) => item.kind === "roster" || endsCall(item) || broadcast);
     for (let attempt = 1; ; attempt++) {
       const stored = needsRoster ? await store.roster(callId) : undefined;
       const draft = needsRoster ? new RosterDraft(stored ?? emptyRoster(callId)) : undefined;
       const announcements: Array<() => void> = [];
       const rosterEvents: RosterEvent[] = [];
+      const callEvents: CallStateEvent[] = [];
       for (const item of work) {
         await slices.pace();
         if (item.kind === "call") {
@@ -251,6 +294,7 @@ export function createBot(options: BotOptions): Bot {
             state: item.state,
             resultInfo: item.resultInfo,
           };
+          callEvents.push(event);
           announcements.push(() => events.emit("call", event));
         }
         const changes = item.kind === "roster" ? draft?.apply(item) : endsCall(item) ? draft?.end() : undefined;
@@ -259,7 +303,8 @@ export function createBot(options: BotOptions): Bot {
           announcements.push(() => events.emit("roster", event));
         }
       }
-      if (draft !== undefined && !(await store.putRoster(draft.state(), rosterEvents))) {
+      const written = draft === undefined || (await store.putRoster(draft.state(), rosterEvents, callEvents));
+      if (!written) {
         if (attempt === maxRosterConflicts) {
           throw new Error(`the roster of call ${callId}: ${attempt} writes in a row lost to other writers; gave up`);
         }
@@ -286,8 +331,10 @@ export function createBot(options: BotOptions): Bot {
     key: string | undefined,
     rejected: readonly RejectedNotification[] = [],
   ) => {
+    const span = telemetry.startProcessing(notifications.length + rejected.length);
     // Processing starts on a later turn, after the answer has been written.
     const answered = nextTurn();
+    const attempt = persistent(Date.now() + deliveryRetentionMs);
     const calls = new Map<string, CallWork[]>();
     const work: Array<Promise<void>> = [];
     // A notification of the delivery that could not be read is kept with why: Graph will not send it again.
@@ -297,7 +344,7 @@ export function createBot(options: BotOptions): Bot {
       work.push(
         queue.run("", async () => {
           await answered;
-          await keepUnmatched(callIdOf(notification), reason, notification);
+          await attempt(() => keepUnmatched(callIdOf(notification), reason, notification));
         }),
       );
     }
@@ -305,7 +352,7 @@ export function createBot(options: BotOptions): Bot {
       // Operations have a queue of their own, shared with Graph's answers to the invites, so that each record
       // changes in the order things arrived. Rosters and call states are processed in order within each call.
       if (notification.kind === "operation") {
-        work.push(tracker.onOperation(notification, answered));
+        work.push(tracker.onOperation(notification, answered, attempt, span));
       } else if (
         (notification.kind === "roster" || notification.kind === "call") &&
         notification.callId !== undefined
@@ -323,7 +370,7 @@ export function createBot(options: BotOptions): Bot {
         work.push(
           queue.run("", async () => {
             await answered;
-            await keepUnmatched(notification.callId, reason, notification.notification);
+            await attempt(() => keepUnmatched(notification.callId, reason, notification.notification));
           }),
         );
       }
@@ -332,11 +379,12 @@ export function createBot(options: BotOptions): Bot {
       work.push(
         queue.run(callId, async () => {
           await answered;
-          await processCall(callId, items);
+          await attempt(() => processCall(callId, items));
         }),
       );
     }
     finish(key, work);
+    if (span !== undefined) void Promise.allSettled(work).then(() => span.end());
   };
 
   /** Once `work` is done, the delivery's body can go from a store that keeps it; idle() covers the write. */
@@ -354,6 +402,7 @@ export function createBot(options: BotOptions): Bot {
       // Each body may be a megabyte to parse: the event loop gets a turn between them.
       await slices.pace();
       const parsed = parseNotifications(body, { mode: "tolerant" });
+      telemetry.takenOver();
       if (parsed.ok) {
         processDelivery(parsed.notifications, key, parsed.rejected);
         continue;
@@ -372,30 +421,36 @@ export function createBot(options: BotOptions): Bot {
   let accepting = true;
   /** The requests being answered: close() lets them finish before it waits for their processing. */
   const answering = new Set<Promise<unknown>>();
-  const receiveAll = createReceiver({
-    authenticator,
-    ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
-    claimDelivery: (key, body) => store.claimDelivery(key, body),
-    selfCheckToken,
-    accepting: () => accepting,
-    onAccepted: (delivery) => {
-      events.emit("delivery", delivery);
-      processDelivery(
-        delivery.notifications,
-        delivery.messageId === undefined ? undefined : deliveryKey(delivery.messageId),
-        delivery.rejected,
-      );
-    },
-    onInvalid: ({ body, issues, messageId }) => {
-      const [first] = issues;
-      const reason = `a delivery the parser refused: ${first?.pointer || "(root)"}: ${first?.message ?? "invalid"}`;
-      // Kept on the queue of deliveries without a call, so that idle() covers it.
-      const kept = queue.run("", () => keepUnmatched(undefined, reason, body));
-      finish(messageId === undefined ? undefined : deliveryKey(messageId), [kept]);
-    },
-    onRefused,
-    onDuplicate: (duplicate) => events.emit("duplicate", duplicate),
-  });
+  const receiveAll = telemetry.timeAnswers(
+    createReceiver({
+      authenticator,
+      ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
+      claimDelivery: (key, body) => store.claimDelivery(key, body),
+      selfCheckToken,
+      accepting: () => accepting,
+      onAccepted: (delivery) => {
+        events.emit("delivery", delivery);
+        processDelivery(
+          delivery.notifications,
+          delivery.messageId === undefined ? undefined : deliveryKey(delivery.messageId),
+          delivery.rejected,
+        );
+      },
+      onInvalid: ({ body, issues, messageId }) => {
+        const [first] = issues;
+        const reason = `a delivery the parser refused: ${first?.pointer || "(root)"}: ${first?.message ?? "invalid"}`;
+        // Kept on the queue of deliveries without a call, so that idle() covers it.
+        const attempt = persistent(Date.now() + deliveryRetentionMs);
+        const kept = queue.run("", () => attempt(() => keepUnmatched(undefined, reason, body)));
+        finish(messageId === undefined ? undefined : deliveryKey(messageId), [kept]);
+      },
+      onRefused,
+      onDuplicate: (duplicate) => events.emit("duplicate", duplicate),
+    }),
+  );
+  events.on("delivery", () => telemetry.delivery("accepted", 202));
+  events.on("duplicate", () => telemetry.delivery("duplicate", 202));
+  events.on("refused", (refusal) => telemetry.delivery("refused", refusal.status, refusal.reason));
 
   const receive: Receive = (request) => {
     const answer = receiveAll(request);
@@ -405,12 +460,24 @@ export function createBot(options: BotOptions): Bot {
     return answer;
   };
 
-  // What other instances sharing the store changed: their roster events for this instance's listeners, and news
-  // of the invites waited on here.
-  const unwatch = store.watch?.((change) => {
-    if (change.kind === "roster") for (const event of change.events) events.emit("roster", event);
-    else void tracker.onStoreChange(change);
-  });
+  // What other instances sharing the store changed: news of the invites waited on here, and when every event is
+  // broadcast, the roster and call events they processed.
+  const unwatch = store.watch?.(
+    (change) => {
+      if (change.kind !== "roster") {
+        void tracker.onStoreChange(change);
+        return;
+      }
+      if (!broadcast) return;
+      if (change.tooLarge === true) {
+        const message = `the events of a roster change of call ${change.callId} were too large to broadcast (the store's inbox budget): read bot.roster()`;
+        events.emit("error", new Error(message));
+      }
+      for (const event of change.calls ?? []) events.emit("call", event);
+      for (const event of change.events) events.emit("roster", event);
+    },
+    { broadcast },
+  );
   void tracker.start();
   const takeOver =
     store.takeUnfinishedDeliveries === undefined
@@ -438,6 +505,7 @@ export function createBot(options: BotOptions): Bot {
   }
 
   const stopWaiting = () => {
+    stopped = true;
     lifetime.abort();
     clearInterval(takeOver);
     unwatch?.();
@@ -453,6 +521,7 @@ export function createBot(options: BotOptions): Bot {
       failed: (error) => events.emit("error", error),
     },
     inviteAndWait: (callId, body, inviteOptions) => explained(tracker.inviteAndWait(callId, body, inviteOptions)),
+    invite: (callId, body, inviteOptions) => tracker.invite(callId, body, inviteOptions),
     waitFor: (clientContext, waitOptions) => explained(tracker.waitFor(clientContext, waitOptions)),
     async roster(callId) {
       const roster = await store.roster(callId);
@@ -466,6 +535,9 @@ export function createBot(options: BotOptions): Bot {
     stopWaiting,
     async close() {
       accepting = false;
+      // Work that fails on the store while closing is left to the other instances (they take unfinished deliveries
+      // over), rather than tried again for as long as the delivery is retained.
+      stopped = true;
       clearInterval(takeOver);
       await Promise.allSettled([...answering]);
       await queue.idle();

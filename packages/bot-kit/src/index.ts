@@ -57,6 +57,7 @@ export {
   defaultRetention,
   type Retention,
   type RetentionOverrides,
+  type RosterRetention,
   type StoreRetention,
   type UnmatchedRetention,
 } from "./retention.js";
@@ -82,6 +83,7 @@ export {
   type StoreChange,
   type UnmatchedNotification,
 } from "./store.js";
+export { instrumentationScope, type OpenTelemetryApi } from "./telemetry.js";
 export {
   ClientContextInUse,
   defaultInviteTimeoutMs,
@@ -90,6 +92,7 @@ export {
   type InviteOutcome,
   maxInviteTimeoutMs,
   type OperationChange,
+  type StartedInvite,
   UnknownInvite,
 } from "./tracker.js";
 export type { FetchHandler } from "./web.js";

@@ -25,6 +25,10 @@ export class MemoryStore implements BotStore {
   private readonly created = new Map<string, number>();
   private operationCount = 0;
   private readonly rosters: Aged<RosterState>;
+  /** Each stored roster's size as JSON, and their sum: what the rosters' byte budget bounds. */
+  private readonly rosterSizes = new Map<string, number>();
+  private rosterBytes = 0;
+  private rosterWritten: string | undefined;
   private readonly unmatchedLog: Aged<{ entry: UnmatchedNotification; bytes: number }>;
   private unmatchedBytes = 0;
   private unmatchedCount = 0;
@@ -47,7 +51,12 @@ export class MemoryStore implements BotStore {
         this.created.delete(record.clientContext);
       },
     });
-    this.rosters = new Aged(this.retention.rosters, now);
+    this.rosters = new Aged(this.retention.rosters, now, {
+      // Never the roster being written: a roster over the whole budget is still kept, alone.
+      evictable: (roster) => roster.callId !== this.rosterWritten,
+      onEvict: (roster) => this.countRosterBytes(roster.callId, 0),
+      overBudget: () => this.rosterBytes > this.retention.rosters.maxBytes,
+    });
     this.unmatchedLog = new Aged(this.retention.unmatched, now, {
       onEvict: ({ bytes }) => {
         this.unmatchedBytes -= bytes;
@@ -98,8 +107,17 @@ export class MemoryStore implements BotStore {
   // of the work. The events are for other processes, and this store has none.
   async putRoster(roster: RosterState, _events: readonly RosterEvent[]): Promise<boolean> {
     if ((this.rosters.get(roster.callId)?.revision ?? 0) !== roster.revision) return false;
+    this.countRosterBytes(roster.callId, JSON.stringify(roster).length);
+    this.rosterWritten = roster.callId;
     this.rosters.set(roster.callId, { ...roster, revision: roster.revision + 1 });
+    this.rosterWritten = undefined;
     return true;
+  }
+
+  private countRosterBytes(callId: string, bytes: number): void {
+    this.rosterBytes += bytes - (this.rosterSizes.get(callId) ?? 0);
+    if (bytes === 0) this.rosterSizes.delete(callId);
+    else this.rosterSizes.set(callId, bytes);
   }
 
   async roster(callId: string): Promise<RosterState | undefined> {

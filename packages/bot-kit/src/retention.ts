@@ -15,6 +15,15 @@ export interface UnmatchedRetention extends Retention {
   readonly maxBytes: number;
 }
 
+/** How long and how many call rosters a store keeps, and how many bytes of them. */
+export interface RosterRetention extends Retention {
+  /**
+   * The most bytes of rosters kept, as JSON: the least recently changed go first, never the one being written. A
+   * roster of a large meeting can be megabytes; the count alone would let ten thousand of them fill a server.
+   */
+  readonly maxBytes: number;
+}
+
 /** A store's retention, per kind of record. */
 export interface StoreRetention {
   /** Delivery message ids, for duplicate detection. Graph delivers again within minutes, not hours. */
@@ -22,7 +31,7 @@ export interface StoreRetention {
   /** Invite records. One still waiting for its outcome is not forgotten for count, only for age. */
   readonly operations: Retention;
   /** Call rosters. */
-  readonly rosters: Retention;
+  readonly rosters: RosterRetention;
   /** Notifications that matched nothing, and refused deliveries' bodies. */
   readonly unmatched: UnmatchedRetention;
 }
@@ -33,7 +42,7 @@ const hour = 60 * 60 * 1000;
 export const defaultRetention: StoreRetention = {
   deliveries: { maxAgeMs: hour, maxCount: 10_000 },
   operations: { maxAgeMs: 24 * hour, maxCount: 10_000 },
-  rosters: { maxAgeMs: 24 * hour, maxCount: 10_000 },
+  rosters: { maxAgeMs: 24 * hour, maxCount: 10_000, maxBytes: 256 * 1024 * 1024 },
   unmatched: { maxAgeMs: 24 * hour, maxCount: 1_000, maxBytes: 16 * 1024 * 1024 },
 };
 

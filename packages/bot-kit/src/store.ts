@@ -4,6 +4,7 @@
 // lose either change; the loser reads again and redoes its change.
 import type { InviteError } from "@graph-invite/client";
 import type { InviteParticipantsRequest, Participant, ResultInfo } from "@graph-invite/types";
+import type { CallStateEvent } from "./bot.js";
 import type { RosterEvent } from "./roster.js";
 
 /**
@@ -40,6 +41,13 @@ export interface OperationRecord {
   operationId: string | null;
   status: InviteStatus;
   readonly request: InviteParticipantsRequest;
+  /**
+   * A digest of the call id and `request`, by which the same invite sent again with this clientContext (a retry) is
+   * told from a different one. Absent from records written before it was kept: the request itself is there.
+   */
+  readonly fingerprint?: string;
+  /** The W3C `traceparent` of the invite's client span, when tracing was on: deliveries' spans link to it. */
+  traceparent?: string;
   /** The terminal notification's result: code, subcode and message. */
   resultInfo: ResultInfo | null;
   /** Why the invite was not accepted (or why its sending failed without a clear answer). */
@@ -101,9 +109,25 @@ export interface UnmatchedNotification {
  * an operation reads the record again rather than trust the change.
  */
 export type StoreChange =
-  | { readonly kind: "operation"; readonly clientContext: string; readonly operationId: string | null }
-  /** A roster was written: the events its writer announced, for the listeners of every other instance. */
-  | { readonly kind: "roster"; readonly callId: string; readonly events: readonly RosterEvent[] }
+  | {
+      readonly kind: "operation";
+      readonly clientContext: string;
+      readonly operationId: string | null;
+      /** The record as written, when the store sends it along: the newest a waiter can know of, read or not. */
+      readonly record?: OperationRecord;
+    }
+  /**
+   * A roster was written: the events its writer announced, and the call's state changes that came with them, for
+   * the instances that asked for every event (`watch(…, { broadcast: true })`).
+   */
+  | {
+      readonly kind: "roster";
+      readonly callId: string;
+      readonly events: readonly RosterEvent[];
+      readonly calls?: readonly CallStateEvent[];
+      /** The events were too many bytes for the store to hand on: `events` is empty, and the roster is in the store. */
+      readonly tooLarge?: true;
+    }
   /** Changes may have been missed (the connection to the store was lost): read again whatever you wait on. */
   | { readonly kind: "resync" };
 
@@ -145,16 +169,29 @@ export interface BotStore {
    */
   pendingOperations(dueBy?: number): Promise<OperationRecord[]>;
   /**
-   * Writes the roster if the stored one is at `roster.revision` (0: none for its call), and hands `events` to the
-   * other instances' {@link BotStore.watch}. Resolves false, writing nothing, on a conflict.
+   * Writes the roster if the stored one is at `roster.revision` (0: none for its call), and hands `events` and
+   * `calls` (the call's state changes that came with them) to the other instances that watch with `broadcast`.
+   * Resolves false, writing nothing, on a conflict.
    */
-  putRoster(roster: RosterState, events: readonly RosterEvent[]): Promise<boolean>;
+  putRoster(roster: RosterState, events: readonly RosterEvent[], calls?: readonly CallStateEvent[]): Promise<boolean>;
   roster(callId: string): Promise<RosterState | undefined>;
   recordUnmatched(entry: UnmatchedNotification): Promise<void>;
   unmatched(): Promise<UnmatchedNotification[]>;
   /**
    * For a store that several processes share: calls `listener` with the changes that other processes (other
-   * handles of the store) write, until the returned function is called. A store used by one process leaves it out.
+   * handles of the store) write and that concern this one, until the returned function is called: changes of the
+   * invites it {@link BotStore.follow}s, and with `broadcast`, every roster change with its events. A store used by
+   * one process leaves it out.
    */
-  watch?(listener: (change: StoreChange) => void): () => void;
+  watch?(listener: (change: StoreChange) => void, options?: { readonly broadcast?: boolean }): () => void;
+  /**
+   * For a store that several processes share: asks that this process's {@link BotStore.watch} hear when another
+   * changes the invite with this clientContext, or first names this Graph operation id. With `withFirstWrite`, the
+   * wish may go with this process's first write of the invite (revision 0) instead of a write of its own. The wish
+   * lapses when the invite ends.
+   */
+  follow?(
+    interest: { readonly clientContext: string } | { readonly operationId: string },
+    options?: { readonly withFirstWrite?: boolean },
+  ): Promise<void>;
 }

@@ -9,6 +9,7 @@ import {
   type OperationNotification,
   validateInviteRequest,
 } from "@graph-invite/validator";
+import { inviteFingerprint } from "./fingerprint.js";
 import type { KeyedQueue } from "./queue.js";
 import type { RefusalSummary } from "./refusals.js";
 import {
@@ -19,6 +20,7 @@ import {
   type OperationRecord,
   type StoreChange,
 } from "./store.js";
+import { type KitSpan, Telemetry } from "./telemetry.js";
 import type { TimeSlices } from "./turns.js";
 
 /** An invite rings for about a minute before Graph gives up, so a shorter wait would report live invites as lost. */
@@ -63,6 +65,18 @@ export interface InviteOutcome {
   readonly refusedWhileWaiting?: readonly RefusalSummary[];
 }
 
+/** What {@link OperationTracker.invite} returns once Graph has answered. */
+export interface StartedInvite {
+  /** The invite's correlation key: give it to `waitFor` to learn the outcome, from this instance or another. */
+  readonly clientContext: string;
+  /**
+   * The bot's record of the invite as Graph's answer left it: `running` once Graph accepted it (`operationId` set),
+   * `rejected` when Graph or the checks before sending refused it (`error` says why), `sending` with an ambiguous
+   * `error` when the answer was lost, or already `completed`, `failed` or `timed-out`.
+   */
+  readonly operation: OperationRecord;
+}
+
 /** A step in an invite's life, with the record as it stands after it: the `operation` event. */
 export interface OperationChange {
   readonly record: OperationRecord;
@@ -81,9 +95,13 @@ interface TrackerDeps {
   readonly onChange: (change: OperationChange) => void;
   /** Keeps a notification that matches nothing the bot tracks. */
   readonly keepUnmatched: (callId: string | undefined, reason: string, notification: unknown) => Promise<void>;
+  /** Metrics and traces; none when absent. */
+  readonly telemetry?: Telemetry;
 }
 
 interface Waiter {
+  /** `answer` when the waiter wants only Graph's answer to the invite (or its end), not the outcome. */
+  readonly until: "answer" | "outcome";
   /**
    * Graph's answer has been applied to the record. An invite's own waiter resolves with the outcome only after that,
    * so that the outcome carries what the answer said; one of {@link OperationTracker.waitFor} starts answered.
@@ -92,6 +110,9 @@ interface Waiter {
   readonly resolve: (outcome: InviteOutcome) => void;
   readonly reject: (reason: unknown) => void;
 }
+
+/** A waiter with the promise its resolution settles. */
+type OutcomeWaiter = Waiter & { readonly outcome: Promise<InviteOutcome> };
 
 /** The most id-only notifications held for an answer that may bring their id; beyond that they are unmatched. */
 const maxEarly = 1000;
@@ -115,10 +136,15 @@ export const maxInviteTimeoutMs = 2 ** 31 - 1;
  */
 const operationsQueue = "\u0000operations";
 
-/** An invite was given the `clientContext` of an earlier one; Graph needs each to be unique. */
+/**
+ * An invite was given the `clientContext` of an earlier one with another call or body; Graph needs each to be unique.
+ * (The same invite sent again with its `clientContext` is a retry, and reattaches to the first.)
+ */
 export class ClientContextInUse extends Error {
   constructor(readonly clientContext: string) {
-    super(`clientContext ${clientContext} was used by an earlier invite; Graph needs it to be unique.`);
+    super(
+      `clientContext ${clientContext} was used by an earlier invite with another call or body; Graph needs it to be unique.`,
+    );
     this.name = "ClientContextInUse";
   }
 }
@@ -142,10 +168,16 @@ export class OperationTracker {
    * of those answers may bring the id. They are recorded as unmatched once no invite is left unanswered.
    */
   private readonly early = new Map<string, OperationNotification>();
+  /** The last fingerprint of an invite being begun: the next is taken after it. */
+  private fingerprints: Promise<unknown> = Promise.resolve();
   /** Whether, a moment ago, an invite in the shared store still waited for Graph's answer. */
   private sharedAnswersAwaited: { readonly at: number; readonly awaited: boolean } | undefined;
 
-  constructor(private readonly deps: TrackerDeps) {}
+  private readonly telemetry: Telemetry;
+
+  constructor(private readonly deps: TrackerDeps) {
+    this.telemetry = deps.telemetry ?? new Telemetry(false);
+  }
 
   /**
    * Picks up the invites the store has in flight, from this instance before a restart or from one that is gone, so
@@ -164,7 +196,9 @@ export class OperationTracker {
 
   /**
    * Invites, then waits for the operation's terminal notification. Resolves with how it ended; rejects only when
-   * `signal` aborts, when the bot closes first, or when `clientContext` has been used before.
+   * `signal` aborts, when the bot closes first, or when `clientContext` has been used by a different invite. The
+   * same invite sent again with its `clientContext` (same call, same body) is a retry: it sends nothing and waits for
+   * the first one's outcome, or returns it if it has ended, on whichever instance sharing the store sent it.
    *
    * @throws RangeError when `timeoutMs` is not an integer from 1 to {@link maxInviteTimeoutMs}.
    */
@@ -173,72 +207,58 @@ export class OperationTracker {
     body: InviteParticipantsRequest,
     options: InviteAndWaitOptions = {},
   ): Promise<InviteOutcome> {
-    const { queue, client } = this.deps;
-    options.signal?.throwIfAborted();
-    const timeoutMs = options.timeoutMs ?? this.deps.defaultTimeoutMs;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > maxInviteTimeoutMs) {
-      throw new RangeError(`timeoutMs must be an integer from 1 to ${maxInviteTimeoutMs}, not ${timeoutMs}`);
-    }
-    const clientContext = body.clientContext ?? crypto.randomUUID();
-    // An invite in the store with this clientContext is found by the first write, which creates the record only if
-    // there is none: one round trip, and no gap between a check and the write.
-    if (this.waiters.has(clientContext)) throw new ClientContextInUse(clientContext);
-    const request = { ...body, clientContext };
-    const sentAt = Date.now();
-    const now = new Date(sentAt).toISOString();
-    const record: OperationRecord = {
-      clientContext,
-      callId,
-      operationId: null,
-      status: "sending",
-      request,
-      resultInfo: null,
-      error: null,
-      late: false,
-      createdAt: now,
-      updatedAt: now,
-      deadline: new Date(sentAt + timeoutMs).toISOString(),
-      revision: 0,
-      history: [],
-    };
-
-    const checked = validateInviteRequest(request, {
-      ...(options.callKind !== undefined && { callKind: options.callKind }),
-      ...(options.botInCall !== undefined && { botInCall: options.botInCall }),
-      // Explicit, whatever the validator's default: an invite whose participants Graph would drop is not sent unless
-      // the caller says so.
-      ignoredParticipants: options.ignoredParticipants ?? "error",
-    });
-    if (!checked.ok) {
-      const issues = checked.errors;
-      const error: InviteError = {
-        kind: "validation",
-        message: `the invite breaks the reference page's rules: ${issues.map((issue) => `${issue.pointer}: ${issue.message}`).join("; ")}`,
-        ambiguous: false,
-        issues,
-      };
-      const refused: OperationRecord = { ...record, status: "rejected", error, deadline: null };
-      const step: Step = { event: "refused", detail: `not sent: ${issues.map((i) => i.code).join(", ")}` };
-      if (!(await this.write(refused, step))) throw new ClientContextInUse(clientContext);
-      return outcomeOf(refused);
-    }
-
-    const waiter = this.addWaiter(clientContext, false);
+    const { queue } = this.deps;
+    const { record, fresh, waiter } = await this.begin(callId, body, options);
     try {
-      const sent = await this.write(record, {
-        event: "sent",
-        detail: `POST /communications/calls/${callId}/participants/invite`,
-      });
-      // Another instance created an invite with this clientContext since it was looked up.
-      if (!sent) throw new ClientContextInUse(clientContext);
+      if (!fresh || record.status !== "sending") return await this.attach(record, waiter, options.signal);
       // The deadline outlives an abort: an invite aborted in flight may still have reached Graph, and its record must
       // end as timed-out rather than stay sending if no notification comes.
       this.armDeadline(record);
       // Neither rejects: the client reports every failure as a result, and the queue reports what its tasks throw.
-      void client
-        .invite(callId, request, options.signal !== undefined ? { signal: options.signal } : {})
-        .then((result) => queue.run(operationsQueue, () => this.answered(record, result)));
+      void this.send(record, options.signal).then(({ result, traceparent }) =>
+        queue.run(operationsQueue, () => this.answered(record, result, traceparent).then(() => {})),
+      );
       return await untilAborted(waiter.outcome, options.signal);
+    } finally {
+      this.removeWaiter(record.clientContext, waiter);
+    }
+  }
+
+  /**
+   * Invites, and resolves as soon as Graph has answered, with the `clientContext` to learn the outcome by
+   * ({@link waitFor}), here or on another instance sharing the store: a web request need not stay open for minutes.
+   * The outcome is recorded whether anyone waits or not. The same invite sent again with its `clientContext` is a
+   * retry: it sends nothing and resolves with the first one's record once that one has Graph's answer.
+   *
+   * @throws ClientContextInUse when `clientContext` was used by a different invite.
+   * @throws RangeError when `timeoutMs` is not an integer from 1 to {@link maxInviteTimeoutMs}.
+   */
+  async invite(
+    callId: string,
+    body: InviteParticipantsRequest,
+    options: InviteAndWaitOptions = {},
+  ): Promise<StartedInvite> {
+    const { queue } = this.deps;
+    const { record, fresh, waiter } = await this.begin(callId, body, options);
+    const { clientContext } = record;
+    try {
+      if (!fresh) return { clientContext, operation: await this.untilAnswered(record, options.signal) };
+      if (record.status !== "sending") return { clientContext, operation: structuredClone(record) };
+      this.armDeadline(record);
+      const { result, traceparent } = await this.send(record, options.signal);
+      let operation: OperationRecord | undefined;
+      let failure: { error: unknown } | undefined;
+      await queue.run(operationsQueue, async () => {
+        try {
+          operation = await this.answered(record, result, traceparent);
+        } catch (error) {
+          failure = { error };
+          throw error;
+        }
+      });
+      if (failure !== undefined) throw failure.error;
+      options.signal?.throwIfAborted();
+      return { clientContext, operation: structuredClone(operation ?? record) };
     } finally {
       this.removeWaiter(clientContext, waiter);
     }
@@ -258,11 +278,7 @@ export class OperationTracker {
     if (ended(record)) return outcomeOf(record);
     const waiter = this.addWaiter(clientContext, true);
     try {
-      this.armDeadline(record);
-      // Read again now that a change would wake the waiter: one written between the first read and now would not.
-      const current = await store.operationByContext(clientContext);
-      if (current !== undefined) this.wake(current);
-      return await untilAborted(waiter.outcome, options.signal);
+      return await this.attach(record, waiter, options.signal);
     } finally {
       this.removeWaiter(clientContext, waiter);
     }
@@ -270,13 +286,18 @@ export class OperationTracker {
 
   /**
    * Applies an operation notification, after every change to an operation record queued before it, and not before
-   * `after` (the answer to its delivery) resolves.
+   * `after` (the answer to its delivery) resolves; through `attempt`, which may try it again when the store fails.
    */
-  onOperation(notification: OperationNotification, after?: Promise<void>): Promise<void> {
+  onOperation(
+    notification: OperationNotification,
+    after?: Promise<void>,
+    attempt: (apply: () => Promise<void>) => Promise<void> = (apply) => apply(),
+    span?: KitSpan,
+  ): Promise<void> {
     return this.deps.queue.run(operationsQueue, async () => {
       await after;
       await this.deps.slices.pace();
-      await this.applyNotification(notification);
+      await attempt(() => this.applyNotification(notification, span));
     });
   }
 
@@ -287,7 +308,7 @@ export class OperationTracker {
     const held = change.operationId !== null && this.early.has(change.operationId);
     if (!this.waiters.has(change.clientContext) && !held) return undefined;
     return this.deps.queue.run(operationsQueue, async () => {
-      const record = await this.deps.store.operationByContext(change.clientContext);
+      const record = change.record ?? (await this.deps.store.operationByContext(change.clientContext));
       if (record !== undefined) this.wake(record);
       if (held) await this.retryEarly();
     });
@@ -306,10 +327,150 @@ export class OperationTracker {
     this.waiters.clear();
   }
 
-  private addWaiter(clientContext: string, answered: boolean): Waiter & { outcome: Promise<InviteOutcome> } {
+  /** Sends the invite to Graph, in a client span when tracing is on. Never rejects: the client reports failures. */
+  private async send(
+    record: OperationRecord,
+    signal: AbortSignal | undefined,
+  ): Promise<{ readonly result: InviteResult; readonly traceparent: string | undefined }> {
+    const { client } = this.deps;
+    const { telemetry } = this;
+    const span = telemetry.startInvite(record.callId, record.clientContext);
+    const result = await client.invite(record.callId, record.request, signal !== undefined ? { signal } : {});
+    telemetry.endInvite(span, result);
+    return { result, traceparent: telemetry.traceparent(span) };
+  }
+
+  /** @throws RangeError when `timeoutMs` is not an integer from 1 to {@link maxInviteTimeoutMs}. */
+  private timeoutOf(options: InviteAndWaitOptions): number {
+    const timeoutMs = options.timeoutMs ?? this.deps.defaultTimeoutMs;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > maxInviteTimeoutMs) {
+      throw new RangeError(`timeoutMs must be an integer from 1 to ${maxInviteTimeoutMs}, not ${timeoutMs}`);
+    }
+    return timeoutMs;
+  }
+
+  /**
+   * Checks the invite and creates its record (`fresh`), or finds the record of the same invite sent before with this
+   * clientContext: a retry. An invite in the store with this clientContext is found by the first write, which creates
+   * the record only if there is none: one round trip, and no gap between a check and the write. The caller waits
+   * with `waiter` from before the write, so that a notification naming only the operation's id is held for the answer;
+   * it removes the waiter when done.
+   *
+   * @throws ClientContextInUse when the clientContext belongs to an invite of another call or body.
+   * @throws RangeError when `timeoutMs` is not an integer from 1 to {@link maxInviteTimeoutMs}.
+   */
+  private async begin(
+    callId: string,
+    body: InviteParticipantsRequest,
+    options: InviteAndWaitOptions,
+  ): Promise<{ readonly record: OperationRecord; readonly fresh: boolean; readonly waiter: OutcomeWaiter }> {
+    options.signal?.throwIfAborted();
+    const timeoutMs = this.timeoutOf(options);
+    const clientContext = body.clientContext ?? crypto.randomUUID();
+    const request = { ...body, clientContext };
+    // Digests are computed off the main thread and may finish in any order; taking them in turn keeps the records'
+    // creation order the order the invites were asked for.
+    const digest = inviteFingerprint(callId, request);
+    const inTurn = this.fingerprints.then(() => digest);
+    this.fingerprints = inTurn.catch(() => {});
+    const fingerprint = await inTurn;
+    const sentAt = Date.now();
+    const now = new Date(sentAt).toISOString();
+    const record: OperationRecord = {
+      clientContext,
+      callId,
+      operationId: null,
+      status: "sending",
+      request,
+      fingerprint,
+      resultInfo: null,
+      error: null,
+      late: false,
+      createdAt: now,
+      updatedAt: now,
+      deadline: new Date(sentAt + timeoutMs).toISOString(),
+      revision: 0,
+      history: [],
+    };
+
+    const checked = validateInviteRequest(request, {
+      ...(options.callKind !== undefined && { callKind: options.callKind }),
+      ...(options.botInCall !== undefined && { botInCall: options.botInCall }),
+      // Explicit, whatever the validator's default: an invite whose participants Graph would drop is not sent unless
+      // the caller says so.
+      ignoredParticipants: options.ignoredParticipants ?? "error",
+    });
+    let first: OperationRecord = record;
+    let step: Step = { event: "sent", detail: `POST /communications/calls/${callId}/participants/invite` };
+    if (!checked.ok) {
+      const issues = checked.errors;
+      const error: InviteError = {
+        kind: "validation",
+        message: `the invite breaks the reference page's rules: ${issues.map((issue) => `${issue.pointer}: ${issue.message}`).join("; ")}`,
+        ambiguous: false,
+        issues,
+      };
+      first = { ...record, status: "rejected", error, deadline: null };
+      step = { event: "refused", detail: `not sent: ${issues.map((i) => i.code).join(", ")}` };
+    }
+    const waiter = this.addWaiter(clientContext, false);
+    try {
+      // A shared store wakes this instance when another changes the invite: the wish goes with the first write.
+      await this.deps.store.follow?.({ clientContext }, { withFirstWrite: true });
+      if (await this.write(first, step)) {
+        if (ended(first)) this.telemetry.inviteEnded(first, first.updatedAt);
+        return { record: first, fresh: true, waiter };
+      }
+      const existing = await this.deps.store.operationByContext(clientContext);
+      // A record written before fingerprints were kept is fingerprinted from the request it keeps.
+      const existingFingerprint =
+        existing === undefined
+          ? undefined
+          : (existing.fingerprint ?? (await inviteFingerprint(existing.callId, existing.request)));
+      if (existing === undefined || existingFingerprint !== fingerprint) throw new ClientContextInUse(clientContext);
+      return { record: existing, fresh: false, waiter };
+    } catch (error) {
+      this.removeWaiter(clientContext, waiter);
+      throw error;
+    }
+  }
+
+  /** Waits, with `waiter`, for the outcome of an invite whose record is `record`. */
+  private async attach(
+    record: OperationRecord,
+    waiter: OutcomeWaiter,
+    signal: AbortSignal | undefined,
+  ): Promise<InviteOutcome> {
+    if (ended(record)) return outcomeOf(record);
+    // The answer that sent it is not this caller's to wait for: the terminal notification or the deadline ends it.
+    waiter.answered = true;
+    this.armDeadline(record);
+    await this.deps.store.follow?.({ clientContext: record.clientContext });
+    // Read again now that a change would wake the waiter: one written between the first read and now would not.
+    const current = await this.deps.store.operationByContext(record.clientContext);
+    if (current !== undefined) this.wake(current);
+    return await untilAborted(waiter.outcome, signal);
+  }
+
+  /** The record once Graph has answered the invite that `record` is of (sent by this instance or another), or it ended. */
+  private async untilAnswered(record: OperationRecord, signal: AbortSignal | undefined): Promise<OperationRecord> {
+    if (hasAnswer(record) || ended(record)) return record;
+    const waiter = this.addWaiter(record.clientContext, true, "answer");
+    try {
+      this.armDeadline(record);
+      await this.deps.store.follow?.({ clientContext: record.clientContext });
+      const current = await this.deps.store.operationByContext(record.clientContext);
+      if (current !== undefined) this.wake(current);
+      return (await untilAborted(waiter.outcome, signal)).record;
+    } finally {
+      this.removeWaiter(record.clientContext, waiter);
+    }
+  }
+
+  private addWaiter(clientContext: string, answered: boolean, until: Waiter["until"] = "outcome"): OutcomeWaiter {
     let waiter: Waiter | undefined;
     const outcome = new Promise<InviteOutcome>((resolve, reject) => {
-      waiter = { answered, resolve, reject };
+      waiter = { until, answered, resolve, reject };
     });
     const added = waiter as Waiter;
     const waiters = this.waiters.get(clientContext) ?? new Set();
@@ -354,18 +515,27 @@ export class OperationTracker {
     if (this.early.size > 0) await this.retryEarly();
   }
 
-  private async applyNotification(notification: OperationNotification): Promise<void> {
+  private async applyNotification(notification: OperationNotification, span?: KitSpan): Promise<void> {
     const { store } = this.deps;
     const { clientContext, operationId } = notification;
     const record =
       (clientContext !== null ? await store.operationByContext(clientContext) : undefined) ??
       (operationId !== null ? await store.operationById(operationId) : undefined);
     if (record !== undefined) {
+      this.telemetry.link(span, record);
       await this.change(record, (current) => applyTo(current, notification));
       return;
     }
     if (clientContext === null && operationId !== null && this.early.size < maxEarly && (await this.answersAwaited())) {
       this.early.set(operationId, notification);
+      if (store.follow === undefined) return;
+      // Woken when another instance's write first names the id; one that named it before the wish was recorded is
+      // found by reading again.
+      await store.follow({ operationId });
+      const named = await store.operationById(operationId);
+      if (named !== undefined && this.early.delete(operationId)) {
+        await this.change(named, (current) => applyTo(current, notification));
+      }
       return;
     }
     await this.unmatched(notification);
@@ -416,11 +586,19 @@ export class OperationTracker {
    * instance wrote it: usually still the stored one, so the answer costs one write; if a notification changed it
    * meanwhile, the write fails and the answer is applied to the record read again.
    */
-  private async answered(sent: OperationRecord, result: InviteResult): Promise<void> {
+  private async answered(
+    sent: OperationRecord,
+    result: InviteResult,
+    traceparent?: string,
+  ): Promise<OperationRecord | undefined> {
     for (const waiter of this.waiters.get(sent.clientContext) ?? []) waiter.answered = true;
-    const record = await this.change(sent, (current) => applyAnswer(current, result));
+    const record = await this.change(sent, (current) => {
+      if (traceparent !== undefined) current.traceparent ??= traceparent;
+      return applyAnswer(current, result);
+    });
     if (record !== undefined) this.wake(record);
     await this.retryEarly();
+    return record;
   }
 
   /**
@@ -440,9 +618,11 @@ export class OperationTracker {
   /** Resolves the invite's waiters that can have their outcome now. */
   private wake(record: OperationRecord): void {
     for (const waiter of this.waiters.get(record.clientContext) ?? []) {
-      if (record.status === "timed-out" || (terminal.has(record.status) && waiter.answered)) {
-        waiter.resolve(outcomeOf(record));
-      }
+      const ready =
+        waiter.until === "answer"
+          ? hasAnswer(record) || ended(record)
+          : record.status === "timed-out" || (terminal.has(record.status) && waiter.answered);
+      if (ready) waiter.resolve(outcomeOf(record));
     }
   }
 
@@ -458,8 +638,13 @@ export class OperationTracker {
     const clientContext = typeof from === "string" ? from : from.clientContext;
     let record = typeof from === "string" ? await this.deps.store.operationByContext(from) : from;
     for (let attempt = 1; record !== undefined; attempt++) {
+      const wasEnded = ended(record);
       const step = transition(record);
-      if (step === undefined || (await this.write(record, step))) return record;
+      if (step === undefined) return record;
+      if (await this.write(record, step)) {
+        if (!wasEnded && ended(record)) this.telemetry.inviteEnded(record, record.updatedAt);
+        return record;
+      }
       if (attempt === maxConflicts) {
         throw new Error(`operation ${clientContext}: ${maxConflicts} writes in a row lost to other writers; gave up`);
       }
@@ -530,6 +715,9 @@ function applyAnswer(record: OperationRecord, result: InviteResult): Step {
   if (!error.ambiguous && record.status === "sending") record.status = "rejected";
   return { event: error.ambiguous ? "send-failed" : "refused", detail: error.message };
 }
+
+/** Graph's answer to the invite has been applied to the record (or it never needed one). */
+const hasAnswer = (record: OperationRecord) => record.status !== "sending" || record.error !== null;
 
 /** The invite has an outcome: a terminal one, or its deadline passed. */
 const ended = (record: OperationRecord) => terminal.has(record.status) || record.status === "timed-out";

@@ -1,4 +1,4 @@
-// The Redis store's change feed when an instance's reader loses its connection and cannot get it back for a while,
+// The Redis store's inbox (the changes an instance follows) when its reader loses its connection and cannot get it back for a while,
 // as behind a failing proxy: the changes written meanwhile by other instances all reach it once it is back, in order
 // and none skipped, and it reports a resync, so that whoever waits reads the store again in case entries were trimmed.
 // The reader is held off by a password set on the server after every other connection authenticated: a real server
@@ -41,7 +41,9 @@ describe.skipIf(skipRedisTests)("the change feed across a lost connection", () =
     try {
       // The reader starts from the stream's end as it finds it: once it has seen a change, it is in place.
       await until(async () => {
-        await writing.putOperation(operation("call"));
+        const record = operation("call");
+        await reading.follow({ clientContext: record.clientContext });
+        await writing.putOperation(record);
         await sleep(50);
         return changes.length > 0;
       });
@@ -57,7 +59,11 @@ describe.skipIf(skipRedisTests)("the change feed across a lost connection", () =
       try {
         await admin.sendCommand(["CLIENT", "KILL", "ID", String(id)]);
         const meanwhile = [1, 2, 3, 4, 5].map(() => operation("call"));
-        for (const record of meanwhile) await writing.putOperation(record);
+        for (const record of meanwhile) {
+          // Followed on the reading instance's own connection, which stays up: only its inbox reader is cut off.
+          await reading.follow({ clientContext: record.clientContext });
+          await writing.putOperation(record);
+        }
         // Long enough for several attempts to reconnect: none gets through, so nothing arrives.
         await sleep(600);
         expect(changes).toEqual([]);

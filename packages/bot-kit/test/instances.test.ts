@@ -6,24 +6,59 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createInviteClient, type InviteClient, inviteBody, userParticipant } from "@graph-invite/client";
 import { type Simulator, start } from "@graph-invite/simulator";
-import { createClient } from "redis";
+import { createClient, createCluster } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { deltaRosterBody } from "../../../test-support/notifications.js";
-import { type RedisServer, skipRedisTests, startRedis } from "../../../test-support/redis.js";
-import type { OperationRecord, RosterEvent } from "../src/index.js";
+import { type RedisServer, skipRedisTests, startRedis, startRedisCluster } from "../../../test-support/redis.js";
+import type { CallStateEvent, OperationRecord, RosterEvent } from "../src/index.js";
 import { type StartedBot, startBot } from "../src/node/index.js";
-import { RedisStore, type RedisStoreOptions } from "../src/redis/index.js";
+import { type AnyRedisConnection, RedisStore, type RedisStoreOptions } from "../src/redis/index.js";
 import { participantNamed, postNotification, signedHeaders } from "./harness.js";
 import { until } from "./store-contract.js";
 
-describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
-  let redis: RedisServer;
+/** One Redis server, or a three-primary cluster: where the instances' store lives. */
+interface SharedRedis {
+  /** A client on it, not yet connected, named so that CLIENT LIST tells the instances apart. */
+  connect(name?: string): AnyRedisConnection & { destroy(): unknown };
+  /** The server that holds the keys under `prefix`: the only one, or the cluster primary that serves their slot. */
+  holding(prefix: string): Promise<RedisServer>;
+  stop(): Promise<void>;
+}
+
+const backends: Array<{ label: string; start: () => Promise<SharedRedis> }> = [
+  {
+    label: "one Redis",
+    async start() {
+      const server = await startRedis({ persistent: true });
+      return {
+        connect: (name) => createClient({ url: server.url, ...(name !== undefined && { name }) }),
+        holding: async () => server,
+        stop: () => server.stop(),
+      };
+    },
+  },
+  {
+    label: "a three-primary Redis Cluster",
+    async start() {
+      const cluster = await startRedisCluster({ persistent: true });
+      return {
+        connect: (name) =>
+          createCluster({ rootNodes: [...cluster.rootNodes], ...(name !== undefined && { defaults: { name } }) }),
+        holding: (prefix) => cluster.nodeFor(`{${prefix}}`),
+        stop: () => cluster.stop(),
+      };
+    },
+  },
+];
+
+describe.skipIf(skipRedisTests).each(backends)("instances sharing $label", ({ start: startShared }) => {
+  let redis: SharedRedis;
   let sim: Simulator;
   let prefix: string;
   const running = new Set<{ bot: StartedBot; client: { destroy(): unknown }; frozen: boolean }>();
 
   beforeAll(async () => {
-    [redis, sim] = await Promise.all([startRedis({ persistent: true }), start()]);
+    [redis, sim] = await Promise.all([startShared(), start()]);
   });
   afterAll(async () => {
     await sim?.close();
@@ -44,9 +79,10 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
       name?: string;
       store?: (options: RedisStoreOptions) => RedisStore;
       invites?: InviteClient;
+      broadcastEvents?: boolean;
     } = {},
   ) {
-    const client = createClient({ url: redis.url, ...(extra.name !== undefined && { name: extra.name }) });
+    const client = redis.connect(extra.name);
     client.on("error", () => {});
     await client.connect();
     const options = { client, prefix, feedBlockMs: 500, heartbeatMs: 600 };
@@ -55,12 +91,15 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
       auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
       store: frozen ? new FrozenStore(options) : (extra.store?.(options) ?? new RedisStore(options)),
       recheckIntervalMs: 60_000,
+      ...(extra.broadcastEvents !== undefined && { broadcastEvents: extra.broadcastEvents }),
     });
     const handle = { bot, client, frozen };
     running.add(handle);
     const rosters: RosterEvent[] = [];
+    const calls: CallStateEvent[] = [];
     bot.on("roster", (event) => rosters.push(event));
-    return { ...handle, rosters };
+    bot.on("call", (event) => calls.push(event));
+    return { ...handle, rosters, calls };
   }
 
   async function stop(handle: { bot: StartedBot; client: { destroy(): unknown }; frozen: boolean }) {
@@ -106,15 +145,67 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
     for (const ended of [accepted, declined]) {
       expect((ended?.at ?? 0) - terminalSentAt(ended?.outcome.operationId ?? null)).toBeLessThan(1000);
     }
-    // Every instance's listeners hear each roster change once: the receiving one as it applies it, the other from
-    // the feed.
-    await sim.settled();
-    await receiving.bot.idle();
-    await until(() => waiting.rosters.length >= receiving.rosters.length && receiving.rosters.length > 0);
-    await sleep(200);
-    const keys = (events: RosterEvent[]) => events.map((event) => `${event.type}:${event.key}`);
-    expect(keys(waiting.rosters)).toEqual(keys(receiving.rosters));
-    expect(new Set(keys(receiving.rosters)).size).toBe(receiving.rosters.length);
+  });
+
+  /**
+   * Three instances, every notification of a call delivered to one of them in turn (as a load balancer would),
+   * roster changes and the call's end: how many times the listeners of the fleet hear each event.
+   */
+  async function fleetHears(broadcastEvents: boolean) {
+    const fleet = [
+      await instance(false, { broadcastEvents }),
+      await instance(false, { broadcastEvents }),
+      await instance(false, { broadcastEvents }),
+    ];
+    // Each inbox is opened, and each wish for every event recorded, by the instance's first sign of life.
+    await sleep(300);
+    const callId = `call-${randomUUID()}`;
+    const joiners = [1, 2, 3, 4, 5, 6].map((n) => participantNamed(`p-${n}`));
+    for (const [index, joiner] of joiners.entries()) {
+      const body = deltaRosterBody(callId, index + 1, [joiner]);
+      const target = fleet[index % fleet.length]?.bot as StartedBot;
+      expect((await postNotification(target, body, await signedHeaders(sim))).status).toBe(202);
+      await target.idle();
+    }
+    const ended = {
+      value: [
+        {
+          changeType: "deleted",
+          resourceUrl: `/communications/calls/${callId}`,
+          resourceData: { "@odata.type": "#microsoft.graph.call", state: "terminated" },
+        },
+      ],
+    };
+    const last = fleet[0]?.bot as StartedBot;
+    expect((await postNotification(last, JSON.stringify(ended), await signedHeaders(sim))).status).toBe(202);
+    for (const { bot } of fleet) await bot.idle();
+    return { fleet, joiners: joiners.length };
+  }
+
+  test("each roster and call event is emitted once in the fleet, by the instance that processed it", async () => {
+    const { fleet, joiners } = await fleetHears(false);
+    // Given time to arrive, had any instance re-emitted another's events.
+    await sleep(1000);
+    const joined = fleet.flatMap((member) => member.rosters).filter((event) => event.type === "joined");
+    expect(joined).toHaveLength(joiners);
+    expect(new Set(joined.map((event) => event.key)).size).toBe(joiners);
+    // The call's end: one call event, and one "left" per participant, all on the instance that processed it.
+    expect(fleet.map((member) => member.calls.length)).toEqual([1, 0, 0]);
+    expect(fleet.flatMap((member) => member.rosters).filter((event) => event.type === "left")).toHaveLength(joiners);
+    expect(fleet[0]?.rosters.filter((event) => event.type === "left")).toHaveLength(joiners);
+  });
+
+  test("with broadcastEvents, every instance emits every roster and call event, once each", async () => {
+    const { fleet, joiners } = await fleetHears(true);
+    await until(() => fleet.every((member) => member.rosters.length >= 2 * joiners && member.calls.length >= 1));
+    await sleep(500);
+    for (const member of fleet) {
+      const keys = member.rosters.map((event) => `${event.type}:${event.key}`);
+      expect(keys.filter((key) => key.startsWith("joined:"))).toHaveLength(joiners);
+      expect(keys.filter((key) => key.startsWith("left:"))).toHaveLength(joiners);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(member.calls).toEqual([expect.objectContaining({ callId: expect.any(String), state: "terminated" })]);
+    }
   });
 
   test("an instance that restarts picks up the invite it had in flight, and ends it at its deadline", async () => {
@@ -164,11 +255,12 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
   test("Redis restarting while an instance waits: its feed comes back, and the outcome written after reaches it", async () => {
     const [waiting, receiving] = [await instance(), await instance()];
     const user = randomUUID();
-    sim.setScenario({ answers: { [user]: { kind: "accept", afterMs: 1500 } } });
+    // Answered once the server is back: a cluster node takes a few seconds to see the cluster whole again.
+    sim.setScenario({ answers: { [user]: { kind: "accept", afterMs: 4000 } } });
     const call = sim.createCall({ kind: "group", callbackUri: receiving.bot.callbackUrl });
     const outcome = waiting.bot.inviteAndWait(call.id, inviteBody(userParticipant(user)));
     await until(() => sim.operations().some((operation) => operation.status === "running"));
-    await redis.restart();
+    await (await redis.holding(prefix)).restart();
     const ended = await outcome;
     expect(ended.status).toBe("completed");
     expect(Date.now() - terminalSentAt(ended.operationId)).toBeLessThan(1000);
@@ -176,7 +268,7 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
 
   test("an outcome written while the waiting instance's feed is cut off, its entry lost: a re-read delivers it", async () => {
     // A connection of the test's own, made before the server asks for a password, so it stays usable while it does.
-    const admin = createClient({ url: redis.url });
+    const admin = createClient({ url: (await redis.holding(prefix)).url });
     admin.on("error", () => {});
     await admin.connect();
     try {
@@ -199,7 +291,9 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
         await until(async () => (await receiving.bot.operations(call.id))[0]?.status === "completed", 10_000);
         await receiving.bot.idle();
         // The feed loses what was written meanwhile (trimmed, as a short feedLength would): only a re-read can tell.
-        await admin.sendCommand(["XTRIM", `${prefix}changes`, "MAXLEN", "0"]);
+        for (const inbox of String(await admin.sendCommand(["KEYS", `{${prefix}}inbox:*`])).split(",")) {
+          if (inbox !== "") await admin.sendCommand(["XTRIM", inbox, "MAXLEN", "0"]);
+        }
       } finally {
         await admin.sendCommand(["CONFIG", "SET", "requirepass", ""]);
       }
@@ -286,7 +380,7 @@ describe.skipIf(skipRedisTests)("instances sharing one Redis", () => {
     expect(ended.record.history.map((step) => step.event)).toContain("notification");
     await until(async () => (await waiting.bot.roster(call.id)).participants.length > 0);
     await waiting.bot.idle();
-    expect(await redis.command("ZCARD", `${prefix}inbox`)).toBe("0");
+    expect(await (await redis.holding(prefix)).command("ZCARD", `{${prefix}}unfinished`)).toBe("0");
   });
 
   test("two instances applying notifications of one operation and one roster at once lose neither", async () => {

@@ -118,6 +118,12 @@ describe.each([
   });
 });
 
+test("the README's start-now example typechecks against the package's own types", () => {
+  const file = exampleFile("### Start now, learn later", "start-now");
+  const tsconfig = fileURLToPath(new URL("../tsconfig.json", import.meta.url));
+  expect(typecheckFile(fileURLToPath(file), tsconfig, { noPropertyAccessFromIndexSignature: false })).toEqual([]);
+});
+
 describe("the README's Redis example", () => {
   test("typechecks against the package's own types", () => {
     const file = exampleFile("## Several instances: Redis", "redis-typecheck");
@@ -144,7 +150,7 @@ describe("the README's Redis example", () => {
       const call = sim.createCall({ kind: "group", callbackUri: `http://127.0.0.1:${port}/api/calls` });
       const outcome = await example.bot.inviteAndWait(call.id, inviteBody(userParticipant(randomUUID())));
       expect(outcome.status).toBe("completed");
-      const stored = await redisServer.command("HGET", `my-bot:op:${outcome.clientContext}`, "data");
+      const stored = await redisServer.command("HGET", `{my-bot:}op:${outcome.clientContext}`, "data");
       expect(JSON.parse(stored)).toMatchObject({ status: "completed", callId: call.id });
       // The README's shutdown order: the bot, then the store's client, which must not hang.
       server.close();

@@ -1,19 +1,21 @@
 // The BotStore contract, run against both stores the kit ships: MemoryStore, and RedisStore on a real redis-server
-// started for this file. Each Redis test gets a prefix of its own, so tests share the server but not their data.
+// and on a real three-primary Redis Cluster, each started for this file. Each Redis test gets a prefix of its own, so tests share the server but not their data.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createClient } from "redis";
+import { ClientClosedError, createClient, createCluster, SocketClosedUnexpectedlyError } from "redis";
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
-import { type RedisServer, skipRedisTests, startRedis } from "../../../test-support/redis.js";
+import { type RedisServer, skipRedisTests, startRedis, startRedisCluster } from "../../../test-support/redis.js";
 import {
   type BotStore,
   emptyRoster,
   MemoryStore,
   type OperationRecord,
   type RetentionOverrides,
+  type RosterEvent,
+  type StoreChange,
 } from "../src/index.js";
-import { type RedisConnection, RedisStore } from "../src/redis/index.js";
-import { operation, storeContract, update } from "./store-contract.js";
+import { type AnyRedisConnection, type RedisConnection, RedisStore } from "../src/redis/index.js";
+import { operation, type StoreUnderTest, storeContract, until, update } from "./store-contract.js";
 
 storeContract("MemoryStore", {
   open: async (retention?: RetentionOverrides) => new MemoryStore(retention === undefined ? {} : { retention }),
@@ -22,26 +24,45 @@ storeContract("MemoryStore", {
 });
 
 if (!skipRedisTests) {
-  let server: RedisServer;
+  storeContract(
+    "RedisStore",
+    onRedis(async () => {
+      const server = await startRedis();
+      return { connect: () => createClient({ url: server.url }), stop: () => server.stop() };
+    }),
+  );
+  storeContract(
+    "RedisStore on a three-primary Redis Cluster",
+    onRedis(async () => {
+      const cluster = await startRedisCluster();
+      return { connect: () => createCluster({ rootNodes: [...cluster.rootNodes] }), stop: () => cluster.stop() };
+    }),
+  );
+}
+
+/**
+ * RedisStore as the contract suite opens it, on a server (or cluster) started for the suite: each store under a
+ * prefix of its own, so tests share the server but not their data.
+ */
+function onRedis(
+  start: () => Promise<{ connect: () => AnyRedisConnection & { destroy(): unknown }; stop: () => Promise<void> }>,
+): StoreUnderTest {
+  let started: Promise<{ connect: () => AnyRedisConnection & { destroy(): unknown }; stop: () => Promise<void> }>;
   const clients: Array<{ destroy(): unknown }> = [];
   const connect = async () => {
-    const client = createClient({ url: server.url });
+    started ??= start();
+    const client = (await started).connect();
     client.on("error", () => {});
     await client.connect();
     clients.push(client);
     return client;
   };
   const prefixes = new WeakMap<BotStore, string>();
-
-  beforeAll(async () => {
-    server = await startRedis();
-  });
   afterAll(async () => {
     for (const client of clients) client.destroy();
-    await server?.stop();
+    await (await started)?.stop();
   });
-
-  storeContract("RedisStore", {
+  return {
     async open(retention?: RetentionOverrides) {
       const prefix = `test-${randomUUID()}:`;
       const store = new RedisStore({ client: await connect(), prefix, ...(retention && { retention }) });
@@ -53,7 +74,7 @@ if (!skipRedisTests) {
       return new RedisStore({ client: await connect(), prefix, ...(retention && { retention }) });
     },
     shared: true,
-  });
+  };
 }
 
 describe.skipIf(skipRedisTests)("RedisStore's keys", () => {
@@ -63,7 +84,7 @@ describe.skipIf(skipRedisTests)("RedisStore's keys", () => {
   });
   afterAll(() => server?.stop());
 
-  test("stay under the prefix, each with a time to live but the feed (bounded by length) and one counter", async () => {
+  test("stay under the prefix, each with a time to live but one counter", async () => {
     const client = createClient({ url: server.url });
     client.on("error", () => {});
     await client.connect();
@@ -95,22 +116,77 @@ describe.skipIf(skipRedisTests)("RedisStore's keys", () => {
       }
       await Promise.all(finishing);
       const keys = (await server.command("KEYS", "*")).split("\n").filter((key) => key !== "");
-      expect(keys.every((key) => key.startsWith(prefix))).toBe(true);
+      // Under the prefix, as a hash tag: on Redis Cluster, one slot.
+      const space = `{${prefix}}`;
+      expect(keys.every((key) => key.startsWith(space))).toBe(true);
       // 20 operations with their id index, 7 calls' indexes, 20 deliveries, 5 rosters and the index of each kind,
       // the unmatched list and its byte count, the pending index (emptied, so gone), this instance's heartbeat, the
       // counter and the feed, and the three unfinished deliveries' bodies with their index.
       expect(keys.length).toBeLessThanOrEqual(20 * 2 + 7 + 20 + 5 + 3 + 2 + 1 + 2 + 3 + 1);
       // The bodies of the unfinished deliveries and their index are there, so the check below covers them.
-      expect(keys.filter((key) => key.startsWith(`${prefix}inbox`)).sort()).toEqual(
-        [`${prefix}inbox`, ...[197, 198, 199].map((index) => `${prefix}inbox:message:${index}`)].sort(),
+      expect(keys.filter((key) => key.startsWith(`${space}unfinished`)).sort()).toEqual(
+        [`${space}unfinished`, ...[197, 198, 199].map((index) => `${space}unfinished-body:message:${index}`)].sort(),
       );
       const withoutExpiry: string[] = [];
       for (const key of keys) if (Number(await server.command("PTTL", key)) < 0) withoutExpiry.push(key);
-      expect(withoutExpiry.sort()).toEqual([`${prefix}changes`, `${prefix}op-order`]);
-      expect(Number(await server.command("XLEN", `${prefix}changes`))).toBeLessThanOrEqual(50 + 100);
+      expect(withoutExpiry.sort()).toEqual([`${space}op-order`]);
     } finally {
       client.destroy();
     }
+  });
+});
+
+describe.skipIf(skipRedisTests)("RedisStore's inboxes", () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(() => server?.stop());
+
+  test("stay within their bytes: twenty 1 MiB roster swaps broadcast keep an inbox within inboxBytes", async () => {
+    const connect = async () => {
+      const client = createClient({ url: server.url });
+      client.on("error", () => {});
+      await client.connect();
+      onTestFinished(() => {
+        client.destroy();
+      });
+      return client;
+    };
+    const prefix = `inbox-bytes-${randomUUID()}:`;
+    const inboxBytes = 1024 * 1024;
+    const [writer, reader] = [
+      new RedisStore({ client: await connect(), prefix, inboxBytes }),
+      new RedisStore({ client: await connect(), prefix, inboxBytes }),
+    ];
+    const heard: StoreChange[] = [];
+    const stop = reader.watch((change) => heard.push(change), { broadcast: true });
+    onTestFinished(stop);
+    await sleep(200);
+    const callId = `call-${randomUUID()}`;
+    let roster = emptyRoster(callId);
+    for (let swap = 0; swap < 20; swap++) {
+      // Everyone leaves and 64 others of 16 KiB each join: events of 1 MiB and more.
+      const participant = (n: number) => ({ id: `p-${swap}-${n}`, bulk: "x".repeat(16 * 1024) });
+      const events: RosterEvent[] = Array.from({ length: 64 }, (_, n) => ({
+        type: "joined",
+        callId,
+        key: `p-${swap}-${n}`,
+        participant: participant(n) as never,
+      }));
+      const members = Object.fromEntries(
+        events.map((event) => [event.key, { participant: event.participant, version: null }]),
+      );
+      expect(await writer.putRoster({ ...roster, members }, events)).toBe(true);
+      roster = (await writer.roster(callId)) ?? roster;
+    }
+    await until(() => heard.length >= 20);
+    // Each change was too large for an entry: the reader hears that it was, not the megabytes.
+    expect(heard.every((change) => change.kind === "roster" && change.tooLarge === true)).toBe(true);
+    const inbox = `{${prefix}}inbox:${reader.origin}`;
+    const entries = (await server.command("XRANGE", inbox, "-", "+")).length;
+    expect(entries).toBeLessThanOrEqual(inboxBytes);
+    expect(Number(await server.command("MEMORY", "USAGE", inbox))).toBeLessThanOrEqual(inboxBytes);
   });
 });
 
@@ -204,8 +280,8 @@ describe.skipIf(skipRedisTests)("RedisStore's deliveries and retried writes", ()
     // Taken: it is the taker's now, and the taker is alive.
     expect(await stopping.takeUnfinishedDeliveries(0)).toEqual([]);
     await taking.finishDelivery("message:1");
-    expect(await server.command("ZCARD", `${prefix}inbox`)).toBe("0");
-    expect(await server.command("EXISTS", `${prefix}inbox:message:1`)).toBe("0");
+    expect(await server.command("ZCARD", `{${prefix}}unfinished`)).toBe("0");
+    expect(await server.command("EXISTS", `{${prefix}}unfinished:message:1`)).toBe("0");
     // The keys themselves stay claimed for the deliveries' retention: a copy sent again is a duplicate.
     expect(await taking.claimDelivery("message:1", body)).toBe(false);
   });
@@ -224,11 +300,32 @@ describe.skipIf(skipRedisTests)("RedisStore's deliveries and retried writes", ()
     await store.claimDelivery("message:2", body);
     await finished;
     expect(store.commandsSent - before).toBe(2);
-    expect(await server.command("ZRANGE", `${prefix}inbox`, "0", "-1")).toBe("message:2");
+    expect(await server.command("ZRANGE", `{${prefix}}unfinished`, "0", "-1")).toBe("message:2");
     // No claim follows this one: it is written on its own, a moment later.
     await store.finishDelivery("message:2");
     expect(store.commandsSent - before).toBe(3);
-    expect(await server.command("ZCARD", `${prefix}inbox`)).toBe("0");
+    expect(await server.command("ZCARD", `{${prefix}}unfinished`)).toBe("0");
+  });
+
+  test("errors are told apart by class: a closed client fails at once, a refused command is not sent again", async () => {
+    const client = createClient({ url: server.url });
+    client.on("error", () => {});
+    await client.connect();
+    const store = new RedisStore({ client, prefix: `closed-${randomUUID()}:`, retryForMs: 15_000 });
+    await store.putOperation(operation("call-1"));
+    // A command refused by the server (here: the roster's key holds a string) is final whatever its retry budget.
+    const wrongType = new RedisStore({ client, prefix: "wrongtype:", retryForMs: 15_000 });
+    await client.sendCommand(["SET", "{wrongtype:}roster:call-1", "not a hash"]);
+    const sentBefore = wrongType.commandsSent;
+    await expect(wrongType.roster("call-1")).rejects.toThrow(/WRONGTYPE/);
+    expect(wrongType.commandsSent - sentBefore).toBe(1);
+    await client.sendCommand(["DEL", "{wrongtype:}roster:call-1"]);
+    client.destroy();
+    const started = Date.now();
+    await expect(store.putOperation(operation("call-1"))).rejects.toBeInstanceOf(ClientClosedError);
+    await expect(store.operationByContext("any")).rejects.toBeInstanceOf(ClientClosedError);
+    // Retried until the budget ran out, it would take 15 s.
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   test("a write or a claim whose reply was lost, sent again, is recognised as done, not as another's", async () => {
@@ -290,7 +387,7 @@ function lossyConnection(client: RedisConnection, loseReply: () => Promise<boole
   return {
     sendCommand: async (args) => {
       const reply = await client.sendCommand(args);
-      if (args[0] === "EVALSHA" && (await loseReply())) throw new Error("Socket closed unexpectedly");
+      if (args[0] === "EVALSHA" && (await loseReply())) throw new SocketClosedUnexpectedlyError();
       return reply;
     },
     duplicate: () => client.duplicate(),

@@ -111,6 +111,15 @@ export function storeContract(name: string, subject: StoreUnderTest): void {
       expect(await store.operationById("unknown")).toBeUndefined();
     });
 
+    test("an operation's fingerprint is kept as written, and a record without one stays without", async () => {
+      const store = await subject.open();
+      const [kept, older] = [operation("call-1"), operation("call-1")];
+      expect(await store.putOperation({ ...kept, fingerprint: "sha256:0123abcd" })).toBe(true);
+      expect(await store.putOperation(older)).toBe(true);
+      expect((await store.operationByContext(kept.clientContext))?.fingerprint).toBe("sha256:0123abcd");
+      expect(await store.operationByContext(older.clientContext)).not.toHaveProperty("fingerprint");
+    });
+
     test("operations are listed in creation order, of one call or of all; an update does not move one", async () => {
       const store = await subject.open();
       const [first, second, third] = [operation("call-a"), operation("call-b"), operation("call-a")];
@@ -185,6 +194,33 @@ export function storeContract(name: string, subject: StoreUnderTest): void {
       const roster = await store.roster(callId);
       expect(Object.keys(roster?.members ?? {}).sort()).toEqual(["__proto__", "constructor"]);
       expect(Object.hasOwn(roster?.departed ?? {}, "toString")).toBe(true);
+    });
+
+    test("ids map one-to-one onto keys: ids that differ only in lone surrogates, or look escaped, stay apart", async () => {
+      const store = await subject.open();
+      // UTF-8 turns every lone surrogate into U+FFFD: a store that wrote these as they are would merge each group.
+      const ids = ["\ud800x", "\udbffx", "\udc00x", "\ufffdx", "~d800x", "~", "~d8000078", "plain"];
+      const tag = randomUUID();
+      const records = ids.map((id) =>
+        operation(`${id}${tag}`, { clientContext: `${id}${tag}`, operationId: `${id}${tag}`, status: "running" }),
+      );
+      for (const record of records) expect(await store.putOperation(record)).toBe(true);
+      for (const record of records) {
+        expect(await store.operationByContext(record.clientContext)).toMatchObject({ callId: record.callId });
+        expect(await store.operationById(record.clientContext)).toMatchObject({ clientContext: record.clientContext });
+        expect(contexts(await store.operations(record.callId))).toEqual([record.clientContext]);
+      }
+      expect(contexts(await store.operations()).sort()).toEqual(contexts(records).sort());
+      expect(contexts(await store.pendingOperations()).sort()).toEqual(contexts(records).sort());
+      for (const id of ids) {
+        const callId = `${id}${tag}`;
+        expect(await store.putRoster({ ...emptyRoster(callId), members: { [id]: member(id) } }, [])).toBe(true);
+        expect(await store.claimDelivery(`${id}${tag}`)).toBe(true);
+      }
+      for (const id of ids) {
+        expect(Object.keys((await store.roster(`${id}${tag}`))?.members ?? {})).toEqual([id]);
+        expect(await store.claimDelivery(`${id}${tag}`)).toBe(false);
+      }
     });
 
     test("a delivery is claimed once, however many handles claim it at the same moment", async () => {
@@ -329,6 +365,60 @@ export function storeContract(name: string, subject: StoreUnderTest): void {
       expect(kept.at(-1)).toBe("39");
     });
 
+    test("rosters are bounded by bytes: twenty 1 MiB rosters keep at most the budget, the newest first", async () => {
+      const budget = 4 * 1024 * 1024;
+      const store = await subject.open({ rosters: { maxBytes: budget } });
+      const calls = Array.from({ length: 20 }, (_, index) => `call-${index}-${randomUUID()}`);
+      for (const [index, callId] of calls.entries()) {
+        // 1 MiB: 64 participants of 16 KiB each, all new at each swap.
+        const members = Object.fromEntries(
+          Array.from({ length: 64 }, (_, n) => {
+            const id = `p-${index}-${n}`;
+            const bulky = member(id);
+            return [id, { ...bulky, participant: { ...bulky.participant, bulk: "x".repeat(16 * 1024) } }];
+          }),
+        );
+        expect(await store.putRoster({ ...emptyRoster(callId), members }, [])).toBe(true);
+      }
+      const kept: string[] = [];
+      let bytes = 0;
+      for (const callId of calls) {
+        const roster = await store.roster(callId);
+        if (roster === undefined) continue;
+        kept.push(callId);
+        bytes += JSON.stringify({ ...roster, revision: 0 }).length;
+      }
+      expect(bytes).toBeLessThanOrEqual(budget);
+      expect(kept.length).toBeGreaterThanOrEqual(3);
+      expect(kept).toEqual(calls.slice(-kept.length));
+      // A roster larger than the whole budget is still kept: the one written is never dropped for bytes.
+      const tight = await subject.open({ rosters: { maxBytes: 1024 } });
+      const big = { ...emptyRoster("big"), members: { p: { ...member("p"), version: 1 } }, departed: { x: 1 } };
+      await tight.putRoster({ ...big, departed: Object.fromEntries([["y".repeat(4096), 1]]) }, []);
+      expect(await tight.roster("big")).toBeDefined();
+    });
+
+    test("a roster written again counts its bytes once: five rewrites of one leave room for another", async () => {
+      const budget = 3 * 1024 * 1024;
+      const store = await subject.open({ rosters: { maxBytes: budget } });
+      const bulky = (callId: string, version: number): RosterState => {
+        const base = member(`p-${callId}`);
+        const participant = { ...base.participant, bulk: "x".repeat(1024 * 1024) };
+        return { ...emptyRoster(callId), members: { [`p-${callId}`]: { participant, version } } };
+      };
+      const first = `call-${randomUUID()}`;
+      let revision = 0;
+      for (let version = 1; version <= 5; version++) {
+        expect(await store.putRoster({ ...bulky(first, version), revision }, [])).toBe(true);
+        revision++;
+      }
+      // About 2 MiB stored: within the budget, so the first roster stays.
+      const second = `call-${randomUUID()}`;
+      expect(await store.putRoster(bulky(second, 1), [])).toBe(true);
+      expect((await store.roster(first))?.revision).toBe(5);
+      expect(await store.roster(second)).toBeDefined();
+    });
+
     test("property: any sequence of writes, fresh or stale, leaves what a model of compare-and-set predicts", async () => {
       const write = fc.record({
         slot: fc.integer({ min: 0, max: 2 }),
@@ -362,19 +452,38 @@ export function storeContract(name: string, subject: StoreUnderTest): void {
 
     // One process has one handle, and nothing to tell anyone.
     if (!subject.shared) return;
-    test("changes written through one handle reach the others' watchers, not its own", async () => {
+    test("changes reach only the handles that follow them, and every roster change those that ask for all", async () => {
       const store = await subject.open();
-      const other = await subject.another(store);
-      if (store.watch === undefined || other.watch === undefined) throw new Error("a shared store has watch");
-      const heard: StoreChange[] = [];
+      const [following, broadcast, idle] = [
+        await subject.another(store),
+        await subject.another(store),
+        await subject.another(store),
+      ];
+      if (store.watch === undefined || following.watch === undefined || broadcast.watch === undefined) {
+        throw new Error("a shared store has watch");
+      }
+      if (idle.watch === undefined || following.follow === undefined) throw new Error("a shared store has follow");
+      const heard = { following: [] as StoreChange[], broadcast: [] as StoreChange[], idle: [] as StoreChange[] };
       const echoed: StoreChange[] = [];
-      const stopOther = other.watch((change) => heard.push(change));
-      const stopOwn = store.watch((change) => echoed.push(change));
+      const stops = [
+        following.watch((change) => heard.following.push(change)),
+        broadcast.watch((change) => heard.broadcast.push(change), { broadcast: true }),
+        idle.watch((change) => heard.idle.push(change)),
+        store.watch((change) => echoed.push(change)),
+      ];
       try {
-        // The reader starts from the stream's end: let it get there.
+        // Each inbox is opened, and the wish for every roster change recorded, by the first sign of life.
         await sleep(200);
-        const record = operation("call-w", { operationId: "op-w" });
-        await store.putOperation(record);
+        const followed = operation("call-w", { operationId: "op-w" });
+        const other = operation("call-w");
+        await following.follow({ clientContext: followed.clientContext });
+        // Followed before it exists, by its id: the write that first names the id wakes the follower.
+        const named = operation("call-w");
+        await following.follow({ operationId: "op-named" });
+        await store.putOperation(followed);
+        await store.putOperation(other);
+        await store.putOperation(named);
+        await store.putOperation({ ...named, operationId: "op-named", revision: 1 });
         const event: RosterEvent = {
           type: "joined",
           callId: "call-w",
@@ -382,15 +491,34 @@ export function storeContract(name: string, subject: StoreUnderTest): void {
           participant: member("p-1").participant,
         };
         await store.putRoster(emptyRoster("call-w"), [event]);
-        await until(() => heard.length >= 2);
-        expect(heard).toEqual([
-          { kind: "operation", clientContext: record.clientContext, operationId: "op-w" },
-          { kind: "roster", callId: "call-w", events: [event] },
+        await until(() => heard.following.length >= 2 && heard.broadcast.length >= 1);
+        await sleep(300);
+        // The record may come along, as written: then the follower need not read it again.
+        const withoutRecord = ({ record, ...change }: StoreChange & { record?: OperationRecord }) => {
+          if (record !== undefined) {
+            expect(record).toMatchObject({ clientContext: change.kind === "operation" && change.clientContext });
+          }
+          return change;
+        };
+        expect(heard.following.map(withoutRecord)).toEqual([
+          { kind: "operation", clientContext: followed.clientContext, operationId: "op-w" },
+          { kind: "operation", clientContext: named.clientContext, operationId: "op-named" },
         ]);
+        expect(heard.broadcast).toEqual([{ kind: "roster", callId: "call-w", events: [event] }]);
+        expect(heard.idle).toEqual([]);
         expect(echoed).toEqual([]);
+        // An invite that has ended has nobody waiting: later writes wake nobody.
+        await update(store, followed.clientContext, (record) => {
+          record.status = "completed";
+        });
+        await until(() => heard.following.length >= 3);
+        await update(store, followed.clientContext, (record) => {
+          record.late = true;
+        });
+        await sleep(300);
+        expect(heard.following).toHaveLength(3);
       } finally {
-        stopOther();
-        stopOwn();
+        for (const stop of stops) stop();
       }
     });
   });

@@ -25,6 +25,13 @@ export {
   type InviteResult,
   type InviteSuccess,
 } from "./client.js";
+export {
+  type ClientSecretCredential,
+  type ClientSecretCredentialOptions,
+  clientSecretCredential,
+  TokenEndpointError,
+  type TokenEndpointFailure,
+} from "./client-secret.js";
 export { type CloudEndpoints, clouds, type GraphCloud } from "./clouds.js";
 export type {
   AccessToken,

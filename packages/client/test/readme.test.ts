@@ -113,3 +113,19 @@ it("pins for Node 20 the @azure/identity and Azure core versions that this repos
     expect(workspace, name).toContain(`"${name}": ${version}\n`);
   }
 });
+
+it("the client-secret example typechecks under the repository's strict settings", () => {
+  const code = codeBlockAfter(readme, "### A client secret, without `@azure/identity`", "ts");
+  expect(code).toContain("clientSecretCredential({");
+  mkdirSync(scratch, { recursive: true });
+  const file = new URL("client-secret.ts", scratch);
+  writeFileSync(
+    file,
+    `${code.replace('from "@graph-invite/client"', 'from "../../dist/index.js"')}\nexport { client };\n`,
+  );
+  try {
+    expect(typecheckFile(fileURLToPath(file), fileURLToPath(new URL("../tsconfig.json", import.meta.url)))).toEqual([]);
+  } finally {
+    rmSync(file, { force: true });
+  }
+}, 60_000);

@@ -187,12 +187,13 @@ describe("failures that may have reached Graph are never retried", () => {
   it("no answer within timeoutMs: a timeout, not retried", async () => {
     graph = await startGraph(() => {}, accepted());
     const started = performance.now();
-    const result = await clientFor(graph, { timeoutMs: 100, retry: { baseDelayMs: 1 } }).invite(callId, body);
+    // A second: on a loaded machine the request must reach the server before the timeout, or nothing is tested.
+    const result = await clientFor(graph, { timeoutMs: 1000, retry: { baseDelayMs: 1 } }).invite(callId, body);
 
     expect(failure(result)).toMatchObject({ kind: "timeout", ambiguous: true });
     expect(result.clientContext).toBe(body.clientContext);
     expect(graph.requests).toHaveLength(1);
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it("a body that stalls after the headers also times out", async () => {

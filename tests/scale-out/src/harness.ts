@@ -2,15 +2,15 @@
 // instance on its MemoryStore), and a round-robin proxy in front of them that every call's callbackUri points at.
 import { type Simulator, start } from "@graph-invite/simulator";
 import { freePort } from "../../../test-support/ports.js";
-import type { RedisServer } from "../../../test-support/redis.js";
+import type { RedisCluster, RedisServer } from "../../../test-support/redis.js";
 import { type BotProcess, startBotProcess } from "./bot-process.js";
 import { type RoundRobin, startRoundRobin } from "./round-robin.js";
 
 export interface ScaleOutOptions {
   /** How many bot instances. More than one needs `redis`: instances on their own MemoryStore share nothing. */
   readonly instances: number;
-  /** The Redis the instances share; none: each instance keeps its state in its own memory. */
-  readonly redis?: RedisServer;
+  /** The Redis (one server or a cluster) the instances share; none: each keeps its state in its own memory. */
+  readonly redis?: RedisServer | RedisCluster;
   /** The bots' GRAPH_INVITE_INVITE_TIMEOUT_MS: the deadline an invite that was never sent is given up at. */
   readonly inviteTimeoutMs?: number;
 }
@@ -21,7 +21,7 @@ export interface ScaleOut {
   readonly bots: readonly BotProcess[];
   /** Where every call's notifications go: the proxy's notification path. */
   readonly callbackUri: string;
-  readonly redis: RedisServer | undefined;
+  readonly redis: RedisServer | RedisCluster | undefined;
   /** Stops everything it started, even when a part fails to stop; rejects with the first failure. */
   close(): Promise<void>;
 }
@@ -59,7 +59,7 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
       GRAPH_INVITE_APP_ID: simulator.app.appId,
       GRAPH_INVITE_APP_SECRET: simulator.app.secret,
       ...(options.inviteTimeoutMs !== undefined && { GRAPH_INVITE_INVITE_TIMEOUT_MS: String(options.inviteTimeoutMs) }),
-      ...(options.redis !== undefined && { GRAPH_INVITE_REDIS_URL: options.redis.url }),
+      ...redisSetting(options.redis),
     };
     const started = await Promise.allSettled(
       Array.from({ length: options.instances }, (_, index) => startOnFreePorts(`bot ${index + 1}`, env)),
@@ -80,4 +80,13 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
     redis: options.redis,
     close,
   };
+}
+
+/** The bots' setting for the shared Redis: its URL, or the cluster's root nodes. */
+function redisSetting(redis: RedisServer | RedisCluster | undefined): Record<string, string> {
+  if (redis === undefined) return {};
+  if ("rootNodes" in redis) {
+    return { GRAPH_INVITE_REDIS_CLUSTER_NODES: redis.rootNodes.map((node) => node.url).join(",") };
+  }
+  return { GRAPH_INVITE_REDIS_URL: redis.url };
 }

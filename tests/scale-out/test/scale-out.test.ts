@@ -1,7 +1,13 @@
 // The proof that the sample bot runs as several instances behind a load balancer: real bot processes, a real
-// redis-server, a simulated Graph whose notifications the round-robin proxy spreads over every instance.
+// redis-server or a real three-primary Redis Cluster, a simulated Graph whose notifications the round-robin proxy spreads over every instance.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RedisServer, skipRedisTests, startRedis } from "../../../test-support/redis.js";
+import {
+  type RedisCluster,
+  type RedisServer,
+  skipRedisTests,
+  startRedis,
+  startRedisCluster,
+} from "../../../test-support/redis.js";
 import { type DriveOptions, drive, waves } from "../src/driver.js";
 import { type ScaleOut, startScaleOut } from "../src/harness.js";
 import { describeVerdict, type JudgeOptions, judge, type Verdict } from "../src/verdict.js";
@@ -54,43 +60,68 @@ describe("one instance on its MemoryStore, behind the proxy", () => {
   });
 });
 
-describe.skipIf(skipRedisTests)("three instances on one Redis, behind the proxy", () => {
+/** Where the instances' store lives: one server, or a cluster of three primaries. */
+interface Shared {
+  readonly target: RedisServer | RedisCluster;
+  /** The server holding the store's keys (the sample bot's default prefix): the only one, or a cluster primary. */
+  holding(): Promise<RedisServer>;
+  close(): Promise<void>;
+}
+
+const backends: Array<{ label: string; start: (persistent: boolean) => Promise<Shared> }> = [
+  {
+    label: "one Redis",
+    async start(persistent) {
+      const redis = await startRedis({ persistent });
+      return { target: redis, holding: async () => redis, close: () => redis.stop() };
+    },
+  },
+  {
+    label: "a three-primary Redis Cluster",
+    async start(persistent) {
+      const cluster = await startRedisCluster({ persistent });
+      return { target: cluster, holding: () => cluster.nodeFor("{graph-invite:}"), close: () => cluster.stop() };
+    },
+  },
+];
+
+describe.skipIf(skipRedisTests).each(backends)("three instances on $label, behind the proxy", ({ label, start }) => {
   const started: Array<{ close(): Promise<void> }> = [];
   afterAll(async () => {
     await Promise.allSettled(started.splice(0).map((part) => part.close()));
   });
-  const world = async (redis: RedisServer, inviteTimeoutMs?: number) => {
+  const world = async (shared: Shared, inviteTimeoutMs?: number) => {
     const scaleOut = await startScaleOut({
       instances: 3,
-      redis,
+      redis: shared.target,
       ...(inviteTimeoutMs !== undefined && { inviteTimeoutMs }),
     });
     started.push(scaleOut);
     return scaleOut;
   };
   const redisServer = async (persistent = false) => {
-    const redis = await startRedis({ persistent });
-    started.push({ close: () => redis.stop() });
-    return redis;
+    const shared = await start(persistent);
+    started.push(shared);
+    return shared;
   };
 
   it("brings every invite to its outcome on the instance that started it, with notifications on any", async () => {
-    const redis = await redisServer();
-    const scaleOut = await world(redis);
-    await proveOn(scaleOut, "3 instances, one Redis");
+    const shared = await redisServer();
+    const scaleOut = await world(shared);
+    await proveOn(scaleOut, `3 instances, ${label}`);
     // The state is in Redis, not in the instances.
-    expect(Number(await redis.command("DBSIZE"))).toBeGreaterThan(0);
+    expect(Number(await (await shared.holding()).command("DBSIZE"))).toBeGreaterThan(0);
   });
 
   it("loses nothing when an instance is killed with SIGKILL mid-run and restarted", async () => {
-    const redis = await redisServer();
+    const shared = await redisServer();
     // An invite registered but never sent before the kill ends at its stored deadline: keep that short.
-    const scaleOut = await world(redis, 5000);
+    const scaleOut = await world(shared, 5000);
     const victim = scaleOut.bots[1];
     if (victim === undefined) throw new Error("no second instance");
     const verdict = await proveOn(
       scaleOut,
-      "3 instances, one killed and restarted",
+      `3 instances on ${label}, one killed and restarted`,
       {
         disruption: {
           name: "SIGKILL",
@@ -108,13 +139,15 @@ describe.skipIf(skipRedisTests)("three instances on one Redis, behind the proxy"
     expect(verdict.reattached).toBeGreaterThan(0);
   });
 
-  it("loses nothing when Redis restarts mid-run", async () => {
-    const redis = await redisServer(true);
-    const scaleOut = await world(redis);
+  // On the cluster: the primary that holds the store, restarted from its append-only file.
+  it("loses nothing when the Redis holding the store restarts mid-run from its append-only file", async () => {
+    const shared = await redisServer(true);
+    const scaleOut = await world(shared);
+    const holding = await shared.holding();
     await proveOn(
       scaleOut,
-      "3 instances, Redis restarted",
-      { disruption: { name: "Redis restart", wave: 2, afterMs: 100, run: () => redis.restart() } },
+      `3 instances on ${label}, the Redis holding the store restarted`,
+      { disruption: { name: "Redis restart", wave: 2, afterMs: 100, run: () => holding.restart() } },
       // A terminal notification sent while Redis is down cannot be stored before it is back: its outcome is judged
       // from then.
       { outage: true },

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { type Bot, type BotOptions, createBot } from "../bot.js";
 import { logProblems } from "../check.js";
 import { stderrLogger } from "../logger.js";
+import { loadOpenTelemetry } from "../telemetry.js";
 import { nodeHandler } from "./handler.js";
 import { type ServerTimeoutOptions, serverTimeouts } from "./timeouts.js";
 
@@ -27,8 +28,11 @@ export interface StartedBot extends Bot {
 
 /** Creates a bot and serves its notification endpoint. */
 export async function startBot(options: BotOptions & ListenOptions): Promise<StartedBot> {
-  // The bot's self-check waits for the server, so that it can try the callback route too.
-  const bot = createBot({ ...options, selfCheck: false });
+  // The bot's self-check waits for the server, so that it can try the callback route too. With OpenTelemetry's API
+  // loaded first, nothing the bot does is too early to be counted.
+  const openTelemetry =
+    options.openTelemetry === undefined ? ((await loadOpenTelemetry()) ?? false) : options.openTelemetry;
+  const bot = createBot({ ...options, selfCheck: false, openTelemetry });
   const server: Server = createServer(serverTimeouts(options), nodeHandler(bot));
   try {
     await new Promise<void>((resolve, reject) => {

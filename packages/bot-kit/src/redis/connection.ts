@@ -1,14 +1,14 @@
-// What the Redis store needs of a client: raw commands, and a second connection for the change feed, whose blocking
-// reads would hold up every other command on a shared one. node-redis's client has all of it; so would a thin
-// wrapper around another client.
+// What the Redis store needs of a client: raw commands, and a second connection for blocking reads, which would hold
+// up every other command on a shared one. node-redis's client (`createClient`) and cluster client (`createCluster`)
+// have all of it; so would a thin wrapper around another client.
 import { createHash } from "node:crypto";
+import { isReply } from "./errors.js";
 
-/** The part of a node-redis client (`createClient()` from `redis`) the store uses. */
-export interface RedisConnection {
-  sendCommand(args: string[]): Promise<unknown>;
+/** What both kinds of node-redis client have: a copy of themselves to open, and a way to close. */
+interface Connectable {
   /**
-   * A new client with the same options, not yet connected: a {@link RedisConnection} too. (Typed loosely because
-   * node-redis's own type, generic in its modules and protocol, does not fit a plain interface.)
+   * A new client with the same options, not yet connected, of the same kind. (Typed loosely because node-redis's own
+   * type, generic in its modules and protocol, does not fit a plain interface.)
    */
   duplicate(): unknown;
   connect(): Promise<unknown>;
@@ -17,28 +17,56 @@ export interface RedisConnection {
   on(event: "error", listener: (error: Error) => void): unknown;
 }
 
+/** The part of a node-redis client (`createClient()` from `redis`) the store uses. */
+export interface RedisConnection extends Connectable {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/**
+ * The part of a node-redis cluster client (`createCluster()` from `redis`) the store uses: each command goes to the
+ * primary that serves its first key's slot.
+ */
+export interface RedisClusterConnection extends Connectable {
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  /** Present on a cluster client only: how the store tells one from a single server's client. */
+  readonly masters: readonly unknown[];
+}
+
+/** Either client. */
+export type AnyRedisConnection = RedisConnection | RedisClusterConnection;
+
+/** Sends one command; `key` is any key it touches (all of the store's keys are in one slot). */
+export type Send = (key: string, args: string[]) => Promise<unknown>;
+
+/** How to send commands through `client`, whichever kind it is. */
+export function senderOf(client: AnyRedisConnection): Send {
+  if (isCluster(client)) return (key, args) => client.sendCommand(key, false, args);
+  return (_key, args) => client.sendCommand(args);
+}
+
+export function isCluster(client: AnyRedisConnection): client is RedisClusterConnection {
+  return "masters" in client;
+}
+
 /**
  * Runs a Lua script by its digest, and sends its text only when the server does not have it yet (after a restart,
- * say): one round trip in the usual case.
+ * or on a cluster node that has not run it): one round trip in the usual case.
  */
 export class Script {
   private readonly sha: string;
 
-  constructor(private readonly source: string) {
+  constructor(readonly source: string) {
     this.sha = createHash("sha1").update(source).digest("hex");
   }
 
-  async run(
-    send: (args: string[]) => Promise<unknown>,
-    keys: readonly string[],
-    args: readonly string[],
-  ): Promise<unknown> {
+  async run(send: Send, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    const [first = ""] = keys;
     const tail = [String(keys.length), ...keys, ...args];
     try {
-      return await send(["EVALSHA", this.sha, ...tail]);
+      return await send(first, ["EVALSHA", this.sha, ...tail]);
     } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return send(["EVAL", this.source, ...tail]);
+      if (!isReply(error, "NOSCRIPT")) throw error;
+      return send(first, ["EVAL", this.source, ...tail]);
     }
   }
 }

@@ -3,10 +3,10 @@
 // written meanwhile still reaches it, as long as the stream's length holds it. After any failed read the reader also
 // reports a resync, so that whoever waits reads the store again in case entries were trimmed or the server lost them.
 import type { StoreChange } from "../store.js";
-import { type RedisConnection, text } from "./connection.js";
+import { type AnyRedisConnection, type Send, senderOf, text } from "./connection.js";
 
 export interface FeedOptions {
-  readonly connection: RedisConnection;
+  readonly connection: AnyRedisConnection;
   readonly key: string;
   /** Entries written through this handle, which its own instance has already acted on. */
   readonly origin: string;
@@ -22,11 +22,13 @@ const batch = 500;
 export class FeedReader {
   private stopped = false;
   private connected = false;
-  private readonly reader: RedisConnection;
+  private readonly reader: AnyRedisConnection;
+  private readonly send: Send;
   private readonly done: Promise<void>;
 
   constructor(private readonly options: FeedOptions) {
-    this.reader = options.connection.duplicate() as RedisConnection;
+    this.reader = options.connection.duplicate() as AnyRedisConnection;
+    this.send = senderOf(this.reader);
     // Failures show up as failed reads, which the loop handles; node-redis throws an unhandled error without this.
     this.reader.on("error", () => {});
     this.done = this.loop();
@@ -49,9 +51,9 @@ export class FeedReader {
           this.connected = true;
         }
         if (last === undefined) {
-          last = lastId(await this.reader.sendCommand(["XREVRANGE", key, "+", "-", "COUNT", "1"]));
+          last = lastId(await this.send(key, ["XREVRANGE", key, "+", "-", "COUNT", "1"]));
         }
-        const reply = await this.reader.sendCommand([
+        const reply = await this.send(key, [
           "XREAD",
           "BLOCK",
           String(blockMs),

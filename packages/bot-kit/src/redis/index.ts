@@ -5,4 +5,10 @@
  *
  * @packageDocumentation
  */
-export { type RedisConnection, RedisStore, type RedisStoreOptions } from "./store.js";
+export {
+  type AnyRedisConnection,
+  type RedisClusterConnection,
+  type RedisConnection,
+  RedisStore,
+  type RedisStoreOptions,
+} from "./store.js";

@@ -2,6 +2,7 @@
 // write a Lua script that compares the revision, keeps the indexes and appends the change to a feed the other
 // instances read. Every key has a time to live and every index a count, from the same retention as MemoryStore.
 import { randomBytes, randomUUID } from "node:crypto";
+import type { CallStateEvent } from "../bot.js";
 import { type RetentionOverrides, retentionWith, type StoreRetention } from "../retention.js";
 import type { RosterEvent } from "../roster.js";
 import type {
@@ -12,29 +13,45 @@ import type {
   StoreChange,
   UnmatchedNotification,
 } from "../store.js";
-import { type RedisConnection, Script, text, texts } from "./connection.js";
+import { sharedTelemetry } from "../telemetry.js";
+import { maxInviteTimeoutMs } from "../tracker.js";
+import { type AnyRedisConnection, type Script, type Send, senderOf, text, texts } from "./connection.js";
+import { retryable } from "./errors.js";
 import { FeedReader } from "./feed.js";
-import * as scripts from "./scripts.js";
+import { decodeId, encodeId, StoreKeys } from "./keys.js";
+import { scripts as compiled } from "./scripts.js";
 
-export type { RedisConnection } from "./connection.js";
+export type { AnyRedisConnection, RedisClusterConnection, RedisConnection } from "./connection.js";
 
 /** Options of {@link RedisStore}: the connected client, the key prefix, and the retention. */
 export interface RedisStoreOptions {
   /**
-   * A connected node-redis client (`createClient({ url })` from `redis`, then `await client.connect()`). The store
-   * does not close it; it opens one more connection, with `duplicate()`, while anyone watches its changes.
+   * A connected node-redis client: `createClient({ url })` for one server, or `createCluster({ rootNodes })` for Redis
+   * Cluster (then `await client.connect()`). The store does not close it; it opens one more connection, with
+   * `duplicate()`, while anyone watches its changes.
    */
-  readonly client: RedisConnection;
-  /** Put before every key, so that several bots (or other data) can share a database. Default `graph-invite:`. */
+  readonly client: AnyRedisConnection;
+  /**
+   * Put before every key, so that several bots (or other data) can share a database; the store puts it in braces,
+   * as a hash tag, so that on Redis Cluster all of its keys are in one slot (no braces in it, then). Default
+   * `graph-invite:`.
+   */
   readonly prefix?: string;
   /** Overrides of the default retention, kind by kind and field by field: the same figures as MemoryStore's. */
   readonly retention?: RetentionOverrides;
   /**
-   * How many changes the feed keeps (about: Redis trims it in whole blocks). An instance that loses its connection
-   * for longer than it takes the others to write this many reads the store again instead. Default 10 000.
+   * How many changes each instance's inbox keeps, at most 64 (see `inboxBytes`). An instance that loses its connection
+   * for longer than it takes the others to write this many changes it follows reads the store again instead, as it
+   * does after any reconnect. Default 64.
    */
   readonly feedLength?: number;
-  /** How long one read of the feed blocks before it is sent again. Default 5 000 ms. */
+  /**
+   * The most bytes an instance's inbox holds: it keeps at most `feedLength` changes of at most a 64th of this each; a
+   * roster change broadcast with more is sent as a note that it was too large (`tooLarge`), and its events are not.
+   * Default 4 MiB.
+   */
+  readonly inboxBytes?: number;
+  /** How long one read of the inbox blocks before it is sent again. Default 5 000 ms. */
   readonly feedBlockMs?: number;
   /**
    * How long a command is tried again when the connection fails under it (a Redis restart, a failover), while the
@@ -79,29 +96,19 @@ class FinishedDeliveries {
 
 const utf8 = new TextDecoder("utf-8");
 
-/** What the store's scripts run: claim, write and read each in one round trip. */
-const compiled = {
-  claimDelivery: new Script(scripts.claimDelivery),
-  finishDeliveries: new Script(scripts.finishDeliveries),
-  takeUnfinishedDeliveries: new Script(scripts.takeUnfinishedDeliveries),
-  putOperation: new Script(scripts.putOperation),
-  readOperations: new Script(scripts.readOperations),
-  operationById: new Script(scripts.operationById),
-  putRoster: new Script(scripts.putRoster),
-  recordUnmatched: new Script(scripts.recordUnmatched),
-};
-
 /**
- * A store in Redis (or a Redis primary with replicas), shared by every instance of the bot, with a change feed that wakes
- * each waiter wherever its invite's news arrives.
+ * A store in one Redis server (or a primary with replicas) or in Redis Cluster, shared by every instance of the bot:
+ * each change wakes the instances that wait on it, wherever its news arrives.
  */
 export class RedisStore implements BotStore {
   readonly retention: StoreRetention;
   /** Marks the feed entries written through this handle, which its own bot has acted on already. */
   readonly origin = randomUUID();
-  private readonly client: RedisConnection;
-  private readonly prefix: string;
+  private readonly client: AnyRedisConnection;
+  private readonly sendRaw: Send;
+  private readonly keys: StoreKeys;
   private readonly feedLength: string;
+  private readonly inboxEntryBytes: number;
   private readonly feedBlockMs: number;
   private readonly retryForMs: number;
   private readonly heartbeatMs: number;
@@ -110,15 +117,27 @@ export class RedisStore implements BotStore {
   private finished: FinishedDeliveries | undefined;
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private feed: FeedReader | undefined;
+  /** Invites whose first write through this handle also asks to be woken when they change. */
+  private readonly followWithWrite = new Set<string>();
+  /** The last {@link RedisStore.orderScore}. */
+  private lastScore = 0;
+  /** How many watchers asked for every roster change. */
+  private broadcasting = 0;
   private sent = 0;
 
   constructor(options: RedisStoreOptions) {
     this.client = options.client;
-    this.prefix = options.prefix ?? "graph-invite:";
+    this.sendRaw = senderOf(options.client);
+    this.keys = new StoreKeys(options.prefix ?? "graph-invite:");
     this.retention = retentionWith(options.retention);
-    this.feedLength = String(options.feedLength ?? 10_000);
+    const inboxBytes = options.inboxBytes ?? 4 * 1024 * 1024;
+    this.inboxEntryBytes = Math.floor(inboxBytes / 64);
+    // An inbox's entries are each within a 64th of its bytes, so 64 of them at most keep it within its budget.
+    this.feedLength = String(Math.min(options.feedLength ?? 64, 64));
     this.feedBlockMs = options.feedBlockMs ?? 5_000;
     this.retryForMs = options.retryForMs ?? 15_000;
+    // Starts loading OpenTelemetry's API, if installed, so that the first retry is counted.
+    sharedTelemetry();
     this.heartbeatMs = options.heartbeatMs ?? 3_000;
   }
 
@@ -134,23 +153,23 @@ export class RedisStore implements BotStore {
       const claimed = await this.run(
         compiled.claimDelivery,
         [
-          this.key("delivery:", key),
-          this.key("deliveries"),
-          this.key("inbox:", key),
-          this.key("inbox"),
-          this.key("instance:", this.origin),
+          this.keys.delivery(key),
+          this.keys.claims,
+          this.keys.unfinished(key),
+          this.keys.unfinishedIndex,
+          this.keys.instance(this.origin),
         ],
         [
           String(maxAgeMs),
-          String(Date.now()),
+          this.orderScore(),
           String(maxCount),
           randomUUID(),
           body === undefined ? "" : utf8.decode(body),
           this.origin,
-          String(this.heartbeatMs),
-          key,
-          this.prefix,
-          ...(finished?.keys ?? []),
+          this.signOfLife(),
+          encodeId(key),
+          this.keys.space,
+          ...(finished?.keys.map(encodeId) ?? []),
         ],
       );
       finished?.settle();
@@ -182,7 +201,11 @@ export class RedisStore implements BotStore {
     const finished = this.takeFinished();
     if (finished === undefined) return;
     try {
-      await this.run(compiled.finishDeliveries, [this.key("inbox")], [this.prefix, ...finished.keys]);
+      await this.run(
+        compiled.finishDeliveries,
+        [this.keys.unfinishedIndex],
+        [this.keys.space, ...finished.keys.map(encodeId)],
+      );
       finished.settle();
     } catch (error) {
       finished.settle(error);
@@ -197,13 +220,13 @@ export class RedisStore implements BotStore {
     const now = Date.now();
     const reply = await this.run(
       compiled.takeUnfinishedDeliveries,
-      [this.key("inbox")],
-      [this.prefix, String(now - claimedBeforeMs), this.origin, String(now), "100", String(this.heartbeatMs)],
+      [this.keys.unfinishedIndex],
+      [this.keys.space, String(now - claimedBeforeMs), this.origin, String(now), "100", this.signOfLife()],
     );
     const flat = texts(reply);
     const taken: UnfinishedDelivery[] = [];
     for (let index = 0; index + 1 < flat.length; index += 2) {
-      taken.push({ key: flat[index] as string, body: flat[index + 1] as string });
+      taken.push({ key: decodeId(flat[index] as string), body: flat[index + 1] as string });
     }
     return taken;
   }
@@ -222,92 +245,129 @@ export class RedisStore implements BotStore {
     const written = await this.run(
       compiled.putOperation,
       [
-        this.key("op:", record.clientContext),
-        this.key("ops"),
-        this.key("call-ops:", record.callId),
-        this.key("pending"),
-        this.key("op-order"),
-        this.key("changes"),
+        this.keys.operation(record.clientContext),
+        this.keys.operations,
+        this.keys.callOperations(record.callId),
+        this.keys.pending,
+        this.keys.operationOrder,
       ],
       [
         String(record.revision),
         String(record.revision + 1),
         JSON.stringify({ ...record, revision: record.revision + 1 }),
         String(Math.ceil(ttl)),
-        record.clientContext,
-        record.operationId ?? "",
+        encodeId(record.clientContext),
+        record.operationId === null ? "" : encodeId(record.operationId),
         Number.isFinite(deadline) ? String(deadline) : "",
         JSON.stringify(change),
         this.origin,
         String(maxCount),
         this.feedLength,
-        this.prefix,
+        this.keys.space,
         writeToken(),
+        record.revision === 0 && this.followWithWrite.delete(record.clientContext) ? this.origin : "",
+        String(maxAgeMs + maxInviteTimeoutMs),
+        String(this.inboxEntryBytes),
+        String(Date.now()),
       ],
     );
     return Number(written) === 1;
   }
 
+  /**
+   * Asks to be woken (through {@link RedisStore.watch}) when another instance changes the invite with this
+   * clientContext, or first names this operation id. With `withFirstWrite`, the invite's first write through this
+   * handle carries the wish, at no round trip of its own. Nobody waits on an invite that has ended: the wish lapses
+   * with it.
+   */
+  async follow(
+    interest: { readonly clientContext: string } | { readonly operationId: string },
+    options: { readonly withFirstWrite?: boolean } = {},
+  ): Promise<void> {
+    if ("clientContext" in interest && options.withFirstWrite === true) {
+      this.followWithWrite.add(interest.clientContext);
+      return;
+    }
+    const { maxAgeMs } = this.retention.operations;
+    if ("clientContext" in interest) {
+      await this.run(
+        compiled.followInvite,
+        [this.keys.operation(interest.clientContext)],
+        [this.origin, String(maxAgeMs)],
+      );
+      return;
+    }
+    await this.run(compiled.follow, [this.keys.held(interest.operationId)], [this.origin, String(maxAgeMs)]);
+  }
+
   async operationByContext(clientContext: string): Promise<OperationRecord | undefined> {
-    return parsed(await this.send(["HGET", this.key("op:", clientContext), "data"]));
+    return parsed(await this.send(["HGET", this.keys.operation(clientContext), "data"]));
   }
 
   async operationById(operationId: string): Promise<OperationRecord | undefined> {
-    return parsed(await this.run(compiled.operationById, [this.key("op-id:", operationId)], [this.prefix]));
+    return parsed(await this.run(compiled.operationById, [this.keys.operationId(operationId)], [this.keys.space]));
   }
 
   async operations(callId?: string): Promise<OperationRecord[]> {
-    const index = callId === undefined ? this.key("ops") : this.key("call-ops:", callId);
+    const index = callId === undefined ? this.keys.operations : this.keys.callOperations(callId);
     return this.readOperations(index, texts(await this.send(["ZRANGE", index, "0", "-1"])));
   }
 
   async pendingOperations(dueBy?: number): Promise<OperationRecord[]> {
-    const index = this.key("pending");
+    const index = this.keys.pending;
     const upTo = dueBy === undefined ? "+inf" : String(dueBy);
     const contexts = texts(await this.send(["ZRANGEBYSCORE", index, "-inf", upTo]));
     const records = await this.readOperations(index, contexts);
     return records.filter((record) => waiting.has(record.status));
   }
 
-  async putRoster(roster: RosterState, events: readonly RosterEvent[]): Promise<boolean> {
-    const { maxAgeMs, maxCount } = this.retention.rosters;
-    const change: StoreChange = { kind: "roster", callId: roster.callId, events };
+  async putRoster(
+    roster: RosterState,
+    events: readonly RosterEvent[],
+    calls: readonly CallStateEvent[] = [],
+  ): Promise<boolean> {
+    const { maxAgeMs, maxCount, maxBytes } = this.retention.rosters;
+    const change: StoreChange = { kind: "roster", callId: roster.callId, events, ...(calls.length > 0 && { calls }) };
+    const tooLarge: StoreChange = { kind: "roster", callId: roster.callId, events: [], tooLarge: true };
     const written = await this.run(
       compiled.putRoster,
-      [this.key("roster:", roster.callId), this.key("rosters"), this.key("changes")],
+      [this.keys.roster(roster.callId), this.keys.rosters, this.keys.broadcast, this.keys.rosterBytes],
       [
         String(roster.revision),
         String(roster.revision + 1),
         JSON.stringify({ ...roster, revision: roster.revision + 1 }),
         String(maxAgeMs),
-        String(Date.now()),
-        roster.callId,
+        this.orderScore(),
         JSON.stringify(change),
         this.origin,
         String(maxCount),
         this.feedLength,
         writeToken(),
+        this.keys.space,
+        String(maxBytes),
+        JSON.stringify(tooLarge),
+        String(this.inboxEntryBytes),
       ],
     );
     return Number(written) === 1;
   }
 
   async roster(callId: string): Promise<RosterState | undefined> {
-    return parsed(await this.send(["HGET", this.key("roster:", callId), "data"]));
+    return parsed(await this.send(["HGET", this.keys.roster(callId), "data"]));
   }
 
   async recordUnmatched(entry: UnmatchedNotification): Promise<void> {
     const { maxAgeMs, maxCount, maxBytes } = this.retention.unmatched;
     await this.run(
       compiled.recordUnmatched,
-      [this.key("unmatched"), this.key("unmatched-bytes")],
+      [this.keys.unmatched, this.keys.unmatchedBytes],
       [serialise(entry), String(maxCount), String(maxBytes), String(maxAgeMs)],
     );
   }
 
   async unmatched(): Promise<UnmatchedNotification[]> {
     const oldest = Date.now() - this.retention.unmatched.maxAgeMs;
-    const entries = texts(await this.send(["LRANGE", this.key("unmatched"), "0", "-1"]));
+    const entries = texts(await this.send(["LRANGE", this.keys.unmatched, "0", "-1"]));
     // Newest first in the list; oldest first for the caller, as MemoryStore gives them.
     return entries
       .reverse()
@@ -316,18 +376,28 @@ export class RedisStore implements BotStore {
   }
 
   /**
-   * Changes written through other handles (other instances), from a stream read on a connection of its own. While
-   * anyone watches, the store also tells the others that this instance is alive.
+   * Changes other handles (other instances) wrote that concern this one: the invites it follows, and with
+   * `broadcast`, every roster change. They arrive in this instance's inbox, a stream read on a connection of its own.
+   * While anyone watches, the store also tells the others that this instance is alive.
    */
-  watch(listener: (change: StoreChange) => void): () => void {
+  watch(listener: (change: StoreChange) => void, options: { readonly broadcast?: boolean } = {}): () => void {
     this.listeners.add(listener);
-    this.heartbeat ??= setInterval(() => {
-      this.send(["SET", this.key("instance:", this.origin), "1", "PX", String(this.heartbeatMs)]).catch(() => {});
-    }, this.heartbeatMs / 3);
+    if (options.broadcast === true) this.broadcasting++;
+    const beat = () => {
+      const until = this.broadcasting > 0 ? String(Date.now() + this.heartbeatMs) : "";
+      this.run(
+        compiled.heartbeat,
+        [this.keys.instance(this.origin), this.keys.inbox(this.origin), this.keys.broadcast],
+        [String(this.heartbeatMs), String(inboxLifetime(this.heartbeatMs)), this.origin, until, String(Date.now())],
+      ).catch(() => {});
+    };
+    // At once, so that the inbox exists before anyone is asked to write to it.
+    beat();
+    this.heartbeat ??= setInterval(beat, this.heartbeatMs / 3);
     this.heartbeat.unref();
     this.feed ??= new FeedReader({
       connection: this.client,
-      key: this.key("changes"),
+      key: this.keys.inbox(this.origin),
       origin: this.origin,
       blockMs: this.feedBlockMs,
       onChange: (change) => {
@@ -335,7 +405,8 @@ export class RedisStore implements BotStore {
       },
     });
     return () => {
-      this.listeners.delete(listener);
+      if (!this.listeners.delete(listener)) return;
+      if (options.broadcast === true) this.broadcasting--;
       if (this.listeners.size > 0) return;
       clearInterval(this.heartbeat);
       this.heartbeat = undefined;
@@ -352,40 +423,43 @@ export class RedisStore implements BotStore {
     return this.sent;
   }
 
-  /** One command, counted. */
-  private command(args: string[]): Promise<unknown> {
-    this.sent++;
-    return this.client.sendCommand(args);
+  /**
+   * How long the sign of life a claim or a take-over look gives lasts, or '' for none: an instance that watches gives
+   * its own, on a timer.
+   */
+  private signOfLife(): string {
+    return this.heartbeat === undefined ? String(this.heartbeatMs) : "";
   }
 
+  /**
+   * Now, in ms, as the score of an entry in a retention index: never the same twice through one handle, so that the
+   * oldest goes first even among writes of one millisecond.
+   */
+  private orderScore(): string {
+    this.lastScore = Math.max(Date.now(), this.lastScore + 0.001);
+    return this.lastScore.toFixed(3);
+  }
+
+  /** One command, counted; `key` is its first key, which names the cluster node to send it to. */
+  private readonly command: Send = (key, args) => {
+    this.sent++;
+    return this.sendRaw(key, args);
+  };
+
+  /** One command whose first key is its second argument, sent again while its failure is the connection's. */
   private send(args: string[]): Promise<unknown> {
-    return retried(() => this.command(args), this.retryForMs);
+    return retried(() => this.command(args[1] ?? "", args), this.retryForMs);
   }
 
   private run(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    return retried(() => script.run((command) => this.command(command), keys, args), this.retryForMs);
-  }
-
-  private key(kind: string, id = ""): string {
-    return `${this.prefix}${kind}${id}`;
+    return retried(() => script.run(this.command, keys, args), this.retryForMs);
   }
 
   private async readOperations(index: string, contexts: readonly string[]): Promise<OperationRecord[]> {
     if (contexts.length === 0) return [];
-    const reply = await this.run(compiled.readOperations, [index], [this.prefix, ...contexts]);
+    const reply = await this.run(compiled.readOperations, [index], [this.keys.space, ...contexts]);
     return texts(reply).map((data) => JSON.parse(data) as OperationRecord);
   }
-}
-
-/**
- * Redis's own error replies start with a code in capitals (`ERR`, `WRONGTYPE`, `NOSCRIPT`); all but those that say
- * "not now" are final. Anything else (a socket closed under the command, a client still reconnecting) is the
- * connection's, and the command can be sent again.
- */
-function retryable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = /^([A-Z]+) /.exec(error.message)?.[1];
-  return code === undefined || ["LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN"].includes(code);
 }
 
 /** Sends the command again, with a growing pause, while its failure is the connection's and time remains. */
@@ -396,7 +470,9 @@ async function retried<T>(command: () => Promise<T>, forMs: number): Promise<T> 
       return await command();
     } catch (error) {
       if (!retryable(error) || Date.now() >= giveUpAt) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+      sharedTelemetry().redisRetry();
+      // At most a quarter of a second apart, as the feed reader: waiters depend on the store being back in use.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250, 25 * 2 ** attempt)));
     }
   }
 }
@@ -416,6 +492,11 @@ function serialise(entry: UnmatchedNotification): string {
   } catch {
     return JSON.stringify({ ...entry, notification: "(a notification nested too deeply to store as JSON)" });
   }
+}
+
+/** How long an instance's inbox outlives its last sign of life: long enough for a reconnect, then it goes. */
+function inboxLifetime(heartbeatMs: number): number {
+  return Math.max(60_000, 10 * heartbeatMs);
 }
 
 /** A write's token: 64 random bits are enough to tell one record's recent writes apart, and a record keeps 64 of them. */
