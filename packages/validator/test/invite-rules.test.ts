@@ -214,3 +214,170 @@ it("reports schema problems and rule problems together, each once", () => {
     "schema.type /participants/1/identity/user/id",
   ]);
 });
+
+describe("the cloud, as the caller names it", () => {
+  it.each(["", "GLOBAL", "usgov", "https://graph.microsoft.com/v1.0", "not a url"])(
+    "accepts %j, which names no cloud without the invite action",
+    (cloud) => {
+      expect(errorsOf({ participants: [user("a")] }, { cloud })).toEqual([]);
+    },
+  );
+  it.each(["CHINA", "21vianet", "21Vianet", "operated by 21", "https://MICROSOFTGRAPH.chinacloudapi.cn/beta"])(
+    "refuses %j, case aside, naming the cloud",
+    (cloud) => {
+      const [error, ...others] = errorsOf({ participants: [user("a")] }, { cloud });
+      expect(others).toEqual([]);
+      expect(error).toMatchObject({ pointer: "", code: "invite.cloud-unavailable" });
+      expect(error?.message).toMatch(
+        /^The invite action is not available in China operated by 21Vianet\. The reference page says: "/,
+      );
+    },
+  );
+});
+
+describe("which participants the rules read", () => {
+  it("moves a participant with participantId alone, and names the rule of moving", () => {
+    const body = { participants: [{ ...user("first"), participantId: "p-1" }, user("second")] };
+    const [error, ...others] = errorsOf(body, { callKind: "group" });
+    expect(others).toEqual([]);
+    expect(error).toMatchObject({ pointer: "/participants", code: "invite.move-single-participant" });
+    expect(error?.message).toMatch(
+      /^Moving a participant \(`participantId`\) takes only the first participant, user "first"; Graph will ignore \/participants\/1 \(user "second"\)\. The reference page says: "/,
+    );
+  });
+
+  it("reads a null participantId or replacesCallId as absent", () => {
+    const body = { participants: [{ ...user("first"), participantId: null, replacesCallId: null }, user("second")] };
+    const result = validateInviteRequest(body, { callKind: "group" });
+    expect(result.ok ? [] : result.errors.map((error) => error.code)).not.toContain("invite.move-single-participant");
+    expect(result.ok ? [] : result.errors.map((error) => error.code)).not.toContain(
+      "invite.replaces-call-single-participant",
+    );
+  });
+
+  it("names a participant by display name, else by id, else by kind, and the first by its first identity", () => {
+    const body = {
+      participants: [
+        { identity: { phone: { id: "+12345678901" } }, replacesCallId: "c" },
+        { identity: { application: { displayName: "Helper" } } },
+        { identity: { guest: { id: 42 } } },
+      ],
+    };
+    const result = validateInviteRequest(body, { ignoredParticipants: "warning" });
+    expect(result.warnings[0]?.message).toMatch(
+      /^Replacing a call \(`replacesCallId`\) takes only the first participant, phone "\+12345678901"; Graph will ignore \/participants\/1 \(application "Helper"\), \/participants\/2 \(guest\)\. /,
+    );
+  });
+
+  it("counts a participant named as both application and application instance as one bot", () => {
+    const both = { identity: { application: { id: "a" }, applicationInstance: { id: "a" } } };
+    expect(errorsOf({ participants: [both, user("u")] }, { callKind: "group" })).toEqual([]);
+  });
+
+  it("names the bots invited together, and lets a peer-to-peer call have two", () => {
+    const body = { participants: [bot("application", "a"), user("u"), bot("applicationInstance", "b")] };
+    const [error, ...others] = errorsOf(body, { callKind: "meeting" });
+    expect(others).toEqual([]);
+    expect(error).toMatchObject({ pointer: "/participants/2/identity/applicationInstance", code: "invite.single-bot" });
+    expect(error?.message).toMatch(
+      /^The request invites 2 bots \(\/participants\/0\/identity\/application, \/participants\/2\/identity\/applicationInstance\)\. The reference page says: "/,
+    );
+    expect(errorsOf({ participants: [bot("application", "a")] }, { callKind: "p2p", botInCall: true })).toEqual([]);
+    expect(errorsOf({ participants: [bot("application", "a")] }, { callKind: "group", botInCall: false })).toEqual([]);
+  });
+
+  it("reads no type annotation as an identity, even one that is an object", () => {
+    const errors = errorsOf({ participants: [{ identity: { "@odata.type": {} } }] });
+    const error = errors.find((issue) => issue.code.startsWith("invite."));
+    expect(error).toMatchObject({ pointer: "/participants/0/identity", code: "invite.identity-set-not-empty" });
+    expect(error?.message).toBe(
+      `The identity set names no identity (user, application, phone, …), so it names nobody to invite. ${quoteOf("invite.identity-set-not-empty")}`,
+    );
+  });
+
+  it("leaves the rules out when a participant is not an object, and reports the schema's issue alone", () => {
+    const errors = errorsOf(
+      { participants: [bot("application", "a"), "b", bot("application", "c")] },
+      {
+        callKind: "group",
+      },
+    );
+    expect(errors.map(({ code, pointer }) => `${code} ${pointer}`)).toEqual(["schema.type /participants/1"]);
+  });
+
+  it("refuses text that is not JSON as the reader does, at the root", () => {
+    const [error, ...others] = errorsOf("{");
+    expect(others).toEqual([]);
+    expect(error).toMatchObject({ pointer: "", code: "json.syntax" });
+  });
+
+  it("states a schema rule's subject, its finding and the page's words", () => {
+    const [error] = errorsOf({ participants: [user("a")], clientContext: "x".repeat(300) });
+    expect(error?.message).toBe(
+      `\`clientContext\` must be at most 256 characters long, not 300. The reference page says: "${quoteOf("invite.client-context-length")}"`,
+    );
+  });
+});
+
+describe("bodies the rules cannot read", () => {
+  it.each([
+    null,
+    5,
+    "[]",
+    { participants: "x" },
+    { participants: {} },
+    { participants: [{}] },
+    { participants: [{ identity: "x" }] },
+  ])("refuses %j with the schema's errors, never a crash", (body) => {
+    const result = validateInviteRequest(body, { callKind: "group", botInCall: true });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.errors.map((error) => error.code)).not.toContain("invite.single-bot");
+  });
+
+  it("names a participant without an identity set as nobody", () => {
+    const body = { participants: [{ ...user("first", "Alice"), replacesCallId: "c" }, {}, { identity: null }] };
+    const result = validateInviteRequest(body, { ignoredParticipants: "warning" });
+    expect(result.warnings[0]?.message).toContain(
+      'takes only the first participant, user "Alice"; Graph will ignore /participants/1 (nobody), /participants/2 (nobody).',
+    );
+  });
+
+  it("checks the body strictly: a property the contract does not declare is refused", () => {
+    const errors = errorsOf({ participants: [user("a")], extra: 1 });
+    expect(errors).toEqual([expect.objectContaining({ pointer: "/extra", code: "schema.unknown-property" })]);
+  });
+
+  it("maps a phone number's pattern to its rule at any participant's index, naming the member", () => {
+    const participants = [...Array.from({ length: 10 }, (_, index) => user(`u${index}`)), phone("12345")];
+    const errors = errorsOf({ participants }, { callKind: "group" });
+    const phoneError = errors.find((error) => error.pointer === "/participants/10/identity/phone/id");
+    expect(phoneError?.code).toBe("invite.phone-e164");
+    expect(phoneError?.message).toMatch(/^`id` must match /);
+  });
+
+  it("states the number invited into a peer-to-peer call, and warns of nothing in a group call or about one", () => {
+    const [error] = errorsOf({ participants: [user("a"), user("b"), user("c")] }, { callKind: "p2p" });
+    expect(error?.message).toBe(
+      `3 participants are invited into a peer-to-peer call. The reference page says: "${quoteOf("invite.multiple-participants-group-call-only")}"`,
+    );
+    for (const [participants, callKind] of [
+      [[user("a"), user("b")], "group"],
+      [[user("a")], "meeting"],
+      [[user("a")], "p2p"],
+    ] as const) {
+      const result = validateInviteRequest({ participants }, { callKind });
+      expect(result.ok ? result.warnings : result.errors).toEqual([]);
+    }
+  });
+});
+
+describe("a cloud given by a URL", () => {
+  it("is read by its host, however the URL spells it", () => {
+    // The host of this URL is China's Graph host once the URL is read, though its text does not say "china".
+    const [error] = errorsOf(
+      { participants: [user("a")] },
+      { cloud: "https://microsoftgraph.%63hinacloudapi.cn/v1.0" },
+    );
+    expect(error).toMatchObject({ pointer: "", code: "invite.cloud-unavailable" });
+  });
+});
