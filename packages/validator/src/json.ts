@@ -103,7 +103,7 @@ export function locateSyntaxError(text: string): SyntaxFault | undefined {
       if (expecting === "after-value" && open.length === 0) return undefined;
       return fault(
         open.length > 0
-          ? `the input ends inside ${open.length === 1 ? "a" : "nested"} ${open.at(-1) === "{" ? "object" : "array"}`
+          ? `the input ends inside ${open.length === 1 ? "an" : "nested"} ${open.at(-1) === "{" ? "object" : "array"}`
           : "the input ends where a value was expected",
       );
     }
