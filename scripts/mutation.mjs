@@ -10,6 +10,8 @@
 //   pnpm test:mutation bot-kit --tests test/auth.test.ts,test/limits.test.ts -- 'src/auth/**/*.ts'
 //                                                        only those test files (a mutant of code that every test
 //                                                        runs, such as auth/, would otherwise run the whole suite)
+//   pnpm test:mutation validator --force -- src/json.ts  every mutant again: the incremental file keeps a survivor's
+//                                                        result when only new test files were added, not changed
 //   pnpm test:mutation --report                          print the scores of the last runs without running
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -27,6 +29,7 @@ const tests = testsAt === -1 ? "" : (options[testsAt + 1] ?? "");
 const names = options.filter((arg, index) => !arg.startsWith("--") && (testsAt === -1 || index !== testsAt + 1));
 const files = dash === -1 ? [] : args.slice(dash + 1);
 const reportOnly = args.includes("--report");
+const force = options.includes("--force") ? ["--force"] : [];
 const chosen = names.length === 0 ? packages : names;
 for (const name of chosen) {
   if (!packages.includes(name)) {
@@ -45,7 +48,7 @@ if (!reportOnly) {
       `\n=== mutation testing: packages/${name}${files.length === 0 ? "" : ` (${files.join(", ")})`}\n`,
     );
     const env = { ...process.env, GRAPH_INVITE_MUTATION_TESTS: tests };
-    const run = spawnSync(stryker, ["run", "stryker.config.mjs", ...mutate], { cwd, env, stdio: "inherit" });
+    const run = spawnSync(stryker, ["run", "stryker.config.mjs", ...mutate, ...force], { cwd, env, stdio: "inherit" });
     if (run.status !== 0) failed = true;
   }
 }
