@@ -46,6 +46,8 @@ const compilerState = CompilerState.create(entries[0].config, {
 });
 
 const problems = [];
+let failedRules = false;
+let changed = false;
 for (const entry of entries) {
   const label = `${manifest.name}${entry.subpath === "." ? "" : entry.subpath.slice(1)}`;
   const result = Extractor.invoke(entry.config, {
@@ -61,9 +63,11 @@ for (const entry of entries) {
   });
   const report = `api/${entry.name}.api.md`;
   if (result.errorCount > 0) {
+    failedRules = true;
     problems.push(`${label}: ${result.errorCount} error(s) above.`);
   }
   if (!local && result.apiReportChanged) {
+    changed = true;
     problems.push(`${label}: the public API differs from ${report} (the diff is above).`);
   } else if (!result.succeeded && result.errorCount === 0) {
     problems.push(`${label}: ${result.warningCount} warning(s) above.`);
@@ -74,10 +78,13 @@ for (const entry of entries) {
 }
 
 if (problems.length > 0) {
-  const fix = local
-    ? "Fix the errors above (an export without a TSDoc comment, a type a signature names but the entry point does not export, a malformed comment), then run `pnpm api` again."
-    : "If the change is intended, run `pnpm api` and commit the updated report with it; otherwise restore the API.";
-  process.stderr.write(`\n${problems.join("\n")}\n${fix}\nSee CONTRIBUTING.md, "Changing the public API".\n`);
+  const hints = [
+    failedRules &&
+      "Fix the errors: document the export, export the type its signature names, or correct the TSDoc comment.",
+    changed && "If the API change is intended, run `pnpm api` and commit the updated report with it.",
+    'See CONTRIBUTING.md, "Changing the public API".',
+  ].filter(Boolean);
+  process.stderr.write(`\n${[...problems, ...hints].join("\n")}\n`);
   process.exit(1);
 }
 process.stdout.write(
