@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { freePort } from "../../../test-support/ports.js";
+import { freePort } from "@graph-invite/test-support/ports";
 import { shellEnv } from "./exec.js";
 
 const verdaccioBin = join(createRequire(import.meta.url).resolve("verdaccio/package.json"), "../bin/verdaccio");
