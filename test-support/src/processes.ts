@@ -35,8 +35,8 @@ export interface StartedProcess {
    * exits first or after `timeoutMs`. Without `timeoutMs` it waits as long as the test lets it.
    */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
-  /** {@link endProcess} with `signal` (default SIGTERM). */
-  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** {@link endProcess} with `signal` (default SIGTERM), and SIGKILL after `graceMs` (default 5 s). */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
 const defaultKeptChars = 1024 * 1024;
@@ -105,7 +105,7 @@ export function startProcess(
         child.once("close", onClose);
         check();
       }),
-    stop: (signal = "SIGTERM") => endProcess(child, signal),
+    stop: (signal = "SIGTERM", graceMs) => endProcess(child, signal, graceMs),
   };
 }
 

@@ -3,13 +3,13 @@
 // workspace's catalog pins), typechecked and compiled. The Express 5 and Fastify 5 ones are started against the
 // simulator: each refuses an unsigned callback, invites through its own route and reports the outcome, and shuts
 // down cleanly on SIGTERM. Each service connects the kit to its framework in at most five lines, marked `// glue`.
-import { type ChildProcess, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Simulator, start } from "@graph-invite/simulator";
 import { freePort } from "@graph-invite/test-support/ports";
+import { type StartedProcess, startProcess } from "@graph-invite/test-support/processes";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
 import { shellEnv as cleanEnv, run } from "../src/exec.js";
@@ -62,20 +62,19 @@ describe("the four services", () => {
 
 describe.each([["express.js"], ["fastify.js"]])("the service dist/%s", (file) => {
   let sim: Simulator;
-  let service: ChildProcess | undefined;
-  let stderr = "";
+  let service: StartedProcess | undefined;
   beforeAll(async () => {
     sim = await start();
   });
   afterAll(async () => {
-    service?.kill("SIGKILL");
+    await service?.stop("SIGKILL");
     await sim.close();
   });
 
   it("refuses an unsigned callback, follows an invite to its end, and exits cleanly on SIGTERM", async () => {
     const port = await freePort();
     const { token } = await sim.credential()();
-    service = spawn(process.execPath, [join(app, "dist", file)], {
+    service = startProcess(process.execPath, [join(app, "dist", file)], {
       cwd: app,
       env: {
         ...cleanEnv,
@@ -85,12 +84,9 @@ describe.each([["express.js"], ["fastify.js"]])("the service dist/%s", (file) =>
         BOT_APP_ID: sim.app.appId,
         OPENID_URL: sim.openIdConfigurationUrl,
       },
-      stdio: ["ignore", "ignore", "pipe"],
+      label: file,
     });
-    service.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8");
-    });
-    const exited = new Promise<number | null>((resolve) => service?.once("exit", (code) => resolve(code)));
+    const exited = service.exited.then(([code]) => code);
     const origin = `http://127.0.0.1:${port}`;
     let unsigned: Response | undefined;
     for (let attempt = 0; attempt < 100 && unsigned === undefined; attempt++) {
@@ -107,10 +103,11 @@ describe.each([["express.js"], ["fastify.js"]])("the service dist/%s", (file) =>
     });
     expect(await invited.json()).toEqual({ status: "completed", refused: [] });
 
-    service.kill("SIGTERM");
+    service.child.kill("SIGTERM");
     expect(await exited).toBe(0);
     // The one line on stderr is the unsigned callback's refusal, logged as a warning.
-    const logged = stderr
+    const logged = service
+      .stderr()
       .trim()
       .split("\n")
       .map((line) => JSON.parse(line) as { level: string; reason?: string });
