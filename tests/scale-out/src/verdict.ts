@@ -1,7 +1,6 @@
 // What a drive proved: each invite's outcome against its answer, the roster events every instance's listeners got,
 // and how long after Graph's terminal notification the instance that started the invite knew its outcome.
-import type { RosterEventEntry } from "@graph-invite/bot";
-import { rosterEvents } from "./control-client.js";
+import type { RosterEventEntry } from "@graph-invite/bot/control";
 import { type AnswerKind, type DriveResult, delay } from "./driver.js";
 import type { ScaleOut } from "./harness.js";
 
@@ -216,7 +215,7 @@ async function rosterVerdict(
   let logs: Array<{ since: string; events: RosterEventEntry[] }> = [];
   let missing: string[] = [];
   do {
-    logs = await Promise.all(world.bots.map((bot) => rosterEvents(bot.controlUrl)));
+    logs = await Promise.all(world.bots.map((bot) => bot.control.rosterEvents()));
     const joined = new Set(
       logs.flatMap((log) => log.events.flatMap((event) => (event.type === "joined" ? [event.callId] : []))),
     );

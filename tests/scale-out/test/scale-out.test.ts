@@ -1,13 +1,14 @@
 // The proof that the sample bot runs as several instances behind a load balancer: real bot processes, a real
 // redis-server or a real three-primary Redis Cluster, a simulated Graph whose notifications the round-robin proxy spreads over every instance.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import {
   type RedisCluster,
   type RedisServer,
   skipRedisTests,
   startRedis,
   startRedisCluster,
-} from "../../../test-support/redis.js";
+} from "@graph-invite/test-support/redis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DriveOptions, drive, waves } from "../src/driver.js";
 import { type ScaleOut, startScaleOut } from "../src/harness.js";
 import { describeVerdict, type JudgeOptions, judge, type Verdict } from "../src/verdict.js";
