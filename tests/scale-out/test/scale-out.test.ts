@@ -54,7 +54,7 @@ describe("one instance on its MemoryStore, behind the proxy", () => {
     await world?.close();
   });
 
-  it("brings every invite to its outcome, with no duplicate roster event, within 1 s of Graph's notification", async () => {
+  it("brings every invite to its outcome, with no duplicate roster event, woken by Graph's notification rather than the re-read", async () => {
     if (world === undefined) throw new Error("the world did not start");
     await proveOn(world, "1 instance, MemoryStore");
     expect(world.proxy.stats.failed).toBe(0);
