@@ -5,6 +5,7 @@ import type { BotStore } from "@graph-invite/bot-kit";
 import { type StartedBot, startBot } from "@graph-invite/bot-kit/node";
 import { RedisStore } from "@graph-invite/bot-kit/redis";
 import { clientSecretCredential, clouds, createInviteClient, type InviteClient } from "@graph-invite/client";
+import { doublingDelayMs } from "@graph-invite/client/retry";
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
 import { createClient, createCluster } from "redis";
 import { type BotConfig, ConfigError, graphOpenIdConfigurationUrl } from "./config.js";
@@ -101,7 +102,7 @@ async function connectRedis(
     connectTimeout: 5000,
     // A quarter of a second at most between attempts: invites wait on the store, so a restarted server should be
     // back in use within moments, and four attempts a second do not burden one that is down.
-    reconnectStrategy: (retries: number) => (started ? Math.min(25 * 2 ** retries, 250) : false),
+    reconnectStrategy: (retries: number) => (started ? doublingDelayMs(retries, 25, 250) : false),
   };
   const url = urls.join(", ");
   const client =

@@ -2,19 +2,12 @@
 // write a Lua script that compares the revision, keeps the indexes and appends the change to a feed the other
 // instances read. Every key has a time to live and every index a count, from the same retention as MemoryStore.
 import { randomBytes, randomUUID } from "node:crypto";
-import type { CallStateEvent } from "../bot.js";
+import { doublingDelayMs } from "@graph-invite/client/retry";
+import type { BotStore, InviteStatus, OperationRecord, StoreChange, UnmatchedNotification } from "../bot-store.js";
+import type { CallStateEvent, RosterEvent, RosterState } from "../call-state.js";
+import { maxInviteTimeoutMs } from "../invite-types.js";
 import { type RetentionOverrides, retentionWith, type StoreRetention } from "../retention.js";
-import type { RosterEvent } from "../roster.js";
-import type {
-  BotStore,
-  InviteStatus,
-  OperationRecord,
-  RosterState,
-  StoreChange,
-  UnmatchedNotification,
-} from "../store.js";
 import { sharedTelemetry } from "../telemetry.js";
-import { maxInviteTimeoutMs } from "../tracker.js";
 import { type AnyRedisConnection, type Script, type Send, senderOf, text, texts } from "./connection.js";
 import { retryable } from "./errors.js";
 import { FeedReader } from "./feed.js";
@@ -472,7 +465,7 @@ async function retried<T>(command: () => Promise<T>, forMs: number): Promise<T> 
       if (!retryable(error) || Date.now() >= giveUpAt) throw error;
       sharedTelemetry().redisRetry();
       // At most a quarter of a second apart, as the feed reader: waiters depend on the store being back in use.
-      await new Promise((resolve) => setTimeout(resolve, Math.min(250, 25 * 2 ** attempt)));
+      await new Promise((resolve) => setTimeout(resolve, doublingDelayMs(attempt, 25, 250)));
     }
   }
 }
