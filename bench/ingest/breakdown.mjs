@@ -11,7 +11,8 @@
 //     tolerant parser, and the store's roster update.
 // Environment: INGEST_ROUNDS (default 5), INGEST_SECONDS per round (default 2), INGEST_CONNECTIONS (default 10).
 import { createPublicKey, verify } from "node:crypto";
-import { applyRosterNotification, emptyRoster, MemoryStore } from "@graph-invite/bot-kit";
+import { MemoryStore } from "@graph-invite/bot-kit";
+import { applyRosterNotification, emptyRoster } from "@graph-invite/bot-kit/testing";
 import { createCallbackAuthenticator } from "@graph-invite/bot-kit/auth";
 import { parseNotifications } from "@graph-invite/validator";
 import { createRemoteJWKSet, jwtVerify } from "jose";

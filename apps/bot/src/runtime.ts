@@ -4,6 +4,7 @@ import { ClientSecretCredential } from "@azure/identity";
 import type { BotStore } from "@graph-invite/bot-kit";
 import { type StartedBot, startBot } from "@graph-invite/bot-kit/node";
 import { RedisStore } from "@graph-invite/bot-kit/redis";
+import { redisStoreInstruments } from "@graph-invite/bot-kit/testing";
 import { clientSecretCredential, clouds, createInviteClient, type InviteClient } from "@graph-invite/client";
 import { doublingDelayMs } from "@graph-invite/client/retry";
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
@@ -126,7 +127,7 @@ async function connectRedis(
   return {
     store,
     // What the benches report as round trips per notification.
-    commands: () => store.commandsSent,
+    commands: () => redisStoreInstruments(store).commandsSent,
     close: async () => {
       client.destroy();
     },

@@ -8,12 +8,12 @@ import {
 import { attachReceiver } from "./bot-receiver.js";
 import type { BotStore, UnmatchedNotification } from "./bot-store.js";
 import type { Bot, BotEvents, BotOptions } from "./bot-types.js";
-import { type CheckOptions, checkBot, logProblems } from "./check.js";
+import { type CheckOptions, type CheckReport, checkBot, logProblems } from "./check.js";
 import { DeliveryDispatch, finishing, type KeepUnmatched } from "./delivery-dispatch.js";
 import { Emitter } from "./events.js";
 import { OperationTracker } from "./invite-tracker.js";
 import { defaultInviteTimeoutMs, type InviteOutcome } from "./invite-types.js";
-import { stderrLogger } from "./logger.js";
+import { type Logger, stderrLogger } from "./logger.js";
 import { MemoryStore } from "./memory-store.js";
 import { markingFailures } from "./persist.js";
 import { KeyedQueue } from "./queue.js";
@@ -36,47 +36,13 @@ export function createBot(options: BotOptions): Bot {
   const authOptions = authOptionsOf(options.auth);
   const logger = options.logger ?? stderrLogger;
   const refusals = new RefusalLog(logger);
-  const given: BotStore = options.store ?? new MemoryStore();
-  // Its failures are told apart from the others', so that work that failed on the store is tried again.
-  const store = markingFailures(given);
   // A listener that throws is reported as an error event, unless it was listening to errors: that would loop.
   const events = new Emitter<BotEvents>((error, name) => {
     if (name !== "error") events.emit("error", error);
   });
   const telemetry = new Telemetry(options.openTelemetry);
   const queue = new KeyedQueue((error) => events.emit("error", error));
-  const slices = new TimeSlices();
-  const recheckIntervalMs = options.recheckIntervalMs ?? defaultRecheckIntervalMs;
-  const broadcast = options.broadcastEvents === true;
-  let stopped = false;
-  const keepUnmatched: KeepUnmatched = async (callId, reason, notification) => {
-    const entry: UnmatchedNotification = { at: new Date().toISOString(), callId, reason, notification };
-    await store.recordUnmatched(entry);
-    events.emit("unmatched", entry);
-  };
-  const tracker = new OperationTracker({
-    client: options.client,
-    store,
-    queue,
-    slices,
-    defaultTimeoutMs: options.inviteTimeoutMs ?? defaultInviteTimeoutMs,
-    recheckIntervalMs,
-    onChange: (change) => events.emit("operation", change),
-    telemetry,
-    keepUnmatched,
-  });
-  const dispatch = new DeliveryDispatch({
-    store,
-    tracker,
-    queue,
-    slices,
-    events,
-    telemetry,
-    keepUnmatched,
-    deliveryRetentionMs: (given.retention ?? defaultRetention).deliveries.maxAgeMs,
-    broadcast,
-    stopped: () => stopped,
-  });
+  const { store, tracker, dispatch, stopping } = processingParts(options, events, telemetry, queue);
   const onRefused = (refusal: RefusedDelivery) => {
     refusals.record(refusal);
     events.emit("refused", refusal);
@@ -94,41 +60,14 @@ export function createBot(options: BotOptions): Bot {
     onRefused,
     selfCheckToken,
   });
-  const receive = receiving.receive;
-
-  const unwatch = store.watch?.((change) => dispatch.onStoreChange(change), { broadcast });
-  void tracker.start();
-  const takeOver =
-    store.takeUnfinishedDeliveries === undefined
-      ? undefined
-      : setInterval(
-          () => void queue.run(finishing, () => dispatch.recoverDeliveries()),
-          Math.min(1000, recheckIntervalMs),
-        );
-  takeOver?.unref();
-
+  const following = follow(store, tracker, dispatch, queue, options);
   const path = options.path ?? "/api/calls";
-  // Stops the self-check's requests when the bot stops.
-  const lifetime = new AbortController();
-  const check = (checkOptions: CheckOptions = {}) => {
-    const callbackUrl = checkOptions.callbackUrl ?? options.callbackUrl;
-    return checkBot(
-      { auth: authOptions, path, selfCheckToken },
-      {
-        ...checkOptions,
-        ...(callbackUrl !== undefined && { callbackUrl }),
-        signal: checkOptions.signal ?? lifetime.signal,
-      },
-    );
-  };
-  // Rejects only when the bot stopped first.
-  if (options.selfCheck !== false) check().then((report) => logProblems(logger, report), ignore);
+  const checking = selfChecking({ auth: authOptions, path, selfCheckToken }, options, logger);
 
   const stopWaiting = () => {
-    stopped = true;
-    lifetime.abort();
-    clearInterval(takeOver);
-    unwatch?.();
+    stopping.stop();
+    checking.stop();
+    following.stop();
     tracker.close();
   };
   /** A timed-out outcome says what was refused while it waited: a wrong app id shows as `wrong-audience`. */
@@ -139,7 +78,7 @@ export function createBot(options: BotOptions): Bot {
   };
 
   const bot: Bot = {
-    fetch: createFetchHandler(receive),
+    fetch: createFetchHandler(receiving.receive),
     inviteAndWait: (callId, body, inviteOptions) => explained(tracker.inviteAndWait(callId, body, inviteOptions)),
     invite: (callId, body, inviteOptions) => tracker.invite(callId, body, inviteOptions),
     waitFor: (clientContext, waitOptions) => explained(tracker.waitFor(clientContext, waitOptions)),
@@ -149,15 +88,15 @@ export function createBot(options: BotOptions): Bot {
     },
     operations: (callId) => store.operations(callId),
     unmatched: () => store.unmatched(),
-    check,
+    check: checking.check,
     on: (name, listener) => events.on(name, listener),
     idle: () => queue.idle(),
     stopWaiting,
     async close() {
       // Work that fails on the store while closing is left to the other instances (they take unfinished deliveries
       // over), rather than tried again for as long as the delivery is retained.
-      stopped = true;
-      clearInterval(takeOver);
+      stopping.stop();
+      following.stopTakingOver();
       await receiving.stopAccepting();
       await queue.idle();
       stopWaiting();
@@ -165,7 +104,109 @@ export function createBot(options: BotOptions): Bot {
       await queue.idle();
     },
   };
-  return attachReceiver(bot, { receive, path, refused: onRefused, failed: (error) => events.emit("error", error) });
+  const failed = (error: unknown) => events.emit("error", error);
+  return attachReceiver(bot, { receive: receiving.receive, path, refused: onRefused, failed });
+}
+
+/**
+ * What processes deliveries and invites over the bot's store (a {@link MemoryStore} unless given): the tracker, the
+ * dispatch, and the switch that stops trying failed work again.
+ */
+function processingParts(options: BotOptions, events: Emitter<BotEvents>, telemetry: Telemetry, queue: KeyedQueue) {
+  const given: BotStore = options.store ?? new MemoryStore();
+  // Its failures are told apart from the others', so that work that failed on the store is tried again.
+  const store = markingFailures(given);
+  const slices = new TimeSlices();
+  let stopped = false;
+  const keepUnmatched: KeepUnmatched = async (callId, reason, notification) => {
+    const entry: UnmatchedNotification = { at: new Date().toISOString(), callId, reason, notification };
+    await store.recordUnmatched(entry);
+    events.emit("unmatched", entry);
+  };
+  const tracker = new OperationTracker({
+    client: options.client,
+    store,
+    queue,
+    slices,
+    defaultTimeoutMs: options.inviteTimeoutMs ?? defaultInviteTimeoutMs,
+    recheckIntervalMs: options.recheckIntervalMs ?? defaultRecheckIntervalMs,
+    onChange: (change) => events.emit("operation", change),
+    telemetry,
+    keepUnmatched,
+  });
+  const dispatch = new DeliveryDispatch({
+    store,
+    tracker,
+    queue,
+    slices,
+    events,
+    telemetry,
+    keepUnmatched,
+    deliveryRetentionMs: (given.retention ?? defaultRetention).deliveries.maxAgeMs,
+    broadcast: options.broadcastEvents === true,
+    stopped: () => stopped,
+  });
+  const stopping = {
+    stop() {
+      stopped = true;
+    },
+  };
+  return { store, tracker, dispatch, stopping };
+}
+
+/**
+ * Starts following the store: other instances' changes, the invites in flight, and the deliveries of instances that
+ * stopped before processing them.
+ */
+function follow(
+  store: BotStore,
+  tracker: OperationTracker,
+  dispatch: DeliveryDispatch,
+  queue: KeyedQueue,
+  options: BotOptions,
+): { stop(): void; stopTakingOver(): void } {
+  const broadcast = options.broadcastEvents === true;
+  const recheckIntervalMs = options.recheckIntervalMs ?? defaultRecheckIntervalMs;
+  const unwatch = store.watch?.((change) => dispatch.onStoreChange(change), { broadcast });
+  void tracker.start();
+  const takeOver =
+    store.takeUnfinishedDeliveries === undefined
+      ? undefined
+      : setInterval(
+          () => void queue.run(finishing, () => dispatch.recoverDeliveries()),
+          Math.min(1000, recheckIntervalMs),
+        );
+  takeOver?.unref();
+  return {
+    stop() {
+      clearInterval(takeOver);
+      unwatch?.();
+    },
+    stopTakingOver() {
+      clearInterval(takeOver);
+    },
+  };
+}
+
+/** The bot's self-check, run once at start unless `selfCheck: false`, and stopped when the bot stops. */
+function selfChecking(
+  setup: Parameters<typeof checkBot>[0],
+  options: BotOptions,
+  logger: Logger,
+): { check(checkOptions?: CheckOptions): Promise<CheckReport>; stop(): void } {
+  // Stops the self-check's requests when the bot stops.
+  const lifetime = new AbortController();
+  const check = (checkOptions: CheckOptions = {}) => {
+    const callbackUrl = checkOptions.callbackUrl ?? options.callbackUrl;
+    return checkBot(setup, {
+      ...checkOptions,
+      ...(callbackUrl !== undefined && { callbackUrl }),
+      signal: checkOptions.signal ?? lifetime.signal,
+    });
+  };
+  // Rejects only when the bot stopped first.
+  if (options.selfCheck !== false) check().then((report) => logProblems(logger, report), ignore);
+  return { check, stop: () => lifetime.abort() };
 }
 
 /**

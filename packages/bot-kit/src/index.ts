@@ -74,15 +74,6 @@ export {
   type StoreRetention,
   type UnmatchedRetention,
 } from "./retention.js";
-export {
-  applyRosterNotification,
-  applyRosterNotifications,
-  emptyRoster,
-  endRoster,
-  maxDepartures,
-  maxMembers,
-  participantKey,
-  type RosterChange,
-} from "./roster.js";
+export { maxDepartures, maxMembers, type RosterChange } from "./roster.js";
 export { instrumentationScope, type OpenTelemetryApi } from "./telemetry.js";
 export type { FetchHandler } from "./web.js";
