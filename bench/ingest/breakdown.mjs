@@ -12,8 +12,8 @@
 // Environment: INGEST_ROUNDS (default 5), INGEST_SECONDS per round (default 2), INGEST_CONNECTIONS (default 10).
 import { createPublicKey, verify } from "node:crypto";
 import { MemoryStore } from "@graph-invite/bot-kit";
-import { applyRosterNotification, emptyRoster } from "@graph-invite/bot-kit/testing";
 import { createCallbackAuthenticator } from "@graph-invite/bot-kit/auth";
+import { applyRosterNotification, emptyRoster } from "@graph-invite/bot-kit/testing";
 import { parseNotifications } from "@graph-invite/validator";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { median } from "../alternating.mjs";
