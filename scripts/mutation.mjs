@@ -6,7 +6,7 @@
 //
 //   pnpm test:mutation                                   every package, every file
 //   pnpm test:mutation bot-kit                           one package
-//   pnpm test:mutation bot-kit -- src/auth/**/*.ts src/tracker.ts   the files a change touched
+//   pnpm test:mutation bot-kit -- src/auth/**/*.ts src/invite-tracker.ts   the files a change touched
 //   pnpm test:mutation bot-kit --tests test/auth.test.ts,test/limits.test.ts -- 'src/auth/**/*.ts'
 //                                                        only those test files (a mutant of code that every test
 //                                                        runs, such as auth/, would otherwise run the whole suite)

@@ -11,8 +11,9 @@
 //     tolerant parser, and the store's roster update.
 // Environment: INGEST_ROUNDS (default 5), INGEST_SECONDS per round (default 2), INGEST_CONNECTIONS (default 10).
 import { createPublicKey, verify } from "node:crypto";
-import { applyRosterNotification, emptyRoster, MemoryStore } from "@graph-invite/bot-kit";
+import { MemoryStore } from "@graph-invite/bot-kit";
 import { createCallbackAuthenticator } from "@graph-invite/bot-kit/auth";
+import { applyRosterNotification, emptyRoster } from "@graph-invite/bot-kit/testing";
 import { parseNotifications } from "@graph-invite/validator";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { median } from "../alternating.mjs";

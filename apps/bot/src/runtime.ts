@@ -4,7 +4,9 @@ import { ClientSecretCredential } from "@azure/identity";
 import type { BotStore } from "@graph-invite/bot-kit";
 import { type StartedBot, startBot } from "@graph-invite/bot-kit/node";
 import { RedisStore } from "@graph-invite/bot-kit/redis";
+import { redisStoreInstruments } from "@graph-invite/bot-kit/testing";
 import { clientSecretCredential, clouds, createInviteClient, type InviteClient } from "@graph-invite/client";
+import { doublingDelayMs } from "@graph-invite/client/retry";
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
 import { createClient, createCluster } from "redis";
 import { type BotConfig, ConfigError, graphOpenIdConfigurationUrl } from "./config.js";
@@ -101,7 +103,7 @@ async function connectRedis(
     connectTimeout: 5000,
     // A quarter of a second at most between attempts: invites wait on the store, so a restarted server should be
     // back in use within moments, and four attempts a second do not burden one that is down.
-    reconnectStrategy: (retries: number) => (started ? Math.min(25 * 2 ** retries, 250) : false),
+    reconnectStrategy: (retries: number) => (started ? doublingDelayMs(retries, 25, 250) : false),
   };
   const url = urls.join(", ");
   const client =
@@ -125,7 +127,7 @@ async function connectRedis(
   return {
     store,
     // What the benches report as round trips per notification.
-    commands: () => store.commandsSent,
+    commands: () => redisStoreInstruments(store).commandsSent,
     close: async () => {
       client.destroy();
     },

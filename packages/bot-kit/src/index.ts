@@ -28,19 +28,32 @@ export {
   graphCallbackAlgorithms,
   graphCallbackIssuers,
 } from "./auth/index.js";
+export { createBot, defaultRecheckIntervalMs } from "./bot.js";
 export {
-  type Bot,
-  type BotEvents,
-  type BotOptions,
-  type BotReceiver,
-  type CallStateEvent,
-  createBot,
-  defaultRecheckIntervalMs,
-  type Roster,
-} from "./bot.js";
+  type BotStore,
+  type InviteStatus,
+  maxHistory,
+  type OperationEvent,
+  type OperationRecord,
+  type StoreChange,
+  type UnmatchedNotification,
+} from "./bot-store.js";
+export type { Bot, BotEvents, BotOptions, Roster } from "./bot-types.js";
+export type { CallStateEvent, RosterEvent, RosterMember, RosterState } from "./call-state.js";
 export type { CheckOptions, CheckProblem, CheckReport } from "./check.js";
 export type { Participant, ResultInfo } from "./graph-types.js";
 export { identitiesOf, type ParticipantIdentity } from "./identities.js";
+export { describeResult } from "./invite-transitions.js";
+export {
+  ClientContextInUse,
+  defaultInviteTimeoutMs,
+  type InviteAndWaitOptions,
+  type InviteOutcome,
+  maxInviteTimeoutMs,
+  type OperationChange,
+  type StartedInvite,
+  UnknownInvite,
+} from "./invite-types.js";
 export { type Logger, stderrLogger } from "./logger.js";
 export { MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
 export {
@@ -61,38 +74,6 @@ export {
   type StoreRetention,
   type UnmatchedRetention,
 } from "./retention.js";
-export {
-  applyRosterNotification,
-  applyRosterNotifications,
-  emptyRoster,
-  endRoster,
-  maxDepartures,
-  maxMembers,
-  participantKey,
-  type RosterChange,
-  type RosterEvent,
-} from "./roster.js";
-export {
-  type BotStore,
-  type InviteStatus,
-  maxHistory,
-  type OperationEvent,
-  type OperationRecord,
-  type RosterMember,
-  type RosterState,
-  type StoreChange,
-  type UnmatchedNotification,
-} from "./store.js";
+export { maxDepartures, maxMembers, type RosterChange } from "./roster.js";
 export { instrumentationScope, type OpenTelemetryApi } from "./telemetry.js";
-export {
-  ClientContextInUse,
-  defaultInviteTimeoutMs,
-  describeResult,
-  type InviteAndWaitOptions,
-  type InviteOutcome,
-  maxInviteTimeoutMs,
-  type OperationChange,
-  type StartedInvite,
-  UnknownInvite,
-} from "./tracker.js";
 export type { FetchHandler } from "./web.js";

@@ -1,9 +1,10 @@
 // The default store: everything in this process's memory, lost when it exits, and bounded: each kind of state has a
 // retention by age and by count (and by bytes for what senders control), so that a long-running bot, or a sender
 // that keeps sending, cannot grow it without end. One process only: several instances share a RedisStore.
+
+import type { BotStore, InviteStatus, OperationRecord, UnmatchedNotification } from "./bot-store.js";
+import type { RosterEvent, RosterState } from "./call-state.js";
 import { type Retention, type RetentionOverrides, retentionWith, type StoreRetention } from "./retention.js";
-import type { RosterEvent } from "./roster.js";
-import type { BotStore, InviteStatus, OperationRecord, RosterState, UnmatchedNotification } from "./store.js";
 
 /** Options of {@link MemoryStore}: how long and how much it keeps. */
 export interface MemoryStoreOptions {

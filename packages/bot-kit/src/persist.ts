@@ -2,7 +2,10 @@
 // a server refusing writes). Work that failed on a store error is tried again by the instance that took it, with a
 // growing pause, until it succeeds or the delivery's retention ends; each failure is reported. Errors that are not the
 // store's (a bug, a notification the code cannot handle) are not tried again: they would fail the same way.
-import type { BotStore } from "./store.js";
+import { doublingDelayMs } from "@graph-invite/client/retry";
+import type { BotStore, OperationRecord, UnmatchedNotification } from "./bot-store.js";
+import type { CallStateEvent, RosterEvent, RosterState } from "./call-state.js";
+import type { StoreRetention } from "./retention.js";
 
 /** The errors a store's methods rejected with: those worth trying the work again for. */
 const storeFailures = new WeakSet<object>();
@@ -14,26 +17,89 @@ export function isStoreFailure(error: unknown): boolean {
 
 /** The store, whose methods' errors are remembered as the store's: any store, whichever errors it throws. */
 export function markingFailures(store: BotStore): BotStore {
-  const mark = (error: unknown) => {
-    if (typeof error === "object" && error !== null) storeFailures.add(error);
-    throw error;
-  };
-  return new Proxy(store, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        try {
-          const result: unknown = value.apply(target, args);
-          return result instanceof Promise ? result.catch(mark) : result;
-        } catch (error) {
-          return mark(error);
-        }
-      };
-    },
-  });
+  return new FailureMarkingStore(store);
 }
 
+/** Remembers the error as the store's, and throws it on. */
+function mark(error: unknown): never {
+  if (typeof error === "object" && error !== null) storeFailures.add(error);
+  throw error;
+}
+
+/** Calls one of the store's methods, marking what it throws or rejects with. */
+function marked<T>(call: () => T): T {
+  try {
+    const result = call();
+    return (result instanceof Promise ? result.catch(mark) : result) as T;
+  } catch (error) {
+    return mark(error);
+  }
+}
+
+/**
+ * A store that passes every call to `inner` and marks its failures. A store's optional methods are present here
+ * exactly when `inner` has them, since the bot asks whether they are there.
+ */
+class FailureMarkingStore implements BotStore {
+  readonly retention?: StoreRetention;
+  readonly finishDelivery?: NonNullable<BotStore["finishDelivery"]>;
+  readonly takeUnfinishedDeliveries?: NonNullable<BotStore["takeUnfinishedDeliveries"]>;
+  readonly watch?: NonNullable<BotStore["watch"]>;
+  readonly follow?: NonNullable<BotStore["follow"]>;
+
+  constructor(private readonly inner: BotStore) {
+    if (inner.retention !== undefined) this.retention = inner.retention;
+    if (inner.finishDelivery !== undefined) {
+      const finishDelivery = inner.finishDelivery;
+      this.finishDelivery = (key) => marked(() => finishDelivery.call(inner, key));
+    }
+    if (inner.takeUnfinishedDeliveries !== undefined) {
+      const takeUnfinished = inner.takeUnfinishedDeliveries;
+      this.takeUnfinishedDeliveries = () => marked(() => takeUnfinished.call(inner));
+    }
+    if (inner.watch !== undefined) {
+      const watch = inner.watch;
+      this.watch = (listener, options) => marked(() => watch.call(inner, listener, options));
+    }
+    if (inner.follow !== undefined) {
+      const follow = inner.follow;
+      this.follow = (interest, options) => marked(() => follow.call(inner, interest, options));
+    }
+  }
+
+  claimDelivery(key: string, body?: Uint8Array): Promise<boolean> {
+    return marked(() => this.inner.claimDelivery(key, body));
+  }
+  putOperation(record: OperationRecord): Promise<boolean> {
+    return marked(() => this.inner.putOperation(record));
+  }
+  operationByContext(clientContext: string): Promise<OperationRecord | undefined> {
+    return marked(() => this.inner.operationByContext(clientContext));
+  }
+  operationById(operationId: string): Promise<OperationRecord | undefined> {
+    return marked(() => this.inner.operationById(operationId));
+  }
+  operations(callId?: string): Promise<OperationRecord[]> {
+    return marked(() => this.inner.operations(callId));
+  }
+  pendingOperations(dueBy?: number): Promise<OperationRecord[]> {
+    return marked(() => this.inner.pendingOperations(dueBy));
+  }
+  putRoster(roster: RosterState, events: readonly RosterEvent[], calls?: readonly CallStateEvent[]): Promise<boolean> {
+    return marked(() => this.inner.putRoster(roster, events, calls));
+  }
+  roster(callId: string): Promise<RosterState | undefined> {
+    return marked(() => this.inner.roster(callId));
+  }
+  recordUnmatched(entry: UnmatchedNotification): Promise<void> {
+    return marked(() => this.inner.recordUnmatched(entry));
+  }
+  unmatched(): Promise<UnmatchedNotification[]> {
+    return marked(() => this.inner.unmatched());
+  }
+}
+
+/** How {@link persist} runs one piece of work. */
 export interface PersistOptions {
   /** Until when the work is worth doing: the delivery's retention, from its claim (epoch ms). */
   readonly until: number;
@@ -57,7 +123,7 @@ export async function persist(work: () => Promise<void>, options: PersistOptions
       await work();
       return;
     } catch (error) {
-      const pause = Math.min(longestPauseMs, firstPauseMs * 2 ** attempt);
+      const pause = doublingDelayMs(attempt, firstPauseMs, longestPauseMs);
       if (!isStoreFailure(error) || options.stopped() || Date.now() + pause > options.until) throw error;
       options.failed(error);
       await new Promise((resolve) => setTimeout(resolve, pause));

@@ -10,7 +10,9 @@ import {
   type RejectedNotification,
 } from "@graph-invite/validator";
 import type { AuthResult, CallbackAuthenticator } from "./auth/authenticator.js";
-import { settingOfReason } from "./refusals.js";
+import { type RefusedDelivery, settingOfReason } from "./refusals.js";
+
+export type { RefusedDelivery } from "./refusals.js";
 
 /** A delivery the receiver accepted: authenticated, parsed, and not seen before. */
 export interface AcceptedDelivery {
@@ -41,19 +43,6 @@ export interface InvalidDelivery {
 export interface DuplicateDelivery {
   readonly tenantId: string;
   readonly messageId: string;
-}
-
-/** A delivery the receiver refused, and why. */
-export interface RefusedDelivery {
-  readonly status: number;
-  readonly reason: string;
-  readonly message: string;
-  /** For a body that does not parse: where, as JSON Pointers, and which rule. */
-  readonly issues?: readonly Issue[];
-  /** What was expected and what came, such as the bot's app id and the token's audience for `wrong-audience`. */
-  readonly detail?: Readonly<Record<string, unknown>>;
-  /** The setting that most likely fixes it, when a setting can (`auth.appId` for a wrong audience). */
-  readonly setting?: string;
 }
 
 /** One HTTP request as the receiver reads it, whatever server carries it. */
@@ -116,6 +105,7 @@ export type Receive = (request: IncomingDelivery) => Promise<ReceiverAnswer>;
 const accepted: ReceiverAnswer = { status: 202, headers: {}, body: "", close: false };
 const utf8 = new TextDecoder("utf-8");
 
+/** The receiver, over its authenticator and the callbacks that take what it accepts and report what it refuses. */
 export function createReceiver(options: ReceiverOptions): Receive {
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
 
@@ -127,26 +117,8 @@ export function createReceiver(options: ReceiverOptions): Receive {
       if (!selfCheck) options.onRefused?.(refusal);
       return refusalAnswer(refusal, headers, close);
     };
-    if (request.method !== "POST") {
-      return refuse(
-        { status: 405, reason: "methodNotAllowed", message: "Notifications are POSTed." },
-        { Allow: "POST" },
-      );
-    }
-    if (options.accepting?.() === false) {
-      return refuse(
-        { status: 503, reason: "shuttingDown", message: "The bot is shutting down; deliver again later." },
-        { "Retry-After": "5" },
-      );
-    }
-    if (request.bodyAlreadyRead === true) {
-      return refuse({
-        status: 500,
-        reason: "bodyAlreadyRead",
-        message:
-          "The body was read before the bot's handler, by a body parser in front of it (such as express.json() or a framework that parses bodies): mount the bot's handler before any body parser, so that it authenticates before it reads.",
-      });
-    }
+    const upfront = refusedUpfront(request, options);
+    if (upfront !== undefined) return refuse(upfront.refusal, upfront.headers);
     // The body is not read before the caller is known. A refusal closes the connection, so that the server does not
     // read and discard an unauthenticated body to keep the connection alive.
     const auth = await options.authenticator.authenticate(request.header("authorization"));
@@ -206,6 +178,37 @@ export function createReceiver(options: ReceiverOptions): Receive {
     });
     return accepted;
   };
+}
+
+/** Why a request is refused before its sender is known: not a POST, the bot shutting down, or a body read already. */
+function refusedUpfront(
+  request: IncomingDelivery,
+  options: ReceiverOptions,
+): { readonly refusal: RefusedDelivery; readonly headers: Record<string, string> } | undefined {
+  if (request.method !== "POST") {
+    return {
+      refusal: { status: 405, reason: "methodNotAllowed", message: "Notifications are POSTed." },
+      headers: { Allow: "POST" },
+    };
+  }
+  if (options.accepting?.() === false) {
+    return {
+      refusal: { status: 503, reason: "shuttingDown", message: "The bot is shutting down; deliver again later." },
+      headers: { "Retry-After": "5" },
+    };
+  }
+  if (request.bodyAlreadyRead === true) {
+    return {
+      refusal: {
+        status: 500,
+        reason: "bodyAlreadyRead",
+        message:
+          "The body was read before the bot's handler, by a body parser in front of it (such as express.json() or a framework that parses bodies): mount the bot's handler before any body parser, so that it authenticates before it reads.",
+      },
+      headers: {},
+    };
+  }
+  return undefined;
 }
 
 /** A Graph-style error body: `{"error": {"code", "message", "details"}}`. */

@@ -1,8 +1,22 @@
 // What the bot refused, kept so that it can say why: each refusal reason is logged at once the first time and then at
 // most once a minute with a count, so a misconfiguration is loud within a second and a flood stays a few lines; the
 // latest refusals are kept, bounded, so that an invite that timed out can list what was refused while it waited.
+
+import type { Issue } from "@graph-invite/validator";
 import type { Logger } from "./logger.js";
-import type { RefusedDelivery } from "./receiver.js";
+
+/** A delivery the receiver refused, and why. */
+export interface RefusedDelivery {
+  readonly status: number;
+  readonly reason: string;
+  readonly message: string;
+  /** For a body that does not parse: where, as JSON Pointers, and which rule. */
+  readonly issues?: readonly Issue[];
+  /** What was expected and what came, such as the bot's app id and the token's audience for `wrong-audience`. */
+  readonly detail?: Readonly<Record<string, unknown>>;
+  /** The setting that most likely fixes it, when a setting can (`auth.appId` for a wrong audience). */
+  readonly setting?: string;
+}
 
 /** The refusals of one reason over a span of time: how many, and the latest one's message and detail. */
 export interface RefusalSummary {

@@ -4,25 +4,8 @@
 // an older version never overwrites a newer one.
 import type { Participant } from "@graph-invite/types";
 import type { RosterNotification } from "@graph-invite/validator";
+import type { RosterEvent, RosterMember, RosterState } from "./call-state.js";
 import { identitiesOf } from "./identities.js";
-import type { RosterMember, RosterState } from "./store.js";
-
-/** Someone joined, left, or changed (muted, put in the lobby, …). */
-export interface RosterEvent {
-  readonly type: "joined" | "left" | "updated";
-  readonly callId: string;
-  /** The participant's key in the roster: its id, or its identity when Graph sent `id: null`. */
-  readonly key: string;
-  /** The participant's state now; for `left`, its last known state. */
-  readonly participant: Participant;
-  /** For `updated`, the state it replaced. */
-  readonly previous?: Participant;
-  /**
-   * Why a participant left: Graph's `removedState.reason`, `deleted` (a participant notification of change type
-   * `deleted`), `call-ended`, or `absent` from a full roster.
-   */
-  readonly reason?: string;
-}
 
 /** What applying notifications did: the roster after them, and the events of who joined, left or changed. */
 export interface RosterChange {

@@ -4,9 +4,9 @@
 // (the API's own no-ops) when it registered none.
 
 import type { InviteResult } from "@graph-invite/client";
+import type { OperationRecord } from "./bot-store.js";
 import type { OpenTelemetryApi, OtelSpan } from "./otel-api.js";
 import type { Receive } from "./receiver.js";
-import type { OperationRecord } from "./store.js";
 
 export type { OpenTelemetryApi } from "./otel-api.js";
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { expect, test } from "vitest";
 
-const entryPoints = ["index.ts", "auth/index.ts", "node/index.ts", "redis/index.ts"].map((file) =>
+const entryPoints = ["index.ts", "auth/index.ts", "node/index.ts", "redis/index.ts", "testing.ts"].map((file) =>
   fileURLToPath(new URL(`../src/${file}`, import.meta.url)),
 );
 

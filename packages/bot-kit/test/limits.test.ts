@@ -11,13 +11,13 @@ import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import {
   type CallbackAuthOptions,
   createCallbackAuthenticator,
-  emptyRoster,
   MemoryStore,
   maxHistory,
   type OperationRecord,
   type RosterState,
 } from "../src/index.js";
 import { startBot } from "../src/node/index.js";
+import { emptyRoster } from "../src/testing.js";
 import { example, lifecycle, postNotification, signedHeaders } from "./harness.js";
 
 let sim: Simulator;

@@ -10,7 +10,7 @@ import { deltaRosterBody } from "@graph-invite/test-support/notifications";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Bot, type BotStore, type CallStateEvent, createBot, MemoryStore } from "../src/index.js";
-import { nextTurn } from "../src/turns.js";
+import { nextTurn } from "../src/time-slices.js";
 import { participantNamed, rosterOf, signedHeaders } from "./harness.js";
 
 let sim: Simulator;

@@ -4,8 +4,8 @@
 import { inviteBody, movingParticipant, replacingCall, userParticipant } from "@graph-invite/client";
 import type { Delivery, Scenario } from "@graph-invite/simulator";
 import { describe, expect, test } from "vitest";
-import { participantKey, type RosterEvent } from "../src/roster.js";
-import type { RosterMember } from "../src/store.js";
+import type { RosterEvent, RosterMember } from "../src/call-state.js";
+import { participantKey } from "../src/roster.js";
 import { lifecycle, type World } from "./harness.js";
 
 const { sharedWorld } = lifecycle();

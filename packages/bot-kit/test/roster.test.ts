@@ -3,6 +3,7 @@ import type { CommsNotification, Participant } from "@graph-invite/types";
 import { parseNotifications, type RosterNotification } from "@graph-invite/validator";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import type { RosterEvent, RosterState } from "../src/call-state.js";
 import {
   applyRosterNotification,
   emptyRoster,
@@ -10,9 +11,7 @@ import {
   maxMembers,
   participantKey,
   RosterDraft,
-  type RosterEvent,
 } from "../src/roster.js";
-import type { RosterState } from "../src/store.js";
 
 type Json = Record<string, unknown>;
 

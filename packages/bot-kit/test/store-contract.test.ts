@@ -7,7 +7,6 @@ import { ClientClosedError, createClient, createCluster, SocketClosedUnexpectedl
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import {
   type BotStore,
-  emptyRoster,
   MemoryStore,
   type OperationRecord,
   type RetentionOverrides,
@@ -15,6 +14,7 @@ import {
   type StoreChange,
 } from "../src/index.js";
 import { type AnyRedisConnection, type RedisConnection, RedisStore } from "../src/redis/index.js";
+import { emptyRoster, redisStoreInstruments } from "../src/testing.js";
 import { operation, type StoreUnderTest, storeContract, until, update } from "./store-contract.js";
 
 storeContract("MemoryStore", {
@@ -183,7 +183,7 @@ describe.skipIf(skipRedisTests)("RedisStore's inboxes", () => {
     await until(() => heard.length >= 20);
     // Each change was too large for an entry: the reader hears that it was, not the megabytes.
     expect(heard.every((change) => change.kind === "roster" && change.tooLarge === true)).toBe(true);
-    const inbox = `{${prefix}}inbox:${reader.origin}`;
+    const inbox = `{${prefix}}inbox:${redisStoreInstruments(reader).origin}`;
     const entries = (await server.command("XRANGE", inbox, "-", "+")).length;
     expect(entries).toBeLessThanOrEqual(inboxBytes);
     expect(Number(await server.command("MEMORY", "USAGE", inbox))).toBeLessThanOrEqual(inboxBytes);
@@ -294,16 +294,16 @@ describe.skipIf(skipRedisTests)("RedisStore's deliveries and retried writes", ()
     // The server learns both scripts first, so that each command below is one round trip.
     await store.claimDelivery("message:0", body);
     await store.finishDelivery("message:0");
-    const before = store.commandsSent;
+    const before = redisStoreInstruments(store).commandsSent;
     await store.claimDelivery("message:1", body);
     const finished = store.finishDelivery("message:1");
     await store.claimDelivery("message:2", body);
     await finished;
-    expect(store.commandsSent - before).toBe(2);
+    expect(redisStoreInstruments(store).commandsSent - before).toBe(2);
     expect(await server.command("ZRANGE", `{${prefix}}unfinished`, "0", "-1")).toBe("message:2");
     // No claim follows this one: it is written on its own, a moment later.
     await store.finishDelivery("message:2");
-    expect(store.commandsSent - before).toBe(3);
+    expect(redisStoreInstruments(store).commandsSent - before).toBe(3);
     expect(await server.command("ZCARD", `{${prefix}}unfinished`)).toBe("0");
   });
 
@@ -316,9 +316,9 @@ describe.skipIf(skipRedisTests)("RedisStore's deliveries and retried writes", ()
     // A command refused by the server (here: the roster's key holds a string) is final whatever its retry budget.
     const wrongType = new RedisStore({ client, prefix: "wrongtype:", retryForMs: 15_000 });
     await client.sendCommand(["SET", "{wrongtype:}roster:call-1", "not a hash"]);
-    const sentBefore = wrongType.commandsSent;
+    const sentBefore = redisStoreInstruments(wrongType).commandsSent;
     await expect(wrongType.roster("call-1")).rejects.toThrow(/WRONGTYPE/);
-    expect(wrongType.commandsSent - sentBefore).toBe(1);
+    expect(redisStoreInstruments(wrongType).commandsSent - sentBefore).toBe(1);
     await client.sendCommand(["DEL", "{wrongtype:}roster:call-1"]);
     client.destroy();
     const started = Date.now();

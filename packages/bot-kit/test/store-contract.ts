@@ -7,16 +7,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { inviteBody, userParticipant } from "@graph-invite/client";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import {
-  type BotStore,
-  emptyRoster,
-  type OperationRecord,
-  type RetentionOverrides,
-  type RosterEvent,
-  type RosterState,
-  type StoreChange,
-  type UnmatchedNotification,
+import type {
+  BotStore,
+  OperationRecord,
+  RetentionOverrides,
+  RosterEvent,
+  RosterState,
+  StoreChange,
+  UnmatchedNotification,
 } from "../src/index.js";
+import { emptyRoster } from "../src/testing.js";
 
 export interface StoreUnderTest {
   /** A new, empty store with these retention overrides. */

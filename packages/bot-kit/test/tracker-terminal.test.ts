@@ -8,9 +8,9 @@ import { type OperationNotification, parseNotifications } from "@graph-invite/va
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { MemoryStore, type OperationRecord } from "../src/index.js";
+import { OperationTracker } from "../src/invite-tracker.js";
 import { KeyedQueue } from "../src/queue.js";
-import { OperationTracker } from "../src/tracker.js";
-import { TimeSlices } from "../src/turns.js";
+import { TimeSlices } from "../src/time-slices.js";
 import { example } from "./harness.js";
 
 const statuses = ["notStarted", "running", "completed", "failed"] as const;

@@ -1,3 +1,4 @@
+// Waiting that an AbortSignal can end. Also published as `@graph-invite/client/abort`, for the bot kit's waits.
 /** Settles like `promise`, or rejects with the signal's reason as soon as it aborts. */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {

@@ -2,7 +2,7 @@
 // for a receiver that authenticates before it reads. Its onRequest hooks run before the body is touched, so the bot
 // answers there, on Node's own request and response, and tells Fastify it has taken the reply over.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Bot } from "../bot.js";
+import type { Bot } from "../bot-types.js";
 import { type NodeHandlerOptions, nodeEndpoint } from "./handler.js";
 
 /** What the hook needs of Fastify's request: Node's own. */

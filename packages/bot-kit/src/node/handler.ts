@@ -2,7 +2,8 @@
 // for Fastify, through an onRequest hook that runs before Fastify reads the body. The request is read as Node gives
 // it, without building a Web Request: that would cost more than the rest of the work on a small notification.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Bot } from "../bot.js";
+import { receiverOf } from "../bot-receiver.js";
+import type { Bot } from "../bot-types.js";
 import { type Receive, type ReceiverAnswer, type RefusedDelivery, refusalAnswer } from "../receiver.js";
 
 /** Node's request listener, or Express/Connect middleware: with `next`, a request for another path is passed on. */
@@ -44,7 +45,7 @@ export interface NodeEndpoint {
 }
 
 export function nodeEndpoint(bot: Bot, options: NodeHandlerOptions = {}): NodeEndpoint {
-  const { receive, path, refused, failed } = bot.receiver;
+  const { receive, path, refused, failed } = receiverOf(bot);
   return createNodeEndpoint(receive, { path: options.path ?? path, onRefused: refused, onError: failed });
 }
 

@@ -1,7 +1,9 @@
 // A bot served by node:http on its own, for a service that has no server of its own yet.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Bot, type BotOptions, createBot } from "../bot.js";
+import { createBot } from "../bot.js";
+import { receiverOf } from "../bot-receiver.js";
+import type { Bot, BotOptions } from "../bot-types.js";
 import { logProblems } from "../check.js";
 import { stderrLogger } from "../logger.js";
 import { loadOpenTelemetry } from "../telemetry.js";
@@ -50,7 +52,7 @@ export async function startBot(options: BotOptions & ListenOptions): Promise<Sta
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  const callbackUrl = `${url}${bot.receiver.path}`;
+  const callbackUrl = `${url}${receiverOf(bot).path}`;
   let closed = false;
   if (options.selfCheck !== false) {
     // Rejects only when the bot stopped first.

@@ -2,7 +2,8 @@
 // stream rather than pub/sub because a reader that lost its connection goes on from the last entry it saw: what was
 // written meanwhile still reaches it, as long as the stream's length holds it. After any failed read the reader also
 // reports a resync, so that whoever waits reads the store again in case entries were trimmed or the server lost them.
-import type { StoreChange } from "../store.js";
+import { doublingDelayMs } from "@graph-invite/client/retry";
+import type { StoreChange } from "../bot-store.js";
 import { type AnyRedisConnection, type Send, senderOf, text } from "./connection.js";
 
 export interface FeedOptions {
@@ -74,7 +75,7 @@ export class FeedReader {
         failures++;
         // The client reconnects on its own; wait a little longer each time, up to a quarter of a second: a server that
         // is down is not hammered, and one that is back is read from again soon, since waiters depend on it.
-        await new Promise((resolve) => setTimeout(resolve, Math.min(250, 25 * 2 ** failures)));
+        await new Promise((resolve) => setTimeout(resolve, doublingDelayMs(failures, 25, 250)));
       }
     }
   }

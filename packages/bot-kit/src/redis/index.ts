@@ -10,5 +10,5 @@ export {
   type RedisClusterConnection,
   type RedisConnection,
   RedisStore,
-  type RedisStoreOptions,
 } from "./store.js";
+export type { RedisStoreOptions, UnfinishedDelivery } from "./store-options.js";

@@ -1,100 +1,32 @@
 // A store that several instances of a bot share: records as JSON in Redis hashes next to their revision, each
 // write a Lua script that compares the revision, keeps the indexes and appends the change to a feed the other
 // instances read. Every key has a time to live and every index a count, from the same retention as MemoryStore.
-import { randomBytes, randomUUID } from "node:crypto";
-import type { CallStateEvent } from "../bot.js";
-import { type RetentionOverrides, retentionWith, type StoreRetention } from "../retention.js";
-import type { RosterEvent } from "../roster.js";
-import type {
-  BotStore,
-  InviteStatus,
-  OperationRecord,
-  RosterState,
-  StoreChange,
-  UnmatchedNotification,
-} from "../store.js";
+import { randomUUID } from "node:crypto";
+import type { BotStore, InviteStatus, OperationRecord, StoreChange, UnmatchedNotification } from "../bot-store.js";
+import type { CallStateEvent, RosterEvent, RosterState } from "../call-state.js";
+import { maxInviteTimeoutMs } from "../invite-types.js";
+import { retentionWith, type StoreRetention } from "../retention.js";
 import { sharedTelemetry } from "../telemetry.js";
-import { maxInviteTimeoutMs } from "../tracker.js";
-import { type AnyRedisConnection, type Script, type Send, senderOf, text, texts } from "./connection.js";
-import { retryable } from "./errors.js";
+import { inboxLifetime, parsed, retried, serialise, writeToken } from "./commands.js";
+import { type AnyRedisConnection, type Script, type Send, senderOf, texts } from "./connection.js";
 import { FeedReader } from "./feed.js";
+import { FinishedDeliveries, finishWaitMs } from "./finished-deliveries.js";
 import { decodeId, encodeId, StoreKeys } from "./keys.js";
 import { scripts as compiled } from "./scripts.js";
+import type { RedisStoreInstruments, RedisStoreOptions, UnfinishedDelivery } from "./store-options.js";
 
 export type { AnyRedisConnection, RedisClusterConnection, RedisConnection } from "./connection.js";
 
-/** Options of {@link RedisStore}: the connected client, the key prefix, and the retention. */
-export interface RedisStoreOptions {
-  /**
-   * A connected node-redis client: `createClient({ url })` for one server, or `createCluster({ rootNodes })` for Redis
-   * Cluster (then `await client.connect()`). The store does not close it; it opens one more connection, with
-   * `duplicate()`, while anyone watches its changes.
-   */
-  readonly client: AnyRedisConnection;
-  /**
-   * Put before every key, so that several bots (or other data) can share a database; the store puts it in braces,
-   * as a hash tag, so that on Redis Cluster all of its keys are in one slot (no braces in it, then). Default
-   * `graph-invite:`.
-   */
-  readonly prefix?: string;
-  /** Overrides of the default retention, kind by kind and field by field: the same figures as MemoryStore's. */
-  readonly retention?: RetentionOverrides;
-  /**
-   * How many changes each instance's inbox keeps, at most 64 (see `inboxBytes`). An instance that loses its connection
-   * for longer than it takes the others to write this many changes it follows reads the store again instead, as it
-   * does after any reconnect. Default 64.
-   */
-  readonly feedLength?: number;
-  /**
-   * The most bytes an instance's inbox holds: it keeps at most `feedLength` changes of at most a 64th of this each; a
-   * roster change broadcast with more is sent as a note that it was too large (`tooLarge`), and its events are not.
-   * Default 4 MiB.
-   */
-  readonly inboxBytes?: number;
-  /** How long one read of the inbox blocks before it is sent again. Default 5 000 ms. */
-  readonly feedBlockMs?: number;
-  /**
-   * How long a command is tried again when the connection fails under it (a Redis restart, a failover), while the
-   * client reconnects. Every write is a compare-and-set and every claim carries a token, so sending one again is
-   * safe. Default 15 000 ms.
-   */
-  readonly retryForMs?: number;
-  /**
-   * How long an instance counts as alive after its last sign of life; it gives one every third of this while its
-   * bot follows the store. A delivery claimed by an instance that is no longer alive is taken over by another.
-   * Default 3 000 ms.
-   */
-  readonly heartbeatMs?: number;
-}
-
-/** A delivery another instance claimed and did not finish: its key and its body as received. */
-export interface UnfinishedDelivery {
-  readonly key: string;
-  readonly body: string;
-}
-
 const waiting = new Set<InviteStatus>(["sending", "running"]);
 
-/**
- * How long finished deliveries wait for the next claim to carry them (at no round trip of their own) before they are
- * written on their own.
- */
-const finishWaitMs = 200;
-
-/** Finished deliveries not yet written, and whoever waits for them to be. */
-class FinishedDeliveries {
-  readonly keys: string[] = [];
-  readonly written: Promise<void>;
-  settle: (error?: unknown) => void = () => {};
-
-  constructor(readonly timer: ReturnType<typeof setTimeout>) {
-    this.written = new Promise<void>((resolve, reject) => {
-      this.settle = (error) => (error === undefined ? resolve() : reject(error));
-    });
-  }
-}
-
 const utf8 = new TextDecoder("utf-8");
+
+let instrumentsOf: (store: RedisStore) => RedisStoreInstruments;
+
+/** The store's origin and how many commands it has sent so far: for tests and benchmarks, not for a bot. */
+export function redisStoreInstruments(store: RedisStore): RedisStoreInstruments {
+  return instrumentsOf(store);
+}
 
 /**
  * A store in one Redis server (or a primary with replicas) or in Redis Cluster, shared by every instance of the bot:
@@ -103,7 +35,7 @@ const utf8 = new TextDecoder("utf-8");
 export class RedisStore implements BotStore {
   readonly retention: StoreRetention;
   /** Marks the feed entries written through this handle, which its own bot has acted on already. */
-  readonly origin = randomUUID();
+  private readonly origin = randomUUID();
   private readonly client: AnyRedisConnection;
   private readonly sendRaw: Send;
   private readonly keys: StoreKeys;
@@ -415,12 +347,8 @@ export class RedisStore implements BotStore {
     };
   }
 
-  /**
-   * Commands sent through this handle, each a round trip to Redis, retries included; the change feed's blocking reads,
-   * on a connection of their own, are not counted.
-   */
-  get commandsSent(): number {
-    return this.sent;
+  static {
+    instrumentsOf = (store) => ({ origin: store.origin, commandsSent: store.sent });
   }
 
   /**
@@ -460,46 +388,4 @@ export class RedisStore implements BotStore {
     const reply = await this.run(compiled.readOperations, [index], [this.keys.space, ...contexts]);
     return texts(reply).map((data) => JSON.parse(data) as OperationRecord);
   }
-}
-
-/** Sends the command again, with a growing pause, while its failure is the connection's and time remains. */
-async function retried<T>(command: () => Promise<T>, forMs: number): Promise<T> {
-  const giveUpAt = Date.now() + forMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await command();
-    } catch (error) {
-      if (!retryable(error) || Date.now() >= giveUpAt) throw error;
-      sharedTelemetry().redisRetry();
-      // At most a quarter of a second apart, as the feed reader: waiters depend on the store being back in use.
-      await new Promise((resolve) => setTimeout(resolve, Math.min(250, 25 * 2 ** attempt)));
-    }
-  }
-}
-
-function parsed<T>(reply: unknown): T | undefined {
-  const data = text(reply);
-  return data === undefined ? undefined : (JSON.parse(data) as T);
-}
-
-/**
- * The entry as JSON. A notification nested deeper than JSON.stringify can follow is kept as a note of what it was,
- * rather than lost with an error: refused bodies, the likely deep ones, are kept as text already.
- */
-function serialise(entry: UnmatchedNotification): string {
-  try {
-    return JSON.stringify(entry);
-  } catch {
-    return JSON.stringify({ ...entry, notification: "(a notification nested too deeply to store as JSON)" });
-  }
-}
-
-/** How long an instance's inbox outlives its last sign of life: long enough for a reconnect, then it goes. */
-function inboxLifetime(heartbeatMs: number): number {
-  return Math.max(60_000, 10 * heartbeatMs);
-}
-
-/** A write's token: 64 random bits are enough to tell one record's recent writes apart, and a record keeps 64 of them. */
-function writeToken(): string {
-  return randomBytes(8).toString("hex");
 }

@@ -3,9 +3,9 @@
 // write of a record is a compare-and-set on its revision, so that two instances changing one record at once cannot
 // lose either change; the loser reads again and redoes its change.
 import type { InviteError } from "@graph-invite/client";
-import type { InviteParticipantsRequest, Participant, ResultInfo } from "@graph-invite/types";
-import type { CallStateEvent } from "./bot.js";
-import type { RosterEvent } from "./roster.js";
+import type { InviteParticipantsRequest, ResultInfo } from "@graph-invite/types";
+import type { CallStateEvent, RosterEvent, RosterState } from "./call-state.js";
+import type { StoreRetention } from "./retention.js";
 
 /**
  * Where an invite stands. `sending` until Graph answers; `running` once it accepted; `completed` or `failed` from
@@ -75,26 +75,6 @@ export interface OperationRecord {
  */
 export const maxHistory = 50;
 
-/** What the bot knows of one participant of a call. */
-export interface RosterMember {
-  readonly participant: Participant;
-  /** `rosterSequenceNumber`, or a delta roster's sequence number: the roster version of this participant's state. */
-  readonly version: number | null;
-}
-
-/** A call's roster, as participants notifications built it. Plain data, so that a store can serialise it. */
-export interface RosterState {
-  readonly callId: string;
-  /** Participants in the call, by {@link participantKey}, in the order they joined. */
-  readonly members: Readonly<Record<string, RosterMember>>;
-  /** Participants who left, with the roster version they left at, so that a stale notification cannot bring them back. */
-  readonly departed: Readonly<Record<string, number | null>>;
-  /** The call has ended: everyone left and later rosters are stale. */
-  readonly ended: boolean;
-  /** How many times the roster has been written: the compare-and-set key. 0 for a roster never stored. */
-  readonly revision: number;
-}
-
 /** A notification the bot received but could not attach to anything it tracks, or a delivery the parser refused. */
 export interface UnmatchedNotification {
   readonly at: string;
@@ -140,6 +120,12 @@ export type StoreChange =
  * caller read (or, for revision 0, when nothing is stored under the key), and store the value at revision + 1.
  */
 export interface BotStore {
+  /**
+   * How long the store keeps each kind of state. Optional for a store of your own; given, the bot tries the work of
+   * an acknowledged delivery again (after a store failure) for as long as the delivery is retained, else for
+   * {@link defaultRetention}'s.
+   */
+  readonly retention?: StoreRetention;
   /**
    * Records a delivery's key, atomically, for the deliveries' retention; resolves false when it was recorded before,
    * meaning the delivery is a duplicate. A store that several processes share keeps `body` too, until
