@@ -4,10 +4,9 @@ import {
   createInviteClient,
   type InviteClientOptions,
   type InviteResult,
-  parseRetryAfter,
   RequestFailure,
 } from "../src/index.js";
-import { backoffMs } from "../src/retry.js";
+import { backoffMs, parseRetryAfter } from "../src/retry.js";
 import {
   type Answer,
   accepted,
