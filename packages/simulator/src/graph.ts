@@ -4,12 +4,13 @@ import { randomUUID } from "node:crypto";
 import type { CommsNotificationsBody, InvitationParticipantInfo, Participant, ResultInfo } from "@graph-invite/types";
 import { type Issue, validateInviteRequest } from "@graph-invite/validator";
 import { Calls, type SimulatedCall } from "./calls.js";
-import { ConfigError } from "./control.js";
+import { ConfigError } from "./config.js";
 import type { Courier } from "./delivery.js";
 import { withDeviations } from "./deviations.js";
 import { graphError, HttpError } from "./http.js";
 import { botId, type Directory, identityIds } from "./identities.js";
 import { type Caller, invitePermission } from "./identity-platform.js";
+import { type InFlight, sleep } from "./in-flight.js";
 import type {
   Answer,
   AppRegistration,
@@ -19,7 +20,6 @@ import type {
   RejectedInvite,
   Scenario,
 } from "./options.js";
-import { sleep, type Tracker } from "./tracker.js";
 import {
   callEndNotifications,
   inviteResponse,
@@ -99,7 +99,7 @@ export interface GraphDependencies {
   readonly apps: readonly AppRegistration[];
   readonly directory: Directory;
   readonly courier: Courier;
-  readonly tracker: Tracker;
+  readonly inFlight: InFlight;
   readonly signal: AbortSignal;
   readonly scenario: Scenario;
 }
@@ -219,7 +219,7 @@ export class SimulatedGraph {
       terminalSent = resolve;
     });
     const done = this.carryOut(operation, call, related, terminalSent).finally(terminalSent);
-    this.deps.tracker.track(done, this.deps.signal);
+    this.deps.inFlight.track(done, this.deps.signal);
     return { operation, body, terminalSent: terminal };
   }
 

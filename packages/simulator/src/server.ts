@@ -2,8 +2,8 @@
 // small control API under /simulator for tools that drive the simulator from outside the process.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { checkCallSeed, controlBody, parseScenario } from "./config.js";
 import { createConsole } from "./console/console.js";
-import { checkCallSeed, controlBody, parseScenario } from "./control.js";
 import type { Courier } from "./delivery.js";
 import type { SimulatedGraph } from "./graph.js";
 import { bearerToken, graphError, HttpError, mediaType, readBody, sendJson } from "./http.js";

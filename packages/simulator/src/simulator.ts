@@ -9,16 +9,16 @@ import { hostname as machineName, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SimulatedCall } from "./calls.js";
 import { createLocalCertificates, type LocalCertificates } from "./certificates.js";
-import { checkCallSeed, checkOptions, checkRollover, checkScenario } from "./control.js";
+import { checkCallSeed, checkOptions, checkRollover, checkScenario } from "./config.js";
 import { Courier, type Delivery } from "./delivery.js";
 import { SimulatedGraph } from "./graph.js";
 import { Directory } from "./identities.js";
 import { graphResource, IdentityPlatform } from "./identity-platform.js";
+import { InFlight } from "./in-flight.js";
 import { type KeyRollover, Signer, type TokenClaimChanges, type TokenSigning, type TokenTiming } from "./keys.js";
 import type { AppRegistration, CallSeed, Scenario, SimulatorOptions } from "./options.js";
 import { createHandler, type ReceivedRequest } from "./server.js";
 import { snapshot } from "./snapshots.js";
-import { Tracker } from "./tracker.js";
 import type { SimulatedOperation } from "./wire.js";
 
 export type { ReceivedRequest, SimulatedCall, SimulatedOperation };
@@ -128,13 +128,13 @@ export async function start(given: SimulatorOptions = {}): Promise<Simulator> {
   const lifetime = new AbortController();
   // Every pending wait (ring times, delivery delays and retries) listens to it; dozens at once are normal.
   setMaxListeners(0, lifetime.signal);
-  const tracker = new Tracker();
+  const inFlight = new InFlight();
   const courier = new Courier(notificationSigner, notificationIssuer, lifetime.signal);
   const graph = new SimulatedGraph({
     apps,
     directory: new Directory(options.directory),
     courier,
-    tracker,
+    inFlight,
     signal: lifetime.signal,
     scenario: options.scenario ?? {},
   });
@@ -213,7 +213,7 @@ export async function start(given: SimulatorOptions = {}): Promise<Simulator> {
     setScenario: (scenario) => {
       graph.scenario = checkScenario(scenario);
     },
-    settled: () => tracker.idle(),
+    settled: () => inFlight.idle(),
     signNotificationToken: (claims = {}, timing, signing) =>
       notificationSigner.sign(
         { iss: notificationIssuer, aud: app.appId, tid: app.tenantId, jti: randomUUID(), ...claims },
@@ -227,7 +227,7 @@ export async function start(given: SimulatorOptions = {}): Promise<Simulator> {
       lifetime.abort();
       notificationSigner.stop();
       try {
-        await tracker.idle();
+        await inFlight.idle();
       } finally {
         // Stop accepting first, so that no connection opened meanwhile keeps close() waiting.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

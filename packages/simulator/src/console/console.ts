@@ -2,7 +2,7 @@
 // control endpoints the page steers with (which scripts can use as well). Every request to them passes the guard.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ConfigError, checkRollover, controlBody } from "../control.js";
+import { ConfigError, checkRollover, controlBody } from "../config.js";
 import type { Courier, Delivery, TokenFlaw } from "../delivery.js";
 import type { SimulatedGraph } from "../graph.js";
 import { graphError, HttpError, readBody, sendJson } from "../http.js";
