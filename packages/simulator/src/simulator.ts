@@ -2,7 +2,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, request as httpRequest } from "node:http";
+import { createServer, request as httpRequest, type RequestListener, type Server } from "node:http";
 import { createServer as createTlsServer, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import { hostname as machineName, tmpdir } from "node:os";
@@ -152,21 +152,7 @@ export async function start(given: SimulatorOptions = {}): Promise<Simulator> {
     courier,
     requests,
   });
-  const listenHost = options.host ?? "127.0.0.1";
-  const tls = options.tls === true ? localTls(listenHost, options.publicUrl) : undefined;
-  const server = tls === undefined ? createServer(handler) : createTlsServer(tls.serverOptions, handler);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(options.port ?? 0, listenHost, () => resolve());
-    });
-  } catch (error) {
-    tls?.remove();
-    throw error;
-  }
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const listeningUrl = `${tls === undefined ? "http" : "https"}://${host}:${address.port}`;
+  const { server, tls, listeningUrl } = await listen(handler, options);
   url = options.publicUrl ?? listeningUrl;
 
   return {
@@ -180,26 +166,7 @@ export async function start(given: SimulatorOptions = {}): Promise<Simulator> {
     openIdConfigurationUrl: `${url}/v1/.well-known/OpenIdConfiguration`,
     notificationIssuer,
     tokenUrl: (tenantId = app.tenantId) => identity.tokenEndpoint(tenantId),
-    credential:
-      (client = app) =>
-      async () => {
-        const form = new URLSearchParams({
-          grant_type: "client_credentials",
-          client_id: client.appId,
-          client_secret: client.secret,
-          scope: `${graphResource}/.default`,
-        });
-        const response = await postForm(identity.tokenEndpoint(client.tenantId), form, tls?.certificates.caCertificate);
-        const body = JSON.parse(response.text) as {
-          access_token?: string;
-          expires_in?: number;
-          error_description?: string;
-        };
-        if (response.status !== 200 || body.access_token === undefined) {
-          throw new Error(`the token endpoint answered ${response.status}: ${body.error_description ?? "no token"}`);
-        }
-        return { token: body.access_token, expiresOnTimestamp: Date.now() + (body.expires_in ?? 0) * 1000 };
-      },
+    credential: (client = app) => credentialFor(client, identity, tls?.certificates.caCertificate),
     createCall: (seed) => snapshot(graph.createCall(checkCallSeed(seed))),
     call: (id) => snapshot(graph.calls.get(id)),
     calls: () => snapshot(graph.calls.all()),
@@ -223,19 +190,80 @@ export async function start(given: SimulatorOptions = {}): Promise<Simulator> {
     // async, so that a wrong rollover rejects as the returned promise says rather than throwing.
     rotateNotificationKey: async (rollover) =>
       notificationSigner.rotate(rollover === undefined ? undefined : checkRollover(rollover)),
-    close: async () => {
-      lifetime.abort();
-      notificationSigner.stop();
-      try {
-        await inFlight.idle();
-      } finally {
-        // Stop accepting first, so that no connection opened meanwhile keeps close() waiting.
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections();
-        await closed;
-        tls?.remove();
-      }
-    },
+    close: () => shutDown({ lifetime, notificationSigner, inFlight, server, tls }),
+  };
+}
+
+/** Cancels what is waiting, then stops the server once the work in flight has ended; rejects as that work did. */
+async function shutDown(running: {
+  lifetime: AbortController;
+  notificationSigner: Signer;
+  inFlight: InFlight;
+  server: Server;
+  tls: LocalTls | undefined;
+}): Promise<void> {
+  const { lifetime, notificationSigner, inFlight, server, tls } = running;
+  lifetime.abort();
+  notificationSigner.stop();
+  try {
+    await inFlight.idle();
+  } finally {
+    // Stop accepting first, so that no connection opened meanwhile keeps close() waiting.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+    tls?.remove();
+  }
+}
+
+interface Listening {
+  readonly server: Server;
+  readonly tls: LocalTls | undefined;
+  readonly listeningUrl: string;
+}
+
+/** Listens where the options say, over TLS with certificates of its own if asked; the certificates go if it cannot. */
+async function listen(handler: RequestListener, options: SimulatorOptions): Promise<Listening> {
+  const listenHost = options.host ?? "127.0.0.1";
+  const tls = options.tls === true ? localTls(listenHost, options.publicUrl) : undefined;
+  const server = tls === undefined ? createServer(handler) : createTlsServer(tls.serverOptions, handler);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, listenHost, () => resolve());
+    });
+  } catch (error) {
+    tls?.remove();
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return { server, tls, listeningUrl: `${tls === undefined ? "http" : "https"}://${host}:${address.port}` };
+}
+
+/** A token function for the app: client credentials from the simulator's token endpoint, as a real app gets them. */
+function credentialFor(
+  client: AppRegistration,
+  identity: IdentityPlatform,
+  caCertificate: string | undefined,
+): () => Promise<{ token: string; expiresOnTimestamp: number }> {
+  return async () => {
+    const form = new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: client.appId,
+      client_secret: client.secret,
+      scope: `${graphResource}/.default`,
+    });
+    const response = await postForm(identity.tokenEndpoint(client.tenantId), form, caCertificate);
+    const body = JSON.parse(response.text) as {
+      access_token?: string;
+      expires_in?: number;
+      error_description?: string;
+    };
+    if (response.status !== 200 || body.access_token === undefined) {
+      throw new Error(`the token endpoint answered ${response.status}: ${body.error_description ?? "no token"}`);
+    }
+    return { token: body.access_token, expiresOnTimestamp: Date.now() + (body.expires_in ?? 0) * 1000 };
   };
 }
 

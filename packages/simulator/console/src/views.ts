@@ -39,6 +39,58 @@ export function App({ state }: { state: State }) {
   const byOperation = (id: string | null) => filters.operationId === "" || id === filters.operationId;
   const shownOperations = operations.filter((operation) => byCall(operation));
   return html`
+    <${TopBar} state=${state} calls=${calls} operations=${shownOperations} filters=${filters} setFilters=${setFilters} />
+    <main>
+      <${Steering} calls=${calls} scenario=${state.scenario} />
+      <section aria-labelledby="calls-heading">
+        <h2 id="calls-heading">Calls</h2>
+        ${calls.length === 0 ? html`<p>No calls yet.</p>` : null}
+        <div class="calls">
+          ${calls.filter((call) => filters.callId === "" || call.id === filters.callId).map((call) => html`<${CallCard} key=${call.id} call=${call} />`)}
+        </div>
+      </section>
+      <section aria-labelledby="invites-heading">
+        <h2 id="invites-heading">Invites</h2>
+        ${state.invites.length === 0 ? html`<p>No invites yet.</p>` : null}
+        <ol class="invites">
+          ${state.invites
+            .filter((invite) => byCall(invite) && byOperation(invite.operationId))
+            .map(
+              (invite) =>
+                html`<${InviteTimeline}
+                  key=${invite.seq}
+                  invite=${invite}
+                  operation=${invite.operationId === null ? undefined : state.operations.get(invite.operationId)}
+                />`,
+            )}
+        </ol>
+      </section>
+      <section aria-labelledby="deliveries-heading">
+        <h2 id="deliveries-heading">Deliveries</h2>
+        <${Deliveries}
+          deliveries=${state.deliveries.filter((delivery) => byCall(delivery) && byOperation(delivery.operationId))}
+        />
+      </section>
+      <${Requests} requests=${state.requests} callId=${filters.callId} />
+    </main>
+  `;
+}
+
+/** The top bar: whether the feed is live, links to each view, and the filters by call and by invite. */
+function TopBar({
+  state,
+  calls,
+  operations,
+  filters,
+  setFilters,
+}: {
+  state: State;
+  calls: readonly Call[];
+  operations: readonly Operation[];
+  filters: Filters;
+  setFilters: (filters: Filters) => void;
+}) {
+  return html`
     <header class="top">
       <h1>Graph simulator</h1>
       <p class=${`live ${state.connected ? "on" : "off"}`} role="status">
@@ -73,7 +125,7 @@ export function App({ state }: { state: State }) {
               setFilters({ ...filters, operationId: (event.target as HTMLSelectElement).value })}
           >
             <option value="">All invites</option>
-            ${shownOperations.map(
+            ${operations.map(
               (operation) =>
                 html`<option value=${operation.id}>${operation.clientContext ?? short(operation.id)}</option>`,
             )}
@@ -81,57 +133,31 @@ export function App({ state }: { state: State }) {
         </span>
       </form>
     </header>
-    <main>
-      <${Steering} calls=${calls} scenario=${state.scenario} />
-      <section aria-labelledby="calls-heading">
-        <h2 id="calls-heading">Calls</h2>
-        ${calls.length === 0 ? html`<p>No calls yet.</p>` : null}
-        <div class="calls">
-          ${calls.filter((call) => filters.callId === "" || call.id === filters.callId).map((call) => html`<${CallCard} key=${call.id} call=${call} />`)}
-        </div>
-      </section>
-      <section aria-labelledby="invites-heading">
-        <h2 id="invites-heading">Invites</h2>
-        ${state.invites.length === 0 ? html`<p>No invites yet.</p>` : null}
-        <ol class="invites">
-          ${state.invites
-            .filter((invite) => byCall(invite) && byOperation(invite.operationId))
-            .map(
-              (invite) =>
-                html`<${InviteTimeline}
-                  key=${invite.seq}
-                  invite=${invite}
-                  operation=${invite.operationId === null ? undefined : state.operations.get(invite.operationId)}
-                />`,
-            )}
-        </ol>
-      </section>
-      <section aria-labelledby="deliveries-heading">
-        <h2 id="deliveries-heading">Deliveries</h2>
-        <${Deliveries}
-          deliveries=${state.deliveries.filter((delivery) => byCall(delivery) && byOperation(delivery.operationId))}
-        />
-      </section>
-      <section aria-labelledby="requests-heading">
-        <h2 id="requests-heading">Requests received</h2>
-        <ol class="requests">
-          ${state.requests
-            .filter((request) => filters.callId === "" || request.path.includes(filters.callId))
-            .map(
-              (request) => html`<li key=${request.seq}>
-                <details>
-                  <summary>
-                    <code>${request.method} ${request.path}</code> <span class="badge">${request.status}</span>
-                    <span class="when">${time(request.receivedAt)}</span>
-                  </summary>
-                  <pre tabindex="0">${pretty(request.headers)}</pre>
-                  ${request.body === "" ? null : html`<pre tabindex="0">${request.body}</pre>`}
-                </details>
-              </li>`,
-            )}
-        </ol>
-      </section>
-    </main>
+  `;
+}
+
+/** The requests Graph's routes received, newest last, narrowed to the call filtered on. */
+function Requests({ requests, callId }: { requests: State["requests"]; callId: string }) {
+  return html`
+    <section aria-labelledby="requests-heading">
+      <h2 id="requests-heading">Requests received</h2>
+      <ol class="requests">
+        ${requests
+          .filter((request) => callId === "" || request.path.includes(callId))
+          .map(
+            (request) => html`<li key=${request.seq}>
+              <details>
+                <summary>
+                  <code>${request.method} ${request.path}</code> <span class="badge">${request.status}</span>
+                  <span class="when">${time(request.receivedAt)}</span>
+                </summary>
+                <pre tabindex="0">${pretty(request.headers)}</pre>
+                ${request.body === "" ? null : html`<pre tabindex="0">${request.body}</pre>`}
+              </details>
+            </li>`,
+          )}
+      </ol>
+    </section>
   `;
 }
 

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { controlBody } from "../config.js";
 import type { Courier } from "../delivery.js";
 import type { SimulatedGraph } from "../graph.js";
-import { graphError, HttpError, readBody, sendJson } from "../http.js";
+import { errorReply, graphError, HttpError, readBody, sendJson } from "../http.js";
 import type { Signer } from "../keys.js";
 import { flawed, noRetries, readAnswerCommand, readResendCommand, readRotateCommand } from "./commands.js";
 import type { LiveFeed } from "./feed.js";
@@ -87,10 +87,7 @@ export async function serveRoute(
   try {
     reply = await route(request, await readBody(request), match);
   } catch (error) {
-    reply =
-      error instanceof HttpError
-        ? error
-        : { status: 500, body: graphError("InternalServerError", `The simulator failed: ${String(error)}`) };
+    reply = errorReply(error);
   }
   sendJson(response, reply.status, reply.body, reply instanceof HttpError ? reply.headers : {});
 }
