@@ -3,9 +3,11 @@
  * print one total for the whole workspace (scripts/summarise-tests.mjs).
  */
 export const sharedTestOptions = {
-  // Property tests run hundreds of cases, and CI runs every package's suite at once on two cores: a test that takes a
-  // second alone can take several there. Vitest's 5 s default failed such tests on a loaded machine; a hang still fails.
-  testTimeout: 30_000,
+  // Property tests run hundreds of cases, and CI runs several packages' suites at once on two cores beside Chromium,
+  // Redis clusters and child processes: a browser test that takes 3 s alone took over 30 s there. A hang still fails,
+  // two minutes later. Hooks (servers, clusters, browsers started in beforeAll) get the same.
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
   reporters: ["default", "json"],
   outputFile: { json: "test-results.json" },
 };

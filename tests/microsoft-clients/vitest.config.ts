@@ -5,8 +5,5 @@ export default defineConfig({
   test: {
     ...sharedTestOptions,
     include: ["test/**/*.test.ts"],
-    // Each test starts Node processes (the simulator's CLI, the clients): seconds each on a busy machine.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
   },
 });

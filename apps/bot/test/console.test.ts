@@ -59,7 +59,7 @@ async function openConsole(viewport = { width: 1280, height: 800 }): Promise<Pag
   const context = await browser.newContext({ viewport });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: sim.url });
   // A step that does not happen fails with what was awaited, well before the test's own timeout.
-  context.setDefaultTimeout(10_000);
+  context.setDefaultTimeout(60_000);
   const page = await context.newPage();
   page.on("pageerror", (error) => pageErrors.push(error.message));
   page.on("console", (message) => {
@@ -70,8 +70,8 @@ async function openConsole(viewport = { width: 1280, height: 800 }): Promise<Pag
   return page;
 }
 
-/** Polls for up to 10 s: the machine may be busy, and the page renders what the feed sends a moment later. */
-const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 10_000 });
+/** Polls for up to 60 s: the machine may be busy, and the page renders what the feed sends a moment later. */
+const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 60_000 });
 
 /** The invite's card, found by the clientContext the bot sent. */
 const inviteCard = (page: Page, clientContext: string) =>

@@ -534,7 +534,7 @@ describe("a rotated signing key", () => {
     expect((await postNotification(bot, rosterOf(randomUUID()), bearer(oldToken))).status).toBe(202);
 
     await vi.waitFor(async () => expect(decodeProtectedHeader(await sim.signNotificationToken()).kid).toBe(newKid), {
-      timeout: 5_000,
+      timeout: 30_000,
       interval: 20,
     });
     const call = sim.createCall({ kind: "group", callbackUri: bot.callbackUrl });

@@ -18,9 +18,9 @@ describe("a bot given the wrong app id", () => {
     const refusedAt: number[] = [];
     bot.on("refused", () => refusedAt.push(Date.now()));
     const call = sim.createCall({ kind: "group", callbackUri: bot.callbackUrl });
-    const outcome = bot.inviteAndWait(call.id, inviteBody(userParticipant(randomUUID())), { timeoutMs: 3000 });
+    const outcome = bot.inviteAndWait(call.id, inviteBody(userParticipant(randomUUID())), { timeoutMs: 8000 });
 
-    await vi.waitFor(() => expect(refusedAt.length).toBeGreaterThan(0), { timeout: 2000 });
+    await vi.waitFor(() => expect(refusedAt.length).toBeGreaterThan(0), { timeout: 8000 });
     // Once the first refusal is reported, its warning follows within a second.
     await vi.waitFor(() => expect(lines.some((line) => line.fields["setting"] === "auth.appId")).toBe(true), {
       timeout: 1000,
@@ -87,7 +87,7 @@ describe("refusals", () => {
   test("an invite whose callback URL has the wrong path times out listing the 404s, naming the path setting", async () => {
     const { sim, bot } = await world();
     const call = sim.createCall({ kind: "group", callbackUri: `${bot.url}/elsewhere` });
-    const outcome = await bot.inviteAndWait(call.id, inviteBody(userParticipant(randomUUID())), { timeoutMs: 1000 });
+    const outcome = await bot.inviteAndWait(call.id, inviteBody(userParticipant(randomUUID())), { timeoutMs: 8000 });
     expect(outcome.status).toBe("timed-out");
     expect(outcome.refusedWhileWaiting).toEqual([
       expect.objectContaining({ reason: "notFound", setting: "path", status: 404 }),

@@ -139,7 +139,7 @@ describe("at start", () => {
     const callbackUrl = `http://127.0.0.1:${await freePort()}/api/calls`;
     botWith({ appId: "my-bot", logger, callbackUrl });
     await vi.waitFor(() => expect(lines.map((line) => line.fields["setting"])).toEqual(["auth.appId", "callbackUrl"]), {
-      timeout: 10_000,
+      timeout: 30_000,
     });
     expect(lines.every((line) => line.level === "warn" && line.message.startsWith(`${line.fields["setting"]}: `))).toBe(
       true,
@@ -151,7 +151,7 @@ describe("at start", () => {
     const spy = vi.spyOn(console, "error").mockImplementation((line: string) => void written.push(line));
     try {
       botWith({ appId: "my-bot" });
-      await vi.waitFor(() => expect(written).toHaveLength(1), { timeout: 5000 });
+      await vi.waitFor(() => expect(written).toHaveLength(1), { timeout: 30_000 });
       expect(JSON.parse(written[0] ?? "")).toMatchObject({ level: "warn", setting: "auth.appId" });
     } finally {
       spy.mockRestore();

@@ -92,7 +92,7 @@ const steps = (record: OperationRecord) => record.history.map((step) => step.eve
 
 /** Resolves once the bot's store has the call's invite in `status`. */
 async function untilStored(callId: string, status: OperationRecord["status"]): Promise<void> {
-  await expect.poll(async () => (await bot.operations(callId))[0]?.status, { timeout: 5000 }).toBe(status);
+  await expect.poll(async () => (await bot.operations(callId))[0]?.status, { timeout: 30_000 }).toBe(status);
 }
 
 describe("an answer that says how the operation ended", () => {

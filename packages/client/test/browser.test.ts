@@ -76,7 +76,7 @@ it("invites through Chromium's fetch: retries a 429 as Retry-After says, then re
   const { port } = server.address() as AddressInfo;
   await tab.goto(`http://127.0.0.1:${port}/`);
   const results = await tab
-    .waitForFunction(() => (window as { results?: unknown }).results, undefined, { timeout: 10_000 })
+    .waitForFunction(() => (window as { results?: unknown }).results, undefined, { timeout: 60_000 })
     .then((handle) => handle.jsonValue());
 
   expect(problems).toEqual([]);

@@ -8,8 +8,11 @@ import { attempt, type Finished, run, shellEnv } from "./exec.js";
 import { readManifest, repoRoot } from "./workspace.js";
 
 const installTimeoutMs = 300_000;
-/** A release from a copy with no build: turbo builds and lints the five packages (publint, attw) first. */
-const releaseTimeoutMs = 300_000;
+/**
+ * A release from a copy with no build: turbo builds and lints the five packages (publint, attw) first. That took 4 min
+ * on two cores beside the other packages' suites, so a hang is told from a busy machine at 10.
+ */
+const releaseTimeoutMs = 600_000;
 /** The longest prepareWorkspaceCopy can take. */
 export const copyBudgetMs = installTimeoutMs + 4 * 120_000;
 
