@@ -1,11 +1,6 @@
 import type { InviteParticipantsRequest } from "@graph-invite/types";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  createInviteClient,
-  type InviteClientOptions,
-  type InviteResult,
-  RequestFailure,
-} from "../src/index.js";
+import { createInviteClient, type InviteClientOptions, type InviteResult, RequestFailure } from "../src/index.js";
 import { backoffMs, parseRetryAfter } from "../src/retry.js";
 import {
   type Answer,
