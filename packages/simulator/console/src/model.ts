@@ -1,6 +1,6 @@
 // What the console receives from the simulator's feed (GET /simulator/events), as src/console/views.ts builds it.
 import type { Issue as ValidatorIssue } from "@graph-invite/validator";
-import type { DeliveryAttemptView, DeliveryView } from "../../src/console/feed-types.js";
+import type { DeliveryAttemptView, DeliveryView, InviteView, RequestView } from "../../src/console/feed-types.js";
 
 /** A problem the validator found, at a JSON Pointer. */
 export type Issue = ValidatorIssue;
@@ -30,18 +30,8 @@ export interface Operation {
   readonly invitees: ReadonlyArray<Identity & { answered: boolean; answer: string | null; dueAt: string | null }>;
 }
 
-export interface Invite {
-  readonly seq: number;
-  readonly callId: string;
-  readonly receivedAt: string;
-  readonly body: unknown;
-  readonly verdict: { ok: boolean; errors: readonly Issue[]; warnings: readonly Issue[] };
-  readonly status: number;
-  readonly location: string | null;
-  readonly retryAfter: string | null;
-  readonly operationId: string | null;
-  readonly error: unknown;
-}
+/** An invite request as a timeline, as the server's feed sends it. */
+export type Invite = InviteView;
 
 /** One attempt to deliver a notification, as the server's feed sends it. */
 export type Attempt = DeliveryAttemptView;
@@ -49,15 +39,8 @@ export type Attempt = DeliveryAttemptView;
 /** A delivery, as the server's feed sends it. */
 export type Delivery = DeliveryView;
 
-export interface ReceivedRequest {
-  readonly seq: number;
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly receivedAt: string;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: string;
-}
+/** A request Graph's routes received, as the server's feed sends it. */
+export type ReceivedRequest = RequestView;
 
 export interface Snapshot {
   readonly url: string;

@@ -1,4 +1,4 @@
-// What the console's feed sends about a delivery: one type for the server that builds it (views.ts) and the page that
+// What the console's feed sends about invites, deliveries and requests: one type for the server that builds it (views.ts) and the page that
 // shows it (console/src/model.ts). Nothing here may import Node's modules: the page's bundle reads it too.
 import type { Issue } from "@graph-invite/validator";
 
@@ -33,4 +33,31 @@ export interface DeliveryView {
   readonly claims: Record<string, unknown> | null;
   readonly tokenHeader: Record<string, unknown> | null;
   readonly attempts: readonly DeliveryAttemptView[];
+}
+
+/** One invite request as a timeline: what was asked, what the validator said, and how the simulator answered. */
+export interface InviteView {
+  readonly seq: number;
+  readonly callId: string;
+  readonly receivedAt: string;
+  readonly body: unknown;
+  readonly verdict: { readonly ok: boolean; readonly errors: readonly Issue[]; readonly warnings: readonly Issue[] };
+  readonly status: number;
+  readonly location: string | null;
+  /** The `Retry-After` of a throttled (429) or refused (503) invite. */
+  readonly retryAfter: string | null;
+  readonly operationId: string | null;
+  /** The error body, when the answer was not 200. */
+  readonly error: unknown;
+}
+
+/** A request Graph's routes received, as the request log shows it. */
+export interface RequestView {
+  readonly seq: number;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly receivedAt: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: string;
 }

@@ -5,11 +5,11 @@ import type { Courier, Delivery } from "../delivery.js";
 import type { SimulatedGraph } from "../graph.js";
 import { graphError, sendJson } from "../http.js";
 import type { ReceivedRequest } from "../server.js";
+import type { InviteView } from "./feed-types.js";
 import {
   callView,
   type DeliveryReading,
   deliveryView,
-  type InviteView,
   inviteView,
   operationView,
   readDelivery,

@@ -8,7 +8,7 @@ import type { SimulatedGraph } from "../graph.js";
 import { botId } from "../identities.js";
 import type { ReceivedRequest } from "../server.js";
 import type { SimulatedOperation } from "../wire.js";
-import type { DeliveryView } from "./feed-types.js";
+import type { DeliveryView, InviteView, RequestView } from "./feed-types.js";
 
 export interface IdentityView {
   /** user, guest, phone, application, … : the identity set's member that names it. */
@@ -40,32 +40,6 @@ export interface OperationView {
   readonly createdAt: string;
   readonly completedAt: string | null;
   readonly invitees: ReadonlyArray<IdentityView & { answered: boolean; answer: string | null; dueAt: string | null }>;
-}
-
-/** One invite request as a timeline: what was asked, what the validator said, and how the simulator answered. */
-export interface InviteView {
-  readonly seq: number;
-  readonly callId: string;
-  readonly receivedAt: string;
-  readonly body: unknown;
-  readonly verdict: { readonly ok: boolean; readonly errors: readonly Issue[]; readonly warnings: readonly Issue[] };
-  readonly status: number;
-  readonly location: string | null;
-  /** The `Retry-After` of a throttled (429) or refused (503) invite. */
-  readonly retryAfter: string | null;
-  readonly operationId: string | null;
-  /** The error body, when the answer was not 200. */
-  readonly error: unknown;
-}
-
-export interface RequestView {
-  readonly seq: number;
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly receivedAt: string;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: string;
 }
 
 const identityKinds = ["user", "guest", "phone", "application", "applicationInstance", "encrypted", "onPremises"];
