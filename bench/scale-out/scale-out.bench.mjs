@@ -6,17 +6,9 @@
 //
 // Each row is a fresh world from tests/scale-out's harness: the simulator, the round-robin proxy and the driver in
 // this process, each bot in its own process, every call's notifications spread over the bots by the proxy.
-import {
-  deltaRosterBody,
-  describeVerdict,
-  drive,
-  judge,
-  percentile,
-  startRedis,
-  startRedisCluster,
-  startScaleOut,
-  stats,
-} from "@graph-invite/scale-out-tests";
+import { describeVerdict, drive, judge, percentile, startScaleOut } from "@graph-invite/scale-out-tests";
+import { deltaRosterBody } from "@graph-invite/test-support/notifications";
+import { startRedis, startRedisCluster } from "@graph-invite/test-support/redis";
 import { print, printTable } from "../report.mjs";
 import { measureSteps, printSteps } from "./steps.mjs";
 
@@ -76,7 +68,7 @@ function newcomer(sequence) {
  */
 async function processingRoundTrips(world) {
   const sent = async () =>
-    (await Promise.all(world.bots.map((bot) => stats(bot.controlUrl)))).map((now) => now.redisCommands ?? 0);
+    (await Promise.all(world.bots.map((bot) => bot.control.stats()))).map((now) => now.redisCommands ?? 0);
   const since = (before, after) => after.reduce((sum, count, index) => sum + count - before[index], 0);
   // What the instances send when nothing happens (each says it is alive and looks for deliveries to take over, once
   // a second), measured first so that it can be told apart from what the notifications cost.
@@ -85,7 +77,7 @@ async function processingRoundTrips(world) {
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const idlePerMs = since(idleFrom, await sent()) / (performance.now() - idleStarted);
   const started = performance.now();
-  const before = await Promise.all(world.bots.map((bot) => stats(bot.controlUrl)));
+  const before = await Promise.all(world.bots.map((bot) => bot.control.stats()));
   const token = await world.simulator.signNotificationToken();
   for (let sent = 0; sent < directNotifications; sent += 20) {
     const batch = Array.from({ length: Math.min(20, directNotifications - sent) }, (_, index) => sent + index + 1);
@@ -105,7 +97,7 @@ async function processingRoundTrips(world) {
     if (answers.some((answer) => answer.status !== 202)) throw new Error("a roster notification was not accepted");
   }
   const commands = async () =>
-    (await Promise.all(world.bots.map((bot) => stats(bot.controlUrl)))).reduce(
+    (await Promise.all(world.bots.map((bot) => bot.control.stats()))).reduce(
       (sum, now, index) => sum + (now.redisCommands ?? 0) - (before[index].redisCommands ?? 0),
       0,
     );
@@ -129,7 +121,7 @@ async function measure(label, instances, shared) {
     // Not measured: the key set fetched, tokens cached, code compiled, connections open.
     await drive(world, { waves: plain, invitesPerWave: warmUpInvites, answers: ["accept"], seed });
     const deliveredBefore = world.simulator.deliveries().filter((delivery) => delivery.outcome === "delivered").length;
-    const before = await Promise.all(world.bots.map((bot) => stats(bot.controlUrl)));
+    const before = await Promise.all(world.bots.map((bot) => bot.control.stats()));
     for (const server of servers) await server.command("CONFIG", "RESETSTAT");
     const redisCpuBefore = await redisCpuMicros(servers);
     const loadCpuBefore = process.cpuUsage();
@@ -137,7 +129,7 @@ async function measure(label, instances, shared) {
     const result = await drive(world, { waves: plain, invitesPerWave: invites, answers: ["accept"], seed: seed + 1 });
     const elapsedMs = performance.now() - started;
     const loadCpu = cpuMicros(process.cpuUsage(loadCpuBefore));
-    const after = await Promise.all(world.bots.map((bot) => stats(bot.controlUrl)));
+    const after = await Promise.all(world.bots.map((bot) => bot.control.stats()));
     const calls = redis === undefined ? {} : await commandCalls(servers);
     const redisCpu = (await redisCpuMicros(servers)) - redisCpuBefore;
     const delivered =

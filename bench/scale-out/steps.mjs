@@ -8,7 +8,8 @@
 // Run alone with `node steps.mjs` (after `pnpm build`); bench/scale-out prints it first.
 import { randomUUID } from "node:crypto";
 import { RedisStore } from "@graph-invite/bot-kit/redis";
-import { deltaRosterBody, startRedis } from "@graph-invite/scale-out-tests";
+import { deltaRosterBody } from "@graph-invite/test-support/notifications";
+import { startRedis } from "@graph-invite/test-support/redis";
 import { createClient } from "redis";
 import { print, printTable } from "../report.mjs";
 

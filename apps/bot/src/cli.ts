@@ -1,5 +1,4 @@
 // graph-invite-bot: `serve` runs the bot; the other commands drive the running bot through its control API.
-import { request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
 import type { OperationRecord, Roster } from "@graph-invite/bot-kit";
 import {
@@ -16,6 +15,7 @@ import type { InvitationParticipantInfo } from "@graph-invite/types";
 import type { CallKind } from "@graph-invite/validator";
 import { type BotConfig, ConfigError, envName, loadConfig } from "./config.js";
 import { type InviteCommand, startControl } from "./control.js";
+import { ControlClient } from "./control-client.js";
 import { formatOutcome, formatRoster, formatRosterEvent, formatStep } from "./format.js";
 import { startRuntime } from "./runtime.js";
 
@@ -106,19 +106,15 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number | 
       case "move":
         return await invite(command, rest, flags, control, io);
       case "call":
-        return show(io, flags, await control.post("/calls", { kind: callKind(flags.kind, "--kind") }), (call) => [
+        return show(io, flags, await control.createCall({ kind: callKind(flags.kind, "--kind") }), (call) => [
           `created ${(call as { kind: string }).kind} call ${(call as { id: string }).id}`,
         ]);
       case "roster":
-        return show(
-          io,
-          flags,
-          await control.get(`/calls/${encodeURIComponent(required(flags.call, "--call"))}/roster`),
-          (roster) => formatRoster(roster as Roster),
+        return show(io, flags, await control.roster(required(flags.call, "--call")), (roster) =>
+          formatRoster(roster as Roster),
         );
       case "operations": {
-        const query = flags.call === undefined ? "" : `?callId=${encodeURIComponent(flags.call)}`;
-        return show(io, flags, await control.get(`/operations${query}`), (records) =>
+        return show(io, flags, await control.operations(flags.call), (records) =>
           (records as OperationRecord[]).length === 0
             ? ["no invites yet"]
             : (records as OperationRecord[]).flatMap(describeRecord),
@@ -219,7 +215,7 @@ async function invite(
       ...(timeoutMs !== undefined && { timeoutMs }),
     },
   };
-  const { outcome, roster } = (await control.post("/invite", request)) as { outcome: OperationRecord; roster: Roster };
+  const { outcome, roster } = (await control.invite(request)) as { outcome: OperationRecord; roster: Roster };
   show(io, flags, { outcome, roster }, () => [...describeRecord(outcome), ...formatRoster(roster)]);
   return outcome.status === "completed" ? 0 : 1;
 }
@@ -268,53 +264,4 @@ function callKind(value: string | undefined, flag: string): CallKind {
 function positiveInteger(value: string, flag: string): number {
   if (!/^\d+$/.test(value) || Number(value) === 0) throw new UsageError(`${flag} is a positive number of milliseconds`);
   return Number(value);
-}
-
-/** Talks to a running bot's control API, over node:http: an invite may be waited for longer than fetch waits. */
-class ControlClient {
-  constructor(private readonly url: string) {}
-
-  get(path: string): Promise<unknown> {
-    return this.request("GET", path);
-  }
-
-  post(path: string, body: unknown): Promise<unknown> {
-    return this.request("POST", path, JSON.stringify(body));
-  }
-
-  private request(method: string, path: string, body?: string): Promise<unknown> {
-    const url = `${this.url}${path}`;
-    return new Promise((resolve, reject) => {
-      const request = httpRequest(url, { method, headers: { "Content-Type": "application/json" } }, (response) => {
-        let text = "";
-        response.setEncoding("utf8");
-        response.on("data", (chunk: string) => {
-          text += chunk;
-        });
-        response.on("end", () => {
-          let answer: { error?: unknown } | undefined;
-          try {
-            answer = JSON.parse(text) as { error?: unknown };
-          } catch {
-            reject(
-              new Error(`${url} answered HTTP ${response.statusCode} with something that is not graph-invite-bot's`),
-            );
-            return;
-          }
-          const status = response.statusCode ?? 0;
-          if (status >= 200 && status < 300) resolve(answer);
-          else reject(new Error(typeof answer?.error === "string" ? answer.error : `the bot answered HTTP ${status}`));
-        });
-        response.on("error", reject);
-      });
-      request.on("error", (error: NodeJS.ErrnoException) => {
-        reject(
-          error.code === "ECONNREFUSED"
-            ? new Error(`no bot is running at ${this.url}: start one with "graph-invite-bot serve"`)
-            : new Error(`the bot at ${this.url} could not be reached: ${error.message}`),
-        );
-      });
-      request.end(body);
-    });
-  }
 }

@@ -2,30 +2,20 @@
 // keeps running, a second process creates a call and invites through it (exit 0, the lifecycle on stdout), SIGTERM
 // stops `serve` with exit 0; `--help` exits 0, and usage, configuration and connection errors exit 2, 2 and 1 with
 // no stack trace. Build dist first (`npx turbo run build --filter=@graph-invite/bot`); `pnpm test` does.
-import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { resolve } from "node:path";
-import type { Readable } from "node:stream";
+import { freePort } from "@graph-invite/test-support/ports";
+import { type StartedProcess, startProcess } from "@graph-invite/test-support/processes";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../test-support/ports.js";
 import { usage } from "../src/cli.js";
 
 const bin = resolve(import.meta.dirname, "../bin/graph-invite-bot.js");
 
-type Child = ChildProcessByStdio<null, Readable, Readable>;
-
-interface Spawned {
-  readonly child: Child;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the exit code and signal. */
-  readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
-}
-
 /** Every process a test started; whatever still runs is killed after each test, and after the file. */
-const running = new Set<Child>();
-function killAll(): void {
-  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+const running = new Set<StartedProcess>();
+async function killAll(): Promise<void> {
+  const started = [...running];
   running.clear();
+  await Promise.all(started.map((each) => each.stop("SIGKILL")));
 }
 
 /** The environment without the caller's GRAPH_INVITE_* settings, plus `env`. */
@@ -34,24 +24,10 @@ function environment(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...clean, ...env };
 }
 
-function bot(argv: string[], env: Record<string, string> = {}): Spawned {
-  const child = spawn(process.execPath, [bin, ...argv], {
-    env: environment(env),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  running.add(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<[number | null, NodeJS.Signals | null]>((done) =>
-    child.once("close", (code, signal) => done([code, signal])),
-  );
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+function bot(argv: string[], env: Record<string, string> = {}): StartedProcess {
+  const started = startProcess(process.execPath, [bin, ...argv], { env: environment(env), label: "graph-invite-bot" });
+  running.add(started);
+  return started;
 }
 
 /** Runs a command to its end. */
@@ -63,33 +39,12 @@ async function command(argv: string[], env: Record<string, string> = {}) {
   return result;
 }
 
-/** Resolves with stdout once a line of it matches, or rejects when the process exits first. */
-function waitForLine({ child, stdout, stderr }: Spawned, pattern: RegExp): Promise<string> {
-  return new Promise((found, failed) => {
-    const check = () => {
-      if (
-        stdout()
-          .split("\n")
-          .some((line) => pattern.test(line))
-      ) {
-        child.stdout.off("data", check);
-        found(stdout());
-      }
-    };
-    child.stdout.on("data", check);
-    check();
-    child.once("close", (code) =>
-      failed(new Error(`exited with ${code} before printing ${pattern}:\n${stdout()}\n${stderr()}`)),
-    );
-  });
-}
-
 afterEach(killAll);
 afterAll(killAll);
 
 describe("serve, and a second process that drives it", () => {
   // Not in `running`: this one lives for the group, and is killed after it (or stopped by the last test).
-  let served: Spawned | undefined;
+  let served: StartedProcess | undefined;
   let banner = "";
   let controlUrl = "";
   const serve = () => {
@@ -100,14 +55,11 @@ describe("serve, and a second process that drives it", () => {
 
   beforeAll(async () => {
     served = bot(["serve"], { GRAPH_INVITE_PORT: "0", GRAPH_INVITE_CONTROL_PORT: "0" });
-    running.delete(served.child);
-    banner = await waitForLine(served, /^ {2}simulator {6}http:/);
+    running.delete(served);
+    banner = await served.waitForLine(/^ {2}simulator {6}http:/);
     controlUrl = /^ {2}control {8}(http:\/\/127\.0\.0\.1:\d+) \(loopback only\)$/m.exec(banner)?.[1] ?? "";
   });
-  afterAll(() => {
-    const child = served?.child;
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
+  afterAll(() => served?.stop("SIGKILL"));
 
   it("prints the banner and keeps running", async () => {
     expect(banner).toMatch(

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { OperationRecord, Roster } from "@graph-invite/bot-kit";
 import { type Simulator, start } from "@graph-invite/simulator";
+import { freePort } from "@graph-invite/test-support/ports";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../test-support/ports.js";
 import { type CliIo, run, type Served, usage } from "../src/cli.js";
 
 type Env = Record<string, string>;

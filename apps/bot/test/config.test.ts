@@ -3,10 +3,10 @@
 // breaks, which of the three modes a set of credentials selects, and that startRuntime in graph mode targets the
 // cloud's Microsoft Graph without touching the network (and refuses China, which the settings let through).
 import { Socket } from "node:net";
+import { freePort } from "@graph-invite/test-support/ports";
+import { skipRedisTests, startRedis } from "@graph-invite/test-support/redis";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { freePort } from "../../../test-support/ports.js";
-import { skipRedisTests, startRedis } from "../../../test-support/redis.js";
 import { type BotConfig, ConfigError, envName, graphOpenIdConfigurationUrl, loadConfig } from "../src/config.js";
 import { startRuntime } from "../src/runtime.js";
 

@@ -4,9 +4,9 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Simulator } from "@graph-invite/simulator";
+import { launchChromium } from "@graph-invite/test-support/browser";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../../../test-support/browser.js";
 import { withFreshIds } from "../src/demo/console.js";
 import { demoScenarios } from "../src/demo/scenarios.js";
 import { type Runtime, startRuntime } from "../src/runtime.js";

@@ -1,11 +1,13 @@
 // pnpm demo's scenarios, run as the demo runs them: the reference page's five examples, Graph's delivery quirks and
 // the failure cases each end as expected, and the demo notices when one does not.
-import { spawn } from "node:child_process";
 import { resolve } from "node:path";
+import { startProcess } from "@graph-invite/test-support/processes";
 import { describe, expect, test } from "vitest";
 import { slowed, startConsoleDemo, withFreshIds } from "../src/demo/console.js";
 import { runDemo, runScenario } from "../src/demo/run.js";
 import { demoCallIds, demoScenarios } from "../src/demo/scenarios.js";
+
+const demoBin = resolve(import.meta.dirname, "../bin/demo.js");
 
 describe("pnpm demo", () => {
   test("every scenario ends as expected, and the output shows each lifecycle and roster", async () => {
@@ -102,38 +104,24 @@ describe("pnpm demo --console", () => {
   });
 
   test("as a process: prints the console's URL, serves it, and stops on Ctrl+C", async () => {
-    const child = spawn(process.execPath, [resolve(import.meta.dirname, "../bin/demo.js"), "--console"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    const url = await new Promise<string>((found, fail) => {
-      child.stdout.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString("utf8");
-        const match = /Open the simulator's console to watch: (\S+)/.exec(stdout);
-        if (match?.[1] !== undefined) found(match[1]);
-      });
-      child.once("exit", (code) => fail(new Error(`the demo exited with ${code}: ${stdout}`)));
-    });
-    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+    const demo = startProcess(process.execPath, [demoBin, "--console"], { label: "the demo" });
+    const printed = await demo.waitForLine(/Open the simulator's console to watch: \S+/);
+    const url = /Open the simulator's console to watch: (\S+)/.exec(printed)?.[1] ?? "";
+    const exited = demo.exited.then(([code]) => code);
     try {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/console$/);
       expect((await fetch(url)).status).toBe(200);
     } finally {
-      child.kill("SIGINT");
+      demo.child.kill("SIGINT");
     }
     // Interrupted before the scenarios ended.
     expect(await exited).toBe(130);
   });
 
   test("refuses an unknown flag with its usage", async () => {
-    const child = spawn(process.execPath, [resolve(import.meta.dirname, "../bin/demo.js"), "--consle"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8");
-    });
-    const code = await new Promise<number | null>((done) => child.once("exit", (exit) => done(exit)));
+    const demo = startProcess(process.execPath, [demoBin, "--consle"], { label: "the demo" });
+    const [code] = await demo.exited;
+    const stderr = demo.stderr();
     expect(code).toBe(2);
     expect(stderr).toContain("Usage: pnpm demo [--console [--port N]]");
   });

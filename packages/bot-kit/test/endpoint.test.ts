@@ -8,9 +8,9 @@ import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { inviteBody, userParticipant } from "@graph-invite/client";
+import { exampleNames, placesIn } from "@graph-invite/test-support/examples";
 import fc from "fast-check";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { exampleNames, placesIn } from "../../../test-support/examples.js";
 import { MemoryStore, type RefusedDelivery, type RosterEvent, type RosterState } from "../src/index.js";
 import {
   example,

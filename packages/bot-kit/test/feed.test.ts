@@ -5,9 +5,9 @@
 // refusing only the new connection.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { type RedisServer, skipRedisTests, startRedis } from "@graph-invite/test-support/redis";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type RedisServer, skipRedisTests, startRedis } from "../../../test-support/redis.js";
 import type { StoreChange } from "../src/index.js";
 import { RedisStore } from "../src/redis/index.js";
 import { operation, until } from "./store-contract.js";

@@ -1,9 +1,9 @@
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
 import { createInviteClient } from "@graph-invite/client";
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
+import { example } from "@graph-invite/test-support/examples";
 import type { Participant } from "@graph-invite/types";
 import { afterAll, afterEach, beforeAll, onTestFinished } from "vitest";
-import { example } from "../../../test-support/examples.js";
 import type {
   AcceptedDelivery,
   BotOptions,
@@ -14,7 +14,7 @@ import type {
 } from "../src/index.js";
 import { type StartedBot, startBot } from "../src/node/index.js";
 
-export { freePort } from "../../../test-support/ports.js";
+export { freePort } from "@graph-invite/test-support/ports";
 export { example };
 
 /** A simulator and a bot that authenticates the simulator's notifications and invites through it. */

@@ -1,8 +1,8 @@
+import { example } from "@graph-invite/test-support/examples";
 import type { CommsNotification, Participant } from "@graph-invite/types";
 import { parseNotifications, type RosterNotification } from "@graph-invite/validator";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { example } from "../../../test-support/examples.js";
 import {
   applyRosterNotification,
   emptyRoster,

@@ -2,9 +2,9 @@
 // and on a real three-primary Redis Cluster, each started for this file. Each Redis test gets a prefix of its own, so tests share the server but not their data.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { type RedisServer, skipRedisTests, startRedis, startRedisCluster } from "@graph-invite/test-support/redis";
 import { ClientClosedError, createClient, createCluster, SocketClosedUnexpectedlyError } from "redis";
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
-import { type RedisServer, skipRedisTests, startRedis, startRedisCluster } from "../../../test-support/redis.js";
 import {
   type BotStore,
   emptyRoster,

@@ -3,9 +3,9 @@
 import { randomUUID } from "node:crypto";
 import { createInviteClient, inviteBody, userParticipant } from "@graph-invite/client";
 import { type Simulator, start } from "@graph-invite/simulator";
+import { type RedisServer, skipRedisTests, startRedis } from "@graph-invite/test-support/redis";
 import { createClient, SocketClosedUnexpectedlyError } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type RedisServer, skipRedisTests, startRedis } from "../../../test-support/redis.js";
 import type { OperationRecord } from "../src/index.js";
 import { type StartedBot, startBot } from "../src/node/index.js";
 import { type RedisConnection, RedisStore, type RedisStoreOptions } from "../src/redis/index.js";

@@ -51,12 +51,19 @@ export interface TokenEndpointFailure {
 
 /** The identity platform refused the request, could not be reached, or answered with something that is not a token. */
 export class TokenEndpointError extends Error implements TokenEndpointFailure {
+  /** `TokenEndpointError`, to tell it from other errors once it has been serialised. */
   override readonly name = "TokenEndpointError";
+  /** The token endpoint that was asked. */
   readonly tokenUrl: string;
+  /** The HTTP status, or `null` when no answer arrived. */
   readonly status: number | null;
+  /** The OAuth error code, such as `invalid_client`. */
   readonly error: string | null;
+  /** The identity platform's `AADSTS` codes, such as `7000215` for a wrong secret. */
   readonly errorCodes: readonly number[];
+  /** The identity platform's `trace_id`, to quote to Microsoft support. */
   readonly traceId: string | null;
+  /** The identity platform's `correlation_id`, to quote to Microsoft support. */
   readonly correlationId: string | null;
 
   constructor(message: string, failure: Partial<TokenEndpointFailure> & { tokenUrl: string }, cause?: unknown) {

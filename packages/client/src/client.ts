@@ -34,6 +34,7 @@ export interface InviteOptions {
 
 /** Graph accepted the invite. Its outcome arrives later as a notification at the call's callback URL. */
 export interface InviteSuccess {
+  /** True: Graph accepted the invite. */
   ok: true;
   /** The operation Graph created; `null` if Graph answered without a body. */
   operation: InviteParticipantsOperation | null;
@@ -49,7 +50,9 @@ export interface InviteSuccess {
 
 /** The invite failed, or its outcome is unknown (see {@link InviteError} `ambiguous`). */
 export interface InviteFailure {
+  /** False: the invite failed or its outcome is unknown. */
   ok: false;
+  /** Why; narrow it on `kind`. */
   error: InviteError;
   /** The client context that was sent, to match later notifications against. */
   clientContext: string;

@@ -1,7 +1,8 @@
 import type { OdataError } from "@graph-invite/types";
 import { parseRetryAfter } from "./retry.js";
 
-interface FailureBase {
+/** What every {@link InviteError} has, whatever its `kind`. */
+export interface FailureBase {
   /** What went wrong, for a person. */
   message: string;
   /**
@@ -13,6 +14,7 @@ interface FailureBase {
 
 /** Graph answered with a 4XX or 5XX status. */
 export interface GraphError extends FailureBase {
+  /** `graph`: Graph answered with an error status. */
   kind: "graph";
   /** The HTTP status. */
   status: number;
@@ -32,6 +34,7 @@ export interface GraphError extends FailureBase {
 
 /** The connection failed or dropped. */
 export interface NetworkError extends FailureBase {
+  /** `network`: the connection failed or dropped. */
   kind: "network";
   /** What `fetch` threw. */
   cause: unknown;
@@ -39,12 +42,15 @@ export interface NetworkError extends FailureBase {
 
 /** No answer arrived within the client's `timeoutMs`, or the caller's signal timed out. */
 export interface TimeoutError extends FailureBase {
+  /** `timeout`: no answer arrived in time. */
   kind: "timeout";
+  /** The error the timeout raised, named `TimeoutError`. */
   cause: unknown;
 }
 
 /** The caller's signal aborted the request, its token fetch, or a wait between retries. */
 export interface AbortError extends FailureBase {
+  /** `abort`: the caller's signal aborted the request. */
   kind: "abort";
   /** The signal's reason. */
   cause: unknown;
@@ -52,7 +58,9 @@ export interface AbortError extends FailureBase {
 
 /** The credential threw or returned no token. Nothing was sent. */
 export interface CredentialError extends FailureBase {
+  /** `credential`: no token, so nothing was sent. */
   kind: "credential";
+  /** What the credential threw, or why its answer was not a token. */
   cause: unknown;
 }
 
@@ -70,6 +78,7 @@ export interface ValidationIssue {
 
 /** The `validate` hook reported errors. Nothing was sent. */
 export interface ValidationError extends FailureBase {
+  /** `validation`: the `validate` hook refused the body. */
   kind: "validation";
   /** Everything the hook reported, warnings included. */
   issues: readonly ValidationIssue[];
@@ -87,8 +96,10 @@ export type TransportFailureKind = "network" | "timeout" | "abort" | "credential
  */
 export class RequestFailure extends Error {
   constructor(
+    /** Which failure it was: `network`, `timeout`, `abort` or `credential`. */
     readonly kind: TransportFailureKind,
     message: string,
+    /** `true` when the request may have reached Graph and Graph may have acted on it. */
     readonly ambiguous: boolean,
     cause: unknown,
   ) {

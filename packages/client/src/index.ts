@@ -44,6 +44,7 @@ export type {
 export {
   type AbortError,
   type CredentialError,
+  type FailureBase,
   type GraphError,
   type InviteError,
   type NetworkError,

@@ -4,9 +4,9 @@
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
+import { browserBundle, launchChromium } from "@graph-invite/test-support/browser";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { browserBundle, launchChromium } from "../../../test-support/browser.js";
 import { type Answer, accepted, callId, failed, fixture, operationId, type ReceivedRequest } from "./graph-server.js";
 
 const bundle = browserBundle(resolve(import.meta.dirname, "../src/index.ts"));

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { example } from "../../../test-support/examples.js";
+import { example } from "@graph-invite/test-support/examples";
 import type { AccessToken } from "../src/index.js";
 
 /** A request as the loopback Graph received it. */

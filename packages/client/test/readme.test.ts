@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { codeBlockAfter, typecheckFile } from "@graph-invite/test-support/readme";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { codeBlockAfter, typecheckFile } from "../../../test-support/readme.js";
 import { accepted, callId, failed, fixture, type LoopbackGraph, operationId, startGraph } from "./graph-server.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");

@@ -4,13 +4,21 @@ import type { ChatInfo, Participant } from "@graph-invite/types";
 import type { Directory } from "./identities.js";
 import type { CallKind, CallSeed, SeedParticipant } from "./options.js";
 
+/** A call as the simulator tracks it: who owns it, where its notifications go, and who is in it. */
 export interface SimulatedCall {
+  /** The call's id, as the invite's path names it. */
   readonly id: string;
+  /** A peer-to-peer call, a group call, or a meeting. */
   readonly kind: CallKind;
+  /** The app that owns the call: only its tokens act on it. */
   readonly appId: string;
+  /** The tenant the call is in, the owning app's. */
   readonly tenantId: string;
+  /** Where the call's notifications are POSTed. */
   readonly callbackUri: string;
+  /** The chat of a group call or meeting; null for a peer-to-peer call. */
   readonly chatInfo: ChatInfo | null;
+  /** `terminated` once an invite that replaces it has completed; otherwise `established`. */
   state: "established" | "terminated";
   /** The roster, in the order participants joined. */
   readonly participants: Participant[];

@@ -23,7 +23,9 @@ import {
 /** A field that is not what it should be. */
 export class ConfigError extends Error {
   constructor(
+    /** Where the field is, as a JSON Pointer into the document; `""` for the whole document. */
     readonly pointer: string,
+    /** What the field should be, for a person. */
     readonly rule: string,
   ) {
     super(`${pointer === "" ? "the document" : pointer}: ${rule}`);

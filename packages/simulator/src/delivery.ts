@@ -14,6 +14,7 @@ export interface DeliveryAttempt {
   readonly url: string;
   /** When the request started (ISO 8601). */
   readonly sentAt: string;
+  /** The request's headers, the token in `Authorization` included. */
   readonly headers: Readonly<Record<string, string>>;
   /** The callback's status, or null when it could not be reached. */
   readonly status: number | null;
@@ -21,6 +22,7 @@ export interface DeliveryAttempt {
   readonly location: string | null;
   /** Why the callback could not be reached, or null. */
   readonly error: string | null;
+  /** How long the attempt took, in whole milliseconds. */
   readonly durationMs: number;
 }
 
@@ -28,8 +30,11 @@ export interface DeliveryAttempt {
 export interface Delivery {
   /** The message id, sent as `X-Microsoft-Skype-Message-Id`; a duplicate delivery repeats it. */
   readonly messageId: string;
+  /** What the notification is about: an operation, a roster or the call. */
   readonly kind: NotificationKind;
+  /** The call it is about. */
   readonly callId: string;
+  /** The callback URL it was sent to. */
   readonly url: string;
   /** The body exactly as sent, deviations included. */
   readonly body: CommsNotificationsBody;
@@ -46,6 +51,7 @@ export interface Delivery {
    * status that a sender does not retry; `failed` when every attempt failed; `dropped` when the scenario dropped it.
    */
   outcome: "pending" | "delivered" | "rejected" | "failed" | "dropped";
+  /** Each attempt to send it, in order; empty for a dropped notification. */
   readonly attempts: DeliveryAttempt[];
 }
 

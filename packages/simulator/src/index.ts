@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { ConfigError, parseConfig } from "./config.js";
-export type { Delivery, DeliveryAttempt } from "./delivery.js";
+export type { Delivery, DeliveryAttempt, TokenFlaw } from "./delivery.js";
 export { graphResource, invitePermission } from "./identity-platform.js";
 export type {
   KeyRollover,

@@ -23,7 +23,9 @@ async function createSigningKey(): Promise<SigningKey> {
 
 /** What a token says, beyond the claims every token gets (`iat`, `nbf`, `exp`). */
 export interface TokenClaims extends JWTPayload {
+  /** The issuer: `https://api.botframework.com` or `https://graph.microsoft.com`, as Graph's notifications use. */
   readonly iss: string;
+  /** The audience: the bot's app id. */
   readonly aud: string;
 }
 
@@ -63,10 +65,15 @@ export interface TokenHeaderChanges {
    * unsigned, with an empty signature.
    */
   readonly alg?: string;
+  /** The key id. Default: the signing key's; `undefined` leaves it out. */
   readonly kid?: string | undefined;
+  /** The token type. Default `JWT`; `undefined` leaves it out. */
   readonly typ?: string | undefined;
+  /** Header members the verifier must understand (RFC 7515 `crit`). */
   readonly crit?: readonly string[];
+  /** A key set URL to embed, which a verifier must never follow. */
   readonly jku?: string;
+  /** A certificate URL to embed, which a verifier must never follow. */
   readonly x5u?: string;
   /** A JWK to embed, or `"signing-key"` for the public half of the key that signs the token. */
   readonly jwk?: JWK | "signing-key";
@@ -76,6 +83,7 @@ export interface TokenHeaderChanges {
 
 /** How a token for a negative test is signed. */
 export interface TokenSigning {
+  /** Changes to the JOSE header. */
   readonly header?: TokenHeaderChanges;
   /**
    * Sign with an RSA key the simulator never publishes, under the published key's `kid` unless `header.kid` says

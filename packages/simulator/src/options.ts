@@ -6,7 +6,9 @@ export type { CallKind };
 
 /** An app registration: the bot's identity towards the token endpoint and the app id its notifications name. */
 export interface AppRegistration {
+  /** The app's id: the client id of its token requests and the audience of its notification tokens. */
   readonly appId: string;
+  /** The client secret its token requests must present. */
   readonly secret: string;
   /** The tenant the app is registered in. */
   readonly tenantId: string;
@@ -16,8 +18,11 @@ export interface AppRegistration {
 
 /** A user of the tenant's directory. Graph fills in what it knows about an invitee from here. */
 export interface DirectoryUser {
+  /** The user's object id, which an invite names as the identity's `id`. */
   readonly id: string;
+  /** The name Graph fills in on the identities that name the user. */
   readonly displayName?: string;
+  /** The user's tenant, which Graph fills in on the identities that name the user. */
   readonly tenantId?: string;
 }
 
@@ -41,6 +46,7 @@ export interface CallSeed {
 export interface SeedParticipant {
   /** The participant id, which a move names as `participantId`. Default: a new UUID. */
   readonly id?: string;
+  /** Who the participant is. */
   readonly identity: AnyIdentitySet;
 }
 
@@ -51,13 +57,17 @@ export type Answer =
 
 /** The `resultInfo` of a failed invite. */
 export interface FailureInfo {
+  /** The `resultInfo.code`, an HTTP-like status such as 408 or 603. */
   readonly code: number;
+  /** The `resultInfo.subcode`, Graph's finer reason. */
   readonly subcode: number;
+  /** The `resultInfo.message`. */
   readonly message: string;
 }
 
 /** An invite request answered with a Graph error instead of being carried out. */
 export interface RejectedInvite {
+  /** The HTTP status: 429 (throttled) or 503 (unavailable). */
   readonly status: 429 | 503;
   /** The `Retry-After` header, as Graph sends it (seconds, possibly fractional such as `2.128`). None when absent. */
   readonly retryAfter?: string;
@@ -78,6 +88,7 @@ export type Deviation =
   /** Properties the contract does not declare: a notification's `callbackUri`, a participant's `publishedStates`. */
   | "undeclared-properties";
 
+/** Every {@link Deviation} the simulator can apply. */
 export const deviations: readonly Deviation[] = [
   "status-casing",
   "null-ids",
@@ -116,6 +127,7 @@ export interface Scenario {
   readonly defaultAnswer?: Answer;
   /** The next invite requests are answered with these errors, one per request, in order. */
   readonly rejectInvites?: readonly RejectedInvite[];
+  /** How notifications travel to the bot: delays, duplicates, reordering, drops and retries. */
   readonly delivery?: DeliveryControls;
   /** Real-world deviations applied to every notification sent. */
   readonly deviations?: readonly Deviation[];
@@ -125,6 +137,7 @@ export interface Scenario {
   readonly rosterSequenceNumbers?: boolean;
 }
 
+/** How a simulator starts: where it listens, who is registered, which calls exist and how the world behaves. */
 export interface SimulatorOptions {
   /** Default 0: any free port. */
   readonly port?: number;
@@ -132,8 +145,11 @@ export interface SimulatorOptions {
   readonly host?: string;
   /** Default: one app in a new tenant, with new ids and secret. */
   readonly apps?: readonly AppRegistration[];
+  /** The tenant's users, whom Graph fills in on an invite that names only an id. */
   readonly directory?: readonly DirectoryUser[];
+  /** The calls that exist from the start. */
   readonly calls?: readonly CallSeed[];
+  /** How the world behaves at first; `sim.setScenario` changes it while it runs. */
   readonly scenario?: Scenario;
   /** The `iss` of notification tokens: Graph uses both. Default `https://api.botframework.com`. */
   readonly notificationIssuer?: "https://api.botframework.com" | "https://graph.microsoft.com";

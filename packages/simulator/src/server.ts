@@ -11,11 +11,17 @@ import { type Reply, type Route, routes } from "./routes.js";
 
 /** A request Graph's side of the simulator received, and how it answered. */
 export interface ReceivedRequest {
+  /** The HTTP method. */
   readonly method: string;
+  /** The path with its query string. */
   readonly path: string;
+  /** The request's headers, as Node read them. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The request's body as text; empty until it has been read. */
   body: string;
+  /** When the request arrived (ISO 8601). */
   readonly receivedAt: string;
+  /** The status it was answered with; 0 until it is answered. */
   status: number;
 }
 

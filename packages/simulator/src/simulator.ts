@@ -44,6 +44,7 @@ export interface Simulator {
   readonly graphUrl: string;
   /** The first registered app: the one calls belong to unless they name another. */
   readonly app: AppRegistration;
+  /** Every registered app, the first one first. */
   readonly apps: readonly AppRegistration[];
   /** The OpenID metadata of the service that signs notifications, as a bot configures Graph's. */
   readonly openIdConfigurationUrl: string;
@@ -61,8 +62,11 @@ export interface Simulator {
   createCall(seed: CallSeed): SimulatedCall;
   /** A copy of the call's state, or undefined. */
   call(id: string): SimulatedCall | undefined;
+  /** A copy of every call's state, in the order they were created. */
   calls(): SimulatedCall[];
+  /** A copy of the invite operation's state, or undefined. */
   operation(id: string): SimulatedOperation | undefined;
+  /** A copy of every invite operation's state, in the order the invites arrived. */
   operations(): SimulatedOperation[];
   /** Every notification with each attempt to deliver it, in the order they were started. */
   deliveries(): Delivery[];

@@ -13,16 +13,26 @@ import type { Directory } from "./identities.js";
 
 /** An invite as the simulator tracks it: Graph's `inviteParticipantsOperation` and what it is doing. */
 export interface SimulatedOperation {
+  /** The operation's id, as the invite's `Location` header and its notifications name it. */
   readonly id: string;
+  /** The call the invite was sent to. */
   readonly callId: string;
+  /** The `clientContext` the invite sent; null without one. */
   readonly clientContext: string | null;
+  /**
+   * `running` until every invitee has answered; then `completed`, or `failed` when one did not accept or the call
+   * had ended.
+   */
   status: "running" | "completed" | "failed";
+  /** How the operation ended; null while it runs. */
   resultInfo: ResultInfo | null;
   /** The participants Graph acts on: all of them, or only the first for a replace or a move. */
   readonly participants: readonly InvitationParticipantInfo[];
   /** The call a replace drops or a move takes the participant from, when the request names one the simulator knows. */
   readonly replacesCallId: string | null;
+  /** When the invite arrived (ISO 8601). */
   readonly createdAt: string;
+  /** When the operation ended (ISO 8601); null while it runs. */
   completedAt: string | null;
 }
 

@@ -3,9 +3,9 @@
 // on another origin that posts to the control API with a form and with fetch.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { launchChromium } from "@graph-invite/test-support/browser";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../../../test-support/browser.js";
 import { lifecycle } from "./harness.js";
 
 const { sharedSimulator } = lifecycle();

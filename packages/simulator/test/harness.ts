@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll } from "vitest";
 import { type Simulator, type SimulatorOptions, start } from "../src/index.js";
 import { type Callback, startCallback } from "./callback.js";
 
-export { example } from "../../../test-support/examples.js";
+export { example } from "@graph-invite/test-support/examples";
 
 export interface RawResponse {
   readonly status: number;

@@ -2,10 +2,10 @@
 // body whose details point at fields that exist. Never a 500, never a hang, never an operation for a refused body.
 // A body known to break the contract is refused, and the error names the member that breaks it.
 import { inviteBody, phoneParticipant, replacingCall, userParticipant } from "@graph-invite/client";
+import { knownBadMutations, placesIn } from "@graph-invite/test-support/examples";
 import { parseGraphError } from "@graph-invite/validator";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { knownBadMutations, placesIn } from "../../../test-support/examples.js";
 import { type Simulator, start } from "../src/index.js";
 import { type Callback, startCallback } from "./callback.js";
 import { postInvite } from "./harness.js";

@@ -2,8 +2,8 @@
 // runs with the other tests and is typechecked under the repository's strict settings), the options example starts
 // the simulator it describes, and the config file example parses.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { codeBlockAfter } from "@graph-invite/test-support/readme";
 import { expect, test } from "vitest";
-import { codeBlockAfter } from "../../../test-support/readme.js";
 import { parseConfig, type Simulator } from "../src/index.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");

@@ -4,11 +4,13 @@
 // validator's tolerant mode keeps a value the spec does not list. Each enum schema of the spec is therefore typed as
 // its members or `UnknownEnumValue`, so that code reading a notification sees that another value may arrive, and
 // still gets its members' completion and narrowing.
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import openapiTS, { astToString } from "openapi-typescript";
 import ts from "typescript";
+import { parse } from "yaml";
+import { documentRoots } from "./document.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const specUrl = new URL("../../../openapi/graph-invite.yaml", import.meta.url);
@@ -42,4 +44,5 @@ const ast = await openapiTS(specUrl, {
   },
 });
 // Written beside the generated types rather than injected: openapi-typescript reprints an injection without its comment.
-await writeFile(output, `${header}${unknownEnumValue}\n${astToString(ast)}`);
+const spec = parse(await readFile(specUrl, "utf8"));
+await writeFile(output, `${header}${unknownEnumValue}\n${documentRoots(astToString(ast), spec)}`);

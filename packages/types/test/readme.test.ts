@@ -2,8 +2,8 @@
 // README says it prints.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { codeBlockAfter, printedBy, typecheckFile } from "@graph-invite/test-support/readme";
 import { afterAll, expect, it } from "vitest";
-import { codeBlockAfter, printedBy, typecheckFile } from "../../../test-support/readme.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const scratch = new URL("./.readme/", import.meta.url);

@@ -1,5 +1,25 @@
 // Generated from openapi/graph-invite.yaml by scripts/generate.mjs. Do not edit: run `pnpm generate`.
-import type { CompiledValidator } from "../src/compiled-validator.js";
+
+/**
+ * One error as ajv's generated code reports it. Its messages are not compiled in (src/schema-errors.ts writes
+ * them), nor its schema paths (see scripts/generate.mjs).
+ */
+export interface SchemaError {
+  /** A JSON Pointer to the value that failed, in the data validated (`""` for the whole). */
+  instancePath: string;
+  /** The JSON Schema keyword that failed, such as `required`, `type` or `pattern`. */
+  keyword: string;
+  /** The keyword's details, as ajv names them (for example `missingProperty` for `required`). */
+  params: Record<string, unknown>;
+}
+
+/** A validator that ajv generated ahead of time: true when the data matches, otherwise its errors. */
+export interface CompiledValidator {
+  /** Checks `data`; when it returns false, {@link CompiledValidator.errors} holds why. */
+  (data: unknown): boolean;
+  /** The errors of the last call that returned false. */
+  errors?: SchemaError[] | null;
+}
 
 /** A value of an evolvable enum that tolerant mode accepted although the spec does not list it as sent. */
 export interface EnumNote {

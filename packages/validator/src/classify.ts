@@ -8,38 +8,46 @@ import type {
   Participant,
   ResultInfo,
 } from "@graph-invite/types";
-import { canonicalStatus, isObject, type OperationStatus } from "./normalise.js";
+import { type CanonicalOperationStatus, canonicalStatus, isObject } from "./normalise.js";
 import { parseResourcePath } from "./resource-path.js";
 
-interface Classified {
+/** What every classified notification has, whatever it is about. */
+export interface ClassifiedNotificationBase {
   /** The notification itself, as parsed. */
   readonly notification: CommsNotification;
+  /** What happened to the resource: `created`, `updated` or `deleted`. */
   readonly changeType: ChangeType;
   /** The call the notification is about, from its `resourceUrl`; undefined if the path names no call. */
   readonly callId: string | undefined;
 }
 
 /** A long-running operation changed, typically its terminal `deleted` notification. */
-export interface OperationNotification extends Classified {
+export interface OperationNotification extends ClassifiedNotificationBase {
+  /** What the notification is about: an operation. */
   readonly kind: "operation";
   /** The operation's id, from its body or else its path; null when Graph sends neither (it sends `id: null`). */
   readonly operationId: string | null;
   /** The `@odata.type` of the operation, such as `#microsoft.graph.inviteParticipantsOperation`. */
   readonly operationType: string;
+  /** The `clientContext` the invite sent, which correlates the operation with it; null when Graph sends none. */
   readonly clientContext: string | null;
   /**
    * The status, spelt as Graph's documentation spells it whatever casing arrived. An operation whose status the
    * contract does not list is classified `other`, its status kept as sent (tolerant mode reports `enum.unknown-value`),
    * so that this stays a type that narrows.
    */
-  readonly status: OperationStatus;
+  readonly status: CanonicalOperationStatus;
+  /** How the operation ended (its code, subcode and message); null while it runs or when Graph sends none. */
   readonly resultInfo: ResultInfo | null;
+  /** The operation as the notification carries it (`resourceData`). */
   readonly operation: AnyCommsOperation;
 }
 
 /** The call's roster: the full list or the participants that changed (a delta roster), in either case `participants`. */
-export interface RosterNotification extends Classified {
+export interface RosterNotification extends ClassifiedNotificationBase {
+  /** What the notification is about: the call's roster. */
   readonly kind: "roster";
+  /** The participants the notification carries: the whole roster, or only those that changed (see `delta`). */
   readonly participants: readonly Participant[];
   /**
    * True when `participants` are only those that changed, not the whole roster: a delta roster (`deltaParticipants`),
@@ -54,14 +62,23 @@ export interface RosterNotification extends Classified {
  * The call itself changed: its state, its end with a resultInfo, or a DTMF tone it heard (`call.toneInfo`, after
  * `subscribeToTone`).
  */
-export interface CallNotification extends Classified {
+export interface CallNotification extends ClassifiedNotificationBase {
+  /** What the notification is about: the call itself. */
   readonly kind: "call";
+  /** The call's state as sent, such as `established` or `terminated`; null when the notification has none. */
   readonly state: string | null;
+  /** Why the call ended, on its terminal notification; null otherwise. */
   readonly resultInfo: ResultInfo | null;
+  /** The call as the notification carries it (`resourceData`). */
   readonly call: Call;
 }
 
-export interface OtherNotification extends Classified {
+/**
+ * A notification that is none of the above: a resource this package does not classify, or an operation whose status
+ * the contract does not list. Its `notification` holds everything that arrived.
+ */
+export interface OtherNotification extends ClassifiedNotificationBase {
+  /** What the notification is about: something else. */
   readonly kind: "other";
 }
 

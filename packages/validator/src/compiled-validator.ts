@@ -1,15 +1,3 @@
-/**
- * One error as ajv's generated code reports it. Its messages are not compiled in (schema-errors.ts writes them), nor
- * its schema paths (see scripts/generate.mjs).
- */
-export interface SchemaError {
-  instancePath: string;
-  keyword: string;
-  params: Record<string, unknown>;
-}
-
-/** A validator that ajv generated ahead of time: true when the data matches, otherwise its errors. */
-export interface CompiledValidator {
-  (data: unknown): boolean;
-  errors?: SchemaError[] | null;
-}
+// The generated validators' declarations define these types (generated/validators.d.ts), so that the published
+// declarations never import a source file; the package's modules import them from here.
+export type { CompiledValidator, SchemaError } from "../generated/validators.js";

@@ -6,11 +6,11 @@
  * @packageDocumentation
  */
 import type { OperationStatus as WireOperationStatus } from "@graph-invite/types";
-import type { OperationStatus as Canonical } from "./normalise.js";
 
 export type {
   CallNotification,
   ClassifiedNotification,
+  ClassifiedNotificationBase,
   OperationNotification,
   OtherNotification,
   RosterNotification,
@@ -23,7 +23,7 @@ export { validateInviteRequest } from "./invite-rules.js";
 export type { Invalid, Issue, Result, Valid } from "./issues.js";
 export type { JsonParse, JsonPosition, JsonSyntaxIssue } from "./json.js";
 export { parseJson } from "./json.js";
-export { canonicalStatus, operationStatuses } from "./normalise.js";
+export { type CanonicalOperationStatus, canonicalStatus, operationStatuses } from "./normalise.js";
 export type { NotificationsResult, ParseOptions, RejectedNotification } from "./notifications.js";
 export { parseGraphError, parseInviteResponse, parseNotifications } from "./notifications.js";
 export type { PayloadInput } from "./payload.js";
@@ -38,13 +38,6 @@ export {
   validateSchema,
   validatorFor,
 } from "./validators.js";
-
-/**
- * An operation's status as Graph's documentation spells it (`notStarted`, `running`, `completed`, `failed`): what
- * `canonicalStatus` returns and what a classified operation notification carries, whatever casing arrived.
- * `OperationStatus` in `@graph-invite/types` is every spelling that Graph sends.
- */
-export type CanonicalOperationStatus = Canonical;
 
 /**
  * Every spelling of an operation's status that Graph sends, as `@graph-invite/types` names it.

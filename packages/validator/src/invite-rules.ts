@@ -11,11 +11,13 @@ import type { RuleDefinition } from "./rule-definition.js";
 import { asIssue, check, type SchemaIssue } from "./schema-errors.js";
 import { inMode } from "./validators.js";
 
+/** The code of one of the invite action's rules, as the spec states them (see `rules`). */
 export type RuleCode = (typeof rules)[number]["code"];
 
 /** The kind of call the participants are invited into. */
 export type CallKind = "p2p" | "group" | "meeting";
 
+/** What the caller knows about the call, which some of the invite action's rules depend on. */
 export interface InviteContext {
   /** What kind of call it is; rules that depend on it are skipped when it is not given. */
   readonly callKind?: CallKind;
@@ -46,13 +48,13 @@ const schemaRules: ReadonlyArray<{ code: RuleCode; keyword: string; pointer: Reg
 /** The rules that the schema enforces, for the test that keeps this table and the spec in step. */
 export const schemaRuleCodes: readonly string[] = schemaRules.map((rule) => rule.code);
 
+/** Made on first use: a top-level call would keep the request's validators in every app that imports this module. */
+let requestValidator: CompiledValidator | undefined;
+
 /**
  * Checks an invite request body against the contract (strict) and the rules of the reference page. Each issue of
  * a rule carries the rule's code and quotes the page.
  */
-/** Made on first use: a top-level call would keep the request's validators in every app that imports this module. */
-let requestValidator: CompiledValidator | undefined;
-
 export function validateInviteRequest(
   input: PayloadInput,
   context: InviteContext = {},

@@ -11,7 +11,9 @@ export interface Issue {
 /** A check's outcome. Checks return it rather than throw, whatever the input. */
 export type Result<T> = Valid<T> | Invalid;
 
+/** A check that passed: the value, and any warnings. */
 export interface Valid<T> {
+  /** True: the check passed. */
   readonly ok: true;
   /** The payload, typed, and normalised if the check normalises. */
   readonly value: T;
@@ -19,9 +21,13 @@ export interface Valid<T> {
   readonly warnings: readonly Issue[];
 }
 
+/** A check that failed: why, and any warnings. */
 export interface Invalid {
+  /** False: the check failed. */
   readonly ok: false;
+  /** What is wrong, at least one issue, each with a JSON Pointer into the payload as received. */
   readonly errors: readonly Issue[];
+  /** What deserves attention besides the errors. */
   readonly warnings: readonly Issue[];
 }
 

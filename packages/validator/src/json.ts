@@ -3,6 +3,7 @@
 // position, so the position comes from a small scanner that runs only after JSON.parse has failed.
 import type { Issue } from "./issues.js";
 
+/** Where in JSON text something is. */
 export interface JsonPosition {
   /** Zero-based offset in UTF-16 code units. */
   readonly offset: number;
@@ -12,10 +13,13 @@ export interface JsonPosition {
   readonly column: number;
 }
 
+/** Why text is not JSON: a syntax error (`json.syntax`), bytes that are not UTF-8 (`json.encoding`), or other. */
 export interface JsonSyntaxIssue extends Issue {
+  /** Where the error is in the text, when it is a syntax error. */
   readonly position?: JsonPosition;
 }
 
+/** What `parseJson` returns: the value, or the issue that says why the text is not JSON. */
 export type JsonParse =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly issue: JsonSyntaxIssue };

@@ -12,10 +12,15 @@ type JsonObject = Record<string, unknown>;
 
 /** The statuses as Graph's documentation spells them, which tolerant mode uses for every status it reads. */
 export const operationStatuses = ["notStarted", "running", "completed", "failed"] as const;
-export type OperationStatus = (typeof operationStatuses)[number];
+/**
+ * An operation's status as Graph's documentation spells it (`notStarted`, `running`, `completed`, `failed`): what
+ * `canonicalStatus` returns and what a classified operation notification carries, whatever casing arrived.
+ * `OperationStatus` in `@graph-invite/types` is every spelling that Graph sends.
+ */
+export type CanonicalOperationStatus = (typeof operationStatuses)[number];
 
 /** The status as the documentation spells it, whatever its casing; undefined for a status that is not one. */
-export function canonicalStatus(status: string): OperationStatus | undefined {
+export function canonicalStatus(status: string): CanonicalOperationStatus | undefined {
   return operationStatuses.find((known) => known.toLowerCase() === status.toLowerCase());
 }
 

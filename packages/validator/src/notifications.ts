@@ -22,6 +22,7 @@ import { type PayloadInput, readPayload } from "./payload.js";
 import { asIssue, describeErrors } from "./schema-errors.js";
 import type { Mode } from "./validators.js";
 
+/** How the notification parser reads a body. */
 export interface ParseOptions {
   /** `tolerant` (the default) normalises the known deviations and accepts undeclared properties; `strict` does not. */
   readonly mode?: Mode;
@@ -42,6 +43,10 @@ export interface RejectedNotification {
   readonly errors: readonly Issue[];
 }
 
+/**
+ * What `parseNotifications` returns: the body and its notifications, classified, with those it could not use; or the
+ * errors that make the whole body unusable.
+ */
 export type NotificationsResult =
   | (Valid<CommsNotificationsBody> & {
       /** Each usable notification of `value`, classified: operation, roster, call, or other. */

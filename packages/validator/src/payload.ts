@@ -4,6 +4,7 @@ import type { Issue } from "./issues.js";
 import { parseJson } from "./json.js";
 import { tooDeep } from "./normalise.js";
 
+/** A payload as the checks and parsers accept it: JSON text, its UTF-8 bytes, or a value already parsed. */
 export type PayloadInput = string | Uint8Array | unknown;
 
 export type ReadPayload =

@@ -12,7 +12,9 @@ import type { CompiledValidator } from "./compiled-validator.js";
 import { invalid, type Result, valid } from "./issues.js";
 import { asIssue, check } from "./schema-errors.js";
 
+/** Every schema of the spec, by name (`components.schemas` of `@graph-invite/types`). */
 export type Schemas = components["schemas"];
+/** The name of a schema of the spec, such as `commsNotifications` or `invitePostRequestBody`. */
 export type SchemaName = keyof Schemas;
 
 /**

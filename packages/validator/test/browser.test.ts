@@ -3,9 +3,9 @@
 // so nothing leaves the machine.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { browserBundle, launchChromium } from "@graph-invite/test-support/browser";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { browserBundle, launchChromium } from "../../../test-support/browser.js";
 import { examplesDir, malformedDir } from "./helpers.js";
 
 const origin = "https://validator.test";

@@ -1,9 +1,10 @@
 // Arbitrary and mutated payloads, very deep nesting and huge strings: nothing throws, nothing hangs, and every
 // failure comes back as data with a pointer and a message. Mutations known to break the contract are refused, and
 // the error says where.
+
+import { example, exampleNames, knownBadMutations } from "@graph-invite/test-support/examples";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { example, exampleNames, knownBadMutations } from "../../../test-support/examples.js";
 import {
   type Issue,
   parseGraphError,

@@ -3,9 +3,9 @@
 // points at the broken value; a keyword the generator drops, or states wrongly, fails its case. The table must name
 // every such keyword of the spec, so that a keyword added to the spec is a keyword tested.
 import { readFileSync } from "node:fs";
+import { example, exampleNames, knownBadMutations } from "@graph-invite/test-support/examples";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { example, exampleNames, knownBadMutations } from "../../../test-support/examples.js";
 import { parseInviteResponse, parseNotifications, type SchemaName, validateSchema } from "../src/index.js";
 import { checkAsExample, specPath } from "./helpers.js";
 

@@ -1,7 +1,7 @@
 // The README's quick start runs as written (with the import pointed at the source) and prints what it says.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { codeBlockAfter, printedBy } from "@graph-invite/test-support/readme";
 import { afterAll, expect, it } from "vitest";
-import { codeBlockAfter, printedBy } from "../../../test-support/readme.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const scratch = new URL("./.readme/", import.meta.url);

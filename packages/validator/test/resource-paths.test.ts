@@ -1,9 +1,10 @@
 // Graph's documentation promises only that `resourceUrl` is "the URI of the resource that was changed", and that
 // `resourceData` is "either an entity or a collection of entities depending on the number of changes packaged". The
 // tolerant parser must read a notification the same whichever way its path is spelt and whichever shape its data has.
+
+import { example } from "@graph-invite/test-support/examples";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { example } from "../../../test-support/examples.js";
 import { type ClassifiedNotification, parseNotifications } from "../src/index.js";
 
 const callId = "57DAB8B1894C409AB240BD8BEAE78896";

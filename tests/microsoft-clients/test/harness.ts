@@ -1,7 +1,7 @@
 // graph-invite-sim --tls as a real process, a bot's callback that answers 202, and Microsoft's clients run as Node
 // processes that trust the simulator's CA through NODE_EXTRA_CA_CERTS (Node reads it only when it starts, which is
 // why each client is a process of its own).
-import { type ChildProcessByStdio, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
@@ -9,12 +9,11 @@ import { request } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { SimulatorOptions } from "@graph-invite/simulator";
+import { startProcess } from "@graph-invite/test-support/processes";
 import { afterEach } from "vitest";
-import { endProcess } from "../../../test-support/processes.js";
 
 const bin = fileURLToPath(new URL("../node_modules/@graph-invite/simulator/bin/graph-invite-sim.js", import.meta.url));
 const clients = new URL("../clients/", import.meta.url);
@@ -40,25 +39,9 @@ export async function startSimulatorCli(options: SimulatorOptions): Promise<Runn
   cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
   const config = join(folder, "sim.json");
   writeFileSync(config, JSON.stringify(options));
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(
-    process.execPath,
-    [bin, "--tls", "--config", config],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  cleanups.push(() => endProcess(child, "SIGTERM"));
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8");
-  });
-  const banner = await new Promise<string>((resolve, reject) => {
-    let stdout = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      stdout += chunk;
-      if (/^ {2}state /m.test(stdout)) resolve(stdout);
-    });
-    child.once("exit", (code) => reject(new Error(`graph-invite-sim exited with ${code}: ${stdout}${stderr}`)));
-  });
+  const sim = startProcess(process.execPath, [bin, "--tls", "--config", config], { label: "graph-invite-sim" });
+  cleanups.push(() => sim.stop("SIGTERM"));
+  const banner = await sim.waitForLine(/^ {2}state /);
   const line = (label: string) => {
     const value = new RegExp(`^ {2}${label} +(\\S+)`, "m").exec(banner)?.[1];
     if (value === undefined) throw new Error(`the banner has no ${label}: ${banner}`);

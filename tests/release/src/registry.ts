@@ -2,11 +2,11 @@
 // tests/release installs, with a configuration of its own (storage in a folder of the caller's, no uplink, so that
 // it holds exactly what was published to it) on a port nobody else listens on. A child process can be stopped and
 // started again on the same port and storage, which is how a test makes the registry refuse a release.
-import { type ChildProcess, spawn } from "node:child_process";
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { freePort } from "../../../test-support/ports.js";
+import { freePort } from "@graph-invite/test-support/ports";
+import { type StartedProcess, startProcess } from "@graph-invite/test-support/processes";
 import { shellEnv } from "./exec.js";
 
 const verdaccioBin = join(createRequire(import.meta.url).resolve("verdaccio/package.json"), "../bin/verdaccio");
@@ -73,29 +73,19 @@ export async function startRegistry({ folder, storageFrom }: RegistryOptions): P
     }),
   );
 
-  let server: ChildProcess | undefined;
-  let log = "";
+  let server: StartedProcess | undefined;
 
   async function start() {
     if (server !== undefined) return;
-    log = "";
-    const child = spawn(process.execPath, [verdaccioBin, "--config", config], {
+    const started = startProcess(process.execPath, [verdaccioBin, "--config", config], {
       cwd: folder,
       env: shellEnv,
-      stdio: ["ignore", "pipe", "pipe"],
+      label: "Verdaccio",
     });
-    server = child;
-    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      log += chunk;
+    server = started;
+    const exited = started.exited.then(([code, signal]) => {
+      throw new Error(`Verdaccio exited (${signal ?? code}) before it answered on ${url}:\n${started.output()}`);
     });
-    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-      log += chunk;
-    });
-    const exited = new Promise<never>((_, reject) =>
-      child.once("exit", (code, signal) =>
-        reject(new Error(`Verdaccio exited (${signal ?? code}) before it answered on ${url}:\n${log}`)),
-      ),
-    );
     exited.catch(() => {});
     const deadline = Date.now() + startTimeoutMs;
     for (;;) {
@@ -112,22 +102,17 @@ export async function startRegistry({ folder, storageFrom }: RegistryOptions): P
       if (answered) return;
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`Verdaccio did not answer on ${url} within ${startTimeoutMs} ms:\n${log}`);
+        throw new Error(`Verdaccio did not answer on ${url} within ${startTimeoutMs} ms:\n${started.output()}`);
       }
       await new Promise((wait) => setTimeout(wait, 100));
     }
   }
 
   async function stop() {
-    const child = server;
+    const running = server;
     server = undefined;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
     // Verdaccio closes its connections before it exits; a stuck one must not hold the tests up.
-    const timer = setTimeout(() => child.kill("SIGKILL"), stopTimeoutMs);
-    await exited;
-    clearTimeout(timer);
+    await running?.stop("SIGTERM", stopTimeoutMs);
   }
 
   async function addUser(name: string): Promise<string> {

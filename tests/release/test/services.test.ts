@@ -5,16 +5,17 @@
 // down cleanly on SIGTERM. The Express one on Redis runs as two instances on one redis-server, which proves that the
 // store's Lua scripts ship in the tarball. Each service connects the kit to its framework in at most five lines,
 // marked `// glue`.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Simulator, start } from "@graph-invite/simulator";
+import { freePort } from "@graph-invite/test-support/ports";
+import { startProcess } from "@graph-invite/test-support/processes";
+import { type RedisServer, startRedis } from "@graph-invite/test-support/redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
-import { freePort } from "../../../test-support/ports.js";
-import { type RedisServer, startRedis } from "../../../test-support/redis.js";
 import { shellEnv as cleanEnv, run } from "../src/exec.js";
 import { scopeNpmrc } from "../src/registry.js";
 import { repoRoot } from "../src/workspace.js";
@@ -74,7 +75,7 @@ interface RunningService {
 async function startService(sim: Simulator, file: string, env: NodeJS.ProcessEnv = {}): Promise<RunningService> {
   const port = await freePort();
   const { token } = await sim.credential()();
-  const child = spawn(process.execPath, [join(app, "dist", file)], {
+  const started = startProcess(process.execPath, [join(app, "dist", file)], {
     cwd: app,
     env: {
       ...cleanEnv,
@@ -85,14 +86,14 @@ async function startService(sim: Simulator, file: string, env: NodeJS.ProcessEnv
       BOT_APP_ID: sim.app.appId,
       OPENID_URL: sim.openIdConfigurationUrl,
     },
-    stdio: ["ignore", "ignore", "pipe"],
+    label: file,
   });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8");
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { origin: `http://127.0.0.1:${port}`, process: child, exited, stderr: () => stderr };
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    process: started.child,
+    exited: started.exited.then(([code]) => code),
+    stderr: started.stderr,
+  };
 }
 
 /** The answer to an unsigned callback, once the service listens (it may take seconds to start on a busy machine). */

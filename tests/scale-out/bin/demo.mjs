@@ -3,7 +3,8 @@
 // (a round-robin proxy on loopback), a simulated Graph spreads each call's notifications over all of them, and one
 // instance is killed with SIGKILL and restarted mid-run. Each invite is started on a random instance; the table says
 // which instances took its notifications and how soon the instance that started it had the outcome.
-import { describeVerdict, drive, judge, startRedis, startScaleOut, waves } from "../dist/tests/scale-out/src/index.js";
+import { startRedis } from "@graph-invite/test-support/redis";
+import { describeVerdict, drive, judge, startScaleOut, waves } from "../dist/index.js";
 
 const print = (line = "") => process.stdout.write(`${line}\n`);
 const seed = Number(process.env.SCALE_OUT_SEED ?? Date.now() % 100_000);

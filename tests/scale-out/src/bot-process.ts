@@ -1,13 +1,21 @@
 // One instance of the sample bot (apps/bot), as its own Node process: `graph-invite-bot serve`, configured by its
 // GRAPH_INVITE_* variables, with its notification endpoint and control API on fixed loopback ports so that a
 // restarted instance comes back where the load balancer expects it.
-import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { atProcessExit, endProcess } from "../../../test-support/processes.js";
+import { ControlClient } from "@graph-invite/bot/control";
+import { type StartedProcess, startProcess } from "@graph-invite/test-support/processes";
 
-/** The bot's bin: beside its dist/, which is what `@graph-invite/bot` resolves to. */
-const botBin = join(dirname(createRequire(import.meta.url).resolve("@graph-invite/bot")), "../bin/graph-invite-bot.js");
+/** The bot's bin, as its package.json names it. */
+const botBin = (() => {
+  const manifest = createRequire(import.meta.url).resolve("@graph-invite/bot/package.json");
+  const { bin } = JSON.parse(readFileSync(manifest, "utf8")) as { bin: Record<string, string> };
+  return join(dirname(manifest), bin["graph-invite-bot"] ?? "bin/graph-invite-bot.js");
+})();
+
+/** Every wait on an instance's control API is bounded; an invite's own wait is its deadline. */
+const controlTimeoutMs = 30_000;
 
 export interface BotProcessOptions {
   /** Names the instance in errors, such as `bot 2`. */
@@ -26,6 +34,8 @@ export interface BotProcess {
   readonly origin: string;
   /** The control API's origin. */
   readonly controlUrl: string;
+  /** The instance's control API. */
+  readonly control: ControlClient;
   /** The process id of the running instance. */
   pid(): number | undefined;
   /** Sends SIGKILL, as a crash would, and resolves once the process is gone. */
@@ -38,88 +48,56 @@ export interface BotProcess {
   output(): string;
 }
 
-/** How many of its last lines an instance keeps: it prints a line per step of every invite. */
-const keptLines = 200;
+/** How much of its output an instance keeps: it prints a line per step of every invite (about 200 lines). */
+const keptChars = 20_000;
 
 export async function startBotProcess(options: BotProcessOptions): Promise<BotProcess> {
-  const lines: string[] = [];
-  let child: ChildProcess | undefined;
-  const forget = atProcessExit(() => child?.kill("SIGKILL"));
+  let running: StartedProcess | undefined;
+  let last: StartedProcess | undefined;
+  /** What the instance printed before its latest restart. */
+  let earlier = "";
+  const output = () => `${earlier}${last?.output() ?? ""}`.slice(-keptChars);
 
   const launch = async () => {
-    const started = spawn(process.execPath, [botBin, "serve"], {
+    earlier = output();
+    const started = startProcess(process.execPath, [botBin, "serve"], {
+      label: options.label,
       env: {
         ...process.env,
         ...options.env,
         GRAPH_INVITE_PORT: String(options.port),
         GRAPH_INVITE_CONTROL_PORT: String(options.controlPort),
       },
-      stdio: ["ignore", "pipe", "pipe"],
+      keptChars,
     });
-    child = started;
-    let partial = "";
-    const keep = (chunk: Buffer) => {
-      const text = partial + chunk.toString("utf8");
-      const split = text.split("\n");
-      partial = split.pop() ?? "";
-      lines.push(...split);
-      if (lines.length > keptLines) lines.splice(0, lines.length - keptLines);
-    };
-    started.stdout?.on("data", keep);
-    started.stderr?.on("data", keep);
-    await waitForBanner(started, lines, options);
+    running = started;
+    last = started;
+    // `serve` listens by the time it prints its control line.
+    await started.waitForLine(/^\s*control /, options.readyTimeoutMs ?? 20_000);
   };
 
   const end = (signal: NodeJS.Signals) => {
-    const running = child;
-    child = undefined;
-    return endProcess(running, signal);
+    const stopping = running;
+    running = undefined;
+    return stopping?.stop(signal) ?? Promise.resolve();
   };
 
   try {
     await launch();
   } catch (error) {
     await end("SIGKILL");
-    forget();
     throw error;
   }
+  const controlUrl = `http://127.0.0.1:${options.controlPort}`;
   return {
     label: options.label,
     origin: `http://127.0.0.1:${options.port}`,
-    controlUrl: `http://127.0.0.1:${options.controlPort}`,
-    pid: () => child?.pid,
+    controlUrl,
+    control: new ControlClient(controlUrl, { timeoutMs: controlTimeoutMs }),
+    pid: () => running?.child.pid,
     kill: () => end("SIGKILL"),
     restart: launch,
-    async stop() {
-      await end("SIGTERM");
-      forget();
-    },
-    output: () => lines.join("\n"),
+    stop: () => end("SIGTERM"),
+    output,
   };
-}
-
-/** Resolves once `serve` printed its control line (it listens by then); rejects if it exits or takes too long. */
-function waitForBanner(child: ChildProcess, lines: readonly string[], options: BotProcessOptions): Promise<void> {
-  const timeoutMs = options.readyTimeoutMs ?? 20_000;
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (lines.some((line) => line.trimStart().startsWith("control "))) finish();
-    };
-    const onExit = (code: number | null, signal: string | null) =>
-      finish(new Error(`${options.label} exited (${code ?? signal}) before it served:\n${lines.join("\n")}`));
-    const timer = setTimeout(
-      () => finish(new Error(`${options.label} did not serve within ${timeoutMs} ms:\n${lines.join("\n")}`)),
-      timeoutMs,
-    );
-    const finish = (error?: Error) => {
-      clearTimeout(timer);
-      child.stdout?.off("data", check);
-      child.off("exit", onExit);
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    // Registered after the line keeper, so that the line is kept by the time it is checked.
-    child.stdout?.on("data", check);
-    child.once("exit", onExit);
-  });
 }

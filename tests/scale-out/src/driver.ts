@@ -2,10 +2,10 @@
 // instance, each wave under other delivery controls of the simulated Graph, and an optional disruption (an instance
 // killed, Redis restarted) in the middle of one wave.
 import { randomUUID } from "node:crypto";
+import { ControlFailed, ControlUnreachable } from "@graph-invite/bot/control";
 import type { OperationRecord } from "@graph-invite/bot-kit";
 import { inviteBody, userParticipant } from "@graph-invite/client";
 import type { Answer, DeliveryControls, Deviation } from "@graph-invite/simulator";
-import { ControlFailed, invite, reattach, Unreachable } from "./control-client.js";
 import type { ScaleOut } from "./harness.js";
 
 /** How the invitee answers. */
@@ -181,15 +181,15 @@ async function inviteOne(world: ScaleOut, wave: string, plan: Planned, timeoutMs
     const bot = world.bots[instance];
     if (bot === undefined) throw new Error(`no instance ${instance}`);
     try {
-      const { outcome } = await invite(bot.controlUrl, command, deadline - Date.now());
+      const { outcome } = await bot.control.invite(command, deadline - Date.now());
       return result({ instance, outcome, outcomeAt: Date.now() });
     } catch (error) {
-      if (error instanceof Unreachable && error.refused && tried < world.bots.length * 20) {
+      if (error instanceof ControlUnreachable && error.refused && tried < world.bots.length * 20) {
         instance = (instance + 1) % world.bots.length;
         if (instance === plan.instance) await delay(100);
         continue;
       }
-      if (error instanceof Unreachable || (error instanceof ControlFailed && error.status >= 500)) {
+      if (error instanceof ControlUnreachable || (error instanceof ControlFailed && error.status >= 500)) {
         return result({ instance, ...(await reattachTo(world, instance, plan.clientContext, deadline)) });
       }
       return result({ instance, error: String(error) });
@@ -211,7 +211,7 @@ async function reattachTo(
   let last = "";
   while (bot !== undefined && Date.now() < deadline) {
     try {
-      const { outcome } = await reattach(bot.controlUrl, clientContext, deadline - Date.now());
+      const { outcome } = await bot.control.outcome(clientContext, deadline - Date.now());
       return { outcome, outcomeAt: Date.now(), reattached: true };
     } catch (error) {
       last = String(error);

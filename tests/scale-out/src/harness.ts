@@ -1,8 +1,8 @@
 // The world of the scale-out proof: a simulated Graph in this process, N sample-bot processes (on one Redis, or one
 // instance on its MemoryStore), and a round-robin proxy in front of them that every call's callbackUri points at.
 import { type Simulator, start } from "@graph-invite/simulator";
-import { freePort } from "../../../test-support/ports.js";
-import type { RedisCluster, RedisServer } from "../../../test-support/redis.js";
+import { freePort } from "@graph-invite/test-support/ports";
+import type { RedisCluster, RedisServer } from "@graph-invite/test-support/redis";
 import { type BotProcess, startBotProcess } from "./bot-process.js";
 import { type RoundRobin, startRoundRobin } from "./round-robin.js";
 

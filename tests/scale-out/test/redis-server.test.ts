@@ -1,8 +1,8 @@
-// test-support/redis.ts: the real redis-server every Redis test in the workspace starts.
+// @graph-invite/test-support/redis: the real redis-server every Redis test in the workspace starts.
 import { existsSync } from "node:fs";
 import { connect } from "node:net";
+import { type RedisServer, skipRedisTests, startRedis } from "@graph-invite/test-support/redis";
 import { describe, expect, it } from "vitest";
-import { type RedisServer, skipRedisTests, startRedis } from "../../../test-support/redis.js";
 
 const accepts = (port: number) =>
   new Promise<boolean>((resolve) => {

@@ -1,8 +1,8 @@
 // The load balancer's stand-in: requests spread in turn, dead instances skipped, bounded bodies.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { freePort } from "@graph-invite/test-support/ports";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort } from "../../../test-support/ports.js";
 import { type RoundRobin, startRoundRobin } from "../src/round-robin.js";
 
 const closers: Array<() => Promise<void>> = [];

@@ -11,7 +11,9 @@
  */
 export type UnknownEnumValue = string & { readonly __unknownEnumValue: true };
 
+/** The spec's paths, by path and then HTTP method: the map that openapi-fetch's `createClient<paths>` reads. */
 export interface paths {
+    /** The operations on `/communications/calls/{call-id}/participants/invite`. */
     "/communications/calls/{call-id}/participants/invite": {
         parameters: {
             query?: never;
@@ -48,7 +50,9 @@ export interface paths {
         trace?: never;
     };
 }
+/** The spec's webhooks, by name: the requests Graph sends to the bot. */
 export interface webhooks {
+    /** The `commsNotifications` webhook: the request Graph sends and the answers it expects. */
     commsNotifications: {
         parameters: {
             query?: never;
@@ -86,7 +90,9 @@ export interface webhooks {
         trace?: never;
     };
 }
+/** The spec's reusable parts, by kind and then name. */
 export interface components {
+    /** Every schema of the spec, by name. Each also has a named alias, such as `CommsNotification`. */
     schemas: {
         /** @description The parameters of the invite action. */
         invitePostRequestBody: {
@@ -713,6 +719,7 @@ export interface components {
             [key: string]: unknown;
         };
     };
+    /** The spec's reusable responses, by name. */
     responses: {
         /** @description Graph refused or failed the request. The body names the error. */
         graphError: {
@@ -738,87 +745,165 @@ export interface components {
             };
         };
     };
+    /** The spec's reusable parameters, by name. */
     parameters: {
         /** @description The unique identifier of the call. */
         callId: string;
     };
+    /** The spec's reusable request bodies (it declares none). */
     requestBodies: never;
+    /** The spec's reusable headers (it declares none). */
     headers: never;
+    /** The spec's reusable path items (it declares none). */
     pathItems: never;
 }
+/** The parameters of the invite action. The spec's `invitePostRequestBody` schema. */
 export type InvitePostRequestBody = components['schemas']['invitePostRequestBody'];
+/** Unique Client Context string. The spec's `clientContext` schema. */
 export type ClientContext = components['schemas']['clientContext'];
+/** A participant to invite, and how to invite it. The spec's `invitationParticipantInfo` schema. */
 export type InvitationParticipantInfo = components['schemas']['invitationParticipantInfo'];
+/** An identitySet or a communicationsIdentitySet, selected by `@odata.type` (absent means identitySet). The spec's `anyIdentitySet` schema. */
 export type AnyIdentitySet = components['schemas']['anyIdentitySet'];
+/** The identities of an actor: user, application, device. The spec's `identitySet` schema. */
 export type IdentitySet = components['schemas']['identitySet'];
+/** The identities of a participant in a call. The spec's `communicationsIdentitySet` schema. */
 export type CommunicationsIdentitySet = components['schemas']['communicationsIdentitySet'];
+/** An identity of any kind, or null. The spec's `nullableIdentity` schema. */
 export type NullableIdentity = components['schemas']['nullableIdentity'];
+/** An identity whose id, when present, is a phone number in E.164 format; or null. The spec's `nullablePhoneIdentity` schema. */
 export type NullablePhoneIdentity = components['schemas']['nullablePhoneIdentity'];
+/** An identity or one of the communications identities, selected by `@odata.type` (absent means identity). The spec's `anyIdentity` schema. */
 export type AnyIdentity = components['schemas']['anyIdentity'];
+/** An actor: a user, application, device, phone and so on. The spec's `identity` schema. */
 export type Identity = components['schemas']['identity'];
+/** Unique identifier for the identity or actor. The spec's `identityId` schema. */
 export type IdentityId = components['schemas']['identityId'];
+/** The display name of the identity. The spec's `identityDisplayName` schema. */
 export type IdentityDisplayName = components['schemas']['identityDisplayName'];
+/** A Microsoft Entra user in a call. The spec's `communicationsUserIdentity` schema. */
 export type CommunicationsUserIdentity = components['schemas']['communicationsUserIdentity'];
+/** An application (a bot) in a call. The spec's `communicationsApplicationIdentity` schema. */
 export type CommunicationsApplicationIdentity = components['schemas']['communicationsApplicationIdentity'];
+/** An application instance (a bot with a resource account, for example one with a phone number) in a call. The spec's `communicationsApplicationInstanceIdentity` schema. */
 export type CommunicationsApplicationInstanceIdentity = components['schemas']['communicationsApplicationInstanceIdentity'];
+/** A guest (anonymous) user in a call. The spec's `communicationsGuestIdentity` schema. */
 export type CommunicationsGuestIdentity = components['schemas']['communicationsGuestIdentity'];
+/** A phone (PSTN) participant. The spec's `communicationsPhoneIdentity` schema. */
 export type CommunicationsPhoneIdentity = components['schemas']['communicationsPhoneIdentity'];
+/** An encrypted user in a call. The spec's `communicationsEncryptedIdentity` schema. */
 export type CommunicationsEncryptedIdentity = components['schemas']['communicationsEncryptedIdentity'];
+/** An Azure Communication Services user in a call. The spec's `azureCommunicationServicesUserIdentity` schema. */
 export type AzureCommunicationServicesUserIdentity = components['schemas']['azureCommunicationServicesUserIdentity'];
+/** An inviteParticipantsOperation or a plain commsOperation, selected by `@odata.type`. The spec's `anyCommsOperation` schema. */
 export type AnyCommsOperation = components['schemas']['anyCommsOperation'];
+/** The status of a long-running operation on a call. The spec's `commsOperation` schema. */
 export type CommsOperation = components['schemas']['commsOperation'];
+/** The operation created by an invite. The spec's `inviteParticipantsOperation` schema. */
 export type InviteParticipantsOperation = components['schemas']['inviteParticipantsOperation'];
+/** The unique identifier of the operation. The spec's `operationId` schema. */
 export type OperationId = components['schemas']['operationId'];
+/** The status of an operation. The spec's `operationStatus` schema. */
 export type OperationStatus = components['schemas']['operationStatus'];
+/** The result information, or null while the operation runs. The spec's `nullableResultInfo` schema. */
 export type NullableResultInfo = components['schemas']['nullableResultInfo'];
+/** The result of an operation or call. The spec's `resultInfo` schema. */
 export type ResultInfo = components['schemas']['resultInfo'];
+/** The body of a notification request to the bot's callback URL. The spec's `commsNotifications` schema. */
 export type CommsNotifications = components['schemas']['commsNotifications'];
+/** A change to a call resource. The spec's `commsNotification` schema. */
 export type CommsNotification = components['schemas']['commsNotification'];
+/** The kind of change. The spec's `changeType` schema. */
 export type ChangeType = components['schemas']['changeType'];
+/** A participant in a call, that is an entry of the roster. The spec's `participant` schema. */
 export type Participant = components['schemas']['participant'];
+/** The participants updated since the last roster update, sent instead of the whole roster when the call was created with `callOptions.isDeltaRosterEnabled`. The spec's `deltaParticipants` schema. */
 export type DeltaParticipants = components['schemas']['deltaParticipants'];
+/** Information about a participant. The spec's `participantInfo` schema. */
 export type ParticipantInfo = components['schemas']['participantInfo'];
+/** A media stream of a participant. The spec's `mediaStream` schema. */
 export type MediaStream = components['schemas']['mediaStream'];
+/** The direction of a media stream. The spec's `mediaDirection` schema. */
 export type MediaDirection = components['schemas']['mediaDirection'];
+/** A media type. The spec's `modality` schema. */
 export type Modality = components['schemas']['modality'];
+/** The type of endpoint a participant uses. The spec's `endpointType` schema. */
 export type EndpointType = components['schemas']['endpointType'];
+/** Whether a participant has recording capability. The spec's `recordingInfo` schema. */
 export type RecordingInfo = components['schemas']['recordingInfo'];
+/** The recording status of a participant. The spec's `recordingStatus` schema. */
 export type RecordingStatus = components['schemas']['recordingStatus'];
+/** Why a participant was removed from the roster. The spec's `removedState` schema. */
 export type RemovedState = components['schemas']['removedState'];
+/** Why media content from a participant is restricted. The spec's `onlineMeetingRestricted` schema. */
 export type OnlineMeetingRestricted = components['schemas']['onlineMeetingRestricted'];
+/** A call the bot is part of, as sent in call notifications. The spec's `call` schema. */
 export type Call = components['schemas']['call'];
+/** The state of a call. The spec's `callState` schema. */
 export type CallState = components['schemas']['callState'];
+/** The direction of a call. The spec's `callDirection` schema. */
 export type CallDirection = components['schemas']['callDirection'];
+/** The chat of a group call or meeting. The spec's `chatInfo` schema. */
 export type ChatInfo = components['schemas']['chatInfo'];
+/** How a meeting is identified (an abstract type), selected by `@odata.type`. The spec's `meetingInfo` schema. */
 export type MeetingInfo = components['schemas']['meetingInfo'];
+/** A meeting identified by its organizer. The spec's `organizerMeetingInfo` schema. */
 export type OrganizerMeetingInfo = components['schemas']['organizerMeetingInfo'];
+/** A meeting identified by its join meeting id. The spec's `joinMeetingIdMeetingInfo` schema. */
 export type JoinMeetingIdMeetingInfo = components['schemas']['joinMeetingIdMeetingInfo'];
+/** A meeting identified by a token. The spec's `tokenMeetingInfo` schema. */
 export type TokenMeetingInfo = components['schemas']['tokenMeetingInfo'];
+/** The media state of a call. The spec's `callMediaState` schema. */
 export type CallMediaState = components['schemas']['callMediaState'];
+/** The state of a medium. The spec's `mediaState` schema. */
 export type MediaState = components['schemas']['mediaState'];
+/** The optional features of a call (an abstract type), selected by `@odata.type`. The spec's `callOptions` schema. */
 export type CallOptions = components['schemas']['callOptions'];
+/** The optional features of an outgoing call. The spec's `outgoingCallOptions` schema. */
 export type OutgoingCallOptions = components['schemas']['outgoingCallOptions'];
+/** The optional features of an incoming call. The spec's `incomingCallOptions` schema. */
 export type IncomingCallOptions = components['schemas']['incomingCallOptions'];
+/** The media configuration of a call (an abstract type), selected by `@odata.type`. The spec's `mediaConfig` schema. */
 export type MediaConfig = components['schemas']['mediaConfig'];
+/** Media hosted by the application. The spec's `appHostedMediaConfig` schema. */
 export type AppHostedMediaConfig = components['schemas']['appHostedMediaConfig'];
+/** Media hosted by the service. The spec's `serviceHostedMediaConfig` schema. */
 export type ServiceHostedMediaConfig = components['schemas']['serviceHostedMediaConfig'];
+/** A media prompt. The spec's `mediaInfo` schema. */
 export type MediaInfo = components['schemas']['mediaInfo'];
+/** Call context associated with an incoming call. The spec's `incomingContext` schema. */
 export type IncomingContext = components['schemas']['incomingContext'];
+/** How a call was retargeted. The spec's `callRoute` schema. */
 export type CallRoute = components['schemas']['callRoute'];
+/** How a call was routed. The spec's `routingType` schema. */
 export type RoutingType = components['schemas']['routingType'];
+/** The transcription state of a call. The spec's `callTranscriptionInfo` schema. */
 export type CallTranscriptionInfo = components['schemas']['callTranscriptionInfo'];
+/** The transcription state of a call. The spec's `callTranscriptionState` schema. */
 export type CallTranscriptionState = components['schemas']['callTranscriptionState'];
+/** A DTMF tone received in a call. The spec's `toneInfo` schema. */
 export type ToneInfo = components['schemas']['toneInfo'];
+/** A DTMF tone. The spec's `tone` schema. */
 export type Tone = components['schemas']['tone'];
+/** The body Graph sends with a 4XX or 5XX status. The spec's `odataError` schema. */
 export type OdataError = components['schemas']['odataError'];
+/** The error itself. The spec's `mainError` schema. */
 export type MainError = components['schemas']['mainError'];
+/** A further error. The spec's `errorDetails` schema. */
 export type ErrorDetails = components['schemas']['errorDetails'];
+/** Service-specific details. The spec's `innerError` schema. */
 export type InnerError = components['schemas']['innerError'];
+/** Graph refused or failed the request. The spec's `graphError` response. */
 export type ResponseGraphError = components['responses']['graphError'];
+/** Graph is throttling (429) or unavailable (503). The spec's `graphRetryableError` response. */
 export type ResponseGraphRetryableError = components['responses']['graphRetryableError'];
+/** The unique identifier of the call. The spec's `callId` parameter. */
 export type ParameterCallId = components['parameters']['callId'];
+/** The spec's `$defs` (it declares none). */
 export type $defs = Record<string, never>;
+/** The spec's operations, by `operationId`: their parameters, request bodies and responses. */
 export interface operations {
+    /** The `inviteParticipants` operation. */
     inviteParticipants: {
         parameters: {
             query?: never;
@@ -857,6 +942,7 @@ export interface operations {
             "5XX": components["responses"]["graphError"];
         };
     };
+    /** The `receiveCommsNotifications` operation. */
     receiveCommsNotifications: {
         parameters: {
             query?: never;

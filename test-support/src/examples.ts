@@ -1,8 +1,14 @@
 // What tests share about JSON payloads: the spec's example files, read as they are, the places in a JSON value
 // where a property-based test can change one thing, and the changes that a validator must refuse.
 import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 
-const examples = new URL("../openapi/examples/", import.meta.url);
+/** `openapi/examples/`, found through the spec's package wherever this module was built to. */
+const examples = new URL(
+  "examples/",
+  pathToFileURL(createRequire(import.meta.url).resolve("@graph-invite/openapi/package.json")),
+);
 
 /** A file of `openapi/examples/`, parsed. */
 export function example<T = unknown>(name: string): T {

@@ -1,13 +1,12 @@
 // A real redis-server for the tests that need one: started on a free loopback port, never the system service, and
 // stopped with the test process. No Docker and no in-process fake: the store's compare-and-set, pub/sub and
 // reconnects are only proven against the server operators run.
-import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { freePort } from "./ports.js";
-import { atProcessExit, endProcess } from "./processes.js";
+import { atProcessExit, type StartedProcess, startProcess } from "./processes.js";
 
 /**
  * `GRAPH_INVITE_SKIP_REDIS=1` skips the tests that need redis-server, for a quick local run on a machine without it.
@@ -89,34 +88,26 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   args.push("--dir", dir ?? tmpdir());
   const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
 
-  let child: ChildProcess | undefined;
-  let output = "";
-  // A test process that dies without its afterAll must not leave servers behind.
+  let server: StartedProcess | undefined;
+  // A test process that dies without its afterAll must not leave a folder behind (startProcess kills the server).
   const forget = atProcessExit(() => {
-    child?.kill("SIGKILL");
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   let restarted = false;
   const launch = async () => {
-    output = "";
-    const started = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
-    child = started;
-    const keep = (chunk: Buffer) => {
-      // The last few kilobytes are enough to say why it did not start.
-      output = (output + chunk.toString("utf8")).slice(-4096);
-    };
-    started.stdout?.on("data", keep);
-    started.stderr?.on("data", keep);
-    await waitForPing(port, started, readyTimeoutMs, () => output);
+    // The last few kilobytes are enough to say why it did not start.
+    const started = startProcess(binary, args, { label: `redis-server on port ${port}`, keptChars: 4096 });
+    server = started;
+    await waitForPing(port, started, readyTimeoutMs);
     // A cluster node is of use once it sees the cluster whole again, not at its first PONG.
     if (clusterNode && restarted) await waitForCluster(port, readyTimeoutMs);
   };
 
   const end = (signal: NodeJS.Signals) => {
-    const running = child;
-    child = undefined;
-    return endProcess(running, signal);
+    const running = server;
+    server = undefined;
+    return running?.stop(signal);
   };
   const cleanUp = () => {
     forget();
@@ -208,21 +199,10 @@ export async function startRedisCluster(options: StartRedisOptions = {}): Promis
 }
 
 /** Runs redis-cli to its end; rejects with its output when it fails. */
-function runCli(cli: string, args: readonly string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cli, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-    });
-    child.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-    });
-    child.on("error", reject);
-    child.on("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`redis-cli ${args.join(" ")} exited ${code}: ${output}`)),
-    );
-  });
+async function runCli(cli: string, args: readonly string[]): Promise<void> {
+  const run = startProcess(cli, args, { label: "redis-cli" });
+  const [code] = await run.exited;
+  if (code !== 0) throw new Error(`redis-cli ${args.join(" ")} exited ${code}: ${run.output()}`);
 }
 
 /** Polls CLUSTER INFO until the node reports `cluster_state:ok`. */
@@ -235,12 +215,15 @@ async function waitForCluster(port: number, timeoutMs: number): Promise<void> {
 }
 
 /** Polls PING until the server answers PONG (not LOADING, while it replays its file), it exits, or time runs out. */
-async function waitForPing(port: number, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
+async function waitForPing(port: number, server: StartedProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const { child } = server;
   let last = "no answer yet";
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`redis-server on port ${port} exited (${child.exitCode ?? child.signalCode}): ${output()}`);
+      throw new Error(
+        `redis-server on port ${port} exited (${child.exitCode ?? child.signalCode}): ${server.output()}`,
+      );
     }
     try {
       if ((await sendCommand(port, ["PING"], 1000)) === "PONG") return;
@@ -249,7 +232,9 @@ async function waitForPing(port: number, child: ChildProcess, timeoutMs: number,
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms (${last}): ${output()}`);
+  throw new Error(
+    `redis-server on port ${port} did not answer PING within ${timeoutMs} ms (${last}): ${server.output()}`,
+  );
 }
 
 /** One command in RESP over a fresh connection; the reply's text. Enough for PING, INFO, CONFIG GET, SET and GET. */
