@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import "../dist/demo/main.js";
+import "../dist/demo/command.js";

@@ -246,7 +246,7 @@ describe("the file", () => {
   });
 
   // Fails today: loadConfig hands the text to JSON.parse with its BOM (Notepad and PowerShell's UTF8 encoding write
-  // one), and reports "not JSON"; graph-invite-sim strips it (packages/simulator/src/control.ts).
+  // one), and reports "not JSON"; graph-invite-sim strips it (packages/simulator/src/config.ts).
   it("a file saved with a byte order mark is read, as graph-invite-sim reads its own", () => {
     expect(loadConfig({}, file(`\uFEFF${JSON.stringify({ port: 4000 })}`)).port).toBe(4000);
   });

@@ -22,9 +22,9 @@ export {
   type AuthResult,
   type CallbackAuthenticator,
   type CallbackAuthOptions,
-  type CallbackCloud,
   callbackOpenIdConfigurationUrls,
   createCallbackAuthenticator,
+  type GraphCloud,
   graphCallbackAlgorithms,
   graphCallbackIssuers,
 } from "./auth/index.js";

@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   type AuthResult,
   type CallbackAuthOptions,
-  type CallbackCloud,
   callbackOpenIdConfigurationUrls,
   createCallbackAuthenticator,
+  type GraphCloud,
 } from "../src/index.js";
 
 const appId = randomUUID();
@@ -289,7 +289,7 @@ describe("without an openIdConfigurationUrl", () => {
 
   test("the metadata of every cloud, and of no cloud given, is fetched from the URL the contract documents", async () => {
     expect(documented).toMatch(/^https:\/\//);
-    const clouds = Object.keys(callbackOpenIdConfigurationUrls) as CallbackCloud[];
+    const clouds = Object.keys(callbackOpenIdConfigurationUrls) as GraphCloud[];
     expect(clouds.sort()).toEqual(["global", "usGovL4", "usGovL5Dod"]);
     for (const cloud of clouds) {
       expect(callbackOpenIdConfigurationUrls[cloud], cloud).toBe(documented);

@@ -106,81 +106,9 @@ const hints: Readonly<Record<number, string>> = {
  * @throws Error at once when an option is empty or malformed, naming the option.
  */
 export function clientSecretCredential(options: ClientSecretCredentialOptions): ClientSecretCredential {
-  const { tenantId, clientId, clientSecret } = options;
-  for (const [name, value] of Object.entries({ tenantId, clientId, clientSecret })) {
-    if (typeof value !== "string" || value.trim() === "") {
-      throw new Error(`clientSecretCredential: ${name} is required and must not be empty`);
-    }
-  }
-  const endpoints = (clouds as Record<string, CloudEndpoints | undefined>)[options.cloud ?? "global"];
-  if (endpoints === undefined) {
-    throw new Error(`clientSecretCredential: unknown cloud "${options.cloud}": use ${Object.keys(clouds).join(", ")}`);
-  }
-  const tokenUrl = `${authorityOrigin(options.authorityHost ?? endpoints.authority)}/${encodeURIComponent(tenantId.trim())}/oauth2/v2.0/token`;
-  const defaultScope = options.scope ?? endpoints.scope;
-  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
-  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-    throw new Error("clientSecretCredential: timeoutMs must be a positive number of milliseconds");
-  }
-  // Called through a closure: browsers reject a `fetch` detached from its global ("Illegal invocation").
-  const send = options.fetch ?? ((request: Request) => fetch(request));
-
+  const { endpoint, defaultScope } = checkOptions(options);
   const cache = new Map<string, AccessToken>();
   const pending = new Map<string, Promise<AccessToken>>();
-
-  const request = async (scope: string): Promise<AccessToken> => {
-    const sentAt = Date.now();
-    const form = new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: clientId,
-      client_secret: clientSecret,
-      scope,
-    });
-    let response: Response;
-    try {
-      response = await send(
-        new Request(tokenUrl, {
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-          body: form.toString(),
-          signal: AbortSignal.timeout(timeoutMs),
-        }),
-      );
-    } catch (cause) {
-      const reason = cause instanceof Error ? cause.message : String(cause);
-      throw new TokenEndpointError(`could not reach the token endpoint ${tokenUrl}: ${reason}`, { tokenUrl }, cause);
-    }
-    const body = await readJson(response);
-    if (!response.ok) throw refusal(tokenUrl, clientId, response.status, body);
-    const token = body?.["access_token"];
-    const expiresIn = seconds(body?.["expires_in"]);
-    const missing =
-      body === undefined
-        ? "its body is not a JSON object"
-        : typeof token !== "string" || token === ""
-          ? "/access_token is missing"
-          : expiresIn === undefined
-            ? "/expires_in is not a positive number of seconds"
-            : undefined;
-    if (missing !== undefined || typeof token !== "string" || expiresIn === undefined) {
-      throw new TokenEndpointError(
-        `the token endpoint ${tokenUrl} answered ${response.status} without a token: ${missing}`,
-        {
-          tokenUrl,
-          status: response.status,
-        },
-      );
-    }
-    // Entra tokens live at most a day; a larger lifetime is not trusted to keep a token cached longer.
-    const lifetimeMs = Math.min(expiresIn, 86_400) * 1000;
-    const expiresOnTimestamp = sentAt + lifetimeMs;
-    const refreshIn = seconds(body?.["refresh_in"]);
-    const refreshAfterTimestamp = Math.min(
-      expiresOnTimestamp - Math.min(refreshMarginMs, lifetimeMs / 2),
-      refreshIn === undefined ? Infinity : sentAt + refreshIn * 1000,
-    );
-    return { token, expiresOnTimestamp, refreshAfterTimestamp };
-  };
 
   return async ({ scope = defaultScope, forceRefresh = false } = {}) => {
     if (!scope.endsWith("/.default")) {
@@ -196,7 +124,7 @@ export function clientSecretCredential(options: ClientSecretCredentialOptions): 
     // A fetch in flight started after the cached token was taken, so it serves a forced refresh as well.
     let shared = pending.get(scope);
     if (shared === undefined) {
-      shared = request(scope)
+      shared = requestToken(endpoint, scope)
         .then((token) => {
           cache.set(scope, token);
           return token;
@@ -206,6 +134,101 @@ export function clientSecretCredential(options: ClientSecretCredentialOptions): 
     }
     return shared;
   };
+}
+
+/** Where and how tokens are requested, from checked options. */
+interface TokenEndpoint {
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly timeoutMs: number;
+  readonly send: (request: Request) => Promise<Response>;
+}
+
+/** The options, checked: an empty or malformed one throws, naming it. */
+function checkOptions(options: ClientSecretCredentialOptions): { endpoint: TokenEndpoint; defaultScope: string } {
+  const { tenantId, clientId, clientSecret } = options;
+  for (const [name, value] of Object.entries({ tenantId, clientId, clientSecret })) {
+    if (typeof value !== "string" || value.trim() === "") {
+      throw new Error(`clientSecretCredential: ${name} is required and must not be empty`);
+    }
+  }
+  const endpoints = (clouds as Record<string, CloudEndpoints | undefined>)[options.cloud ?? "global"];
+  if (endpoints === undefined) {
+    throw new Error(`clientSecretCredential: unknown cloud "${options.cloud}": use ${Object.keys(clouds).join(", ")}`);
+  }
+  const tokenUrl = `${authorityOrigin(options.authorityHost ?? endpoints.authority)}/${encodeURIComponent(tenantId.trim())}/oauth2/v2.0/token`;
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new Error("clientSecretCredential: timeoutMs must be a positive number of milliseconds");
+  }
+  // Called through a closure: browsers reject a `fetch` detached from its global ("Illegal invocation").
+  const send = options.fetch ?? ((request: Request) => fetch(request));
+  return {
+    endpoint: { tokenUrl, clientId, clientSecret, timeoutMs, send },
+    defaultScope: options.scope ?? endpoints.scope,
+  };
+}
+
+/** One token request for `scope`; a {@link TokenEndpointError} when it fails or the answer holds no token. */
+async function requestToken(endpoint: TokenEndpoint, scope: string): Promise<AccessToken> {
+  const { tokenUrl, clientId, clientSecret, timeoutMs, send } = endpoint;
+  const sentAt = Date.now();
+  const form = new URLSearchParams({
+    grant_type: "client_credentials",
+    client_id: clientId,
+    client_secret: clientSecret,
+    scope,
+  });
+  let response: Response;
+  try {
+    response = await send(
+      new Request(tokenUrl, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+        body: form.toString(),
+        signal: AbortSignal.timeout(timeoutMs),
+      }),
+    );
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new TokenEndpointError(`could not reach the token endpoint ${tokenUrl}: ${reason}`, { tokenUrl }, cause);
+  }
+  const body = await readJson(response);
+  if (!response.ok) throw refusal(tokenUrl, clientId, response.status, body);
+  return tokenOf(body, { tokenUrl, status: response.status, sentAt });
+}
+
+/** The token in a 2xx answer's body, and when to refresh it; a {@link TokenEndpointError} that names what is missing. */
+function tokenOf(
+  body: Record<string, unknown> | undefined,
+  { tokenUrl, status, sentAt }: { tokenUrl: string; status: number; sentAt: number },
+): AccessToken {
+  const token = body?.["access_token"];
+  const expiresIn = seconds(body?.["expires_in"]);
+  const missing =
+    body === undefined
+      ? "its body is not a JSON object"
+      : typeof token !== "string" || token === ""
+        ? "/access_token is missing"
+        : expiresIn === undefined
+          ? "/expires_in is not a positive number of seconds"
+          : undefined;
+  if (missing !== undefined || typeof token !== "string" || expiresIn === undefined) {
+    throw new TokenEndpointError(`the token endpoint ${tokenUrl} answered ${status} without a token: ${missing}`, {
+      tokenUrl,
+      status,
+    });
+  }
+  // Entra tokens live at most a day; a larger lifetime is not trusted to keep a token cached longer.
+  const lifetimeMs = Math.min(expiresIn, 86_400) * 1000;
+  const expiresOnTimestamp = sentAt + lifetimeMs;
+  const refreshIn = seconds(body?.["refresh_in"]);
+  const refreshAfterTimestamp = Math.min(
+    expiresOnTimestamp - Math.min(refreshMarginMs, lifetimeMs / 2),
+    refreshIn === undefined ? Infinity : sentAt + refreshIn * 1000,
+  );
+  return { token, expiresOnTimestamp, refreshAfterTimestamp };
 }
 
 function authorityOrigin(authorityHost: string): string {

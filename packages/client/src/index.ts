@@ -54,4 +54,4 @@ export {
   type ValidationError,
   type ValidationIssue,
 } from "./errors.js";
-export { parseRetryAfter, type RetryOptions } from "./retry.js";
+export type { RetryOptions } from "./retry.js";

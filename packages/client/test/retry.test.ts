@@ -1,13 +1,7 @@
 import type { InviteParticipantsRequest } from "@graph-invite/types";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  createInviteClient,
-  type InviteClientOptions,
-  type InviteResult,
-  parseRetryAfter,
-  RequestFailure,
-} from "../src/index.js";
-import { backoffMs } from "../src/retry.js";
+import { createInviteClient, type InviteClientOptions, type InviteResult, RequestFailure } from "../src/index.js";
+import { backoffMs, parseRetryAfter } from "../src/retry.js";
 import {
   type Answer,
   accepted,

@@ -6,7 +6,7 @@ import { build } from "esbuild";
 const out = new URL("../dist/console-app/", import.meta.url);
 mkdirSync(out, { recursive: true });
 await build({
-  entryPoints: [new URL("../console/src/main.ts", import.meta.url).pathname],
+  entryPoints: [new URL("../console/src/page.ts", import.meta.url).pathname],
   outfile: new URL("app.js", out).pathname,
   bundle: true,
   format: "esm",

@@ -1,6 +1,6 @@
 // graph-invite-sim: runs the simulator until interrupted, configured by a JSON file and flags.
 import { parseArgs } from "node:util";
-import { ConfigError, checkOptions, parseConfig } from "./control.js";
+import { ConfigError, checkOptions, parseConfig } from "./config.js";
 import type { SimulatorOptions } from "./options.js";
 import { type Simulator, start } from "./simulator.js";
 

@@ -2,9 +2,9 @@
 // notification (kept across retries and duplicates), and bounded retries with backoff when the callback fails.
 import { randomUUID } from "node:crypto";
 import type { CommsNotificationsBody } from "@graph-invite/types";
+import { sleep } from "./in-flight.js";
 import type { Signer, TokenClaimChanges, TokenClaims, TokenTiming } from "./keys.js";
 import type { NotificationKind } from "./options.js";
-import { sleep } from "./tracker.js";
 
 /** One HTTP request to a callback. */
 export interface DeliveryAttempt {

@@ -1,25 +1,29 @@
 // The simulated Graph: the calls, the invite action and what follows it. HTTP lives in server.ts; this module
 // decides what happens and what is sent.
 import { randomUUID } from "node:crypto";
-import type { CommsNotificationsBody, InvitationParticipantInfo, Participant, ResultInfo } from "@graph-invite/types";
+import type { CommsNotificationsBody, InvitationParticipantInfo, Participant } from "@graph-invite/types";
 import { type Issue, validateInviteRequest } from "@graph-invite/validator";
 import { Calls, type SimulatedCall } from "./calls.js";
-import { ConfigError } from "./control.js";
+import { ConfigError } from "./config.js";
 import type { Courier } from "./delivery.js";
-import { withDeviations } from "./deviations.js";
 import { graphError, HttpError } from "./http.js";
 import { botId, type Directory, identityIds } from "./identities.js";
 import { type Caller, invitePermission } from "./identity-platform.js";
-import type {
-  Answer,
-  AppRegistration,
-  CallSeed,
-  FailureInfo,
-  NotificationKind,
-  RejectedInvite,
-  Scenario,
-} from "./options.js";
-import { sleep, type Tracker } from "./tracker.js";
+import type { InFlight } from "./in-flight.js";
+import {
+  answerDelay,
+  callEnded,
+  defaultAnswer,
+  defaultFailures,
+  failureInfo,
+  type Invitee,
+  type InviteeState,
+  type Ringing,
+  sleepUnlessWoken,
+} from "./invitees.js";
+import type { Answer, AppRegistration, CallSeed, RejectedInvite, Scenario } from "./options.js";
+import { dispatch, type OutgoingNotification } from "./outgoing.js";
+import { type Related, relatedCall } from "./related-call.js";
 import {
   callEndNotifications,
   inviteResponse,
@@ -29,61 +33,7 @@ import {
   type SimulatedOperation,
 } from "./wire.js";
 
-/** The resultInfo of an invite whose call ended before the invitees answered. */
-const callEnded = () => resultInfo(410, 0, "The call ended before the invitation was answered.");
-
-/** How an invitee answers when the scenario does not say: at once, nearly. */
-const defaultAnswer: Answer = { kind: "accept", afterMs: 10 };
-
-/** The resultInfo of a failed answer when the scenario gives none (SIP's codes for the same outcomes). */
-const defaultFailures: Record<"decline" | "no-answer", FailureInfo & { afterMs: number }> = {
-  decline: { code: 603, subcode: 0, message: "The invitee declined the call.", afterMs: 10 },
-  // A Teams invite rings for about a minute before it gives up.
-  "no-answer": { code: 408, subcode: 0, message: "The invitee did not answer.", afterMs: 60_000 },
-};
-
-/** One notification, before the scenario's deviations and delivery controls apply. */
-interface OutgoingNotification {
-  readonly kind: NotificationKind;
-  /** The call it is about, whose callback receives it and whose app it is addressed to. */
-  readonly call: SimulatedCall;
-  readonly body: CommsNotificationsBody;
-  /** Held back by the scenario's `reorder` and sent out of order. */
-  readonly reordered?: boolean;
-  /** The invite whose carrying out sends it. */
-  readonly operationId?: string;
-}
-
-/** An invitee as the console shows it: answered or still ringing, the answer it gives, and when. */
-export interface InviteeState {
-  readonly answered: boolean;
-  readonly answer: Answer["kind"];
-  readonly dueAt: string;
-}
-
-/** An invitee of a running invite, and when (in ms from the invite's start) its answer falls due. */
-interface Invitee {
-  readonly index: number;
-  readonly participant: InvitationParticipantInfo;
-  answer: Answer;
-  due: number;
-  answered: boolean;
-  /** Answered through the control API, and about to be carried out. */
-  decided: boolean;
-}
-
-/** An invite's invitees, and how to wake the wait for their answers when one is given through the control API. */
-interface Ringing {
-  readonly invitees: readonly Invitee[];
-  readonly started: number;
-  wake: () => void;
-}
-
-/** What an invite acts on besides its own call. */
-type Related =
-  | { readonly kind: "replace"; readonly call: SimulatedCall }
-  | { readonly kind: "move"; readonly call: SimulatedCall; readonly participantId: string }
-  | undefined;
+export type { InviteeState } from "./invitees.js";
 
 export interface InviteAccepted {
   readonly operation: SimulatedOperation;
@@ -99,7 +49,7 @@ export interface GraphDependencies {
   readonly apps: readonly AppRegistration[];
   readonly directory: Directory;
   readonly courier: Courier;
-  readonly tracker: Tracker;
+  readonly inFlight: InFlight;
   readonly signal: AbortSignal;
   readonly scenario: Scenario;
 }
@@ -198,7 +148,7 @@ export class SimulatedGraph {
       throw fail(400, "BadRequest", `Invalid request at ${where}: ${first.message}`, checked.errors);
     }
     const request = checked.value;
-    const related = this.related(request.participants[0] as InvitationParticipantInfo, call, fail);
+    const related = relatedCall(this.calls, request.participants[0] as InvitationParticipantInfo, call, fail);
 
     const operation: SimulatedOperation = {
       id: randomUUID(),
@@ -219,56 +169,8 @@ export class SimulatedGraph {
       terminalSent = resolve;
     });
     const done = this.carryOut(operation, call, related, terminalSent).finally(terminalSent);
-    this.deps.tracker.track(done, this.deps.signal);
+    this.deps.inFlight.track(done, this.deps.signal);
     return { operation, body, terminalSent: terminal };
-  }
-
-  /** The call a replace drops or a move takes the participant from, checked; undefined for a plain invite. */
-  private related(
-    first: InvitationParticipantInfo,
-    call: SimulatedCall,
-    fail: (status: number, code: string, message: string) => HttpError,
-  ): Related {
-    const otherId = first.replacesCallId;
-    if (otherId == null) return undefined;
-    const other = this.calls.get(otherId);
-    const pointer = "/participants/0/replacesCallId";
-    if (otherId === call.id) {
-      throw fail(400, "BadRequest", `${pointer} names the call the participants are invited into.`);
-    }
-    if (first.participantId != null) {
-      if (other === undefined || other.state === "terminated") {
-        throw fail(404, "ItemNotFound", `The meeting '${otherId}' at ${pointer} was not found.`);
-      }
-      if (other.kind !== "meeting" || call.kind !== "meeting" || other.appId !== call.appId) {
-        throw fail(
-          400,
-          "BadRequest",
-          `A participant can be moved only between two meetings created by the same app (${pointer}).`,
-        );
-      }
-      if (!other.participants.some((participant) => participant.id === first.participantId)) {
-        throw fail(
-          404,
-          "ItemNotFound",
-          `The participant '${first.participantId}' at /participants/0/participantId is not in the meeting '${otherId}'.`,
-        );
-      }
-      return { kind: "move", call: other, participantId: first.participantId };
-    }
-    // A call the simulator does not know is not acted on, and the response shows no replace (the page's example 2).
-    if (other === undefined || other.state === "terminated") return undefined;
-    if (other.kind !== "p2p") {
-      throw fail(
-        400,
-        "BadRequest",
-        `The call '${otherId}' at ${pointer} is not a peer-to-peer call, so it cannot be replaced.`,
-      );
-    }
-    if (other.appId !== call.appId) {
-      throw fail(403, "Forbidden", `The call '${otherId}' at ${pointer} belongs to another application.`);
-    }
-    return { kind: "replace", call: other };
   }
 
   /**
@@ -433,66 +335,11 @@ export class SimulatedGraph {
     return this.scenario.defaultAnswer ?? defaultAnswer;
   }
 
-  /**
-   * Sends notifications one after another, as the scenario's delivery controls and deviations say, read once for the
-   * batch. `terminalSent` is called once the operation's notification has had its first attempt or was dropped.
-   */
-  private async dispatch(outgoing: readonly OutgoingNotification[], terminalSent: () => void): Promise<void> {
-    const { delivery: controls = {}, deviations = [] } = this.scenario;
-    const policy = { maxAttempts: controls.maxAttempts ?? 4, retryDelayMs: controls.retryDelayMs ?? 100 };
-    for (const { kind, call, body, reordered, operationId } of outgoing) {
-      if ((controls.delayMs ?? 0) > 0) await sleep(controls.delayMs ?? 0, this.deps.signal);
-      const sent = {
-        kind,
-        callId: call.id,
-        url: call.callbackUri,
-        body: withDeviations(body, deviations, call),
-        ...(reordered === true && { reordered }),
-        ...(operationId !== undefined && { operationId }),
-      };
-      const attempted = kind === "operation" ? terminalSent : undefined;
-      if (controls.drop?.includes(kind) === true) {
-        this.deps.courier.drop(sent);
-        attempted?.();
-        continue;
-      }
-      const first = await this.deps.courier.send(sent, call, policy, { afterFirstAttempt: attempted });
-      if (controls.duplicate === true) await this.deps.courier.send(sent, call, policy, { copyOf: first });
-    }
+  private dispatch(outgoing: readonly OutgoingNotification[], terminalSent: () => void): Promise<void> {
+    return dispatch(
+      outgoing,
+      { scenario: this.scenario, courier: this.deps.courier, signal: this.deps.signal },
+      terminalSent,
+    );
   }
-}
-
-/**
- * Waits `ms`, or less if `woken` settles first; returns whether it was woken. Rejects, as sleep() does, when the
- * simulator closes; a wait cut short leaves no timer behind.
- */
-async function sleepUnlessWoken(ms: number, signal: AbortSignal, woken: Promise<void>): Promise<boolean> {
-  const cut = new AbortController();
-  let wasWoken = false;
-  const timer = sleep(ms, AbortSignal.any([signal, cut.signal])).catch((error: unknown) => {
-    if (signal.aborted || !cut.signal.aborted) throw error;
-  });
-  await Promise.race([
-    timer,
-    woken.then(() => {
-      wasWoken = true;
-      cut.abort();
-    }),
-  ]);
-  await timer;
-  return wasWoken;
-}
-
-function answerDelay(answer: Answer): number {
-  return answer.afterMs ?? (answer.kind === "accept" ? 10 : defaultFailures[answer.kind].afterMs);
-}
-
-function failureInfo(answer: Answer): ResultInfo {
-  if (answer.kind === "accept") throw new Error("an accepted invite has no failure");
-  const defaults = defaultFailures[answer.kind];
-  return resultInfo(
-    answer.code ?? defaults.code,
-    answer.subcode ?? defaults.subcode,
-    answer.message ?? defaults.message,
-  );
 }

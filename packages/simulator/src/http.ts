@@ -16,6 +16,13 @@ export class HttpError extends Error {
   }
 }
 
+/** What to answer when handling a request threw: its {@link HttpError}, or a 500 that says what failed. */
+export function errorReply(error: unknown): HttpError | { readonly status: 500; readonly body: GraphErrorBody } {
+  return error instanceof HttpError
+    ? error
+    : { status: 500, body: graphError("InternalServerError", `The simulator failed: ${String(error)}`) };
+}
+
 const tooLarge = () =>
   new HttpError(413, graphError("RequestEntityTooLarge", `The request body is larger than ${maxBodyBytes} bytes.`), {
     Connection: "close",

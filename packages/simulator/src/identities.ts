@@ -2,6 +2,7 @@
 // each identity as the caller wrote it, padded with nulls and completed from the directory; notifications use the
 // typed form (every object with its `@odata.type`) and add only the tenant.
 import type { AnyIdentitySet } from "@graph-invite/types";
+import { identitySetMembers } from "@graph-invite/validator";
 import type { DirectoryUser } from "./options.js";
 
 type Members = Record<string, unknown>;
@@ -15,25 +16,17 @@ const communicationsPadding = ["application", "device", "user", ...communication
 
 const bots = new Set(["application", "applicationInstance"]);
 
-function members(identity: AnyIdentitySet): Array<[string, Members]> {
-  return Object.entries(identity).filter(
-    (entry): entry is [string, Members] => entry[0] !== "@odata.type" && isMembers(entry[1]),
-  );
-}
-
-function isMembers(value: unknown): value is Members {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** The ids of every identity in the set, which scenario answers are matched against. */
 export function identityIds(identity: AnyIdentitySet): string[] {
-  return members(identity).flatMap(([, member]) => (typeof member["id"] === "string" ? [member["id"]] : []));
+  return identitySetMembers(identity).flatMap(({ identity: member }) =>
+    typeof member["id"] === "string" ? [member["id"]] : [],
+  );
 }
 
 /** The id of the bot (application or application instance) the set names, if it names one. */
 export function botId(identity: AnyIdentitySet): string | undefined {
-  for (const [name, member] of members(identity)) {
-    if (bots.has(name) && typeof member["id"] === "string") return member["id"];
+  for (const { kind, identity: member } of identitySetMembers(identity)) {
+    if (bots.has(kind) && typeof member["id"] === "string") return member["id"];
   }
   return undefined;
 }
@@ -45,20 +38,20 @@ export class Directory {
     this.users = new Map(users.map((user) => [user.id, user]));
   }
 
-  private lookup(name: string, member: Members): DirectoryUser | undefined {
+  private lookup(name: string, member: Readonly<Members>): DirectoryUser | undefined {
     return name === "user" && typeof member["id"] === "string" ? this.users.get(member["id"]) : undefined;
   }
 
   /** The identity as the action's response echoes it. */
   forResponse(identity: AnyIdentitySet): Members {
-    const echoed = members(identity);
-    const padding = echoed.some(([name]) => (communicationsMembers as readonly string[]).includes(name))
+    const echoed = identitySetMembers(identity);
+    const padding = echoed.some(({ kind }) => (communicationsMembers as readonly string[]).includes(kind))
       ? communicationsPadding
       : basicPadding;
     const result: Members = Object.fromEntries(padding.map((name) => [name, null]));
-    for (const [name, member] of echoed) {
-      const known = this.lookup(name, member);
-      result[name] = {
+    for (const { kind, identity: member } of echoed) {
+      const known = this.lookup(kind, member);
+      result[kind] = {
         ...member,
         ...(known?.displayName !== undefined && { displayName: known.displayName }),
         ...(known?.tenantId !== undefined && { tenantId: known.tenantId }),
@@ -70,9 +63,9 @@ export class Directory {
   /** The identity as notifications carry it. */
   forNotification(identity: AnyIdentitySet): AnyIdentitySet {
     const result: Members = { "@odata.type": identity["@odata.type"] ?? "#microsoft.graph.identitySet" };
-    for (const [name, member] of members(identity)) {
-      const tenantId = this.lookup(name, member)?.tenantId;
-      result[name] = {
+    for (const { kind, identity: member } of identitySetMembers(identity)) {
+      const tenantId = this.lookup(kind, member)?.tenantId;
+      result[kind] = {
         "@odata.type": "#microsoft.graph.identity",
         ...member,
         ...(tenantId !== undefined && member["tenantId"] === undefined && { tenantId }),

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { ConfigError, parseConfig } from "./control.js";
+export { ConfigError, parseConfig } from "./config.js";
 export type { Delivery, DeliveryAttempt, TokenFlaw } from "./delivery.js";
 export { graphResource, invitePermission } from "./identity-platform.js";
 export type {

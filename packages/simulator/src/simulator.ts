@@ -2,23 +2,23 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, request as httpRequest } from "node:http";
+import { createServer, request as httpRequest, type RequestListener, type Server } from "node:http";
 import { createServer as createTlsServer, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import { hostname as machineName, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SimulatedCall } from "./calls.js";
 import { createLocalCertificates, type LocalCertificates } from "./certificates.js";
-import { checkCallSeed, checkOptions, checkRollover, checkScenario } from "./control.js";
+import { checkCallSeed, checkOptions, checkRollover, checkScenario } from "./config.js";
 import { Courier, type Delivery } from "./delivery.js";
 import { SimulatedGraph } from "./graph.js";
 import { Directory } from "./identities.js";
 import { graphResource, IdentityPlatform } from "./identity-platform.js";
+import { InFlight } from "./in-flight.js";
 import { type KeyRollover, Signer, type TokenClaimChanges, type TokenSigning, type TokenTiming } from "./keys.js";
 import type { AppRegistration, CallSeed, Scenario, SimulatorOptions } from "./options.js";
 import { createHandler, type ReceivedRequest } from "./server.js";
 import { snapshot } from "./snapshots.js";
-import { Tracker } from "./tracker.js";
 import type { SimulatedOperation } from "./wire.js";
 
 export type { ReceivedRequest, SimulatedCall, SimulatedOperation };
@@ -132,13 +132,13 @@ export async function start(given: SimulatorOptions = {}): Promise<Simulator> {
   const lifetime = new AbortController();
   // Every pending wait (ring times, delivery delays and retries) listens to it; dozens at once are normal.
   setMaxListeners(0, lifetime.signal);
-  const tracker = new Tracker();
+  const inFlight = new InFlight();
   const courier = new Courier(notificationSigner, notificationIssuer, lifetime.signal);
   const graph = new SimulatedGraph({
     apps,
     directory: new Directory(options.directory),
     courier,
-    tracker,
+    inFlight,
     signal: lifetime.signal,
     scenario: options.scenario ?? {},
   });
@@ -156,6 +156,78 @@ export async function start(given: SimulatorOptions = {}): Promise<Simulator> {
     courier,
     requests,
   });
+  const { server, tls, listeningUrl } = await listen(handler, options);
+  url = options.publicUrl ?? listeningUrl;
+
+  return {
+    url,
+    graphUrl: `${url}/v1.0`,
+    listeningUrl,
+    caCertificatePath: tls?.caPath,
+    caCertificate: tls?.certificates.caCertificate,
+    app,
+    apps,
+    openIdConfigurationUrl: `${url}/v1/.well-known/OpenIdConfiguration`,
+    notificationIssuer,
+    tokenUrl: (tenantId = app.tenantId) => identity.tokenEndpoint(tenantId),
+    credential: (client = app) => credentialFor(client, identity, tls?.certificates.caCertificate),
+    createCall: (seed) => snapshot(graph.createCall(checkCallSeed(seed))),
+    call: (id) => snapshot(graph.calls.get(id)),
+    calls: () => snapshot(graph.calls.all()),
+    operation: (id) => snapshot(graph.operations.get(id)),
+    operations: () => snapshot([...graph.operations.values()]),
+    deliveries: () => snapshot(courier.log),
+    requests: () => snapshot(requests),
+    get scenario() {
+      return graph.scenario;
+    },
+    setScenario: (scenario) => {
+      graph.scenario = checkScenario(scenario);
+    },
+    settled: () => inFlight.idle(),
+    signNotificationToken: (claims = {}, timing, signing) =>
+      notificationSigner.sign(
+        { iss: notificationIssuer, aud: app.appId, tid: app.tenantId, jti: randomUUID(), ...claims },
+        timing,
+        signing,
+      ),
+    // async, so that a wrong rollover rejects as the returned promise says rather than throwing.
+    rotateNotificationKey: async (rollover) =>
+      notificationSigner.rotate(rollover === undefined ? undefined : checkRollover(rollover)),
+    close: () => shutDown({ lifetime, notificationSigner, inFlight, server, tls }),
+  };
+}
+
+/** Cancels what is waiting, then stops the server once the work in flight has ended; rejects as that work did. */
+async function shutDown(running: {
+  lifetime: AbortController;
+  notificationSigner: Signer;
+  inFlight: InFlight;
+  server: Server;
+  tls: LocalTls | undefined;
+}): Promise<void> {
+  const { lifetime, notificationSigner, inFlight, server, tls } = running;
+  lifetime.abort();
+  notificationSigner.stop();
+  try {
+    await inFlight.idle();
+  } finally {
+    // Stop accepting first, so that no connection opened meanwhile keeps close() waiting.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+    tls?.remove();
+  }
+}
+
+interface Listening {
+  readonly server: Server;
+  readonly tls: LocalTls | undefined;
+  readonly listeningUrl: string;
+}
+
+/** Listens where the options say, over TLS with certificates of its own if asked; the certificates go if it cannot. */
+async function listen(handler: RequestListener, options: SimulatorOptions): Promise<Listening> {
   const listenHost = options.host ?? "127.0.0.1";
   const tls = options.tls === true ? localTls(listenHost, options.publicUrl) : undefined;
   const server = tls === undefined ? createServer(handler) : createTlsServer(tls.serverOptions, handler);
@@ -170,76 +242,32 @@ export async function start(given: SimulatorOptions = {}): Promise<Simulator> {
   }
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const listeningUrl = `${tls === undefined ? "http" : "https"}://${host}:${address.port}`;
-  url = options.publicUrl ?? listeningUrl;
+  return { server, tls, listeningUrl: `${tls === undefined ? "http" : "https"}://${host}:${address.port}` };
+}
 
-  return {
-    url,
-    graphUrl: `${url}/v1.0`,
-    listeningUrl,
-    caCertificatePath: tls?.caPath,
-    caCertificate: tls?.certificates.caCertificate,
-    app,
-    apps,
-    openIdConfigurationUrl: `${url}/v1/.well-known/OpenIdConfiguration`,
-    notificationIssuer,
-    tokenUrl: (tenantId = app.tenantId) => identity.tokenEndpoint(tenantId),
-    credential:
-      (client = app) =>
-      async () => {
-        const form = new URLSearchParams({
-          grant_type: "client_credentials",
-          client_id: client.appId,
-          client_secret: client.secret,
-          scope: `${graphResource}/.default`,
-        });
-        const response = await postForm(identity.tokenEndpoint(client.tenantId), form, tls?.certificates.caCertificate);
-        const body = JSON.parse(response.text) as {
-          access_token?: string;
-          expires_in?: number;
-          error_description?: string;
-        };
-        if (response.status !== 200 || body.access_token === undefined) {
-          throw new Error(`the token endpoint answered ${response.status}: ${body.error_description ?? "no token"}`);
-        }
-        return { token: body.access_token, expiresOnTimestamp: Date.now() + (body.expires_in ?? 0) * 1000 };
-      },
-    createCall: (seed) => snapshot(graph.createCall(checkCallSeed(seed))),
-    call: (id) => snapshot(graph.calls.get(id)),
-    calls: () => snapshot(graph.calls.all()),
-    operation: (id) => snapshot(graph.operations.get(id)),
-    operations: () => snapshot([...graph.operations.values()]),
-    deliveries: () => snapshot(courier.log),
-    requests: () => snapshot(requests),
-    get scenario() {
-      return graph.scenario;
-    },
-    setScenario: (scenario) => {
-      graph.scenario = checkScenario(scenario);
-    },
-    settled: () => tracker.idle(),
-    signNotificationToken: (claims = {}, timing, signing) =>
-      notificationSigner.sign(
-        { iss: notificationIssuer, aud: app.appId, tid: app.tenantId, jti: randomUUID(), ...claims },
-        timing,
-        signing,
-      ),
-    // async, so that a wrong rollover rejects as the returned promise says rather than throwing.
-    rotateNotificationKey: async (rollover) =>
-      notificationSigner.rotate(rollover === undefined ? undefined : checkRollover(rollover)),
-    close: async () => {
-      lifetime.abort();
-      notificationSigner.stop();
-      try {
-        await tracker.idle();
-      } finally {
-        // Stop accepting first, so that no connection opened meanwhile keeps close() waiting.
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections();
-        await closed;
-        tls?.remove();
-      }
-    },
+/** A token function for the app: client credentials from the simulator's token endpoint, as a real app gets them. */
+function credentialFor(
+  client: AppRegistration,
+  identity: IdentityPlatform,
+  caCertificate: string | undefined,
+): () => Promise<{ token: string; expiresOnTimestamp: number }> {
+  return async () => {
+    const form = new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: client.appId,
+      client_secret: client.secret,
+      scope: `${graphResource}/.default`,
+    });
+    const response = await postForm(identity.tokenEndpoint(client.tenantId), form, caCertificate);
+    const body = JSON.parse(response.text) as {
+      access_token?: string;
+      expires_in?: number;
+      error_description?: string;
+    };
+    if (response.status !== 200 || body.access_token === undefined) {
+      throw new Error(`the token endpoint answered ${response.status}: ${body.error_description ?? "no token"}`);
+    }
+    return { token: body.access_token, expiresOnTimestamp: Date.now() + (body.expires_in ?? 0) * 1000 };
   };
 }
 

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkCallSeed, controlBody, parseScenario } from "../src/control.js";
+import { checkCallSeed, controlBody, parseScenario } from "../src/config.js";
 
 /** The control API's reading of a call, without creating it. */
 const parseCallSeed = (text: string) => controlBody(text, checkCallSeed);

@@ -17,6 +17,7 @@ export type {
 } from "./classify.js";
 export type { CompiledValidator, SchemaError } from "./compiled-validator.js";
 export { rules } from "./generated/rules.js";
+export { type IdentitySetMember, identitySetMembers } from "./identity-set.js";
 export type { CallKind, InviteContext, RuleCode } from "./invite-rules.js";
 export { validateInviteRequest } from "./invite-rules.js";
 export type { Invalid, Issue, Result, Valid } from "./issues.js";

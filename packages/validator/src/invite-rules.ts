@@ -3,6 +3,7 @@ import type { InviteParticipantsRequest } from "@graph-invite/types";
 import { invitePostRequestBody } from "../generated/validators.js";
 import type { CompiledValidator } from "./compiled-validator.js";
 import { rules, unavailableClouds } from "./generated/rules.js";
+import { identitySetMembers } from "./identity-set.js";
 import { type Issue, invalid, type Result, valid } from "./issues.js";
 import { isObject } from "./normalise.js";
 import { type PayloadInput, readPayload } from "./payload.js";
@@ -130,7 +131,7 @@ type Participant = InviteParticipantsRequest["participants"][number];
 function checkParticipants({ participants }: InviteParticipantsRequest, context: InviteContext, found: Findings): void {
   participants.forEach((participant, index) => {
     // A missing identity set is the schema's `required` issue; an empty one is this rule's.
-    if (isObject(participant.identity) && identitiesOf(participant).length === 0) {
+    if (isObject(participant.identity) && identitySetMembers(participant.identity).length === 0) {
       found.add(
         "error",
         "invite.identity-set-not-empty",
@@ -171,9 +172,9 @@ function checkParticipants({ participants }: InviteParticipantsRequest, context:
   }
 
   const bots = participants.flatMap((participant, index) =>
-    identitiesOf(participant)
-      .filter(([kind]) => kind === "application" || kind === "applicationInstance")
-      .map(([kind]) => `/participants/${index}/identity/${kind}`)
+    identitySetMembers(participant.identity)
+      .filter(({ kind }) => kind === "application" || kind === "applicationInstance")
+      .map(({ kind }) => `/participants/${index}/identity/${kind}`)
       .slice(0, 1),
   );
   const botsInCall = bots.length + (context.botInCall === true ? 1 : 0);
@@ -189,16 +190,10 @@ function checkParticipants({ participants }: InviteParticipantsRequest, context:
   }
 }
 
-/** The identities an invitation's identity set names: `[kind, identity]` for each non-null one. */
-function identitiesOf(participant: Participant): Array<[string, unknown]> {
-  const identity: unknown = participant.identity;
-  if (!isObject(identity)) return [];
-  return Object.entries(identity).filter(([kind, value]) => kind !== "@odata.type" && isObject(value));
-}
-
 function describe(participant: Participant | undefined): string {
-  const [kind, identity] = (participant && identitiesOf(participant)[0]) ?? ["nobody", undefined];
-  if (!isObject(identity)) return kind;
+  const first = identitySetMembers(participant?.identity)[0];
+  if (first === undefined) return "nobody";
+  const { kind, identity } = first;
   const name = identity["displayName"] ?? identity["id"];
   return typeof name === "string" ? `${kind} ${JSON.stringify(name)}` : kind;
 }

@@ -1,13 +1,9 @@
 // Authenticates Graph's callback requests: a bearer JWT signed with RS256 by a key from the calling service's OpenID
 // metadata, with Graph's issuer, the bot's app id as audience, a tenant claim and a valid lifetime. Microsoft's
 // samples check the same things (reference/calling-bots.md).
+import type { GraphCloud } from "@graph-invite/client";
 import { errors, type JWTPayload, jwtVerify } from "jose";
-import {
-  type CallbackCloud,
-  callbackOpenIdConfigurationUrls,
-  graphCallbackAlgorithms,
-  graphCallbackIssuers,
-} from "./constants.js";
+import { callbackOpenIdConfigurationUrls, graphCallbackAlgorithms, graphCallbackIssuers } from "./constants.js";
 import { KeysUnavailable, SigningKeys } from "./signing-keys.js";
 import { TokenCache } from "./token-cache.js";
 
@@ -16,7 +12,7 @@ export interface CallbackAuthOptions {
   /** The bot's app id: the only audience accepted. */
   readonly appId: string;
   /** Whose OpenID metadata to use when `openIdConfigurationUrl` is not given. Default `global`. */
-  readonly cloud?: CallbackCloud;
+  readonly cloud?: GraphCloud;
   /**
    * Where the signing keys are published: the OpenID metadata whose `jwks_uri` names the key set. Default: the
    * cloud's, from {@link callbackOpenIdConfigurationUrls}. A simulator gives its own.

@@ -1,11 +1,9 @@
 // Where Graph publishes the keys that sign its callback tokens, and who issues them. Microsoft's samples configure
 // the same values (see reference/calling-bots.md).
+import type { GraphCloud } from "@graph-invite/client";
 
 /** The issuers Graph's callback tokens carry: Graph's own, and Bot Framework's for older registrations. */
 export const graphCallbackIssuers = ["https://graph.microsoft.com", "https://api.botframework.com"] as const;
-
-/** A national cloud in which Graph offers `participant: invite`, as `@graph-invite/client` names them. */
-export type CallbackCloud = "global" | "usGovL4" | "usGovL5Dod";
 
 /**
  * The OpenID metadata whose `jwks_uri` names the keys of Graph's callback tokens, per cloud.
@@ -14,7 +12,7 @@ export type CallbackCloud = "global" | "usGovL4" | "usGovL5Dod";
  * global document lists, and Bot Framework's government metadata lacks them (microsoft-graph-comms-samples#865).
  * Give `openIdConfigurationUrl` where a tenant's tokens prove otherwise.
  */
-export const callbackOpenIdConfigurationUrls: Readonly<Record<CallbackCloud, string>> = {
+export const callbackOpenIdConfigurationUrls: Readonly<Record<GraphCloud, string>> = {
   global: "https://api.aps.skype.com/v1/.well-known/OpenIdConfiguration",
   usGovL4: "https://api.aps.skype.com/v1/.well-known/OpenIdConfiguration",
   usGovL5Dod: "https://api.aps.skype.com/v1/.well-known/OpenIdConfiguration",

@@ -4,6 +4,9 @@
  *
  * @packageDocumentation
  */
+
+/** The clouds `cloud` names, as `@graph-invite/client` defines them: one union for the client and the kit. */
+export type { GraphCloud } from "@graph-invite/client";
 export {
   type AuthFailureReason,
   type AuthResult,
@@ -12,7 +15,6 @@ export {
   createCallbackAuthenticator,
 } from "./authenticator.js";
 export {
-  type CallbackCloud,
   callbackOpenIdConfigurationUrls,
   graphCallbackAlgorithms,
   graphCallbackIssuers,

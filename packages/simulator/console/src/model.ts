@@ -1,10 +1,9 @@
 // What the console receives from the simulator's feed (GET /simulator/events), as src/console/views.ts builds it.
+import type { Issue as ValidatorIssue } from "@graph-invite/validator";
+import type { DeliveryAttemptView, DeliveryView, InviteView, RequestView } from "../../src/console/feed-types.js";
 
-export interface Issue {
-  readonly pointer: string;
-  readonly code: string;
-  readonly message: string;
-}
+/** A problem the validator found, at a JSON Pointer. */
+export type Issue = ValidatorIssue;
 
 export interface Identity {
   readonly kind: string;
@@ -31,57 +30,17 @@ export interface Operation {
   readonly invitees: ReadonlyArray<Identity & { answered: boolean; answer: string | null; dueAt: string | null }>;
 }
 
-export interface Invite {
-  readonly seq: number;
-  readonly callId: string;
-  readonly receivedAt: string;
-  readonly body: unknown;
-  readonly verdict: { ok: boolean; errors: readonly Issue[]; warnings: readonly Issue[] };
-  readonly status: number;
-  readonly location: string | null;
-  readonly retryAfter: string | null;
-  readonly operationId: string | null;
-  readonly error: unknown;
-}
+/** An invite request as a timeline, as the server's feed sends it. */
+export type Invite = InviteView;
 
-export interface Attempt {
-  readonly attempt: number;
-  readonly url: string;
-  readonly sentAt: string;
-  readonly status: number | null;
-  readonly error: string | null;
-  readonly durationMs: number;
-}
+/** One attempt to deliver a notification, as the server's feed sends it. */
+export type Attempt = DeliveryAttemptView;
 
-export interface Delivery {
-  readonly seq: number;
-  readonly messageId: string;
-  readonly kind: string;
-  readonly callId: string;
-  readonly operationId: string | null;
-  readonly url: string;
-  readonly outcome: string;
-  readonly duplicate: boolean;
-  readonly reordered: boolean;
-  readonly resent: string | null;
-  readonly body: unknown;
-  readonly warnings: readonly Issue[];
-  readonly errors: readonly Issue[];
-  readonly headers: Readonly<Record<string, string>>;
-  readonly claims: Record<string, unknown> | null;
-  readonly tokenHeader: Record<string, unknown> | null;
-  readonly attempts: readonly Attempt[];
-}
+/** A delivery, as the server's feed sends it. */
+export type Delivery = DeliveryView;
 
-export interface ReceivedRequest {
-  readonly seq: number;
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly receivedAt: string;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: string;
-}
+/** A request Graph's routes received, as the server's feed sends it. */
+export type ReceivedRequest = RequestView;
 
 export interface Snapshot {
   readonly url: string;

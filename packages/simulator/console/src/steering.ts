@@ -1,16 +1,10 @@
 // The forms that steer the simulator: create a call, change the scenario, rotate the notification signing key.
 import { useState } from "preact/hooks";
+// The simulator's own list, bundled in: the form offers every deviation the simulator knows, and no other.
+import { deviations } from "../../src/options.js";
 import type { Call } from "./model.js";
 import { control, html, useStatus } from "./ui.js";
 
-const deviations = [
-  "status-casing",
-  "null-ids",
-  "codes-as-strings",
-  "app-paths",
-  "roster-on-operations-path",
-  "undeclared-properties",
-] as const;
 const kinds = ["operation", "roster", "call"] as const;
 
 const value = (event: Event) => (event.target as HTMLInputElement).value;
@@ -117,8 +111,6 @@ function ScenarioForm({ scenario }: { scenario: Record<string, unknown> }) {
   const [status, setStatus] = useStatus();
   const shown = fields ?? fieldsOf(scenario);
   const set = (change: Partial<ScenarioFields>) => setFields({ ...shown, ...change });
-  const toggle = (list: string[], item: string, on: boolean) =>
-    on ? [...list.filter((entry) => entry !== item), item] : list.filter((entry) => entry !== item);
   const submit = async (event: Event) => {
     event.preventDefault();
     const result = await control("PUT", "/simulator/scenario", scenarioOf(shown, scenario));
@@ -147,6 +139,30 @@ function ScenarioForm({ scenario }: { scenario: Record<string, unknown> }) {
         <input id="steer-decline-code" type="number" min="0" value=${shown.declineCode} onInput=${(event: Event) => set({ declineCode: value(event) })} />
       </span>
     </fieldset>
+    <${DeliveryControls} shown=${shown} set=${set} />
+    <fieldset>
+      <legend>Refuse the next invite</legend>
+      <span class="field">
+        <label for="steer-status">Status</label>
+        <select id="steer-status" value=${shown.reject} onChange=${(event: Event) => set({ reject: value(event) })}>
+          <option value="">no</option>
+          <option value="429">429 Too Many Requests</option>
+          <option value="503">503 Service Unavailable</option>
+        </select>
+      </span>
+      <span class="field">
+        <label for="steer-retry-after-s">Retry-After (s)</label>
+        <input id="steer-retry-after-s" value=${shown.retryAfter} onInput=${(event: Event) => set({ retryAfter: value(event) })} />
+      </span>
+    </fieldset>
+    <button type="submit">Apply scenario</button>
+    <p class="status" role="status">${status}</p>
+  </form>`;
+}
+
+/** The scenario's delivery controls and deviations, as checkboxes. */
+function DeliveryControls({ shown, set }: { shown: ScenarioFields; set: (change: Partial<ScenarioFields>) => void }) {
+  return html`
     <fieldset>
       <legend>Delivery</legend>
       <span class="field">
@@ -179,25 +195,12 @@ function ScenarioForm({ scenario }: { scenario: Record<string, unknown> }) {
         </label>`,
       )}
     </fieldset>
-    <fieldset>
-      <legend>Refuse the next invite</legend>
-      <span class="field">
-        <label for="steer-status">Status</label>
-        <select id="steer-status" value=${shown.reject} onChange=${(event: Event) => set({ reject: value(event) })}>
-          <option value="">no</option>
-          <option value="429">429 Too Many Requests</option>
-          <option value="503">503 Service Unavailable</option>
-        </select>
-      </span>
-      <span class="field">
-        <label for="steer-retry-after-s">Retry-After (s)</label>
-        <input id="steer-retry-after-s" value=${shown.retryAfter} onInput=${(event: Event) => set({ retryAfter: value(event) })} />
-      </span>
-    </fieldset>
-    <button type="submit">Apply scenario</button>
-    <p class="status" role="status">${status}</p>
-  </form>`;
+  `;
 }
+
+/** The list with `item` in it (at the end) or out of it. */
+const toggle = (list: string[], item: string, on: boolean) =>
+  on ? [...list.filter((entry) => entry !== item), item] : list.filter((entry) => entry !== item);
 
 function RotateKey() {
   const [status, setStatus] = useStatus();

@@ -1,4 +1,4 @@
-// What every view uses: htm bound to Preact, and the control API's client.
+// What every view uses: htm bound to Preact, the control API's client, and how ids, times and bodies are shown.
 import htm from "htm";
 import { h } from "preact";
 import { useState } from "preact/hooks";
@@ -35,3 +35,10 @@ export async function control(
 export function useStatus(): [string, (text: string) => void] {
   return useState("");
 }
+
+/** An id short enough for a table cell. */
+export const short = (id: string | null | undefined) => (id == null ? "—" : id.length > 13 ? `${id.slice(0, 8)}…` : id);
+/** A time of day in the reader's locale. */
+export const time = (iso: string | null) => (iso === null ? "" : new Date(iso).toLocaleTimeString());
+/** A body as indented JSON, or as it came when it is text. */
+export const pretty = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value, null, 2));

@@ -11,24 +11,16 @@ import {
   type State,
 } from "./model.js";
 import { Steering } from "./steering.js";
-import { control, html, useStatus } from "./ui.js";
+import { type Filters, Requests, TopBar } from "./top-bar.js";
+import { control, html, pretty, short, time, useStatus } from "./ui.js";
 
 export { html };
-
-const short = (id: string | null | undefined) => (id == null ? "—" : id.length > 13 ? `${id.slice(0, 8)}…` : id);
-const time = (iso: string | null) => (iso === null ? "" : new Date(iso).toLocaleTimeString());
-const pretty = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value, null, 2));
 
 function IssueList({ issues, label }: { issues: readonly Issue[]; label: string }) {
   if (issues.length === 0) return null;
   return html`<ul class="issues" aria-label=${label}>
     ${issues.map((issue) => html`<li><code>${issue.pointer || "/"}</code> <code>${issue.code}</code> ${issue.message}</li>`)}
   </ul>`;
-}
-
-interface Filters {
-  callId: string;
-  operationId: string;
 }
 
 export function App({ state }: { state: State }) {
@@ -39,48 +31,7 @@ export function App({ state }: { state: State }) {
   const byOperation = (id: string | null) => filters.operationId === "" || id === filters.operationId;
   const shownOperations = operations.filter((operation) => byCall(operation));
   return html`
-    <header class="top">
-      <h1>Graph simulator</h1>
-      <p class=${`live ${state.connected ? "on" : "off"}`} role="status">
-        ${state.connected ? "Live" : "Reconnecting…"}
-      </p>
-      <nav class="jump" aria-label="Views">
-        <ul>
-          <li><a href="#steer-heading">Steer</a></li>
-          <li><a href="#calls-heading">Calls (${calls.length})</a></li>
-          <li><a href="#invites-heading">Invites (${state.invites.length})</a></li>
-          <li><a href="#deliveries-heading">Deliveries (${state.deliveries.length})</a></li>
-          <li><a href="#requests-heading">Requests (${state.requests.length})</a></li>
-        </ul>
-      </nav>
-      <form class="filters" aria-label="Filters" onSubmit=${(event: Event) => event.preventDefault()}>
-        <span class="field">
-          <label for="filter-call">Call</label>
-          <select id="filter-call"
-            value=${filters.callId}
-            onChange=${(event: Event) =>
-              setFilters({ callId: (event.target as HTMLSelectElement).value, operationId: "" })}
-          >
-            <option value="">All calls</option>
-            ${calls.map((call) => html`<option value=${call.id}>${call.kind} ${short(call.id)}</option>`)}
-          </select>
-        </span>
-        <span class="field">
-          <label for="filter-invite">Invite</label>
-          <select id="filter-invite"
-            value=${filters.operationId}
-            onChange=${(event: Event) =>
-              setFilters({ ...filters, operationId: (event.target as HTMLSelectElement).value })}
-          >
-            <option value="">All invites</option>
-            ${shownOperations.map(
-              (operation) =>
-                html`<option value=${operation.id}>${operation.clientContext ?? short(operation.id)}</option>`,
-            )}
-          </select>
-        </span>
-      </form>
-    </header>
+    <${TopBar} state=${state} calls=${calls} operations=${shownOperations} filters=${filters} setFilters=${setFilters} />
     <main>
       <${Steering} calls=${calls} scenario=${state.scenario} />
       <section aria-labelledby="calls-heading">
@@ -112,25 +63,7 @@ export function App({ state }: { state: State }) {
           deliveries=${state.deliveries.filter((delivery) => byCall(delivery) && byOperation(delivery.operationId))}
         />
       </section>
-      <section aria-labelledby="requests-heading">
-        <h2 id="requests-heading">Requests received</h2>
-        <ol class="requests">
-          ${state.requests
-            .filter((request) => filters.callId === "" || request.path.includes(filters.callId))
-            .map(
-              (request) => html`<li key=${request.seq}>
-                <details>
-                  <summary>
-                    <code>${request.method} ${request.path}</code> <span class="badge">${request.status}</span>
-                    <span class="when">${time(request.receivedAt)}</span>
-                  </summary>
-                  <pre tabindex="0">${pretty(request.headers)}</pre>
-                  ${request.body === "" ? null : html`<pre tabindex="0">${request.body}</pre>`}
-                </details>
-              </li>`,
-            )}
-        </ol>
-      </section>
+      <${Requests} requests=${state.requests} callId=${filters.callId} />
     </main>
   `;
 }

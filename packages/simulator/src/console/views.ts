@@ -8,6 +8,7 @@ import type { SimulatedGraph } from "../graph.js";
 import { botId } from "../identities.js";
 import type { ReceivedRequest } from "../server.js";
 import type { SimulatedOperation } from "../wire.js";
+import type { DeliveryView, InviteView, RequestView } from "./feed-types.js";
 
 export interface IdentityView {
   /** user, guest, phone, application, … : the identity set's member that names it. */
@@ -39,62 +40,6 @@ export interface OperationView {
   readonly createdAt: string;
   readonly completedAt: string | null;
   readonly invitees: ReadonlyArray<IdentityView & { answered: boolean; answer: string | null; dueAt: string | null }>;
-}
-
-/** One invite request as a timeline: what was asked, what the validator said, and how the simulator answered. */
-export interface InviteView {
-  readonly seq: number;
-  readonly callId: string;
-  readonly receivedAt: string;
-  readonly body: unknown;
-  readonly verdict: { readonly ok: boolean; readonly errors: readonly Issue[]; readonly warnings: readonly Issue[] };
-  readonly status: number;
-  readonly location: string | null;
-  /** The `Retry-After` of a throttled (429) or refused (503) invite. */
-  readonly retryAfter: string | null;
-  readonly operationId: string | null;
-  /** The error body, when the answer was not 200. */
-  readonly error: unknown;
-}
-
-export interface DeliveryView {
-  readonly seq: number;
-  readonly messageId: string;
-  readonly kind: string;
-  readonly callId: string;
-  /** The invite it reports on: named in its path, or for a roster change the invite that was running in the call. */
-  readonly operationId: string | null;
-  readonly url: string;
-  readonly outcome: string;
-  readonly duplicate: boolean;
-  readonly reordered: boolean;
-  readonly resent: string | null;
-  readonly body: unknown;
-  /** What the tolerant reader normalised, and what it could not read. */
-  readonly warnings: readonly Issue[];
-  readonly errors: readonly Issue[];
-  /** The first attempt's headers, bearer token included, for a replay. */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly claims: Record<string, unknown> | null;
-  readonly tokenHeader: Record<string, unknown> | null;
-  readonly attempts: ReadonlyArray<{
-    attempt: number;
-    url: string;
-    sentAt: string;
-    status: number | null;
-    error: string | null;
-    durationMs: number;
-  }>;
-}
-
-export interface RequestView {
-  readonly seq: number;
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly receivedAt: string;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: string;
 }
 
 const identityKinds = ["user", "guest", "phone", "application", "applicationInstance", "encrypted", "onPremises"];

@@ -3,6 +3,7 @@
 import type { AnyIdentitySet, ChatInfo } from "@graph-invite/types";
 import { type SchemaName, validateSchema } from "@graph-invite/validator";
 import { graphError, HttpError } from "./http.js";
+import { maxTimerMs } from "./in-flight.js";
 import type { KeyRollover } from "./keys.js";
 import {
   type Answer,
@@ -18,7 +19,6 @@ import {
   type SeedParticipant,
   type SimulatorOptions,
 } from "./options.js";
-import { maxTimerMs } from "./tracker.js";
 
 /** A field that is not what it should be. */
 export class ConfigError extends Error {

@@ -3,7 +3,7 @@ import { setTimeout as wait } from "node:timers/promises";
 // Counts the work still in flight (answers being waited for, notifications being delivered), so that a test can
 // wait until the simulated world has settled instead of sleeping, and learns of any of it that broke.
 
-export class Tracker {
+export class InFlight {
   private readonly pending = new Set<Promise<void>>();
   private readonly failures: unknown[] = [];
 
