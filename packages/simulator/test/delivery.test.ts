@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createInviteClient, type InviteSuccess, userParticipant } from "@graph-invite/client";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Delivery, type DeliveryAttempt, type Scenario, type Simulator, start } from "../src/index.js";
 import { type Answerer, type Callback, startCallback } from "./callback.js";
 
@@ -95,14 +95,15 @@ describe("retries", () => {
   });
 
   it("keeps trying a callback that is down until it comes back on the same port", async () => {
-    const { sim, callback, invite } = await world(() => 202, { delivery: { retryDelayMs: 20, maxAttempts: 8 } });
+    // Ten attempts wait 10 s in all from the first: room for a loaded machine between that attempt and the restart.
+    const { sim, callback, invite } = await world(() => 202, { delivery: { retryDelayMs: 20, maxAttempts: 10 } });
     await callback.stop();
-    const restarted = new Promise<number>((resolve) =>
-      setTimeout(() => void callback.listen().then(() => resolve(performance.now())), 150),
-    );
     await invite();
+    // Back once an attempt has failed, not after a fixed time: on a busy machine the invite alone can take longer.
+    await vi.waitFor(() => expect(sim.deliveries()[0]?.attempts.length).toBeGreaterThan(0), { timeout: 30_000, interval: 5 });
+    await callback.listen();
+    const backAt = performance.now();
     await sim.settled();
-    const backAt = await restarted;
 
     const [operation, roster] = sim.deliveries();
     expect(operation?.outcome).toBe("delivered");
