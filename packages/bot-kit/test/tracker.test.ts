@@ -669,7 +669,13 @@ describe("no operation lost or stuck", () => {
           const outcome = outcomes[index];
           const failure = invite.invitees.find((invitee) => invitee.answer.kind !== "accept")?.answer;
           const expected = failure === undefined ? "completed" : "failed";
-          expect(outcome?.status).toBe(expected);
+          // On failure, what Graph sent for the invite's operation: a notification Graph gave up on after its retries
+          // (each attempt may take 10 s) is told apart from one the bot lost.
+          const sent = w.sim
+            .deliveries()
+            .filter((delivery) => delivery.operationId !== undefined && delivery.operationId === outcome?.operationId)
+            .map((delivery) => `${delivery.outcome}: ${delivery.attempts.map((a) => a.status ?? a.error).join(", ")}`);
+          expect(outcome?.status, `deliveries of the operation: ${sent.join("; ") || "none"}`).toBe(expected);
           if (failure !== undefined && failure.kind !== "accept") {
             expect(outcome?.resultInfo).toMatchObject({ code: failure.code, subcode: failure.subcode });
           }
