@@ -5,7 +5,7 @@ import type { IncomingMessage } from "node:http";
 import type { SimulatedCall } from "./calls.js";
 import { checkCallSeed, controlBody, parseScenario } from "./config.js";
 import { bearerToken, graphError, HttpError, mediaType } from "./http.js";
-import type { ServerParts } from "./server.js";
+import type { ServerParts } from "./server-parts.js";
 import { callResource, operationResource, snapshot } from "./snapshots.js";
 
 export type Handler = (request: IncomingMessage, body: string, match: string[]) => Promise<Reply> | Reply;

@@ -2,38 +2,9 @@
 // the calling service's key metadata, and a small control API under /simulator), each request logged as answered.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createConsole } from "./console/console.js";
-import type { Courier } from "./delivery.js";
-import type { SimulatedGraph } from "./graph.js";
 import { errorReply, graphError, HttpError, readBody, sendJson } from "./http.js";
-import type { IdentityPlatform } from "./identity-platform.js";
-import type { Signer } from "./keys.js";
 import { type Reply, type Route, routes } from "./routes.js";
-
-/** A request Graph's side of the simulator received, and how it answered. */
-export interface ReceivedRequest {
-  /** The HTTP method. */
-  readonly method: string;
-  /** The path with its query string. */
-  readonly path: string;
-  /** The request's headers, as Node read them. */
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** The request's body as text; empty until it has been read. */
-  body: string;
-  /** When the request arrived (ISO 8601). */
-  readonly receivedAt: string;
-  /** The status it was answered with; 0 until it is answered. */
-  status: number;
-}
-
-export interface ServerParts {
-  readonly origin: () => string;
-  readonly graph: SimulatedGraph;
-  readonly identity: IdentityPlatform;
-  readonly notificationSigner: Signer;
-  readonly notificationIssuer: string;
-  readonly courier: Courier;
-  readonly requests: ReceivedRequest[];
-}
+import type { ReceivedRequest, ServerParts } from "./server-parts.js";
 
 export function createHandler(parts: ServerParts): (request: IncomingMessage, response: ServerResponse) => void {
   // The web console and the control API's guard (see console/guard.ts).

@@ -17,7 +17,8 @@ import { graphResource, IdentityPlatform } from "./identity-platform.js";
 import { InFlight } from "./in-flight.js";
 import { type KeyRollover, Signer, type TokenClaimChanges, type TokenSigning, type TokenTiming } from "./keys.js";
 import type { AppRegistration, CallSeed, Scenario, SimulatorOptions } from "./options.js";
-import { createHandler, type ReceivedRequest } from "./server.js";
+import { createHandler } from "./server.js";
+import type { ReceivedRequest } from "./server-parts.js";
 import { snapshot } from "./snapshots.js";
 import type { SimulatedOperation } from "./wire.js";
 

@@ -6,7 +6,7 @@ import type { Courier } from "../delivery.js";
 import type { SimulatedGraph } from "../graph.js";
 import { graphError, type HttpError, sendJson } from "../http.js";
 import type { Signer } from "../keys.js";
-import type { ReceivedRequest } from "../server.js";
+import type { ReceivedRequest } from "../server-parts.js";
 import { asset } from "./assets.js";
 import { controlRoutes, serveRoute } from "./control-routes.js";
 import { LiveFeed } from "./feed.js";

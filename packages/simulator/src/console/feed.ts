@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Courier, Delivery } from "../delivery.js";
 import type { SimulatedGraph } from "../graph.js";
 import { graphError, sendJson } from "../http.js";
-import type { ReceivedRequest } from "../server.js";
+import type { ReceivedRequest } from "../server-parts.js";
 import type { InviteView } from "./feed-types.js";
 import {
   callView,

@@ -6,7 +6,7 @@ import type { SimulatedCall } from "../calls.js";
 import type { Delivery } from "../delivery.js";
 import type { SimulatedGraph } from "../graph.js";
 import { botId } from "../identities.js";
-import type { ReceivedRequest } from "../server.js";
+import type { ReceivedRequest } from "../server-parts.js";
 import type { SimulatedOperation } from "../wire.js";
 import type { DeliveryView, InviteView, RequestView } from "./feed-types.js";
 
