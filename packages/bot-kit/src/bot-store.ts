@@ -79,7 +79,7 @@ export interface OperationRecord {
   readonly deadline: string | null;
   /** How many times the record has been written: the compare-and-set key. 0 for a record never stored. */
   revision: number;
-  /** The most recent steps, at most {@link maxHistory}: the first (`sent` or `refused`) and the latest ones. */
+  /** The most recent steps, at most `maxHistory` (50): the first (`sent` or `refused`) and the latest ones. */
   readonly history: OperationEvent[];
   /** How many steps were dropped from the middle of `history` to keep it bounded. */
   droppedSteps?: number;
@@ -145,7 +145,7 @@ export interface BotStore {
   /**
    * How long the store keeps each kind of state. Optional for a store of your own; given, the bot tries the work of
    * an acknowledged delivery again (after a store failure) for as long as the delivery is retained, else for
-   * {@link defaultRetention}'s.
+   * `defaultRetention`'s.
    */
   readonly retention?: StoreRetention;
   /**

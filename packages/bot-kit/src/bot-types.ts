@@ -11,15 +11,15 @@ import type { AcceptedDelivery, DuplicateDelivery, RefusedDelivery } from "./rec
 import type { OpenTelemetryApi } from "./telemetry.js";
 import type { FetchHandler } from "./web.js";
 
-/** What {@link createBot} needs: the invite client and how callbacks are authenticated; the rest has defaults. */
+/** What `createBot` needs: the invite client and how callbacks are authenticated; the rest has defaults. */
 export interface BotOptions {
   /** The invite client, with the bot's credential and Graph's (or the simulator's) base URL. */
   readonly client: InviteClient;
   /** How callbacks are authenticated: the bot's app id, and the optional checks. Or an authenticator of your own. */
   readonly auth: CallbackAuthOptions | CallbackAuthenticator;
-  /** Default: a {@link MemoryStore} with its default retention. */
+  /** Default: a `MemoryStore` with its default retention. */
   readonly store?: BotStore;
-  /** The default of {@link InviteAndWaitOptions.timeoutMs}: {@link defaultInviteTimeoutMs}. */
+  /** The default of {@link InviteAndWaitOptions.timeoutMs}: `defaultInviteTimeoutMs`, 180 000 ms. */
   readonly inviteTimeoutMs?: number;
   /**
    * Metrics and traces. Default: `@opentelemetry/api` if it is installed (an optional peer dependency), reporting to
@@ -97,7 +97,7 @@ export interface Roster {
   readonly ended: boolean;
 }
 
-/** A calling bot: its notification endpoint, its invites and rosters, its events, and its lifecycle. Made by {@link createBot}. */
+/** A calling bot: its notification endpoint, its invites and rosters, its events, and its lifecycle. Made by `createBot`. */
 export interface Bot {
   /**
    * The notification endpoint as a Web-standard handler: give it to Hono, a Next.js route handler, Deno, Bun or a

@@ -13,7 +13,7 @@ export const defaultInviteTimeoutMs = 180_000;
 
 /** Options of {@link Bot.inviteAndWait}: how long to wait, and the facts the reference page's rules need. */
 export interface InviteAndWaitOptions {
-  /** How long to wait for the terminal notification. Default {@link defaultInviteTimeoutMs}. */
+  /** How long to wait for the terminal notification, in milliseconds. Default `defaultInviteTimeoutMs` (180 000). */
   readonly timeoutMs?: number;
   /** Stops waiting (and sending, if it has not finished); the promise rejects with the signal's reason. */
   readonly signal?: AbortSignal;
