@@ -5,7 +5,9 @@ import type { Participant } from "@graph-invite/types";
 export interface ParticipantIdentity {
   /** The identity set's member: `user`, `phone`, `application`, `guest`, … */
   readonly kind: string;
+  /** The identity's id (an Entra object id, a phone number, …); undefined when Graph sent none or an empty one. */
   readonly id: string | undefined;
+  /** The name to show for it; undefined when Graph sent none or an empty one. */
   readonly displayName: string | undefined;
 }
 
