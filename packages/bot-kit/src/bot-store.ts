@@ -21,9 +21,9 @@ export interface OperationEvent {
   /**
    * What happened: `sent` (the request went to Graph), `accepted` (Graph answered with the operation), `refused`
    * (Graph, or the checks before sending, refused the invite), `send-failed` (sending failed without a clear answer,
-   * so the invite may still have been carried out), `notification` (an operation notification), `duplicate-notification`
-   * (a terminal notification for an invite that had already ended), `timed-out` (the deadline passed without a terminal
-   * notification), `late-notification` (the terminal notification after the deadline).
+   * so the invite may still have been carried out), `notification` (an operation notification),
+   * `duplicate-notification` (a terminal notification for an invite that had already ended), `timed-out` (the deadline
+   * passed without a terminal notification), `late-notification` (the terminal notification after the deadline).
    */
   readonly event:
     | "sent"

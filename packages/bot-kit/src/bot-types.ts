@@ -43,7 +43,8 @@ export interface BotOptions {
   readonly maxBodyBytes?: number;
   /**
    * The notification path, for the node:http handler and Express/Connect middleware (which pass other paths on) and
-   * for `startBot` (all from `@graph-invite/bot-kit/node`). The Web handler answers whatever it is given: your router chose it. Default `/api/calls`.
+   * for `startBot` (all from `@graph-invite/bot-kit/node`). The Web handler answers whatever it is given: your router
+   * chose it. Default `/api/calls`.
    */
   readonly path?: string;
   /**

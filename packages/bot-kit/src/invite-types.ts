@@ -37,7 +37,7 @@ export interface InviteOutcome {
   readonly status: "completed" | "failed" | "rejected" | "timed-out";
   /** The call the participants were invited into. */
   readonly callId: string;
-  /** The invite's correlation key, given or generated: what {@link Bot.waitFor} takes. */
+  /** The invite's correlation key: the body's `clientContext`, or one the bot made up. {@link Bot.waitFor} takes it. */
   readonly clientContext: string;
   /** Graph's id for the invite operation; null when Graph never named one (a rejected invite, a lost answer). */
   readonly operationId: string | null;

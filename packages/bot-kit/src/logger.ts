@@ -6,7 +6,7 @@
 export interface Logger {
   /** Something worth knowing that needs no action. The default logger drops it. */
   info(fields: Readonly<Record<string, unknown>>, message: string): void;
-  /** Something likely wrong that the bot works around, such as a refused notification or a self-check problem. */
+  /** Something likely wrong that needs a look, such as a notification refused with a 4xx, or a self-check problem. */
   warn(fields: Readonly<Record<string, unknown>>, message: string): void;
   /** Something failed that is not the sender's doing, such as a refusal with a 5xx. */
   error(fields: Readonly<Record<string, unknown>>, message: string): void;

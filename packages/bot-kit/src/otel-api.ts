@@ -24,7 +24,7 @@ export interface OtelInstrumentOptions {
   unit?: string;
 }
 
-/** The part of OpenTelemetry's `Meter` the kit uses: it creates the kit's instruments once, under its scope. */
+/** The part of OpenTelemetry's `Meter` the kit uses: the kit creates its instruments with it, under its scope. */
 export interface OtelMeter {
   /** A counter named `name` (such as `graph_invite.deliveries`). */
   createCounter(name: string, options?: OtelInstrumentOptions): OtelCounter;
@@ -74,6 +74,6 @@ export interface OpenTelemetryApi {
   readonly SpanKind: { readonly CLIENT: number; readonly CONSUMER: number };
   /** The status the kit gives a span that failed. */
   readonly SpanStatusCode: { readonly ERROR: number };
-  /** Whether a span context has valid trace and span ids: an invite's span context is kept as its `traceparent` only if so. */
+  /** Whether a span context has valid ids: an invite's span context is kept as its `traceparent` only if so. */
   isSpanContextValid(context: OtelSpanContext): boolean;
 }

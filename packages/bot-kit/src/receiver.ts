@@ -53,7 +53,7 @@ export interface DuplicateDelivery {
 
 /** One HTTP request as the receiver reads it, whatever server carries it. */
 export interface IncomingDelivery {
-  /** The HTTP method, in upper case as sent: only `POST` is accepted (anything else gets 405). */
+  /** The HTTP method: only `POST` is accepted (anything else gets 405). */
   readonly method: string;
   /** A header's value by its lower-case name; the first, when it came more than once. */
   header(name: string): string | undefined;

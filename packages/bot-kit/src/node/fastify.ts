@@ -15,7 +15,7 @@ export interface FastifyRequestLike {
 export interface FastifyReplyLike {
   /** Node's response under Fastify's (`reply.raw`): the hook writes the bot's answer to it. */
   readonly raw: ServerResponse;
-  /** Tells Fastify the hook has taken the reply over, so that Fastify sends nothing of its own and runs no route. */
+  /** Tells Fastify the hook has taken the reply over, so that Fastify sends nothing of its own. */
   hijack(): unknown;
 }
 

@@ -33,7 +33,10 @@ export function redisStoreInstruments(store: RedisStore): RedisStoreInstruments 
  * each change wakes the instances that wait on it, wherever its news arrives.
  */
 export class RedisStore implements BotStore {
-  /** How long the store keeps each kind of state: the default retention with the options' overrides, as keys' TTLs. */
+  /**
+   * How long and how much the store keeps of each kind of state: the default retention with the options' overrides,
+   * as each key's time to live and each index's count.
+   */
   readonly retention: StoreRetention;
   /** Marks the feed entries written through this handle, which its own bot has acted on already. */
   private readonly origin = randomUUID();
