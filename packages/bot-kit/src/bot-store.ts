@@ -18,6 +18,13 @@ export type InviteStatus = "sending" | "running" | "completed" | "failed" | "rej
 export interface OperationEvent {
   /** ISO 8601 time the bot saw it. */
   readonly at: string;
+  /**
+   * What happened: `sent` (the request went to Graph), `accepted` (Graph answered with the operation), `refused`
+   * (Graph, or the checks before sending, refused the invite), `send-failed` (sending failed without a clear answer,
+   * so the invite may still have been carried out), `notification` (an operation notification),
+   * `duplicate-notification` (a terminal notification for an invite that had already ended), `timed-out` (the deadline
+   * passed without a terminal notification), `late-notification` (the terminal notification after the deadline).
+   */
   readonly event:
     | "sent"
     | "accepted"
@@ -29,6 +36,10 @@ export interface OperationEvent {
     | "late-notification";
   /** The operation status the step reported, as Graph spelt it after normalisation. */
   readonly status?: string;
+  /**
+   * A line for people, such as the request sent, the error's message or Graph's result code and message. Absent when
+   * the step has nothing to add (a notification without resultInfo).
+   */
   readonly detail?: string | undefined;
 }
 
@@ -36,10 +47,13 @@ export interface OperationEvent {
 export interface OperationRecord {
   /** The correlation key: Graph echoes it in every notification about the operation. */
   readonly clientContext: string;
+  /** The call the participants are invited into, as the invite's URL named it. */
   readonly callId: string;
   /** Graph's id for the operation, once the response or a notification named it. */
   operationId: string | null;
+  /** Where the invite stands; see {@link InviteStatus}. */
   status: InviteStatus;
+  /** The invite's body as the bot sent it (or, for a refused invite, would have sent it). */
   readonly request: InviteParticipantsRequest;
   /**
    * A digest of the call id and `request`, by which the same invite sent again with this clientContext (a retry) is
@@ -54,7 +68,9 @@ export interface OperationRecord {
   error: InviteError | null;
   /** The terminal notification arrived after the bot had stopped waiting. */
   late: boolean;
+  /** When the invite was first recorded, as it was being sent (ISO 8601). */
   readonly createdAt: string;
+  /** When the latest step was recorded (ISO 8601). */
   updatedAt: string;
   /**
    * When the bot stops waiting for the terminal notification (ISO 8601), kept so that any instance, or this one
@@ -63,7 +79,7 @@ export interface OperationRecord {
   readonly deadline: string | null;
   /** How many times the record has been written: the compare-and-set key. 0 for a record never stored. */
   revision: number;
-  /** The most recent steps, at most {@link maxHistory}: the first (`sent` or `refused`) and the latest ones. */
+  /** The most recent steps, at most `maxHistory` (50): the first (`sent` or `refused`) and the latest ones. */
   readonly history: OperationEvent[];
   /** How many steps were dropped from the middle of `history` to keep it bounded. */
   droppedSteps?: number;
@@ -77,8 +93,14 @@ export const maxHistory = 50;
 
 /** A notification the bot received but could not attach to anything it tracks, or a delivery the parser refused. */
 export interface UnmatchedNotification {
+  /** When the bot kept it (ISO 8601). */
   readonly at: string;
+  /**
+   * The call its `resourceUrl` names, by which it can be found again; undefined when it names none (or for a
+   * delivery the parser refused whole).
+   */
   readonly callId: string | undefined;
+  /** Why it matched nothing, for people: such as an operation no invite of the store has, or the parser's complaint. */
   readonly reason: string;
   /** The notification as parsed; for a delivery the parser refused, the body as received, as text. */
   readonly notification: unknown;
@@ -123,7 +145,7 @@ export interface BotStore {
   /**
    * How long the store keeps each kind of state. Optional for a store of your own; given, the bot tries the work of
    * an acknowledged delivery again (after a store failure) for as long as the delivery is retained, else for
-   * {@link defaultRetention}'s.
+   * `defaultRetention`'s.
    */
   readonly retention?: StoreRetention;
   /**
@@ -145,7 +167,15 @@ export interface BotStore {
    * writing nothing, when another writer changed it first. `record.revision` itself is left as it was.
    */
   putOperation(record: OperationRecord): Promise<boolean>;
+  /**
+   * A copy of the invite recorded with this clientContext (the key the bot correlates by); undefined when there is
+   * none, or it is past its retention.
+   */
   operationByContext(clientContext: string): Promise<OperationRecord | undefined>;
+  /**
+   * A copy of the invite whose Graph operation id this is, once a written record named it: how an operation
+   * notification that carries no clientContext finds its invite. Undefined when none does.
+   */
   operationById(operationId: string): Promise<OperationRecord | undefined>;
   /** Operations in the order they were created, of one call or of all. */
   operations(callId?: string): Promise<OperationRecord[]>;
@@ -160,8 +190,11 @@ export interface BotStore {
    * Resolves false, writing nothing, on a conflict.
    */
   putRoster(roster: RosterState, events: readonly RosterEvent[], calls?: readonly CallStateEvent[]): Promise<boolean>;
+  /** The call's roster as last written; undefined when none was, or it is past its retention. */
   roster(callId: string): Promise<RosterState | undefined>;
+  /** Keeps a notification the bot could not attach to anything, within the unmatched retention (count and bytes). */
   recordUnmatched(entry: UnmatchedNotification): Promise<void>;
+  /** The unmatched notifications still retained, oldest first. */
   unmatched(): Promise<UnmatchedNotification[]>;
   /**
    * For a store that several processes share: calls `listener` with the changes that other processes (other

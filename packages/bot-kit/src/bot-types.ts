@@ -11,15 +11,15 @@ import type { AcceptedDelivery, DuplicateDelivery, RefusedDelivery } from "./rec
 import type { OpenTelemetryApi } from "./telemetry.js";
 import type { FetchHandler } from "./web.js";
 
-/** What {@link createBot} needs: the invite client and how callbacks are authenticated; the rest has defaults. */
+/** What `createBot` needs: the invite client and how callbacks are authenticated; the rest has defaults. */
 export interface BotOptions {
   /** The invite client, with the bot's credential and Graph's (or the simulator's) base URL. */
   readonly client: InviteClient;
   /** How callbacks are authenticated: the bot's app id, and the optional checks. Or an authenticator of your own. */
   readonly auth: CallbackAuthOptions | CallbackAuthenticator;
-  /** Default: a {@link MemoryStore} with its default retention. */
+  /** Default: a `MemoryStore` with its default retention. */
   readonly store?: BotStore;
-  /** The default of {@link InviteAndWaitOptions.timeoutMs}: {@link defaultInviteTimeoutMs}. */
+  /** The default of {@link InviteAndWaitOptions.timeoutMs}: `defaultInviteTimeoutMs`, 180 000 ms. */
   readonly inviteTimeoutMs?: number;
   /**
    * Metrics and traces. Default: `@opentelemetry/api` if it is installed (an optional peer dependency), reporting to
@@ -43,7 +43,8 @@ export interface BotOptions {
   readonly maxBodyBytes?: number;
   /**
    * The notification path, for the node:http handler and Express/Connect middleware (which pass other paths on) and
-   * for {@link startBot}. The Web handler answers whatever it is given: your router chose it. Default `/api/calls`.
+   * for `startBot` (all from `@graph-invite/bot-kit/node`). The Web handler answers whatever it is given: your router
+   * chose it. Default `/api/calls`.
    */
   readonly path?: string;
   /**
@@ -68,6 +69,7 @@ export interface BotEvents extends Record<string, unknown> {
   operation: OperationChange;
   /** Someone joined, left or changed in a call the bot follows. */
   roster: RosterEvent;
+  /** A call the bot follows changed state (established, terminated, …), from Graph's call notifications. */
   call: CallStateEvent;
   /** A delivery passed authentication and parsing, and was acknowledged. */
   delivery: AcceptedDelivery;
@@ -88,12 +90,15 @@ export interface BotEvents extends Record<string, unknown> {
 
 /** Who is in a call, as the bot's notifications told it, and whether the call has ended. */
 export interface Roster {
+  /** The call, as asked for. */
   readonly callId: string;
+  /** Who is in the call now, in the order they joined; empty for a call the bot knows nothing of. */
   readonly participants: readonly RosterMember[];
+  /** The call has ended (terminated or deleted): everyone left. False for a call the bot knows nothing of. */
   readonly ended: boolean;
 }
 
-/** A calling bot: its notification endpoint, its invites and rosters, its events, and its lifecycle. Made by {@link createBot}. */
+/** A calling bot: its notification endpoint, its invites and rosters, its events, and its lifecycle. Made by `createBot`. */
 export interface Bot {
   /**
    * The notification endpoint as a Web-standard handler: give it to Hono, a Next.js route handler, Deno, Bun or a
@@ -126,9 +131,17 @@ export interface Bot {
    * @throws UnknownInvite when the store has no invite with this `clientContext`.
    */
   waitFor(clientContext: string, options?: { readonly signal?: AbortSignal }): Promise<InviteOutcome>;
+  /**
+   * Who is in the call, as the participants notifications this bot (or another sharing the store) received built it.
+   * A call the store has no roster for gives an empty roster that has not ended.
+   */
   roster(callId: string): Promise<Roster>;
   /** The invites of one call, or of every call, oldest first. */
   operations(callId?: string): Promise<OperationRecord[]>;
+  /**
+   * The notifications the bot kept because they matched nothing it tracks (or did not parse), oldest first, within
+   * the store's retention: where to look when Graph sends what the bot did not expect.
+   */
   unmatched(): Promise<UnmatchedNotification[]>;
   /**
    * Checks the configuration as Graph will meet it: the app id has the shape of one, the OpenID metadata and its key
@@ -136,6 +149,11 @@ export interface Bot {
    * to change. The bot runs it once at start and logs what it finds, unless `selfCheck: false`.
    */
   check(options?: CheckOptions): Promise<CheckReport>;
+  /**
+   * Calls `listener` with each event named `name` (see {@link BotEvents}) until the returned function is called.
+   * Listeners run in turn as the event happens; one that throws is reported as an `error` event and stops neither the
+   * other listeners nor the bot's processing.
+   */
   on<K extends keyof BotEvents>(name: K, listener: (event: BotEvents[K]) => void): () => void;
   /**
    * Resolves when every notification acknowledged so far has been processed. On a worker, hand it to

@@ -4,6 +4,7 @@ import type { Participant, ResultInfo } from "@graph-invite/types";
 
 /** What the bot knows of one participant of a call. */
 export interface RosterMember {
+  /** The participant as Graph's latest notification of it sent it (`info`, `mediaStreams`, `isMuted`, …). */
   readonly participant: Participant;
   /** `rosterSequenceNumber`, or a delta roster's sequence number: the roster version of this participant's state. */
   readonly version: number | null;
@@ -11,8 +12,9 @@ export interface RosterMember {
 
 /** A call's roster, as participants notifications built it. Plain data, so that a store can serialise it. */
 export interface RosterState {
+  /** The call whose roster this is. */
   readonly callId: string;
-  /** Participants in the call, by {@link participantKey}, in the order they joined. */
+  /** Participants in the call, by their key (see {@link RosterEvent.key}), in the order they joined. */
   readonly members: Readonly<Record<string, RosterMember>>;
   /** Participants who left, with the roster version they left at, so that a stale notification cannot bring them back. */
   readonly departed: Readonly<Record<string, number | null>>;
@@ -24,7 +26,9 @@ export interface RosterState {
 
 /** Someone joined, left, or changed (muted, put in the lobby, …). */
 export interface RosterEvent {
+  /** `joined` for a participant new to the roster, `left` for one that went, `updated` for one whose state changed. */
   readonly type: "joined" | "left" | "updated";
+  /** The call whose roster changed. */
   readonly callId: string;
   /** The participant's key in the roster: its id, or its identity when Graph sent `id: null`. */
   readonly key: string;
@@ -41,8 +45,12 @@ export interface RosterEvent {
 
 /** A call's state changed: Graph's `call` resource with its `state`, and its resultInfo when it ended. */
 export interface CallStateEvent {
+  /** The call that changed. */
   readonly callId: string;
+  /** The notification's change type as Graph sent it: `created`, `updated` or `deleted`. */
   readonly changeType: string;
+  /** The call's `state` (`establishing`, `established`, `terminated`, …); null when the notification carried none. */
   readonly state: string | null;
+  /** Why the call ended, when Graph says so (mostly with `terminated`); null otherwise. */
   readonly resultInfo: ResultInfo | null;
 }

@@ -7,13 +7,17 @@ import { selfCheckHeader } from "./receiver.js";
 
 /** One thing the self-check found wrong, and the setting that fixes it (such as `auth.appId`). */
 export interface CheckProblem {
+  /** The option to change, as a path into the bot's options: `auth.appId`, `auth.cloud`, `callbackUrl`, … */
   readonly setting: string;
+  /** What is wrong and what it will cause, for people, such as the URL that could not be read and why. */
   readonly message: string;
 }
 
 /** What {@link Bot.check} found: `ok` when there is no problem. */
 export interface CheckReport {
+  /** True when `problems` is empty. */
   readonly ok: boolean;
+  /** Each thing found wrong, in the order checked; empty when all is well. */
   readonly problems: readonly CheckProblem[];
 }
 

@@ -56,6 +56,16 @@ export {
 } from "./invite-types.js";
 export { type Logger, stderrLogger } from "./logger.js";
 export { MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
+export type {
+  OtelAttributes,
+  OtelCounter,
+  OtelHistogram,
+  OtelInstrumentOptions,
+  OtelMeter,
+  OtelSpan,
+  OtelSpanContext,
+  OtelTracer,
+} from "./otel-api.js";
 export {
   type AcceptedDelivery,
   type DuplicateDelivery,
@@ -66,6 +76,7 @@ export {
   type ReceiverAnswer,
   type RefusedDelivery,
 } from "./receiver.js";
+export type { RefusalSummary } from "./refusals.js";
 export {
   defaultRetention,
   type Retention,

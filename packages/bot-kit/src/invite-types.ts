@@ -13,7 +13,7 @@ export const defaultInviteTimeoutMs = 180_000;
 
 /** Options of {@link Bot.inviteAndWait}: how long to wait, and the facts the reference page's rules need. */
 export interface InviteAndWaitOptions {
-  /** How long to wait for the terminal notification. Default {@link defaultInviteTimeoutMs}. */
+  /** How long to wait for the terminal notification, in milliseconds. Default `defaultInviteTimeoutMs` (180 000). */
   readonly timeoutMs?: number;
   /** Stops waiting (and sending, if it has not finished); the promise rejects with the signal's reason. */
   readonly signal?: AbortSignal;
@@ -35,13 +35,17 @@ export interface InviteOutcome {
    * refused the invite; `timed-out` when no terminal notification came in time. A late one is still recorded.
    */
   readonly status: "completed" | "failed" | "rejected" | "timed-out";
+  /** The call the participants were invited into. */
   readonly callId: string;
+  /** The invite's correlation key: the body's `clientContext`, or one the bot made up. {@link Bot.waitFor} takes it. */
   readonly clientContext: string;
+  /** Graph's id for the invite operation; null when Graph never named one (a rejected invite, a lost answer). */
   readonly operationId: string | null;
   /** For `failed`: Graph's code, subcode and message. */
   readonly resultInfo: ResultInfo | null;
   /** For `rejected`, and for a `timed-out` invite whose sending failed without a clear answer. */
   readonly error: InviteError | null;
+  /** The bot's whole record of the invite as it ended, with its history of steps. */
   readonly record: OperationRecord;
   /**
    * For `timed-out`: the callbacks this instance refused while the invite waited, by reason, with the latest one's
@@ -50,7 +54,7 @@ export interface InviteOutcome {
   readonly refusedWhileWaiting?: readonly RefusalSummary[];
 }
 
-/** What {@link OperationTracker.invite} returns once Graph has answered. */
+/** What {@link Bot.invite} resolves with once Graph has answered. */
 export interface StartedInvite {
   /** The invite's correlation key: give it to `waitFor` to learn the outcome, from this instance or another. */
   readonly clientContext: string;
@@ -64,7 +68,9 @@ export interface StartedInvite {
 
 /** A step in an invite's life, with the record as it stands after it: the `operation` event. */
 export interface OperationChange {
+  /** The invite's record with the step applied (and in its history). */
   readonly record: OperationRecord;
+  /** The step itself, as the history keeps it. */
   readonly step: OperationEvent;
 }
 
@@ -76,7 +82,10 @@ export const maxInviteTimeoutMs = 2 ** 31 - 1;
  * (The same invite sent again with its `clientContext` is a retry, and reattaches to the first.)
  */
 export class ClientContextInUse extends Error {
-  constructor(readonly clientContext: string) {
+  constructor(
+    /** The `clientContext` given to the new invite, which an earlier invite with another call or body holds. */
+    readonly clientContext: string,
+  ) {
     super(
       `clientContext ${clientContext} was used by an earlier invite with another call or body; Graph needs it to be unique.`,
     );
@@ -84,9 +93,12 @@ export class ClientContextInUse extends Error {
   }
 }
 
-/** {@link OperationTracker.waitFor} was given a `clientContext` the store has no invite for. */
+/** {@link Bot.waitFor} was given a `clientContext` the store has no invite for. */
 export class UnknownInvite extends Error {
-  constructor(readonly clientContext: string) {
+  constructor(
+    /** The `clientContext` that was asked for: never sent by a bot sharing this store, or past its retention. */
+    readonly clientContext: string,
+  ) {
     super(`no invite with clientContext ${clientContext} is in the store (never sent, or past its retention)`);
     this.name = "UnknownInvite";
   }

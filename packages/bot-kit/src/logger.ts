@@ -4,8 +4,11 @@
 
 /** A structured logger: pino, or anything with its `info`/`warn`/`error(fields, message)` methods. */
 export interface Logger {
+  /** Something worth knowing that needs no action. The default logger drops it. */
   info(fields: Readonly<Record<string, unknown>>, message: string): void;
+  /** Something likely wrong that needs a look, such as a notification refused with a 4xx, or a self-check problem. */
   warn(fields: Readonly<Record<string, unknown>>, message: string): void;
+  /** Something failed that is not the sender's doing, such as a refusal with a 5xx. */
   error(fields: Readonly<Record<string, unknown>>, message: string): void;
 }
 

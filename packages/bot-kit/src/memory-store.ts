@@ -18,6 +18,7 @@ const waiting = new Set<InviteStatus>(["sending", "running"]);
 
 /** The default store: everything in this process's memory, with the retention of {@link defaultRetention}. For several instances, `RedisStore`. */
 export class MemoryStore implements BotStore {
+  /** How long the store keeps each kind of state: {@link defaultRetention} with the options' overrides. */
   readonly retention: StoreRetention;
   private readonly deliveries: Aged<true>;
   private readonly byContext: Aged<OperationRecord>;
@@ -66,12 +67,17 @@ export class MemoryStore implements BotStore {
     });
   }
 
+  /**
+   * Records a delivery's key for the deliveries' retention; resolves false when it was recorded before, meaning the
+   * delivery is a duplicate. Keeps no body: there is no other process to take the delivery over.
+   */
   async claimDelivery(key: string): Promise<boolean> {
     if (this.deliveries.has(key)) return false;
     this.deliveries.set(key, true);
     return true;
   }
 
+  /** {@inheritDoc BotStore.putOperation} */
   async putOperation(record: OperationRecord): Promise<boolean> {
     if ((this.byContext.get(record.clientContext)?.revision ?? 0) !== record.revision) return false;
     if (!this.created.has(record.clientContext)) this.created.set(record.clientContext, this.operationCount++);
@@ -80,15 +86,18 @@ export class MemoryStore implements BotStore {
     return true;
   }
 
+  /** {@inheritDoc BotStore.operationByContext} */
   async operationByContext(clientContext: string): Promise<OperationRecord | undefined> {
     return copy(this.byContext.get(clientContext));
   }
 
+  /** {@inheritDoc BotStore.operationById} */
   async operationById(operationId: string): Promise<OperationRecord | undefined> {
     const context = this.contextById.get(operationId);
     return context === undefined ? undefined : copy(this.byContext.get(context));
   }
 
+  /** {@inheritDoc BotStore.operations} */
   async operations(callId?: string): Promise<OperationRecord[]> {
     return [...this.byContext.values()]
       .filter((record) => callId === undefined || record.callId === callId)
@@ -96,6 +105,7 @@ export class MemoryStore implements BotStore {
       .map((record) => structuredClone(record));
   }
 
+  /** {@inheritDoc BotStore.pendingOperations} */
   async pendingOperations(dueBy?: number): Promise<OperationRecord[]> {
     const due = (record: OperationRecord) =>
       dueBy === undefined || (record.deadline !== null && Date.parse(record.deadline) <= dueBy);
@@ -106,6 +116,10 @@ export class MemoryStore implements BotStore {
 
   // Kept as given, but for its revision: a roster is immutable, and copying it at every notification was a good part
   // of the work. The events are for other processes, and this store has none.
+  /**
+   * Writes the roster if the stored one is at `roster.revision` (0: none for its call); resolves false, writing
+   * nothing, on a conflict. The events are not kept: there is no other process to hand them to.
+   */
   async putRoster(roster: RosterState, _events: readonly RosterEvent[]): Promise<boolean> {
     if ((this.rosters.get(roster.callId)?.revision ?? 0) !== roster.revision) return false;
     this.countRosterBytes(roster.callId, JSON.stringify(roster).length);
@@ -121,16 +135,19 @@ export class MemoryStore implements BotStore {
     else this.rosterSizes.set(callId, bytes);
   }
 
+  /** {@inheritDoc BotStore.roster} */
   async roster(callId: string): Promise<RosterState | undefined> {
     return this.rosters.get(callId);
   }
 
+  /** {@inheritDoc BotStore.recordUnmatched} */
   async recordUnmatched(entry: UnmatchedNotification): Promise<void> {
     const bytes = sizeOf(entry.notification);
     this.unmatchedBytes += bytes;
     this.unmatchedLog.set(String(this.unmatchedCount++), { entry: copyIfPossible(entry), bytes });
   }
 
+  /** {@inheritDoc BotStore.unmatched} */
   async unmatched(): Promise<UnmatchedNotification[]> {
     return [...this.unmatchedLog.values()].map(({ entry }) => copyIfPossible(entry));
   }

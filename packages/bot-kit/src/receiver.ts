@@ -16,9 +16,11 @@ export type { RefusedDelivery } from "./refusals.js";
 
 /** A delivery the receiver accepted: authenticated, parsed, and not seen before. */
 export interface AcceptedDelivery {
+  /** The tenant the delivery's token was issued for (its `tid` claim): whose call the notifications are about. */
   readonly tenantId: string;
   /** `X-Microsoft-Skype-Message-Id`, when Graph sent one. */
   readonly messageId: string | undefined;
+  /** The delivery's notifications that could be read, in order, each classified (operation, roster, call, other). */
   readonly notifications: readonly ClassifiedNotification[];
   /**
    * The notifications of the delivery that could not be read, each with its pointer and errors. Their siblings are
@@ -31,7 +33,9 @@ export interface AcceptedDelivery {
 
 /** An authenticated delivery whose body the parser refused. */
 export interface InvalidDelivery {
+  /** The tenant the delivery's token was issued for (its `tid` claim). */
   readonly tenantId: string;
+  /** `X-Microsoft-Skype-Message-Id`, when Graph sent one. */
   readonly messageId: string | undefined;
   /** The body as received, as UTF-8 text (bytes that are not UTF-8 become U+FFFD): kept whatever its shape or depth. */
   readonly body: string;
@@ -41,12 +45,15 @@ export interface InvalidDelivery {
 
 /** A delivery Graph sent again, with the message id of one processed before: acknowledged with 202, not processed. */
 export interface DuplicateDelivery {
+  /** The tenant the delivery's token was issued for (its `tid` claim). */
   readonly tenantId: string;
+  /** `X-Microsoft-Skype-Message-Id`, the same as the delivery processed before: how it was known as a repeat. */
   readonly messageId: string;
 }
 
 /** One HTTP request as the receiver reads it, whatever server carries it. */
 export interface IncomingDelivery {
+  /** The HTTP method: only `POST` is accepted (anything else gets 405). */
   readonly method: string;
   /** A header's value by its lower-case name; the first, when it came more than once. */
   header(name: string): string | undefined;
@@ -64,9 +71,13 @@ export interface IncomingDelivery {
 
 /** What to answer. `close` asks the server to close the connection rather than read an unwanted body. */
 export interface ReceiverAnswer {
+  /** The HTTP status: 202 for an accepted or duplicate delivery, else the refusal's. */
   readonly status: number;
+  /** The headers to send, such as `Content-Type`, `WWW-Authenticate`, `Retry-After` or `Allow`. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The body: empty for 202, a Graph-style JSON error (`{"error": {"code", "message"}}`) for a refusal. */
   readonly body: string;
+  /** True to close the connection after the answer rather than read and discard a body the receiver did not read. */
   readonly close: boolean;
 }
 

@@ -7,8 +7,19 @@ import type { Logger } from "./logger.js";
 
 /** A delivery the receiver refused, and why. */
 export interface RefusedDelivery {
+  /**
+   * The HTTP status it was answered with: 401 or 403 (authentication), 503 (signing keys out of reach, or the bot
+   * shutting down), 400, 404 (a path the node adapters do not serve), 405, 413, 415, 500 (a body read before the bot's
+   * handler), or 499 when the sender hung up before the answer (nothing was sent).
+   */
   readonly status: number;
+  /**
+   * A stable code for the cause, also the `error.code` of the answer's body: an {@link AuthFailureReason}, or
+   * `methodNotAllowed`, `shuttingDown`, `bodyAlreadyRead`, `unsupportedMediaType`, `payloadTooLarge`,
+   * `invalidNotification`, `notFound`, `clientClosedRequest`; an authenticator of your own may give others.
+   */
   readonly reason: string;
+  /** What was wrong, for people: the answer's `error.message`. */
   readonly message: string;
   /** For a body that does not parse: where, as JSON Pointers, and which rule. */
   readonly issues?: readonly Issue[];
@@ -20,8 +31,11 @@ export interface RefusedDelivery {
 
 /** The refusals of one reason over a span of time: how many, and the latest one's message and detail. */
 export interface RefusalSummary {
+  /** The refusals' {@link RefusedDelivery.reason}, such as `wrong-audience`. */
   readonly reason: string;
+  /** The HTTP status they were answered with (the latest one's). */
   readonly status: number;
+  /** How many requests were refused for this reason in the span of time. */
   readonly count: number;
   /** The latest refusal's message. */
   readonly message: string;

@@ -46,7 +46,7 @@ export const defaultRetention: StoreRetention = {
   unmatched: { maxAgeMs: 24 * hour, maxCount: 1_000, maxBytes: 16 * 1024 * 1024 },
 };
 
-/** Overrides of {@link defaultRetention}, kind by kind and field by field. */
+/** Overrides of `defaultRetention`, kind by kind and field by field. */
 export type RetentionOverrides = { readonly [K in keyof StoreRetention]?: Partial<StoreRetention[K]> };
 
 /** The default retention with `overrides` applied. */

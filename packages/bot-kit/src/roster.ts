@@ -9,7 +9,9 @@ import { identitiesOf } from "./identities.js";
 
 /** What applying notifications did: the roster after them, and the events of who joined, left or changed. */
 export interface RosterChange {
+  /** The roster after the notifications: a new object (at the input's revision), the input left as it was. */
   readonly roster: RosterState;
+  /** Who joined, left or changed, in the order the notifications said so; empty when nothing changed. */
   readonly events: readonly RosterEvent[];
 }
 

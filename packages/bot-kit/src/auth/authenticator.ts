@@ -15,10 +15,10 @@ export interface CallbackAuthOptions {
   readonly cloud?: GraphCloud;
   /**
    * Where the signing keys are published: the OpenID metadata whose `jwks_uri` names the key set. Default: the
-   * cloud's, from {@link callbackOpenIdConfigurationUrls}. A simulator gives its own.
+   * cloud's, from `callbackOpenIdConfigurationUrls`. A simulator gives its own.
    */
   readonly openIdConfigurationUrl?: string;
-  /** Accepted `iss` values. Default: {@link graphCallbackIssuers}. */
+  /** Accepted `iss` values. Default: `graphCallbackIssuers`. */
   readonly issuers?: readonly string[];
   /** When given, only tokens of these tenants (`tid`) are accepted; others get 403. Compared without regard to case. */
   readonly allowedTenants?: readonly string[];
@@ -68,7 +68,7 @@ export type AuthResult =
       readonly detail?: Readonly<Record<string, unknown>>;
     };
 
-/** Checks the `Authorization` header of a callback: {@link createCallbackAuthenticator}, or one of your own. */
+/** Checks the `Authorization` header of a callback: made by `createCallbackAuthenticator`, or one of your own. */
 export interface CallbackAuthenticator {
   /** Checks an `Authorization` header value. Never throws. */
   authenticate(authorization: string | null | undefined): Promise<AuthResult>;

@@ -7,12 +7,15 @@ import { type NodeHandlerOptions, nodeEndpoint } from "./handler.js";
 
 /** What the hook needs of Fastify's request: Node's own. */
 export interface FastifyRequestLike {
+  /** Node's request under Fastify's (`request.raw`): the hook reads the path, headers and body from it. */
   readonly raw: IncomingMessage;
 }
 
 /** What the hook needs of Fastify's reply: Node's own response, and `hijack()` to take the reply over. */
 export interface FastifyReplyLike {
+  /** Node's response under Fastify's (`reply.raw`): the hook writes the bot's answer to it. */
   readonly raw: ServerResponse;
+  /** Tells Fastify the hook has taken the reply over, so that Fastify sends nothing of its own. */
   hijack(): unknown;
 }
 

@@ -10,8 +10,14 @@ export interface ServerTimeoutOptions {
 
 /** What `http.createServer(options)` takes: the timeouts, and how often Node checks them. */
 export interface ServerTimeouts {
+  /** How long a client may take to send its headers, in milliseconds. */
   readonly headersTimeout: number;
+  /** How long a client may take to send its whole request, in milliseconds. */
   readonly requestTimeout: number;
+  /**
+   * How often Node checks both timeouts, in milliseconds: a tenth of the shorter, between 100 and 1 000, since a
+   * timeout is only enforced when Node checks.
+   */
   readonly connectionsCheckingInterval: number;
 }
 

@@ -5,20 +5,27 @@ import { createHash } from "node:crypto";
 import { isReply } from "./errors.js";
 
 /** What both kinds of node-redis client have: a copy of themselves to open, and a way to close. */
-interface Connectable {
+export interface Connectable {
   /**
    * A new client with the same options, not yet connected, of the same kind. (Typed loosely because node-redis's own
    * type, generic in its modules and protocol, does not fit a plain interface.)
    */
   duplicate(): unknown;
+  /** Connects a client made by `duplicate()`: the store's own connection for the change feed's blocking reads. */
   connect(): Promise<unknown>;
   /** Closes at once, failing commands in flight. */
   destroy(): unknown;
+  /**
+   * Listens for the errors of a client made by `duplicate()`: node-redis throws an error that has no listener, which
+   * would end the process when the connection drops; with one, a dropped connection shows as failed reads, which the
+   * store's feed tries again.
+   */
   on(event: "error", listener: (error: Error) => void): unknown;
 }
 
 /** The part of a node-redis client (`createClient()` from `redis`) the store uses. */
 export interface RedisConnection extends Connectable {
+  /** Sends one command, such as `["HGET", key, "data"]`, and resolves with its reply as node-redis decodes it. */
   sendCommand(args: string[]): Promise<unknown>;
 }
 
@@ -27,6 +34,10 @@ export interface RedisConnection extends Connectable {
  * primary that serves its first key's slot.
  */
 export interface RedisClusterConnection extends Connectable {
+  /**
+   * Sends one command to the node that serves `firstKey`'s slot, and resolves with its reply. The store always gives
+   * a key, and `isReadonly` false: every command goes to the slot's primary.
+   */
   sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
   /** Present on a cluster client only: how the store tells one from a single server's client. */
   readonly masters: readonly unknown[];

@@ -5,6 +5,28 @@
  *
  * @packageDocumentation
  */
+
+// The main entry's types that this entry's signatures name (the store interface RedisStore implements, and what it
+// keeps), so that its API is whole on its own: api-extractor reads each entry point apart, and a user needs no other
+// import to write them down.
+export type {
+  BotStore,
+  CallStateEvent,
+  InviteStatus,
+  OperationEvent,
+  OperationRecord,
+  Retention,
+  RetentionOverrides,
+  RosterEvent,
+  RosterMember,
+  RosterRetention,
+  RosterState,
+  StoreChange,
+  StoreRetention,
+  UnmatchedNotification,
+  UnmatchedRetention,
+} from "../index.js";
+export type { Connectable } from "./connection.js";
 export {
   type AnyRedisConnection,
   type RedisClusterConnection,

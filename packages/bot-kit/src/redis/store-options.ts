@@ -48,7 +48,9 @@ export interface RedisStoreOptions {
 
 /** A delivery another instance claimed and did not finish: its key and its body as received. */
 export interface UnfinishedDelivery {
+  /** The key the delivery was claimed by (`message:` and Graph's message id): what `finishDelivery` takes. */
   readonly key: string;
+  /** The delivery's body as received (authenticated when it was claimed), as UTF-8 text, to be processed again. */
   readonly body: string;
 }
 

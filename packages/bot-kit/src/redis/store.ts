@@ -33,6 +33,10 @@ export function redisStoreInstruments(store: RedisStore): RedisStoreInstruments 
  * each change wakes the instances that wait on it, wherever its news arrives.
  */
 export class RedisStore implements BotStore {
+  /**
+   * How long and how much the store keeps of each kind of state: the default retention with the options' overrides,
+   * as each key's time to live and each index's count.
+   */
   readonly retention: StoreRetention;
   /** Marks the feed entries written through this handle, which its own bot has acted on already. */
   private readonly origin = randomUUID();
@@ -163,6 +167,7 @@ export class RedisStore implements BotStore {
     return taken;
   }
 
+  /** {@inheritDoc BotStore.putOperation} */
   async putOperation(record: OperationRecord): Promise<boolean> {
     const { maxAgeMs, maxCount } = this.retention.operations;
     const pending = waiting.has(record.status) && record.deadline !== null;
@@ -232,19 +237,23 @@ export class RedisStore implements BotStore {
     await this.run(compiled.follow, [this.keys.held(interest.operationId)], [this.origin, String(maxAgeMs)]);
   }
 
+  /** {@inheritDoc BotStore.operationByContext} */
   async operationByContext(clientContext: string): Promise<OperationRecord | undefined> {
     return parsed(await this.send(["HGET", this.keys.operation(clientContext), "data"]));
   }
 
+  /** {@inheritDoc BotStore.operationById} */
   async operationById(operationId: string): Promise<OperationRecord | undefined> {
     return parsed(await this.run(compiled.operationById, [this.keys.operationId(operationId)], [this.keys.space]));
   }
 
+  /** {@inheritDoc BotStore.operations} */
   async operations(callId?: string): Promise<OperationRecord[]> {
     const index = callId === undefined ? this.keys.operations : this.keys.callOperations(callId);
     return this.readOperations(index, texts(await this.send(["ZRANGE", index, "0", "-1"])));
   }
 
+  /** {@inheritDoc BotStore.pendingOperations} */
   async pendingOperations(dueBy?: number): Promise<OperationRecord[]> {
     const index = this.keys.pending;
     const upTo = dueBy === undefined ? "+inf" : String(dueBy);
@@ -253,6 +262,7 @@ export class RedisStore implements BotStore {
     return records.filter((record) => waiting.has(record.status));
   }
 
+  /** {@inheritDoc BotStore.putRoster} */
   async putRoster(
     roster: RosterState,
     events: readonly RosterEvent[],
@@ -284,10 +294,12 @@ export class RedisStore implements BotStore {
     return Number(written) === 1;
   }
 
+  /** {@inheritDoc BotStore.roster} */
   async roster(callId: string): Promise<RosterState | undefined> {
     return parsed(await this.send(["HGET", this.keys.roster(callId), "data"]));
   }
 
+  /** {@inheritDoc BotStore.recordUnmatched} */
   async recordUnmatched(entry: UnmatchedNotification): Promise<void> {
     const { maxAgeMs, maxCount, maxBytes } = this.retention.unmatched;
     await this.run(
@@ -297,6 +309,7 @@ export class RedisStore implements BotStore {
     );
   }
 
+  /** {@inheritDoc BotStore.unmatched} */
   async unmatched(): Promise<UnmatchedNotification[]> {
     const oldest = Date.now() - this.retention.unmatched.maxAgeMs;
     const entries = texts(await this.send(["LRANGE", this.keys.unmatched, "0", "-1"]));
