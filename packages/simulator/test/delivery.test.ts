@@ -100,7 +100,10 @@ describe("retries", () => {
     await callback.stop();
     await invite();
     // Back once an attempt has failed, not after a fixed time: on a busy machine the invite alone can take longer.
-    await vi.waitFor(() => expect(sim.deliveries()[0]?.attempts.length).toBeGreaterThan(0), { timeout: 30_000, interval: 5 });
+    await vi.waitFor(() => expect(sim.deliveries()[0]?.attempts.length).toBeGreaterThan(0), {
+      timeout: 30_000,
+      interval: 5,
+    });
     await callback.listen();
     const backAt = performance.now();
     await sim.settled();
