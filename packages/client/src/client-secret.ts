@@ -1,6 +1,7 @@
 // The OAuth 2.0 client-credentials grant with a client secret, done with `fetch` alone. `@azure/identity` needs Node's
 // APIs and refuses an authority that is not https, so it works neither on a fetch runtime nor against a local identity
 // platform; this covers the one flow a calling bot needs, and nothing else.
+import { readBounded } from "./body.js";
 import { type CloudEndpoints, clouds, type GraphCloud } from "./clouds.js";
 import type { AccessToken, TokenRequest } from "./credentials.js";
 
@@ -252,27 +253,9 @@ function seconds(value: unknown): number | undefined {
 
 /** The body as a JSON object, reading at most {@link maxResponseBytes}; `undefined` when it is not one. */
 async function readJson(response: Response): Promise<Record<string, unknown> | undefined> {
-  const reader = response.body?.getReader();
-  if (reader === undefined) return undefined;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxResponseBytes) {
-        await reader.cancel();
-        return undefined;
-      }
-      chunks.push(value);
-    }
-    const bytes = new Uint8Array(size);
-    let offset = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
+    const bytes = await readBounded(response.body, maxResponseBytes);
+    if (bytes === undefined) return undefined;
     const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
     return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
       ? (parsed as Record<string, unknown>)
