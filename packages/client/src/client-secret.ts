@@ -34,24 +34,8 @@ export interface ClientSecretCredentialOptions {
  */
 export type ClientSecretCredential = (request?: Partial<TokenRequest>) => Promise<AccessToken>;
 
-/** What a {@link TokenEndpointError} knows about the failed token request. */
-export interface TokenEndpointFailure {
-  /** The token endpoint that was asked. */
-  readonly tokenUrl: string;
-  /** The HTTP status, or `null` when no answer arrived. */
-  readonly status: number | null;
-  /** The OAuth error code, such as `invalid_client`. */
-  readonly error: string | null;
-  /** The identity platform's `AADSTS` codes, such as `7000215` for a wrong secret. */
-  readonly errorCodes: readonly number[];
-  /** The identity platform's `trace_id`, to quote to Microsoft support. */
-  readonly traceId: string | null;
-  /** The identity platform's `correlation_id`, to quote to Microsoft support. */
-  readonly correlationId: string | null;
-}
-
 /** The identity platform refused the request, could not be reached, or answered with something that is not a token. */
-export class TokenEndpointError extends Error implements TokenEndpointFailure {
+export class TokenEndpointError extends Error {
   /** `TokenEndpointError`, to tell it from other errors once it has been serialised. */
   override readonly name = "TokenEndpointError";
   /** The token endpoint that was asked. */
@@ -77,6 +61,12 @@ export class TokenEndpointError extends Error implements TokenEndpointFailure {
     this.correlationId = failure.correlationId ?? null;
   }
 }
+
+/** What a {@link TokenEndpointError} knows about the failed token request: its fields, documented there. */
+export type TokenEndpointFailure = Pick<
+  TokenEndpointError,
+  "tokenUrl" | "status" | "error" | "errorCodes" | "traceId" | "correlationId"
+>;
 
 const defaultTimeoutMs = 30_000;
 /** The most of an answer that is read: a token response is a few kilobytes; anything larger is not one. */
