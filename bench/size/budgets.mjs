@@ -41,8 +41,10 @@ export const budgets = [
     name: "bot-kit: createBot's Web receiver",
     entry: new URL("./apps/bot-kit-web-receiver.mjs", import.meta.url),
     // 49.3 kB with the logger and self-check, the scale-out work, retry-safe invites, bot.invite and the OpenTelemetry
-    // instruments (the API is not bundled: it is imported at run time when installed).
-    budget: 50_000,
+    // instruments (the API is not bundled: it is imported at run time when installed). 50.6 kB once the tracker and
+    // createBot were split into modules and the store wrapper that marks failures became a class instead of a Proxy
+    // (+3.6 kB minified: export names and class members that a bundler cannot shorten).
+    budget: 51_000,
   },
   {
     name: "simulator: the web console",

@@ -1,4 +1,6 @@
-// The CLI's process wiring, kept apart from cli.ts so that tests run the CLI in process.
+// The CLI's process wiring, kept apart from cli.ts so that tests run the CLI in process. graph-invite-sim's bin has
+// the same few lines on purpose: sharing them would make the published simulator export a signal handler that has
+// nothing to do with Graph, for one private app, and the two CLIs' io differ (this one reads the environment).
 import { readFileSync } from "node:fs";
 import { run } from "./cli.js";
 

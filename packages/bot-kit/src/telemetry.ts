@@ -172,31 +172,35 @@ export class Telemetry {
 
 function createInstruments(api: OpenTelemetryApi) {
   const meter = api.metrics.getMeter(instrumentationScope);
+  // Every duration is in seconds, as OpenTelemetry's semantic conventions ask; counts are in their own unit.
+  const count = (name: string, unit: string, description: string) => meter.createCounter(name, { description, unit });
+  const duration = (name: string, description: string) => meter.createHistogram(name, { description, unit: "s" });
   return {
-    deliveries: meter.createCounter("graph_invite.deliveries", {
-      description: "Notification requests answered, by outcome: accepted, duplicate, or refused with its reason.",
-      unit: "{delivery}",
-    }),
-    answerDuration: meter.createHistogram("graph_invite.delivery.answer.duration", {
-      description: "Time from a notification request's arrival to the answer (202 for an accepted one).",
-      unit: "s",
-    }),
-    invites: meter.createCounter("graph_invite.invites", {
-      description: "Invites that reached an outcome: completed, failed, rejected or timed-out.",
-      unit: "{invite}",
-    }),
-    inviteDuration: meter.createHistogram("graph_invite.invite.duration", {
-      description: "Time from sending an invite to its outcome.",
-      unit: "s",
-    }),
-    redisRetries: meter.createCounter("graph_invite.redis.retries", {
-      description: "Redis commands sent again because their connection failed under them.",
-      unit: "{command}",
-    }),
-    takeOvers: meter.createCounter("graph_invite.delivery.take_overs", {
-      description: "Deliveries taken over from an instance that stopped after answering and before processing.",
-      unit: "{delivery}",
-    }),
+    deliveries: count(
+      "graph_invite.deliveries",
+      "{delivery}",
+      "Notification requests answered, by outcome: accepted, duplicate, or refused with its reason.",
+    ),
+    answerDuration: duration(
+      "graph_invite.delivery.answer.duration",
+      "Time from a notification request's arrival to the answer (202 for an accepted one).",
+    ),
+    invites: count(
+      "graph_invite.invites",
+      "{invite}",
+      "Invites that reached an outcome: completed, failed, rejected or timed-out.",
+    ),
+    inviteDuration: duration("graph_invite.invite.duration", "Time from sending an invite to its outcome."),
+    redisRetries: count(
+      "graph_invite.redis.retries",
+      "{command}",
+      "Redis commands sent again because their connection failed under them.",
+    ),
+    takeOvers: count(
+      "graph_invite.delivery.take_overs",
+      "{delivery}",
+      "Deliveries taken over from an instance that stopped after answering and before processing.",
+    ),
   };
 }
 

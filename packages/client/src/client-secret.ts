@@ -1,6 +1,7 @@
 // The OAuth 2.0 client-credentials grant with a client secret, done with `fetch` alone. `@azure/identity` needs Node's
 // APIs and refuses an authority that is not https, so it works neither on a fetch runtime nor against a local identity
 // platform; this covers the one flow a calling bot needs, and nothing else.
+import { readBounded } from "./body.js";
 import { type CloudEndpoints, clouds, type GraphCloud } from "./clouds.js";
 import type { AccessToken, TokenRequest } from "./credentials.js";
 
@@ -33,24 +34,8 @@ export interface ClientSecretCredentialOptions {
  */
 export type ClientSecretCredential = (request?: Partial<TokenRequest>) => Promise<AccessToken>;
 
-/** What a {@link TokenEndpointError} knows about the failed token request. */
-export interface TokenEndpointFailure {
-  /** The token endpoint that was asked. */
-  readonly tokenUrl: string;
-  /** The HTTP status, or `null` when no answer arrived. */
-  readonly status: number | null;
-  /** The OAuth error code, such as `invalid_client`. */
-  readonly error: string | null;
-  /** The identity platform's `AADSTS` codes, such as `7000215` for a wrong secret. */
-  readonly errorCodes: readonly number[];
-  /** The identity platform's `trace_id`, to quote to Microsoft support. */
-  readonly traceId: string | null;
-  /** The identity platform's `correlation_id`, to quote to Microsoft support. */
-  readonly correlationId: string | null;
-}
-
 /** The identity platform refused the request, could not be reached, or answered with something that is not a token. */
-export class TokenEndpointError extends Error implements TokenEndpointFailure {
+export class TokenEndpointError extends Error {
   /** `TokenEndpointError`, to tell it from other errors once it has been serialised. */
   override readonly name = "TokenEndpointError";
   /** The token endpoint that was asked. */
@@ -76,6 +61,12 @@ export class TokenEndpointError extends Error implements TokenEndpointFailure {
     this.correlationId = failure.correlationId ?? null;
   }
 }
+
+/** What a {@link TokenEndpointError} knows about the failed token request: its fields, documented there. */
+export type TokenEndpointFailure = Pick<
+  TokenEndpointError,
+  "tokenUrl" | "status" | "error" | "errorCodes" | "traceId" | "correlationId"
+>;
 
 const defaultTimeoutMs = 30_000;
 /** The most of an answer that is read: a token response is a few kilobytes; anything larger is not one. */
@@ -252,27 +243,9 @@ function seconds(value: unknown): number | undefined {
 
 /** The body as a JSON object, reading at most {@link maxResponseBytes}; `undefined` when it is not one. */
 async function readJson(response: Response): Promise<Record<string, unknown> | undefined> {
-  const reader = response.body?.getReader();
-  if (reader === undefined) return undefined;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxResponseBytes) {
-        await reader.cancel();
-        return undefined;
-      }
-      chunks.push(value);
-    }
-    const bytes = new Uint8Array(size);
-    let offset = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
+    const bytes = await readBounded(response.body, maxResponseBytes);
+    if (bytes === undefined) return undefined;
     const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
     return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
       ? (parsed as Record<string, unknown>)

@@ -19,3 +19,39 @@ export class FinishedDeliveries {
     });
   }
 }
+
+/**
+ * The deliveries finished since the last write of them: a claim takes them to carry, and if none comes within
+ * {@link finishWaitMs}, `writeAlone` writes them by themselves.
+ */
+export class FinishedBatch {
+  private pending: FinishedDeliveries | undefined;
+
+  constructor(private readonly writeAlone: (keys: readonly string[]) => Promise<unknown>) {}
+
+  /** Adds a finished delivery; resolves once it is written, with a claim or on its own. */
+  add(key: string): Promise<void> {
+    this.pending ??= new FinishedDeliveries(setTimeout(() => void this.flush(), finishWaitMs));
+    this.pending.keys.push(key);
+    return this.pending.written;
+  }
+
+  /** The deliveries finished so far, now the taker's to write and to settle. */
+  take(): FinishedDeliveries | undefined {
+    const finished = this.pending;
+    this.pending = undefined;
+    if (finished !== undefined) clearTimeout(finished.timer);
+    return finished;
+  }
+
+  private async flush(): Promise<void> {
+    const finished = this.take();
+    if (finished === undefined) return;
+    try {
+      await this.writeAlone(finished.keys);
+      finished.settle();
+    } catch (error) {
+      finished.settle(error);
+    }
+  }
+}

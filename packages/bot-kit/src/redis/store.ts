@@ -10,7 +10,7 @@ import { sharedTelemetry } from "../telemetry.js";
 import { inboxLifetime, parsed, retried, serialise, writeToken } from "./commands.js";
 import { type AnyRedisConnection, type Script, type Send, senderOf, texts } from "./connection.js";
 import { FeedReader } from "./feed.js";
-import { FinishedDeliveries, finishWaitMs } from "./finished-deliveries.js";
+import { FinishedBatch } from "./finished-deliveries.js";
 import { decodeId, encodeId, StoreKeys } from "./keys.js";
 import { scripts as compiled } from "./scripts.js";
 import type { RedisStoreInstruments, RedisStoreOptions, UnfinishedDelivery } from "./store-options.js";
@@ -50,7 +50,9 @@ export class RedisStore implements BotStore {
   private readonly heartbeatMs: number;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   /** Deliveries finished since the last write of them. */
-  private finished: FinishedDeliveries | undefined;
+  private readonly finished = new FinishedBatch((keys) =>
+    this.run(compiled.finishDeliveries, [this.keys.unfinishedIndex], [this.keys.space, ...keys.map(encodeId)]),
+  );
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private feed: FeedReader | undefined;
   /** Invites whose first write through this handle also asks to be woken when they change. */
@@ -84,7 +86,7 @@ export class RedisStore implements BotStore {
   async claimDelivery(key: string, body?: Uint8Array): Promise<boolean> {
     const { maxAgeMs, maxCount } = this.retention.deliveries;
     // The deliveries finished since the last claim go with this one.
-    const finished = this.takeFinished();
+    const finished = this.finished.take();
     try {
       const claimed = await this.run(
         compiled.claimDelivery,
@@ -121,31 +123,7 @@ export class RedisStore implements BotStore {
    * once written.
    */
   finishDelivery(key: string): Promise<void> {
-    this.finished ??= new FinishedDeliveries(setTimeout(() => void this.writeFinished(), finishWaitMs));
-    this.finished.keys.push(key);
-    return this.finished.written;
-  }
-
-  private takeFinished(): FinishedDeliveries | undefined {
-    const finished = this.finished;
-    this.finished = undefined;
-    if (finished !== undefined) clearTimeout(finished.timer);
-    return finished;
-  }
-
-  private async writeFinished(): Promise<void> {
-    const finished = this.takeFinished();
-    if (finished === undefined) return;
-    try {
-      await this.run(
-        compiled.finishDeliveries,
-        [this.keys.unfinishedIndex],
-        [this.keys.space, ...finished.keys.map(encodeId)],
-      );
-      finished.settle();
-    } catch (error) {
-      finished.settle(error);
-    }
+    return this.finished.add(key);
   }
 
   /**
