@@ -6,7 +6,7 @@ import { type StartedBot, startBot } from "@graph-invite/bot-kit/node";
 import { RedisStore } from "@graph-invite/bot-kit/redis";
 import { redisStoreInstruments } from "@graph-invite/bot-kit/testing";
 import { clientSecretCredential, clouds, createInviteClient, type InviteClient } from "@graph-invite/client";
-import { doublingDelayMs } from "@graph-invite/client/retry";
+import { doublingDelayMs } from "@graph-invite/client/backoff";
 import { type Simulator, type SimulatorOptions, start } from "@graph-invite/simulator";
 import { createClient, createCluster } from "redis";
 import { type BotConfig, ConfigError, graphOpenIdConfigurationUrl } from "./config.js";

@@ -2,7 +2,7 @@
 // a server refusing writes). Work that failed on a store error is tried again by the instance that took it, with a
 // growing pause, until it succeeds or the delivery's retention ends; each failure is reported. Errors that are not the
 // store's (a bug, a notification the code cannot handle) are not tried again: they would fail the same way.
-import { doublingDelayMs } from "@graph-invite/client/retry";
+import { doublingDelayMs } from "@graph-invite/client/backoff";
 import type { BotStore, OperationRecord, UnmatchedNotification } from "./bot-store.js";
 import type { CallStateEvent, RosterEvent, RosterState } from "./call-state.js";
 import type { StoreRetention } from "./retention.js";

@@ -1,5 +1,6 @@
-// How long to wait before trying again. Also published as `@graph-invite/client/retry`: the bot kit and the sample bot
-// compute their pauses with the same formula.
+// How long to wait before trying Graph again: its Retry-After, or a doubling delay with jitter (backoff.ts).
+import { doublingDelayMs } from "./backoff.js";
+
 /**
  * How the client retries a request that Graph throttled (429) or could not take (503). Only those two are retried:
  * both mean Graph did not act on the request, so sending it again cannot invite anyone twice.
@@ -34,14 +35,4 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
 export function backoffMs(retry: number, options: RetryOptions): number {
   const delay = doublingDelayMs(retry - 1, options.baseDelayMs ?? 500, options.maxDelayMs ?? 30_000);
   return delay / 2 + ((options.random ?? Math.random)() * delay) / 2;
-}
-
-/**
- * The pause before trying again after `failures` failures in a row (0 for the first pause): `firstMs`, doubled at
- * each failure, never more than `longestMs`. No jitter: for retries against one's own store or server, where many
- * clients do not retry in step. The kit's stores, its processing retries and the sample bot's Redis reconnects use it;
- * {@link backoffMs} adds jitter to it for Graph.
- */
-export function doublingDelayMs(failures: number, firstMs: number, longestMs: number): number {
-  return Math.min(longestMs, firstMs * 2 ** failures);
 }

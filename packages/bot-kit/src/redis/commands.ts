@@ -1,7 +1,7 @@
 // Small pieces of how the Redis store talks to Redis: retrying a command over a failing connection, reading replies,
 // and the figures its keys are written with.
 import { randomBytes } from "node:crypto";
-import { doublingDelayMs } from "@graph-invite/client/retry";
+import { doublingDelayMs } from "@graph-invite/client/backoff";
 import type { UnmatchedNotification } from "../bot-store.js";
 import { sharedTelemetry } from "../telemetry.js";
 import { text } from "./connection.js";

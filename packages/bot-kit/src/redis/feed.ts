@@ -2,7 +2,7 @@
 // stream rather than pub/sub because a reader that lost its connection goes on from the last entry it saw: what was
 // written meanwhile still reaches it, as long as the stream's length holds it. After any failed read the reader also
 // reports a resync, so that whoever waits reads the store again in case entries were trimmed or the server lost them.
-import { doublingDelayMs } from "@graph-invite/client/retry";
+import { doublingDelayMs } from "@graph-invite/client/backoff";
 import type { StoreChange } from "../bot-store.js";
 import { type AnyRedisConnection, type Send, senderOf, text } from "./connection.js";
 

@@ -5,7 +5,11 @@ import * as botKit from "@graph-invite/bot-kit";
 import * as botKitAuth from "@graph-invite/bot-kit/auth";
 import * as botKitNode from "@graph-invite/bot-kit/node";
 import * as botKitRedis from "@graph-invite/bot-kit/redis";
+import * as botKitTesting from "@graph-invite/bot-kit/testing";
 import * as client from "@graph-invite/client";
+import * as clientAbort from "@graph-invite/client/abort";
+import * as clientBackoff from "@graph-invite/client/backoff";
+import * as clientBody from "@graph-invite/client/body";
 import * as simulator from "@graph-invite/simulator";
 import * as types from "@graph-invite/types";
 import * as validator from "@graph-invite/validator";
@@ -17,7 +21,11 @@ const required = {
   "@graph-invite/bot-kit/node": typeof botKitNode.nodeHandler,
   // Loads without the redis package: the store takes a client the application created.
   "@graph-invite/bot-kit/redis": typeof botKitRedis.RedisStore,
+  "@graph-invite/bot-kit/testing": typeof botKitTesting.applyRosterNotification,
   "@graph-invite/client": typeof client.createInviteClient,
+  "@graph-invite/client/abort": typeof clientAbort.abortable,
+  "@graph-invite/client/backoff": typeof clientBackoff.doublingDelayMs,
+  "@graph-invite/client/body": typeof clientBody.readBounded,
   "@graph-invite/validator": typeof validator.parseNotifications,
   "@graph-invite/simulator": typeof simulator.start,
   // Types only: its module loads, and holds nothing else.
