@@ -5,7 +5,7 @@
 
 import type { InviteResult } from "@graph-invite/client";
 import type { OperationRecord } from "./bot-store.js";
-import type { OpenTelemetryApi, OtelSpan } from "./otel-api.js";
+import type { OpenTelemetryApi, OtelSpan, OtelTracer } from "./otel-api.js";
 import type { Receive } from "./receiver.js";
 
 export type { OpenTelemetryApi } from "./otel-api.js";
@@ -45,6 +45,7 @@ const seconds = (ms: number) => ms / 1000;
 /** The kit's instruments. Each method is a no-op until the API is there, and stays one without it. */
 export class Telemetry {
   private api: OpenTelemetryApi | undefined;
+  private tracer: OtelTracer | undefined;
   private instruments: ReturnType<typeof createInstruments> | undefined;
 
   /**
@@ -64,6 +65,10 @@ export class Telemetry {
 
   private use(api: OpenTelemetryApi): void {
     this.api ??= api;
+    // Got once, not per span: the look-up through the API's global registry was a tenth of what a delivery's span
+    // and metrics cost with the SDK (bench/ingest's profile). Before an SDK registers, the API hands out a proxy
+    // tracer that finds the provider registered later, so an early bot still reports.
+    this.tracer ??= api.trace.getTracer(instrumentationScope);
     this.instruments ??= createInstruments(api);
   }
 
@@ -113,9 +118,9 @@ export class Telemetry {
    * client's retries of a 429 or 503 are inside it.
    */
   startInvite(callId: string, clientContext: string): KitSpan {
-    const api = this.api;
-    if (api === undefined) return undefined;
-    return api.trace.getTracer(instrumentationScope).startSpan("POST", {
+    const { api, tracer } = this;
+    if (api === undefined || tracer === undefined) return undefined;
+    return tracer.startSpan("POST", {
       kind: api.SpanKind.CLIENT,
       attributes: {
         "http.request.method": "POST",
@@ -150,9 +155,9 @@ export class Telemetry {
 
   /** The span of one delivery's processing, from its acceptance until its notifications are applied. */
   startProcessing(notifications: number): KitSpan {
-    const api = this.api;
-    if (api === undefined) return undefined;
-    return api.trace.getTracer(instrumentationScope).startSpan("process graph_invite.delivery", {
+    const { api, tracer } = this;
+    if (api === undefined || tracer === undefined) return undefined;
+    return tracer.startSpan("process graph_invite.delivery", {
       kind: api.SpanKind.CONSUMER,
       attributes: { "messaging.operation.type": "process", "messaging.batch.message_count": notifications },
     });
