@@ -23,7 +23,10 @@ export interface RoundRobinStats {
 export interface Routed {
   /** The request's `X-Microsoft-Skype-Message-Id`, when it has one. */
   readonly messageId: string | undefined;
-  /** The index of the target that answered, or undefined when none did. */
+  /**
+   * The index of the target that took the request (it answered, or failed after it took the request: the proxy's 502
+   * or 504), or undefined when every target refused the connection.
+   */
   readonly target: number | undefined;
   readonly status: number;
 }
@@ -85,7 +88,9 @@ export async function startRoundRobin(
             }
             stats.failed++;
             const timedOut = error instanceof Error && error.name === "TimeoutError";
-            route(request, undefined, timedOut ? 504 : 502);
+            // The target's, not nobody's: it may have claimed the delivery before it failed, and the scale-out
+            // verdict tells a take-over from a late outcome by who took the first attempt.
+            route(request, index, timedOut ? 504 : 502);
             return answer(response, timedOut ? 504 : 502, `the target ${target} failed: ${String(error)}`);
           }
         }

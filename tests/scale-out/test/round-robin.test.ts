@@ -84,7 +84,8 @@ describe("the round-robin proxy", () => {
     const response = await post(rr.url, "{}");
     expect(response.status).toBe(502);
     expect(rr.stats).toEqual({ forwarded: 0, refusedTargets: 0, failed: 1 });
-    expect(rr.routed).toEqual([{ messageId: undefined, target: undefined, status: 502 }]);
+    // Logged against the target that took it: the scale-out verdict reads who may have claimed the delivery.
+    expect(rr.routed).toEqual([{ messageId: undefined, target: 0, status: 502 }]);
   });
 
   it("refuses a body over its limit with 413, without forwarding it", async () => {
