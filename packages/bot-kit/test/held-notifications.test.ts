@@ -130,6 +130,16 @@ describe("held or kept", () => {
     expect(kept).toHaveLength(1);
   });
 
+  test("a store that is not shared is not asked which invites await an answer: only this process's waiters count", async () => {
+    const store = new MemoryStore();
+    const { held, kept } = heldWith({ store });
+    // An invite still sending, in a store nobody else writes: its own waiter would be here if it still waited.
+    await written(store, "sending", null);
+    await held.holdOrKeep(idOnly());
+    expect(held.size).toBe(0);
+    expect(kept).toHaveLength(1);
+  });
+
   test("a store that is not shared is not read when holding: the record is found by retry", async () => {
     const store = new MemoryStore();
     const { held, applied } = heldWith({ store, awaiting: true });
@@ -189,6 +199,14 @@ describe("with a shared store", () => {
     expect(store.pendingReads).toBe(2);
     expect(held.size).toBe(4);
     expect(kept).toEqual([]);
+  });
+
+  test("a retry with nothing held does not read the invites in flight", async () => {
+    const store = new SharedMemoryStore();
+    const { held } = heldWith({ store });
+    await written(store, "sending", null);
+    await held.retry();
+    expect(store.pendingReads).toBe(0);
   });
 
   test("kept as unmatched when every invite in flight has had Graph's answer", async () => {

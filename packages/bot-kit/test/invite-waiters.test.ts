@@ -36,6 +36,18 @@ describe("who waits", () => {
     expect([...waiters.contexts()]).toEqual([]);
   });
 
+  test("an invite nobody waits on: removing, marking, waking and resolving it change nothing", async () => {
+    const waiters = new InviteWaiters(() => {});
+    const waiter = waiters.add(clientContext, false);
+    waiters.remove(other, waiter);
+    waiters.markAnswered(other);
+    waiters.wake(recordAt("timed-out", { clientContext: other }));
+    waiters.resolveAll(recordAt("failed", { clientContext: other }));
+    expect([...waiters.contexts()]).toEqual([clientContext]);
+    expect(waiters.anyUnanswered()).toBe(true);
+    expect(await settled(waiter.outcome)).toBe("pending");
+  });
+
   test("an answer is awaited while any waiter's invite has not had Graph's answer, and only that invite's are marked", () => {
     const waiters = new InviteWaiters(() => {});
     expect(waiters.anyUnanswered()).toBe(false);
