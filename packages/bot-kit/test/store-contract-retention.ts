@@ -10,9 +10,10 @@ import { contexts, member, operation, type StoreUnderTest } from "./store-contra
 /** The contract's part on retention: by age, by count and by bytes. */
 export function retentionContract(subject: StoreUnderTest): void {
   test("retention by age: delivery keys, finished operations and rosters are forgotten, each at its own age", async () => {
-    // A figure of its own for each kind, a second apart, so that a store that applied one kind's age to another
-    // would forget too early or too late.
-    const ages = { deliveries: 400, operations: 1400, rosters: 2400 };
+    // A figure of its own for each kind, two seconds apart, so that a store that applied one kind's age to another
+    // would forget too early or too late. Each look comes a second after an age: with half a second, a machine
+    // loaded by two test runs at once woke too late for the look before the next age.
+    const ages = { deliveries: 1000, operations: 3000, rosters: 5000 };
     const store = await subject.open({
       deliveries: { maxAgeMs: ages.deliveries },
       operations: { maxAgeMs: ages.operations },
@@ -28,18 +29,18 @@ export function retentionContract(subject: StoreUnderTest): void {
     expect(await store.claimDelivery(key)).toBe(false);
     const at = (ms: number) => sleep(Math.max(0, written + ms - Date.now()));
 
-    await at(ages.deliveries + 500);
+    await at(ages.deliveries + 1000);
     expect(await store.operationByContext(finished.clientContext)).toBeDefined();
     expect(await store.roster(callId)).toBeDefined();
     expect(await store.claimDelivery(key)).toBe(true);
 
-    await at(ages.operations + 500);
+    await at(ages.operations + 1000);
     expect(await store.roster(callId)).toBeDefined();
     expect(await store.operationByContext(finished.clientContext)).toBeUndefined();
     expect(await store.operationById(finished.operationId ?? "")).toBeUndefined();
     expect(await store.operations()).toEqual([]);
 
-    await at(ages.rosters + 500);
+    await at(ages.rosters + 1000);
     expect(await store.roster(callId)).toBeUndefined();
   });
 
