@@ -17,8 +17,8 @@
 // round, and each ratio is the median of the rounds' ratios: a burst of other work on a shared machine then spoils a
 // round or two, which the median discards (as in ../alternating.mjs).
 //
-// `node ingest.bench.mjs --profile` also writes a CPU profile of the kit's process (open it in Chrome DevTools), and
-// breakdown.mjs measures what each part of the kit's work costs.
+// `node ingest.bench.mjs --profile` also writes CPU profiles of the kit's and kit-otel's processes (open them in
+// Chrome DevTools), and breakdown.mjs measures what each part of the kit's work costs.
 // Environment: INGEST_ROUNDS (default 7), INGEST_SECONDS per server per round (default 2), INGEST_CONNECTIONS
 // (default 10).
 import { randomUUID } from "node:crypto";
@@ -155,7 +155,8 @@ function report(results, finals, perNotification) {
         `ms; heap ${final.heapMiB.toFixed(0)} MiB; roster sizes ${Object.values(final.rosters).join(", ")}`,
     );
   }
-  if (profileDir !== undefined) print(`CPU profile of the kit's process: ${profileDir}`);
+  if (profileDir !== undefined)
+    print(`CPU profiles of the kit's process and kit-otel's: ${profileDir}/kit, ${profileDir}/kit-otel`);
   print();
   return {
     kitBare: ratio("kit", "bare"),
@@ -177,8 +178,12 @@ function shortfall(name, ratio, target, kind = "kit") {
 
 const setup = await setUp();
 const { sim, bodies, callIds, requests, config, notificationsPerRequest } = setup;
-const profileArgs = profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`];
-const servers = await Promise.all(kinds.map((kind) => forkServer(kind, config, kind === "kit" ? profileArgs : [])));
+// A folder per server, so that the kit's profile and kit-otel's are told apart.
+const profileArgs = (kind) =>
+  profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, kind)}`];
+const servers = await Promise.all(
+  kinds.map((kind) => forkServer(kind, config, kind === "kit" || kind === "kit-otel" ? profileArgs(kind) : [])),
+);
 const byKind = Object.fromEntries(servers.map((server) => [server.kind, server]));
 const failures = [];
 try {
