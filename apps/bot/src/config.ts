@@ -36,6 +36,12 @@ export interface BotConfig {
    */
   readonly redisClusterNodes?: readonly string[];
   /**
+   * What the keys of this bot's state in Redis start with. Bots that share one Redis and must not share state (two
+   * apps, or staging beside production) each need their own; every instance of one bot needs the same. Default:
+   * `graph-invite:`.
+   */
+  readonly redisPrefix?: string;
+  /**
    * `console`: the kit's OpenTelemetry metrics (every 10 s and at exit) and spans are printed to the console, through
    * the SDK's console exporters. Default: none recorded.
    */
@@ -64,6 +70,7 @@ interface Setting {
     | "key-url"
     | "redis-url"
     | "redis-urls"
+    | "redis-prefix"
     | "port"
     | "positive"
     | "list"
@@ -88,6 +95,7 @@ const settings: readonly Setting[] = [
   { key: "maxBodyBytes", kind: "positive" },
   { key: "redisUrl", kind: "redis-url" },
   { key: "redisClusterNodes", kind: "redis-urls" },
+  { key: "redisPrefix", kind: "redis-prefix" },
   { key: "telemetry", kind: "telemetry" },
 ];
 
@@ -176,6 +184,13 @@ function check(setting: Setting, value: unknown, source: string, fromEnv: boolea
         throw new ConfigError(source, "must be a list of redis:// or rediss:// URLs, such as redis://127.0.0.1:7000");
       }
       return list;
+    }
+    case "redis-prefix": {
+      // The store puts the prefix in braces, as the hash tag that keeps a bot's keys on one Redis Cluster slot.
+      const prefix = text();
+      if (/[{}]/.test(prefix))
+        throw new ConfigError(source, "must not contain { or }: the store adds the braces itself");
+      return prefix;
     }
     case "cloud": {
       const cloud = text();

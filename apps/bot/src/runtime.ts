@@ -42,10 +42,10 @@ export async function startRuntime(config: BotConfig, simulatorOptions: Simulato
   refuseUnavailableCloud(config);
   const shared =
     config.redisClusterNodes !== undefined
-      ? await connectRedis(config.redisClusterNodes, "redisClusterNodes")
+      ? await connectRedis(config.redisClusterNodes, "redisClusterNodes", config.redisPrefix)
       : config.redisUrl === undefined
         ? undefined
-        : await connectRedis([config.redisUrl], "redisUrl");
+        : await connectRedis([config.redisUrl], "redisUrl", config.redisPrefix);
   const target = await connect(config, simulatorOptions).catch(async (error: unknown) => {
     await shared?.close();
     throw error;
@@ -95,6 +95,7 @@ export async function startRuntime(config: BotConfig, simulatorOptions: Simulato
 async function connectRedis(
   urls: readonly string[],
   setting: "redisUrl" | "redisClusterNodes",
+  prefix: string | undefined,
 ): Promise<{ store: BotStore; commands(): number; close(): Promise<void> }> {
   // One attempt at start-up, so that a wrong URL is an error rather than a bot that waits; once connected, the client
   // reconnects on its own, with backoff, for as long as the server is away.
@@ -123,7 +124,7 @@ async function connectRedis(
     );
   }
   started = true;
-  const store = new RedisStore({ client });
+  const store = new RedisStore({ client, ...(prefix !== undefined && { prefix }) });
   return {
     store,
     // What the benches report as round trips per notification.

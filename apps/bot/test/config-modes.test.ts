@@ -166,4 +166,31 @@ describe("startRuntime with GRAPH_INVITE_REDIS_URL", () => {
       await redis.stop();
     }
   });
+
+  it.skipIf(skipRedisTests)("keeps them under GRAPH_INVITE_REDIS_PREFIX, apart from another bot's", async () => {
+    const redis = await startRedis();
+    const runtime = await startRuntime(
+      loadConfig({
+        GRAPH_INVITE_REDIS_URL: redis.url,
+        GRAPH_INVITE_REDIS_PREFIX: "bot-a:",
+        GRAPH_INVITE_PORT: "0",
+        GRAPH_INVITE_CONTROL_PORT: "0",
+      }),
+    );
+    try {
+      const simulator = runtime.simulator;
+      if (simulator === undefined) throw new Error("no simulator");
+      const call = simulator.createCall({ kind: "group", callbackUri: runtime.bot.callbackUrl });
+      const outcome = await runtime.bot.inviteAndWait(call.id, {
+        participants: [{ identity: { user: { id: crypto.randomUUID() } } }],
+      });
+      expect(outcome.status).toBe("completed");
+      const stored = await redis.command("HGET", `{bot-a:}op:${outcome.clientContext}`, "data");
+      expect(JSON.parse(stored)).toMatchObject({ status: "completed", callId: call.id });
+      expect(await redis.command("EXISTS", `{graph-invite:}op:${outcome.clientContext}`)).toBe("0");
+    } finally {
+      await runtime.close();
+      await redis.stop();
+    }
+  });
 });

@@ -71,6 +71,10 @@ describe("variables", () => {
     }
   });
 
+  it("takes a Redis key prefix as it is", () => {
+    expect(loadConfig({ GRAPH_INVITE_REDIS_PREFIX: "staging:bot-a:" }).redisPrefix).toBe("staging:bot-a:");
+  });
+
   it("a single tenant is a list of one", () => {
     expect(loadConfig({ GRAPH_INVITE_ALLOWED_TENANTS: "only" }).allowedTenants).toEqual(["only"]);
   });
@@ -102,6 +106,8 @@ describe("variables", () => {
       "http://127.0.0.1:6379",
       "must be a redis:// or rediss:// URL, such as redis://127.0.0.1:6379",
     ],
+    ["GRAPH_INVITE_REDIS_PREFIX", "{app}:", "must not contain { or }: the store adds the braces itself"],
+    ["GRAPH_INVITE_REDIS_PREFIX", "app}", "must not contain { or }: the store adds the braces itself"],
     ["GRAPH_INVITE_CLOUD", "China", "participant: invite is not available in the China cloud operated by 21Vianet"],
     ["GRAPH_INVITE_CLOUD", "21Vianet", "participant: invite is not available in the China cloud operated by 21Vianet"],
     ["GRAPH_INVITE_CLOUD", "azure", "must be one of global, usGovL4, usGovL5Dod"],

@@ -11,6 +11,8 @@ export interface ScaleOutOptions {
   readonly instances: number;
   /** The Redis (one server or a cluster) the instances share; none: each keeps its state in its own memory. */
   readonly redis?: RedisServer | RedisCluster;
+  /** The bots' GRAPH_INVITE_REDIS_PREFIX: worlds on one Redis with different prefixes share nothing. */
+  readonly redisPrefix?: string;
   /** The bots' GRAPH_INVITE_INVITE_TIMEOUT_MS: the deadline an invite that was never sent is given up at. */
   readonly inviteTimeoutMs?: number;
 }
@@ -60,6 +62,7 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
       GRAPH_INVITE_APP_SECRET: simulator.app.secret,
       ...(options.inviteTimeoutMs !== undefined && { GRAPH_INVITE_INVITE_TIMEOUT_MS: String(options.inviteTimeoutMs) }),
       ...redisSetting(options.redis),
+      ...(options.redisPrefix !== undefined && { GRAPH_INVITE_REDIS_PREFIX: options.redisPrefix }),
     };
     const started = await Promise.allSettled(
       Array.from({ length: options.instances }, (_, index) => startOnFreePorts(`bot ${index + 1}`, env)),
