@@ -1,10 +1,11 @@
 // MemoryStore's retention, against a model written as plainly as possible: any sequence of claims and clock steps
 // leaves the same deliveries remembered, by age and by count, as the model does. The store keeps its order in a
 // structure built for speed (a Map used as a queue costs time in proportion to the entries deleted before its front);
-// this holds it to the simple meaning.
+// this holds it to the simple meaning. The defaults are the README's figures.
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { MemoryStore } from "../src/index.js";
+import { defaultRetention, MemoryStore } from "../src/index.js";
 
 /** The deliveries a store should remember: newest last; each forgotten after maxAgeMs, the oldest beyond maxCount. */
 class RetentionModel {
@@ -64,5 +65,35 @@ describe("MemoryStore remembers deliveries as its retention says", () => {
     // The oldest were forgotten for count, the newest are remembered.
     expect(await store.claimDelivery("message:0")).toBe(true);
     expect(await store.claimDelivery("message:49999")).toBe(false);
+  });
+});
+
+describe("defaultRetention, as the README gives it", () => {
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8").replace(/\s+/g, " ");
+  const hours = (ms: number) => ms / 3_600_000;
+  const count = (value: number) => value.toLocaleString("en-US").replace(",", " ");
+  const mib = (bytes: number) => bytes / 1024 / 1024;
+  // Each sentence is built when its test runs, not when the file is read: a wrong figure fails that test.
+  const sentences: Record<string, () => string> = {
+    deliveries: () => {
+      const { maxAgeMs, maxCount } = defaultRetention.deliveries;
+      return `delivery ids after ${hours(maxAgeMs)} hour or beyond ${count(maxCount)}`;
+    },
+    operations: () => {
+      const { maxAgeMs, maxCount } = defaultRetention.operations;
+      return `operations after ${hours(maxAgeMs)} hours without change or beyond ${count(maxCount)}`;
+    },
+    rosters: () => {
+      const { maxAgeMs, maxCount, maxBytes } = defaultRetention.rosters;
+      return `rosters after ${hours(maxAgeMs)} hours without change, beyond ${count(maxCount)} calls, or beyond ${mib(maxBytes)} MiB as JSON`;
+    },
+    unmatched: () => {
+      const { maxAgeMs, maxCount, maxBytes } = defaultRetention.unmatched;
+      return `unmatched notifications and refused bodies after ${hours(maxAgeMs)} hours, beyond ${count(maxCount)}, or beyond ${mib(maxBytes)} MiB`;
+    },
+  };
+
+  test.each(Object.keys(sentences))("%s", (kind) => {
+    expect(readme).toContain(sentences[kind]?.());
   });
 });
