@@ -6,6 +6,9 @@
 //
 // Each row is a fresh world from tests/scale-out's harness: the simulator, the round-robin proxy and the driver in
 // this process, each bot in its own process, every call's notifications spread over the bots by the proxy.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describeVerdict, drive, judge, percentile, startScaleOut } from "@graph-invite/scale-out-tests";
 import { deltaRosterBody } from "@graph-invite/test-support/notifications";
 import { startRedis, startRedisCluster } from "@graph-invite/test-support/redis";
@@ -25,6 +28,15 @@ const seed = 1;
  * round by bot CPU: on two shared cores one row's CPU moves by a fifth from run to run, more than the ratio's margin.
  */
 const rounds = Number(process.env.SCALE_OUT_ROUNDS ?? 3);
+/**
+ * With `--profile`, a pass after the measured rounds runs the 3-instance fleet and its control on one Redis again
+ * with every bot under `--cpu-prof`, each row's profiles in a folder of its own: what the fleet pays beyond the control
+ * shows there. The pass's figures are not reported: profiling costs CPU of its own.
+ */
+const profileDir = process.argv.includes("--profile")
+  ? mkdtempSync(join(tmpdir(), "graph-invite-scale-out-profile-"))
+  : undefined;
+const profiled = (folder) => ["--cpu-prof", `--cpu-prof-dir=${join(profileDir ?? "", folder)}`];
 
 /** `INFO commandstats` as calls per command, such as `{ get: 120, evalsha: 60 }`, summed over the servers. */
 async function commandCalls(servers) {
@@ -117,10 +129,10 @@ async function processingRoundTrips(world) {
 }
 
 /** One row: a fresh world, a warm-up wave, then `invites` concurrent invites that the invitee accepts. */
-async function measure(label, instances, shared) {
+async function measure(label, instances, shared, nodeArguments = []) {
   const redis = shared?.target;
   const servers = shared?.servers ?? [];
-  const world = await startScaleOut({ instances, ...(redis !== undefined && { redis }) });
+  const world = await startScaleOut({ instances, nodeArguments, ...(redis !== undefined && { redis }) });
   try {
     const plain = [{ name: "plain" }];
     // Not measured: the key set fetched, tokens cached, code compiled, connections open.
@@ -180,12 +192,12 @@ async function measure(label, instances, shared) {
  * same number of busy processes costs on this machine, each with the load one instance of a fleet of `count` has; a
  * fleet of `count` above it is paying for what its instances share.
  */
-async function measureSeparate(label, count, shared) {
+async function measureSeparate(label, count, shared, nodeArguments = []) {
   const worlds = [];
   try {
     for (let index = 0; index < count; index++) {
       const redisPrefix = `separate-${index}:`;
-      worlds.push(await startScaleOut({ instances: 1, redis: shared.target, redisPrefix }));
+      worlds.push(await startScaleOut({ instances: 1, redis: shared.target, redisPrefix, nodeArguments }));
     }
     const plain = [{ name: "plain" }];
     const each = (invitesEach, seedOf) =>
@@ -254,6 +266,16 @@ try {
     }
     await redis.command("FLUSHALL");
     controls.push(await measureSeparate("3 separate bots, one Redis", 3, shared));
+  }
+  if (profileDir !== undefined) {
+    await redis.command("FLUSHALL");
+    await measure("3 instances, one Redis (profiled)", 3, shared, profiled("fleet"));
+    await redis.command("FLUSHALL");
+    await measureSeparate("3 separate bots, one Redis (profiled)", 3, shared, profiled("separate"));
+    print(
+      `CPU profiles of the bots, 3 instances and 3 separate bots on one Redis: ${profileDir}/fleet, ${profileDir}/separate`,
+    );
+    print();
   }
 } finally {
   await redis.stop();

@@ -26,6 +26,8 @@ export interface BotProcessOptions {
   readonly env: Readonly<Record<string, string>>;
   /** How long the process may take to serve. Default 20 s. */
   readonly readyTimeoutMs?: number;
+  /** Node's own options before the script, such as `--cpu-prof`. */
+  readonly nodeArguments?: readonly string[];
 }
 
 export interface BotProcess {
@@ -60,7 +62,7 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
 
   const launch = async () => {
     earlier = output();
-    const started = startProcess(process.execPath, [botBin, "serve"], {
+    const started = startProcess(process.execPath, [...(options.nodeArguments ?? []), botBin, "serve"], {
       label: options.label,
       env: {
         ...process.env,

@@ -13,6 +13,8 @@ export interface ScaleOutOptions {
   readonly redis?: RedisServer | RedisCluster;
   /** The bots' GRAPH_INVITE_REDIS_PREFIX: worlds on one Redis with different prefixes share nothing. */
   readonly redisPrefix?: string;
+  /** Node's own options for every bot process, such as `--cpu-prof`. */
+  readonly nodeArguments?: readonly string[];
   /** The bots' GRAPH_INVITE_INVITE_TIMEOUT_MS: the deadline an invite that was never sent is given up at. */
   readonly inviteTimeoutMs?: number;
 }
@@ -32,10 +34,20 @@ export interface ScaleOut {
  * Starts a bot on two free ports, and on two others if one was taken in the meantime: a port free a moment ago may
  * have gone to another test's server or to a sibling instance starting at the same time.
  */
-async function startOnFreePorts(label: string, env: Readonly<Record<string, string>>): Promise<BotProcess> {
+async function startOnFreePorts(
+  label: string,
+  env: Readonly<Record<string, string>>,
+  nodeArguments: readonly string[] = [],
+): Promise<BotProcess> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startBotProcess({ label, port: await freePort(), controlPort: await freePort(), env });
+      return await startBotProcess({
+        label,
+        port: await freePort(),
+        controlPort: await freePort(),
+        env,
+        nodeArguments,
+      });
     } catch (error) {
       if (attempt === 3 || !(error instanceof Error) || !error.message.includes("EADDRINUSE")) throw error;
     }
@@ -65,7 +77,9 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
       ...(options.redisPrefix !== undefined && { GRAPH_INVITE_REDIS_PREFIX: options.redisPrefix }),
     };
     const started = await Promise.allSettled(
-      Array.from({ length: options.instances }, (_, index) => startOnFreePorts(`bot ${index + 1}`, env)),
+      Array.from({ length: options.instances }, (_, index) =>
+        startOnFreePorts(`bot ${index + 1}`, env, options.nodeArguments),
+      ),
     );
     for (const result of started) if (result.status === "fulfilled") bots.push(result.value);
     const failed = started.find((result): result is PromiseRejectedResult => result.status === "rejected");
