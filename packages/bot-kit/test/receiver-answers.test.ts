@@ -8,6 +8,7 @@ import {
   type IncomingDelivery,
   type ReceiverOptions,
   type RefusedDelivery,
+  refusalAnswer,
   selfCheckHeader,
 } from "../src/receiver.js";
 
@@ -279,6 +280,51 @@ describe("what the receiver hands on", () => {
     expect(onRefused).toHaveBeenCalledWith(expect.objectContaining({ status: 400, reason: "invalidNotification" }));
   });
 
+  test("the 400 gives the first issue's own rule, as the parser words it", async () => {
+    const { receive, onRefused } = receiver();
+    const answer = await receive(request({ body: '{"value": 5}' }));
+    const [issue] = onRefused.mock.calls[0]?.[0].issues ?? [];
+    expect(issue?.message).toBeTruthy();
+    expect(errorOf(answer.body).message).toBe(
+      `The body is not a commsNotifications payload: ${issue?.pointer}: ${issue?.message}`,
+    );
+  });
+
+  test("reads the body tolerantly: a type without its # and a capitalised status are accepted, each rewrite reported", async () => {
+    const { receive, onAccepted } = receiver();
+    const body = JSON.stringify({
+      value: [
+        {
+          changeType: "deleted",
+          resource: "/communications/calls/c1/operations/o1",
+          resourceData: {
+            "@odata.type": "microsoft.graph.inviteParticipantsOperation",
+            id: "o1",
+            clientContext: "x",
+            status: "Completed",
+          },
+        },
+      ],
+    });
+    expect((await receive(request({ body }))).status).toBe(202);
+    const delivery = onAccepted.mock.calls[0]?.[0];
+    expect(delivery?.notifications).toHaveLength(1);
+    const rewritten = delivery?.normalised.map((issue: { pointer: string }) => issue.pointer);
+    expect(rewritten).toContain("/value/0/resourceData/@odata.type");
+    expect(rewritten).toContain("/value/0/resourceData/status");
+  });
+
+  test("a receiver given only what it needs answers every case without the optional callbacks", async () => {
+    const receive = createReceiver({
+      authenticator: answering(allowed),
+      claimDelivery: async () => false,
+      onAccepted: () => {},
+    });
+    expect((await receive(request({ method: "PUT" }))).status).toBe(405);
+    expect((await receive(request({ body: "[" }))).status).toBe(400);
+    expect((await receive(request({ headers: { "x-microsoft-skype-message-id": "m" } }))).status).toBe(202);
+  });
+
   test("a body that is not JSON at all is named at its root", async () => {
     const { receive } = receiver();
     const answer = await receive(request({ body: "[" }));
@@ -300,4 +346,10 @@ describe("what the receiver hands on", () => {
     expect(delivery.reads).toBe(0);
     expect(onRefused).toHaveBeenCalledWith(expect.objectContaining({ reason: "payloadTooLarge" }));
   });
+});
+
+test("refusalAnswer closes the connection unless told not to", () => {
+  const refusal: RefusedDelivery = { status: 404, reason: "notFound", message: "No such path." };
+  expect(refusalAnswer(refusal).close).toBe(true);
+  expect(refusalAnswer(refusal, {}, false).close).toBe(false);
 });
