@@ -64,6 +64,17 @@ async function redisCpuMicros(servers) {
 
 const cpuMicros = (usage) => usage.user + usage.system;
 
+/** The bots' CPU µs and the notifications they took between two readings of their `GET /stats`, one per bot. */
+function botsDelta(before, after) {
+  let botCpu = 0;
+  let received = 0;
+  after.forEach((now, index) => {
+    botCpu += cpuMicros(now.cpuUsage) - cpuMicros(before[index].cpuUsage);
+    received += now.notifications - before[index].notifications;
+  });
+  return { botCpu, received };
+}
+
 /** How many signed roster notifications the processing-only measure posts, 20 at a time. */
 const directNotifications = 300;
 
@@ -153,11 +164,7 @@ async function measure(label, instances, shared, nodeArguments = []) {
       world.simulator.deliveries().filter((delivery) => delivery.outcome === "delivered").length - deliveredBefore;
     const verdict = await judge(world, result, { latencyLimitMs: Number.POSITIVE_INFINITY });
     const processing = redis === undefined ? undefined : await processingRoundTrips(world);
-    const botCpu = after.reduce(
-      (sum, now, index) => sum + cpuMicros(now.cpuUsage) - cpuMicros(before[index].cpuUsage),
-      0,
-    );
-    const received = after.reduce((sum, now, index) => sum + now.notifications - before[index].notifications, 0);
+    const { botCpu, received } = botsDelta(before, after);
     const commands = Object.values(calls).reduce((sum, count) => sum + count, 0);
     const roundTrips = after.reduce(
       (sum, now, index) => sum + (now.redisCommands ?? 0) - (before[index].redisCommands ?? 0),
@@ -214,11 +221,7 @@ async function measureSeparate(label, count, shared, nodeArguments = []) {
     const verdicts = await Promise.all(
       worlds.map((world, index) => judge(world, results[index], { latencyLimitMs: Number.POSITIVE_INFINITY })),
     );
-    const botCpu = after.reduce(
-      (sum, now, index) => sum + cpuMicros(now.cpuUsage) - cpuMicros(before[index].cpuUsage),
-      0,
-    );
-    const received = after.reduce((sum, now, index) => sum + now.notifications - before[index].notifications, 0);
+    const { botCpu, received } = botsDelta(before, after);
     return { label, verdicts, cpuPerNotification: botCpu / received, backend: shared.kind };
   } finally {
     await Promise.allSettled(worlds.map((world) => world.close()));
@@ -235,6 +238,20 @@ async function sample(label, instances, shared) {
   const row = await measure(label, instances, shared);
   if (!samples.has(label)) samples.set(label, []);
   samples.get(label).push(row);
+}
+
+/**
+ * The rounds of one backend: 1, 2 and 3 instances and the control in turn, each round, each row on an emptied store.
+ */
+async function measureRounds(shared, name, flush) {
+  for (let round = 0; round < rounds; round++) {
+    for (const instances of [1, 2, 3]) {
+      await flush();
+      await sample(`${instances} instance${instances > 1 ? "s" : ""}, ${name}`, instances, shared);
+    }
+    await flush();
+    controls.push(await measureSeparate(`3 separate bots, ${name}`, 3, shared));
+  }
 }
 
 /** A row's median round by bot CPU, with every round's bot CPU beside it. */
@@ -259,14 +276,7 @@ try {
   // Where the commands go, step by step, before the rows measure how many there are under load.
   printSteps(await measureSteps(redis));
   const shared = { kind: "one Redis", target: redis, servers: [redis] };
-  for (let round = 0; round < rounds; round++) {
-    for (const instances of [1, 2, 3]) {
-      await redis.command("FLUSHALL");
-      await sample(`${instances} instance${instances > 1 ? "s" : ""}, one Redis`, instances, shared);
-    }
-    await redis.command("FLUSHALL");
-    controls.push(await measureSeparate("3 separate bots, one Redis", 3, shared));
-  }
+  await measureRounds(shared, "one Redis", () => redis.command("FLUSHALL"));
   if (profileDir !== undefined) {
     await redis.command("FLUSHALL");
     await measure("3 instances, one Redis (profiled)", 3, shared, profiled("fleet"));
@@ -283,14 +293,9 @@ try {
 const cluster = await startRedisCluster();
 try {
   const shared = { kind: "cluster", target: cluster, servers: cluster.nodes };
-  for (let round = 0; round < rounds; round++) {
-    for (const instances of [1, 2, 3]) {
-      for (const node of cluster.nodes) await node.command("FLUSHALL");
-      await sample(`${instances} instance${instances > 1 ? "s" : ""}, 3-primary cluster`, instances, shared);
-    }
-    for (const node of cluster.nodes) await node.command("FLUSHALL");
-    controls.push(await measureSeparate("3 separate bots, 3-primary cluster", 3, shared));
-  }
+  await measureRounds(shared, "3-primary cluster", () =>
+    Promise.all(cluster.nodes.map((node) => node.command("FLUSHALL"))),
+  );
 } finally {
   await cluster.stop();
 }

@@ -8,7 +8,7 @@ import { skipRedisTests, startRedis } from "@graph-invite/test-support/redis";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type BotConfig, ConfigError, graphOpenIdConfigurationUrl, loadConfig } from "../src/config.js";
-import { startRuntime } from "../src/runtime.js";
+import { type Runtime, startRuntime } from "../src/runtime.js";
 import { configError, credentials, knownVariables } from "./config-fixtures.js";
 
 describe("modes", () => {
@@ -138,8 +138,20 @@ describe("startRuntime in graph mode", () => {
 });
 
 describe("startRuntime with GRAPH_INVITE_REDIS_URL", () => {
-  const simulatorConfig = (redisUrl: string) =>
-    loadConfig({ GRAPH_INVITE_REDIS_URL: redisUrl, GRAPH_INVITE_PORT: "0", GRAPH_INVITE_CONTROL_PORT: "0" });
+  const simulatorConfig = (redisUrl: string, more: Record<string, string> = {}) =>
+    loadConfig({ GRAPH_INVITE_REDIS_URL: redisUrl, GRAPH_INVITE_PORT: "0", GRAPH_INVITE_CONTROL_PORT: "0", ...more });
+
+  /** One invite through the runtime's own simulator, to its outcome. */
+  async function inviteOnce(runtime: Runtime) {
+    const simulator = runtime.simulator;
+    if (simulator === undefined) throw new Error("no simulator");
+    const call = simulator.createCall({ kind: "group", callbackUri: runtime.bot.callbackUrl });
+    const outcome = await runtime.bot.inviteAndWait(call.id, {
+      participants: [{ identity: { user: { id: crypto.randomUUID() } } }],
+    });
+    expect(outcome.status).toBe("completed");
+    return { call, outcome };
+  }
 
   it("refuses to start when the server cannot be reached, naming the setting", async () => {
     const url = `redis://127.0.0.1:${await freePort()}`;
@@ -150,13 +162,7 @@ describe("startRuntime with GRAPH_INVITE_REDIS_URL", () => {
     const redis = await startRedis();
     const runtime = await startRuntime(simulatorConfig(redis.url));
     try {
-      const simulator = runtime.simulator;
-      if (simulator === undefined) throw new Error("no simulator");
-      const call = simulator.createCall({ kind: "group", callbackUri: runtime.bot.callbackUrl });
-      const outcome = await runtime.bot.inviteAndWait(call.id, {
-        participants: [{ identity: { user: { id: crypto.randomUUID() } } }],
-      });
-      expect(outcome.status).toBe("completed");
+      const { call, outcome } = await inviteOnce(runtime);
       const stored = await redis.command("HGET", `{graph-invite:}op:${outcome.clientContext}`, "data");
       expect(JSON.parse(stored)).toMatchObject({ status: "completed", callId: call.id });
       // Reads and writes of the invite and its notifications, each counted once.
@@ -169,22 +175,9 @@ describe("startRuntime with GRAPH_INVITE_REDIS_URL", () => {
 
   it.skipIf(skipRedisTests)("keeps them under GRAPH_INVITE_REDIS_PREFIX, apart from another bot's", async () => {
     const redis = await startRedis();
-    const runtime = await startRuntime(
-      loadConfig({
-        GRAPH_INVITE_REDIS_URL: redis.url,
-        GRAPH_INVITE_REDIS_PREFIX: "bot-a:",
-        GRAPH_INVITE_PORT: "0",
-        GRAPH_INVITE_CONTROL_PORT: "0",
-      }),
-    );
+    const runtime = await startRuntime(simulatorConfig(redis.url, { GRAPH_INVITE_REDIS_PREFIX: "bot-a:" }));
     try {
-      const simulator = runtime.simulator;
-      if (simulator === undefined) throw new Error("no simulator");
-      const call = simulator.createCall({ kind: "group", callbackUri: runtime.bot.callbackUrl });
-      const outcome = await runtime.bot.inviteAndWait(call.id, {
-        participants: [{ identity: { user: { id: crypto.randomUUID() } } }],
-      });
-      expect(outcome.status).toBe("completed");
+      const { call, outcome } = await inviteOnce(runtime);
       const stored = await redis.command("HGET", `{bot-a:}op:${outcome.clientContext}`, "data");
       expect(JSON.parse(stored)).toMatchObject({ status: "completed", callId: call.id });
       expect(await redis.command("EXISTS", `{graph-invite:}op:${outcome.clientContext}`)).toBe("0");
