@@ -15,6 +15,7 @@ import { OperationTracker } from "./invite-tracker.js";
 import { defaultInviteTimeoutMs, type InviteOutcome } from "./invite-types.js";
 import { type Logger, stderrLogger } from "./logger.js";
 import { MemoryStore } from "./memory-store.js";
+import { firstIssue } from "./parser-issues.js";
 import { markingFailures } from "./persist.js";
 import { KeyedQueue } from "./queue.js";
 import { createReceiver, deliveryKey, type Receive, type RefusedDelivery } from "./receiver.js";
@@ -263,8 +264,7 @@ function receiveWith(parts: ReceiverParts): {
         dispatch.dispatch(delivery.notifications, key, delivery.rejected);
       },
       onInvalid: ({ body, issues, messageId }) => {
-        const [first] = issues;
-        const reason = `a delivery the parser refused: ${first?.pointer || "(root)"}: ${first?.message ?? "invalid"}`;
+        const reason = `a delivery the parser refused: ${firstIssue(issues)}`;
         dispatch.keepInvalid(body, reason, messageId === undefined ? undefined : deliveryKey(messageId));
       },
       onRefused: parts.onRefused,

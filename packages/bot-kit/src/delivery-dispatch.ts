@@ -14,6 +14,7 @@ import type { CallStateEvent, RosterEvent } from "./call-state.js";
 import { compareAndSet, lostRace } from "./compare-and-set.js";
 import type { Emitter } from "./events.js";
 import type { OperationTracker } from "./invite-tracker.js";
+import { firstIssue } from "./parser-issues.js";
 import { persist } from "./persist.js";
 import type { KeyedQueue } from "./queue.js";
 import { emptyRoster, RosterDraft } from "./roster.js";
@@ -77,9 +78,7 @@ export class DeliveryDispatch {
       );
     // A notification of the delivery that could not be read is kept with why: Graph will not send it again.
     for (const { pointer, errors, notification } of rejected) {
-      const [first] = errors;
-      const reason = `a notification the parser refused: ${first?.pointer || pointer || "(root)"}: ${first?.message ?? "invalid"}`;
-      keep(callIdOf(notification), reason, notification);
+      keep(callIdOf(notification), `a notification the parser refused: ${firstIssue(errors, pointer)}`, notification);
     }
     for (const notification of notifications) {
       // Operations have a queue of their own, shared with Graph's answers to the invites, so that each record
@@ -127,12 +126,11 @@ export class DeliveryDispatch {
       telemetry.takenOver();
       if (parsed.ok) {
         this.dispatch(parsed.notifications, key, parsed.rejected);
-        continue;
+      } else {
+        // The stopped instance had answered 400 and not yet kept the body: it is kept here, as it would have been.
+        const reason = `a delivery taken over from a stopped instance, which the parser refused: ${firstIssue(parsed.errors)}`;
+        this.keepInvalid(body, reason, key);
       }
-      const work = [
-        this.deps.keepUnmatched(undefined, "a delivery taken over from a stopped instance that does not parse", body),
-      ];
-      this.finish(key, work);
     }
   }
 

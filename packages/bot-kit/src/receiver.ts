@@ -10,6 +10,7 @@ import {
   type RejectedNotification,
 } from "@graph-invite/validator";
 import type { AuthResult, CallbackAuthenticator } from "./auth/authenticator.js";
+import { firstIssue } from "./parser-issues.js";
 import { type RefusedDelivery, settingOfReason } from "./refusals.js";
 
 export type { RefusedDelivery } from "./refusals.js";
@@ -159,7 +160,6 @@ export function createReceiver(options: ReceiverOptions): Receive {
     // notifications is, and otherwise acknowledged with the unreadable ones kept (see AcceptedDelivery.rejected).
     const parsed = parseNotifications(body, { mode: "tolerant" });
     if (!parsed.ok) {
-      const [issue] = parsed.errors;
       // Graph does not deliver a refused notification again: what an authenticated sender sent is kept, as the text
       // it sent, with why it was refused, so that a payload the contract does not foresee is not lost.
       if (first) {
@@ -169,7 +169,7 @@ export function createReceiver(options: ReceiverOptions): Receive {
         {
           status: 400,
           reason: "invalidNotification",
-          message: `The body is not a commsNotifications payload: ${issue?.pointer || "(root)"}: ${issue?.message ?? "invalid"}`,
+          message: `The body is not a commsNotifications payload: ${firstIssue(parsed.errors)}`,
           issues: parsed.errors,
         },
         {},

@@ -31,6 +31,23 @@ class RefusingAfterClaim extends RedisStore {
   }
 }
 
+/** Refuses writes from the moment it has taken over another instance's unfinished deliveries, for `refuseForMs`. */
+class RefusingAfterTakeOver extends RedisStore {
+  refuseForMs = 0;
+  admin: { sendCommand(args: string[]): Promise<unknown> } | undefined;
+
+  override async takeUnfinishedDeliveries(claimedBeforeMs?: number) {
+    const taken = await super.takeUnfinishedDeliveries(claimedBeforeMs);
+    if (taken.length > 0 && this.refuseForMs > 0 && this.admin !== undefined) {
+      const admin = this.admin;
+      await admin.sendCommand(["CONFIG", "SET", "min-replicas-to-write", "1"]);
+      setTimeout(() => void admin.sendCommand(["CONFIG", "SET", "min-replicas-to-write", "0"]), this.refuseForMs);
+      this.refuseForMs = 0;
+    }
+    return taken;
+  }
+}
+
 describe.skipIf(skipRedisTests)("a store that refuses writes after the 202", () => {
   let redis: RedisServer;
   let sim: Simulator;
@@ -42,13 +59,14 @@ describe.skipIf(skipRedisTests)("a store that refuses writes after the 202", () 
     await redis?.stop();
   });
 
+  const connect = async () => {
+    const client = createClient({ url: redis.url });
+    client.on("error", () => {});
+    await client.connect();
+    return client;
+  };
+
   test("the delivery is processed once the store takes writes again, each failure reported", async () => {
-    const connect = async () => {
-      const client = createClient({ url: redis.url });
-      client.on("error", () => {});
-      await client.connect();
-      return client;
-    };
     const [client, admin] = [await connect(), await connect()];
     const prefix = `refusing-${randomUUID()}:`;
     // The store's own retries are for the connection's failures; NOREPLICAS is the server's answer, final to it.
@@ -77,6 +95,46 @@ describe.skipIf(skipRedisTests)("a store that refuses writes after the 202", () 
       expect(errors.length).toBeGreaterThanOrEqual(2);
       expect(errors.every((error) => /NOREPLICAS/.test(String(error)))).toBe(true);
       // The delivery is finished: nothing is left for another instance to take over.
+      await sleep(400);
+      expect(await redis.command("ZCARD", `{${prefix}}unfinished`)).toBe("0");
+    } finally {
+      await admin.sendCommand(["CONFIG", "SET", "min-replicas-to-write", "0"]);
+      await bot.close();
+      client.destroy();
+      admin.destroy();
+    }
+  });
+
+  test("a delivery taken over from a stopped instance that the parser refuses is kept as unmatched, store failures retried", async () => {
+    const [stoppedClient, client, admin] = [await connect(), await connect(), await connect()];
+    const prefix = `taken-over-${randomUUID()}:`;
+    // The stopped instance claimed the delivery, keeping its body, and stopped before it kept it as unmatched.
+    const stopped = new RedisStore({ client: stoppedClient, prefix, heartbeatMs: 300 });
+    expect(await stopped.claimDelivery("message:refused", new TextEncoder().encode('{"value":"x"}'))).toBe(true);
+    stoppedClient.destroy();
+    const store = new RefusingAfterTakeOver({ client, prefix, heartbeatMs: 300, retryForMs: 200 });
+    store.admin = admin;
+    store.refuseForMs = 1500;
+    const bot = await startBot({
+      client: createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl }),
+      auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
+      store,
+      recheckIntervalMs: 200,
+    });
+    const errors: unknown[] = [];
+    bot.on("error", (error) => errors.push(error));
+    try {
+      await until(() => errors.length > 0, 10_000);
+      expect(String(errors[0])).toMatch(/NOREPLICAS/);
+      // Kept once the server takes writes again, with the parser's pointer and rule.
+      await until(async () => (await bot.unmatched()).length > 0, 10_000);
+      const [kept, ...others] = await bot.unmatched();
+      expect(others).toEqual([]);
+      expect(kept?.reason).toBe(
+        'a delivery taken over from a stopped instance, which the parser refused: /value: must be an array, not "x" (string)',
+      );
+      expect(kept?.notification).toBe('{"value":"x"}');
+      await bot.idle();
       await sleep(400);
       expect(await redis.command("ZCARD", `{${prefix}}unfinished`)).toBe("0");
     } finally {
