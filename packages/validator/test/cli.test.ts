@@ -107,23 +107,107 @@ it("says when a payload is none of the kinds it knows", () => {
 
 describe("usage errors exit 2", () => {
   it.each([
-    [[]],
-    [["a.json", "b.json"]],
-    [["--kind", "bogus", "a.json"]],
-    [["--mode", "lenient", "a.json"]],
-    [["--call-kind", "conference", "a.json"]],
-    [["--ignored-participants", "ignore", "a.json"]],
-    [["--bogus", "a.json"]],
-    [["/no/such/file.json"]],
-  ])("%j", (argv) => {
+    [[], "give a file, or - for stdin"],
+    [["a.json", "b.json"], "give one file"],
+    [["--kind", "bogus", "a.json"], "unknown --kind bogus"],
+    [["--mode", "lenient", "a.json"], "unknown --mode lenient"],
+    [["--call-kind", "conference", "a.json"], "unknown --call-kind conference"],
+    [["--ignored-participants", "ignore", "a.json"], "unknown --ignored-participants ignore"],
+    [["--bogus", "a.json"], "Unknown option '--bogus'"],
+  ])("%j: says why, then how to use it", (argv, why) => {
     const { code, output } = cli(...argv);
     expect(code).toBe(2);
-    expect(output).toMatch(/^graph-invite-validate: /);
+    expect(output.startsWith(`graph-invite-validate: ${why}`)).toBe(true);
+    expect(output).toMatch(/\n\nUsage: graph-invite-validate \[options\] <file\|->\n/);
     expect(output).not.toMatch(/\n\s+at /);
   });
 
-  it("--help exits 0", () => {
-    expect(cli("--help")).toMatchObject({ code: 0, output: expect.stringContaining("Usage: graph-invite-validate") });
+  it.each([
+    ["/no/such/file.json", "cannot read /no/such/file.json: no such file\n"],
+    [import.meta.dirname, `cannot read ${import.meta.dirname}: EISDIR: illegal operation on a directory, read\n`],
+  ])("%s: an unreadable file is named with why, without the usage", (file, why) => {
+    expect(cli(file)).toEqual({ code: 2, output: `graph-invite-validate: ${why}` });
+  });
+
+  it("--help exits 0, with the usage alone", () => {
+    const { code, output } = cli("--help");
+    expect(code).toBe(0);
+    expect(output).toMatch(/^Usage: graph-invite-validate \[options\] <file\|->\n/);
+    expect(output).toMatch(/Exit codes: 0 valid, 1 invalid, 2 usage error or unreadable file\.\n$/);
+    expect(cli("-h")).toEqual({ code, output });
+  });
+});
+
+describe("--kind and --mode", () => {
+  const responseWith = (status: string) => {
+    const response = JSON.parse(readFileSync(example("example-1-invite-one-participant.response.json"), "utf8"));
+    return new TextEncoder().encode(JSON.stringify({ ...response, status }));
+  };
+  const errorWith = (extra: object) =>
+    new TextEncoder().encode(JSON.stringify({ error: { code: "x", message: "y" }, ...extra }));
+  const onBytes = (bytes: Uint8Array, ...flags: string[]) => {
+    let output = "";
+    const code = run(
+      [...flags, "--json", "-"],
+      () => bytes,
+      (text) => {
+        output += text;
+      },
+    );
+    return {
+      code,
+      outcome: JSON.parse(output) as {
+        kind: string;
+        valid: boolean;
+        errors: Array<{ pointer: string; code: string }>;
+        warnings: Array<{ pointer: string; code: string }>;
+      },
+    };
+  };
+
+  it("--kind checks the payload as that kind, whatever it looks like", () => {
+    const { code, output } = cli(
+      "--kind",
+      "invite-request",
+      example("example-1-invite-one-participant.operation-completed.json"),
+    );
+    expect(code).toBe(1);
+    expect(output.split("\n")[0]).toMatch(/: invalid invite-request$/);
+    expect(output).toContain("[schema.required]");
+  });
+
+  it("--kind invite-request on text that is not JSON: the syntax error, as that kind", () => {
+    const { code, outcome } = onBytes(new TextEncoder().encode('{"participants": ['), "--kind", "invite-request");
+    expect(code).toBe(1);
+    expect(outcome).toMatchObject({ kind: "invite-request", valid: false, warnings: [] });
+    expect(outcome.errors.map((error) => error.code)).toEqual(["json.syntax"]);
+  });
+
+  it("an invite response's unlisted status: a warning in tolerant mode, an error in strict mode", () => {
+    const tolerant = onBytes(responseWith("someNewStatus"));
+    expect(tolerant).toMatchObject({ code: 0, outcome: { kind: "invite-response", valid: true, errors: [] } });
+    expect(tolerant.outcome.warnings).toEqual([
+      expect.objectContaining({ pointer: "/status", code: "enum.unknown-value" }),
+    ]);
+    const strict = onBytes(responseWith("someNewStatus"), "--mode", "strict");
+    expect(strict).toMatchObject({ code: 1, outcome: { kind: "invite-response", valid: false } });
+    expect(strict.outcome.errors).toEqual([expect.objectContaining({ pointer: "/status", code: "schema.enum" })]);
+  });
+
+  it("a Graph error body's undeclared property: accepted in tolerant mode, refused in strict mode", () => {
+    expect(onBytes(errorWith({ extra: 1 }))).toMatchObject({ code: 0, outcome: { kind: "graph-error", valid: true } });
+    const strict = onBytes(errorWith({ extra: 1 }), "--mode", "strict");
+    expect(strict).toMatchObject({ code: 1, outcome: { kind: "graph-error", valid: false } });
+    expect(strict.outcome.errors).toEqual([
+      expect.objectContaining({ pointer: "/extra", code: "schema.unknown-property" }),
+    ]);
+  });
+
+  it("notifications in strict mode: the kinds are listed only when valid", () => {
+    const file = resolve(payloadsDir, "docs-beta-2019-transfer-failed-established-500-1000.json");
+    const bytes = readFileSync(file);
+    expect(onBytes(bytes).outcome).toMatchObject({ valid: true, notifications: ["call"] });
+    expect(onBytes(bytes, "--mode", "strict").outcome).not.toHaveProperty("notifications");
   });
 });
 
