@@ -19,7 +19,7 @@ import type { CompiledValidator } from "./compiled-validator.js";
 import { type Invalid, type Issue, invalid, type Valid, valid } from "./issues.js";
 import { isObject, Normaliser, tooDeep } from "./normalise.js";
 import { type PayloadInput, readPayload } from "./payload.js";
-import { asIssue, describeErrors } from "./schema-errors.js";
+import { asIssue, describeFailure } from "./schema-errors.js";
 import type { Mode } from "./validators.js";
 
 /** How the notification parser reads a body. */
@@ -97,7 +97,7 @@ export function parseNotifications(input: PayloadInput, options: ParseOptions = 
       usable.push(notification as CommsNotification);
     } else {
       // Notes of a notification that is not used are still reported, beside its errors.
-      const errors = describeErrors(commsNotification.errors ?? [], notification).map((issue) =>
+      const errors = describeFailure(commsNotification, notification).map((issue) =>
         asIssue({ ...issue, pointer: place(normaliser.received(pointer + issue.pointer)) }),
       );
       rejected.push({ index, pointer: place(pointer), notification, errors });
@@ -181,7 +181,7 @@ function errorsOf(
   mode: Mode = "tolerant",
 ): Issue[] {
   if (runInMode(mode, validator, data, notes)) return [];
-  return describeErrors(validator.errors ?? [], data).map((issue) =>
+  return describeFailure(validator, data).map((issue) =>
     asIssue({ ...issue, pointer: place(normaliser.received(issue.pointer)) }),
   );
 }

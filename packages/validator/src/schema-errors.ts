@@ -12,7 +12,17 @@ export interface SchemaIssue extends Issue {
 /** Runs a validator and describes its errors; an empty list means the data is valid. */
 export function check(validator: CompiledValidator, data: unknown): SchemaIssue[] {
   if (validator(data)) return [];
-  return describeErrors(validator.errors ?? [], data);
+  return describeFailure(validator, data);
+}
+
+/**
+ * The issues of a validator that has just returned false for `data`: never none, so that a failure is never read as
+ * a pass, even from a validator that failed without saying why.
+ */
+export function describeFailure(validator: CompiledValidator, data: unknown): SchemaIssue[] {
+  const issues = describeErrors(validator.errors ?? [], data);
+  if (issues.length > 0) return issues;
+  return [{ pointer: "", code: "schema.invalid", message: "does not match the contract", keyword: "" }];
 }
 
 /** The issue as the API reports it, without the keyword that raised it. */
