@@ -97,12 +97,39 @@ it("reports a syntax error with its line and column, and exits 1", () => {
   const { code, output } = cli(resolve(malformedDir, "docs-beta-call-mute-roster-js-comment.json"));
   expect(code).toBe(1);
   expect(output).toContain("Invalid JSON at line 30, column 28: a comment");
+  // A syntax error points at the whole payload: the line and column say where.
+  expect(output.split("\n")[1]).toMatch(
+    /^ {2}error {3}\(root\) {2}Invalid JSON at line 30, column 28: .* \[json\.syntax\]$/,
+  );
 });
 
 it("says when a payload is none of the kinds it knows", () => {
   const { code, output } = cli(resolve(payloadsDir, "comms-samples-docs-callback-jwt-claims.json"));
   expect(code).toBe(1);
-  expect(output).toContain("[payload.unknown-kind]");
+  expect(output.split("\n").slice(1)).toEqual([
+    "  error   (root)  This is not an invite request, an invite response, commsNotifications or a Graph error body; give --kind to check it as one  [payload.unknown-kind]",
+    "",
+  ]);
+  const { output: json } = cli("--json", resolve(payloadsDir, "comms-samples-docs-callback-jwt-claims.json"));
+  expect(JSON.parse(json)).toMatchObject({ kind: "unknown", valid: false, warnings: [] });
+});
+
+it("prints a warning about the whole payload as (root)", () => {
+  const notification = readFileSync(example("example-1-invite-one-participant.operation-completed.json"), "utf8");
+  let output = "";
+  const code = run(
+    ["-"],
+    () => new TextEncoder().encode(JSON.stringify(JSON.parse(notification).value[0])),
+    (text) => {
+      output += text;
+    },
+  );
+  expect(code).toBe(0);
+  expect(output.split("\n")).toEqual([
+    "-: valid notifications (operation)",
+    "  warning (root)  A single notification arrived without the `commsNotifications` envelope; read as `{ value: [notification] }`.  [notification.unwrapped]",
+    "",
+  ]);
 });
 
 describe("usage errors exit 2", () => {
@@ -164,6 +191,27 @@ describe("--kind and --mode", () => {
       },
     };
   };
+
+  it.each([
+    ["invite-request", example("example-1-invite-one-participant.request.json")],
+    ["invite-response", example("example-1-invite-one-participant.response.json")],
+    ["notifications", example("example-1-invite-one-participant.operation-completed.json")],
+    ["graph-error", resolve(payloadsDir, "docs-concepts-throttling-429-TooManyRequests-error.json")],
+  ])("--kind %s is a kind it knows", (kind, file) => {
+    const { code, output } = cli("--kind", kind, file);
+    expect(code).toBe(0);
+    expect(output.split("\n")[0]).toMatch(new RegExp(`: valid ${kind}( \\(operation\\))?$`));
+  });
+
+  it("--call-kind reaches the invite rules", () => {
+    const request = JSON.parse(readFileSync(example("example-2-invite-multiple-participants.request.json"), "utf8"));
+    for (const participant of request.participants) delete participant.replacesCallId;
+    const bytes = new TextEncoder().encode(JSON.stringify(request));
+    expect(onBytes(bytes)).toMatchObject({ code: 0, outcome: { valid: true, errors: [] } });
+    const p2p = onBytes(bytes, "--call-kind", "p2p");
+    expect(p2p.code).toBe(1);
+    expect(p2p.outcome.errors.map((error) => error.code)).toEqual(["invite.multiple-participants-group-call-only"]);
+  });
 
   it("--kind checks the payload as that kind, whatever it looks like", () => {
     const { code, output } = cli(
