@@ -265,3 +265,137 @@ describe("each rewrite of tolerant mode: its warning, and what the notification 
     ]);
   });
 });
+
+describe("what tolerant mode reads, and what it leaves alone", () => {
+  /** The codes of the warnings and errors of a body, pointers included. */
+  function verdict(body: unknown) {
+    const result = parseNotifications(typeof body === "string" ? body : JSON.stringify(body));
+    const found = (issues: readonly { pointer: string; code: string }[]) =>
+      issues.map((issue) => `${issue.pointer} ${issue.code}`);
+    return { ok: result.ok, warnings: found(result.warnings), errors: result.ok ? [] : found(result.errors) };
+  }
+
+  it.each([["changeType"], ["resourceUrl"], ["resource"]])(
+    "a body with %s alone is one notification without its envelope",
+    (key) => {
+      expect(verdict({ [key]: "updated" }).warnings).toContain(" notification.unwrapped");
+    },
+  );
+
+  it("a body with value is an envelope, even one that carries a notification's keys too", () => {
+    expect(verdict({ ...wrap(operation), changeType: "updated", resource: legacyUrl }).warnings).toEqual([]);
+  });
+
+  it("a body that is no object is a type error, not a nesting error", () => {
+    expect(verdict(5).errors).toEqual([" schema.type"]);
+    expect(verdict("5").errors).toEqual([" schema.type"]);
+  });
+
+  it("nesting through objects is bounded as nesting through arrays is", () => {
+    let nested = "1";
+    for (let level = 0; level < 70; level++) nested = `{"a":${nested}}`;
+    expect(verdict(`{"value":[{"x":${nested}}]}`).errors).toEqual([" json.too-deep"]);
+  });
+
+  it("a delta roster's participants are read as a full roster's are: an omission is reported where it was", () => {
+    const delta = {
+      "@odata.type": "#microsoft.graph.deltaParticipants",
+      participants: [without(participant, "isMuted")],
+    };
+    expect(verdict(wrap({ ...roster, resourceData: delta }))).toEqual({
+      ok: true,
+      warnings: ["/value/0/resourceData/participants/0/isMuted contract.missing-property"],
+      errors: [],
+    });
+  });
+
+  it("an operation on a path of a kind it does not know is still read as an operation, and other data is left alone", () => {
+    const path = `/communications/calls/${callId}/somethingNew/1`;
+    const status = { ...operationData, status: "Completed" };
+    expect(verdict(wrap({ ...operation, resourceUrl: path, resourceData: status })).warnings).toEqual([
+      "/value/0/resourceData/status status.casing",
+    ]);
+    const other = { resultInfo: { code: 200, subCode: 0, message: "ok" } };
+    expect(verdict(wrap({ ...operation, resourceUrl: path, resourceData: other })).warnings).toEqual([]);
+  });
+
+  it("a roster on the path of one named operation is not moved to the roster's path", () => {
+    expect(verdict(wrap({ ...roster, resourceUrl: operationUrl })).warnings).not.toContain(
+      "/value/0/resourceUrl notification.roster-on-operations-path",
+    );
+  });
+
+  it("a collection with an operation in it is not a roster, on the operations path", () => {
+    const path = `/communications/calls/${callId}/operations`;
+    const mixed = [participant, operationData];
+    expect(verdict(wrap({ ...roster, resourceUrl: path, resourceData: mixed })).warnings).not.toContain(
+      "/value/0/resourceUrl notification.roster-on-operations-path",
+    );
+  });
+
+  it.each([
+    ["typed as a participant", { ...without(participant, "info"), "@odata.type": "#microsoft.graph.participant" }],
+    ["with its info", without(participant, "@odata.type")],
+  ])("a single participant %s on the operations path is a roster", (_, single) => {
+    const path = `/communications/calls/${callId}/operations`;
+    expect(verdict(wrap({ ...roster, resourceUrl: path, resourceData: single })).warnings.slice(0, 2)).toEqual([
+      "/value/0/resourceUrl notification.roster-on-operations-path",
+      "/value/0/resourceData notification.resource-data-single",
+    ]);
+  });
+
+  it("an operation as a collection of two is left as it came, and refused", () => {
+    const result = verdict(wrap({ ...operation, resourceData: [operationData, operationData] }));
+    expect(result.warnings).not.toContain("/value/0/resourceData notification.resource-data-collection");
+    expect(result.errors).toEqual([
+      "/value/0/resourceData/0/@odata.type schema.const",
+      "/value/0/resourceData/1/@odata.type schema.const",
+    ]);
+  });
+
+  it("a delta roster on the roster's path is read as it is", () => {
+    const delta = { "@odata.type": "#microsoft.graph.deltaParticipants", participants: [participant] };
+    expect(verdict(wrap({ ...roster, resourceData: delta }))).toEqual({ ok: true, warnings: [], errors: [] });
+  });
+
+  it("an error in a collection on a participant's path points at the participant as it was received", () => {
+    const wrong = { ...participant, isMuted: "no" };
+    const result = verdict(
+      wrap({ ...roster, resourceUrl: `${roster["resourceUrl"] as string}/p-1`, resourceData: [wrong] }),
+    );
+    expect(result.errors).toEqual(["/value/0/resourceData/0/isMuted schema.type"]);
+  });
+
+  it("a null resourceUrl is read from the legacy resource; none at all, with no resource, is an error, not a guess", () => {
+    expect(verdict(wrap({ ...operation, resourceUrl: null })).warnings).toEqual([
+      "/value/0/resourceUrl notification.resource-url-missing",
+    ]);
+    const neither = verdict(wrap(without(without(operation, "resourceUrl"), "resource")));
+    expect(neither.warnings).toEqual([]);
+    expect(neither.errors).toEqual(["/value/0/resourceUrl schema.required"]);
+  });
+
+  it("a legacy resource that is no path it knows is taken as it is", () => {
+    const { warnings, notification } = readAs(wrap({ ...without(operation, "resourceUrl"), resource: "/elsewhere" }));
+    expect(warnings.map((warning) => warning.message)).toEqual([
+      '`resourceUrl` is missing; read from the legacy `resource` "/elsewhere" as "/elsewhere".',
+    ]);
+    expect(notification["resourceUrl"]).toBe("/elsewhere");
+  });
+
+  it("subcode and subCode both sent: both kept, nothing renamed", () => {
+    const resultInfo = { code: 403, subcode: 7, subCode: 8, message: "no" };
+    const { warnings, notification } = readAs(withData({ status: "failed", resultInfo }));
+    expect(warnings.map((warning) => warning.code)).not.toContain("result-info.subcode-casing");
+    expect((notification["resourceData"] as Json)["resultInfo"]).toEqual(resultInfo);
+  });
+
+  it.each([["x403"], ["403x"], ["1234567890123456"]])(
+    "a code string that is not a whole number, %s, is left a string",
+    (code) => {
+      const result = verdict(withData({ status: "failed", resultInfo: { code, subcode: 0, message: "no" } }));
+      expect(result.warnings).not.toContain("/value/0/resourceData/resultInfo/code result-info.code-string");
+      expect(result.errors).toEqual(["/value/0/resourceData/resultInfo/code schema.type"]);
+    },
+  );
+});
