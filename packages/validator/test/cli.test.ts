@@ -211,6 +211,11 @@ describe("--kind and --mode", () => {
     const p2p = onBytes(bytes, "--call-kind", "p2p");
     expect(p2p.code).toBe(1);
     expect(p2p.outcome.errors.map((error) => error.code)).toEqual(["invite.multiple-participants-group-call-only"]);
+    const meeting = onBytes(bytes, "--call-kind", "meeting");
+    expect(meeting.code).toBe(0);
+    expect(meeting.outcome.warnings.map((warning) => warning.code)).toEqual([
+      "invite.multiple-participants-group-call-only",
+    ]);
   });
 
   it("--kind checks the payload as that kind, whatever it looks like", () => {
@@ -229,6 +234,23 @@ describe("--kind and --mode", () => {
     expect(code).toBe(1);
     expect(outcome).toMatchObject({ kind: "invite-request", valid: false, warnings: [] });
     expect(outcome.errors.map((error) => error.code)).toEqual(["json.syntax"]);
+    const detected = onBytes(new TextEncoder().encode('{"participants": ['));
+    expect(detected.outcome).toMatchObject({ kind: "unknown", valid: false, warnings: [] });
+  });
+
+  it("lists the kind of each notification of a body", () => {
+    const body = JSON.parse(readFileSync(example("example-1-invite-one-participant.operation-completed.json"), "utf8"));
+    const roster = JSON.parse(readFileSync(example("example-3-replace-peer-to-peer-call.roster-updated.json"), "utf8"));
+    const both = new TextEncoder().encode(JSON.stringify({ value: [...body.value, ...roster.value] }));
+    let output = "";
+    run(
+      ["-"],
+      () => both,
+      (text) => {
+        output += text;
+      },
+    );
+    expect(output.split("\n")[0]).toBe("-: valid notifications (operation, roster)");
   });
 
   it("an invite response's unlisted status: a warning in tolerant mode, an error in strict mode", () => {

@@ -52,10 +52,10 @@ describe("each keyword's issue", () => {
       'must be one of "Bob", "Eve", not "Ada"',
     ],
     [
-      error("enum", "/@odata.type", { allowedValues: ["#microsoft.graph.call"] }),
+      error("enum", "/@odata.type", { allowedValues: ["#microsoft.graph.call", "#microsoft.graph.participant"] }),
       "/@odata.type",
       "schema.odata-type",
-      '"#microsoft.graph.other" is not a type this position accepts; use one of "#microsoft.graph.call"',
+      '"#microsoft.graph.other" is not a type this position accepts; use one of "#microsoft.graph.call", "#microsoft.graph.participant"',
     ],
     [
       error("pattern", "/name", { pattern: "^[0-9]+$" }),
