@@ -14,17 +14,23 @@ import { RedisStore } from "../src/redis/index.js";
 import { participantNamed, postNotification, signedHeaders } from "./harness.js";
 import { until } from "./store-contract.js";
 
+type Admin = { sendCommand(args: string[]): Promise<unknown> };
+
+/** Makes the server refuse every write with NOREPLICAS, for `ms`. */
+async function refuseWritesFor(admin: Admin, ms: number): Promise<void> {
+  await admin.sendCommand(["CONFIG", "SET", "min-replicas-to-write", "1"]);
+  setTimeout(() => void admin.sendCommand(["CONFIG", "SET", "min-replicas-to-write", "0"]), ms);
+}
+
 /** Refuses writes from the moment a delivery has been claimed, for `refuseForMs`: after the 202, before the work. */
 class RefusingAfterClaim extends RedisStore {
   refuseForMs = 0;
-  admin: { sendCommand(args: string[]): Promise<unknown> } | undefined;
+  admin: Admin | undefined;
 
   override async claimDelivery(key: string, body?: Uint8Array): Promise<boolean> {
     const claimed = await super.claimDelivery(key, body);
     if (this.refuseForMs > 0 && this.admin !== undefined) {
-      const admin = this.admin;
-      await admin.sendCommand(["CONFIG", "SET", "min-replicas-to-write", "1"]);
-      setTimeout(() => void admin.sendCommand(["CONFIG", "SET", "min-replicas-to-write", "0"]), this.refuseForMs);
+      await refuseWritesFor(this.admin, this.refuseForMs);
       this.refuseForMs = 0;
     }
     return claimed;
@@ -34,14 +40,12 @@ class RefusingAfterClaim extends RedisStore {
 /** Refuses writes from the moment it has taken over another instance's unfinished deliveries, for `refuseForMs`. */
 class RefusingAfterTakeOver extends RedisStore {
   refuseForMs = 0;
-  admin: { sendCommand(args: string[]): Promise<unknown> } | undefined;
+  admin: Admin | undefined;
 
   override async takeUnfinishedDeliveries(claimedBeforeMs?: number) {
     const taken = await super.takeUnfinishedDeliveries(claimedBeforeMs);
     if (taken.length > 0 && this.refuseForMs > 0 && this.admin !== undefined) {
-      const admin = this.admin;
-      await admin.sendCommand(["CONFIG", "SET", "min-replicas-to-write", "1"]);
-      setTimeout(() => void admin.sendCommand(["CONFIG", "SET", "min-replicas-to-write", "0"]), this.refuseForMs);
+      await refuseWritesFor(this.admin, this.refuseForMs);
       this.refuseForMs = 0;
     }
     return taken;

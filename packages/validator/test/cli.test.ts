@@ -22,6 +22,19 @@ function cli(...argv: string[]) {
 
 const example = (name: string) => resolve(examplesDir, name);
 
+/** The CLI run on `bytes` as its input file `-`, with what it printed. */
+function cliOnBytes(bytes: Uint8Array, ...argv: string[]) {
+  let output = "";
+  const code = run(
+    [...argv, "-"],
+    () => bytes,
+    (text) => {
+      output += text;
+    },
+  );
+  return { code, output };
+}
+
 describe("detects the kind and validates", () => {
   it.each([
     ["example-1-invite-one-participant.request.json", "valid invite-request"],
@@ -116,14 +129,8 @@ it("says when a payload is none of the kinds it knows", () => {
 
 it("prints a warning about the whole payload as (root)", () => {
   const notification = readFileSync(example("example-1-invite-one-participant.operation-completed.json"), "utf8");
-  let output = "";
-  const code = run(
-    ["-"],
-    () => new TextEncoder().encode(JSON.stringify(JSON.parse(notification).value[0])),
-    (text) => {
-      output += text;
-    },
-  );
+  const bare = new TextEncoder().encode(JSON.stringify(JSON.parse(notification).value[0]));
+  const { code, output } = cliOnBytes(bare);
   expect(code).toBe(0);
   expect(output.split("\n")).toEqual([
     "-: valid notifications (operation)",
@@ -173,14 +180,7 @@ describe("--kind and --mode", () => {
   const errorWith = (extra: object) =>
     new TextEncoder().encode(JSON.stringify({ error: { code: "x", message: "y" }, ...extra }));
   const onBytes = (bytes: Uint8Array, ...flags: string[]) => {
-    let output = "";
-    const code = run(
-      [...flags, "--json", "-"],
-      () => bytes,
-      (text) => {
-        output += text;
-      },
-    );
+    const { code, output } = cliOnBytes(bytes, ...flags, "--json");
     return {
       code,
       outcome: JSON.parse(output) as {
@@ -242,14 +242,7 @@ describe("--kind and --mode", () => {
     const body = JSON.parse(readFileSync(example("example-1-invite-one-participant.operation-completed.json"), "utf8"));
     const roster = JSON.parse(readFileSync(example("example-3-replace-peer-to-peer-call.roster-updated.json"), "utf8"));
     const both = new TextEncoder().encode(JSON.stringify({ value: [...body.value, ...roster.value] }));
-    let output = "";
-    run(
-      ["-"],
-      () => both,
-      (text) => {
-        output += text;
-      },
-    );
+    const { output } = cliOnBytes(both);
     expect(output.split("\n")[0]).toBe("-: valid notifications (operation, roster)");
   });
 
@@ -310,14 +303,7 @@ describe("reads bytes as the library does", () => {
   const bytesOf = (...parts: Array<Uint8Array | string>) =>
     Buffer.concat(parts.map((part) => (typeof part === "string" ? Buffer.from(part) : part)));
   const cliOn = (bytes: Uint8Array, ...flags: string[]) => {
-    let output = "";
-    const code = run(
-      [...flags, "--json", "-"],
-      () => bytes,
-      (text) => {
-        output += text;
-      },
-    );
+    const { code, output } = cliOnBytes(bytes, ...flags, "--json");
     return {
       code,
       outcome: JSON.parse(output) as { valid: boolean; errors: Array<{ code: string; message: string }> },
