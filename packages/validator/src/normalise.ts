@@ -165,8 +165,11 @@ export class Normaliser {
     if (path === undefined) return;
     const data = this.resourceData(notification, path, pointer);
     const dataPointer = `${pointer}/resourceData`;
+    // A collection left as it came is a roster's, or one of several calls or operations, which the contract refuses
+    // as they are: only a roster's entries are participants, whose omissions are worth a warning.
+    const rosterNow = notification["resourceUrl"] !== url || path.resource.kind === "roster";
     if (Array.isArray(data)) {
-      this.participants(data, dataPointer);
+      if (rosterNow) this.participants(data, dataPointer);
     } else if (isObject(data)) {
       if (data["@odata.type"] === "#microsoft.graph.deltaParticipants" && Array.isArray(data["participants"])) {
         this.participants(data["participants"], `${dataPointer}/participants`);
