@@ -12,11 +12,14 @@
 //                                                        runs, such as auth/, would otherwise run the whole suite)
 //   pnpm test:mutation validator --force -- src/json.ts  every mutant again: the incremental file keeps a survivor's
 //                                                        result when only new test files were added, not changed
+//   pnpm test:mutation bot-kit --sets                    each set of sources in the package's mutation-sets.mjs
+//                                                        with the tests named for it, one after another: the whole
+//                                                        kit in hours rather than days
 //   pnpm test:mutation --report                          print the scores of the last runs without running
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const packages = ["bot-kit", "validator", "client"];
@@ -29,6 +32,7 @@ const tests = testsAt === -1 ? "" : (options[testsAt + 1] ?? "");
 const names = options.filter((arg, index) => !arg.startsWith("--") && (testsAt === -1 || index !== testsAt + 1));
 const files = dash === -1 ? [] : args.slice(dash + 1);
 const reportOnly = args.includes("--report");
+const bySets = options.includes("--sets");
 const force = options.includes("--force") ? ["--force"] : [];
 const chosen = names.length === 0 ? packages : names;
 for (const name of chosen) {
@@ -43,14 +47,61 @@ let failed = false;
 if (!reportOnly) {
   for (const name of chosen) {
     const cwd = join(root, "packages", name);
-    const mutate = files.length === 0 ? [] : ["--mutate", files.join(",")];
-    process.stdout.write(
-      `\n=== mutation testing: packages/${name}${files.length === 0 ? "" : ` (${files.join(", ")})`}\n`,
-    );
-    const env = { ...process.env, GRAPH_INVITE_MUTATION_TESTS: tests };
-    const run = spawnSync(stryker, ["run", "stryker.config.mjs", ...mutate, ...force], { cwd, env, stdio: "inherit" });
-    if (run.status !== 0) failed = true;
+    const runs = bySets ? await setsOf(cwd) : [{ mutate: files, tests: tests === "" ? [] : [tests] }];
+    for (const run of runs) {
+      const mutate = run.mutate.length === 0 ? [] : ["--mutate", run.mutate.join(",")];
+      const only = run.tests.length === 0 ? "" : ` with ${run.tests.join(", ")}`;
+      const what = run.mutate.length === 0 ? "" : ` (${run.mutate.join(", ")})${only}`;
+      process.stdout.write(`\n=== mutation testing: packages/${name}${what}\n`);
+      const env = { ...process.env, GRAPH_INVITE_MUTATION_TESTS: run.tests.join(",") };
+      const ran = spawnSync(stryker, ["run", "stryker.config.mjs", ...mutate, ...force], {
+        cwd,
+        env,
+        stdio: "inherit",
+      });
+      if (ran.status !== 0) failed = true;
+    }
   }
+}
+
+/**
+ * The package's mutation sets (see packages/bot-kit/mutation-sets.mjs). Exits when a source its Stryker config mutates
+ * is in no set, so that running every set is running the whole package.
+ */
+async function setsOf(cwd) {
+  const file = join(cwd, "mutation-sets.mjs");
+  if (!existsSync(file)) {
+    process.stderr.write(`${relative(root, cwd)} has no mutation-sets.mjs: run it without --sets\n`);
+    process.exit(2);
+  }
+  const sets = (await import(pathToFileURL(file).href)).default;
+  const { mutate } = (await import(pathToFileURL(join(cwd, "stryker.config.mjs")).href)).default;
+  const sources = readdirSync(join(cwd, "src"), { recursive: true }).map((path) => `src/${path.split("\\").join("/")}`);
+  const missing = sources.filter(
+    (source) => matches(source, mutate) && !sets.some((set) => matches(source, set.mutate)),
+  );
+  if (missing.length > 0) {
+    process.stderr.write(`in no set of ${relative(root, file)}: ${missing.join(", ")}\n`);
+    process.exit(2);
+  }
+  return sets;
+}
+
+/** Whether `path` is one of `globs` (Stryker's `mutate` patterns: `*`, `**\/`, and `!` to leave out), last match wins. */
+function matches(path, globs) {
+  let matched = false;
+  for (const glob of globs) {
+    const negated = glob.startsWith("!");
+    const pattern = glob
+      .slice(negated ? 1 : 0)
+      .split(/(\*\*\/|\*)/)
+      .map((part) =>
+        part === "**/" ? "(?:.*/)?" : part === "*" ? "[^/]*" : part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"),
+      )
+      .join("");
+    if (new RegExp(`^${pattern}$`).test(path)) matched = !negated;
+  }
+  return matched;
 }
 
 // Stryker's own table is per package; this one puts the packages side by side, with their total and the overall.
