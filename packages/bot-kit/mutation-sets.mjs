@@ -40,6 +40,7 @@ export default [
     mutate: ["src/roster.ts", "src/held-notifications.ts", "src/call-state.ts"],
     tests: tests(
       "roster-members",
+      "roster-edges",
       "roster-full-and-delta",
       "roster-properties",
       "roster-bookkeeping",
@@ -103,7 +104,7 @@ export default [
   },
   {
     mutate: ["src/telemetry.ts", "src/otel-api.ts"],
-    tests: tests("telemetry", "telemetry-early", "telemetry-redis"),
+    tests: tests("telemetry", "telemetry-early", "telemetry-redis", "telemetry-instruments"),
   },
   {
     mutate: [
