@@ -97,3 +97,38 @@ describe("defaultRetention, as the README gives it", () => {
     expect(readme).toContain(sentences[kind]?.());
   });
 });
+
+describe("MemoryStore keeps an invite still waiting past its deadline", () => {
+  const minute = 60_000;
+  /** An invite written at `at`, waiting until `deadline` (epoch ms). */
+  const waitingInvite = (at: number, deadline: number) =>
+    ({
+      clientContext: "ctx-1",
+      callId: "call-1",
+      operationId: null,
+      status: "running",
+      deadline: new Date(deadline).toISOString(),
+      createdAt: new Date(at).toISOString(),
+      updatedAt: new Date(at).toISOString(),
+      revision: 0,
+    }) as never;
+
+  test("for the operations' retention after its deadline, however far off that is", async () => {
+    // Written five minutes before its deadline of ten.
+    let now = 5 * minute;
+    const store = new MemoryStore({ retention: { operations: { maxAgeMs: minute } }, now: () => now });
+    expect(await store.putOperation(waitingInvite(now, 10 * minute))).toBe(true);
+    now = 11 * minute - 1;
+    expect((await store.operationByContext("ctx-1"))?.status).toBe("running");
+    now = 11 * minute + 1;
+    expect(await store.operationByContext("ctx-1")).toBeUndefined();
+  });
+
+  test("is due at its deadline, to the millisecond", async () => {
+    const store = new MemoryStore();
+    const deadline = Date.now() + minute;
+    await store.putOperation(waitingInvite(Date.now(), deadline));
+    expect((await store.pendingOperations(deadline)).map(({ clientContext }) => clientContext)).toEqual(["ctx-1"]);
+    expect(await store.pendingOperations(deadline - 1)).toEqual([]);
+  });
+});
