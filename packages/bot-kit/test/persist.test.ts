@@ -171,20 +171,14 @@ describe("persist", () => {
     expect(failed.mock.calls.map(([error]) => error)).toEqual(errors);
   });
 
-  test("an error that is not the store's is thrown at once: it would fail the same way again", async () => {
-    const bug = new TypeError("the bot's own bug");
-    const { work, tries } = failingWork(bug);
-    const failed = vi.fn();
-    await expect(persist(work, { until: Date.now() + 60_000, failed, stopped: () => false })).rejects.toBe(bug);
-    expect(tries).toHaveLength(1);
-    expect(failed).not.toHaveBeenCalled();
-  });
-
-  test("a bot that has stopped tries no more: the store's error is thrown", async () => {
-    const error = await storeError("refused");
+  test.each([
+    ["an error that is not the store's is thrown at once: it would fail the same way again", false],
+    ["a bot that has stopped tries no more: the store's error is thrown", true],
+  ])("%s", async (_, stopped) => {
+    const error = stopped ? await storeError("refused") : new TypeError("the bot's own bug");
     const { work, tries } = failingWork(error);
     const failed = vi.fn();
-    await expect(persist(work, { until: Date.now() + 60_000, failed, stopped: () => true })).rejects.toBe(error);
+    await expect(persist(work, { until: Date.now() + 60_000, failed, stopped: () => stopped })).rejects.toBe(error);
     expect(tries).toHaveLength(1);
     expect(failed).not.toHaveBeenCalled();
   });
