@@ -21,6 +21,7 @@ export default [
       "tracker-outcomes",
       "tracker-refusals",
       "tracker-terminal",
+      "tracker-store-news",
       "invite-waiters",
       "held-notifications",
     ),

@@ -1,9 +1,16 @@
-// What the end-to-end tracker tests share: arranging the simulator's answers, reading an operation's record and
-// its steps, and notifications about an operation as Graph sends them.
+// What the tracker tests share: arranging the simulator's answers, reading an operation's record and its steps,
+// notifications about an operation as Graph sends them, and a tracker on its own over a store.
+import { randomUUID } from "node:crypto";
+import { createInviteClient, type InviteClient } from "@graph-invite/client";
 import type { Scenario, Simulator } from "@graph-invite/simulator";
+import { type OperationNotification, parseNotifications } from "@graph-invite/validator";
+import type { BotStore } from "../src/bot-store.js";
 import type { OperationEvent, OperationRecord } from "../src/index.js";
+import { OperationTracker } from "../src/invite-tracker.js";
 import type { StartedBot } from "../src/node/index.js";
-import { example, type World } from "./harness.js";
+import { KeyedQueue } from "../src/queue.js";
+import { TimeSlices } from "../src/time-slices.js";
+import { example, exampleCallId, type World } from "./harness.js";
 
 export type Step = OperationEvent["event"];
 
@@ -78,4 +85,81 @@ export function nextStep(bot: StartedBot, clientContext: string, event: Step): P
       }
     });
   });
+}
+
+/**
+ * A tracker on its own over `store`, as a bot builds it, with what its queue reported and what it kept as unmatched.
+ * The client defaults to one that can reach nothing: for tests whose invites are in the store already.
+ */
+export function trackerOver(
+  store: BotStore,
+  options: { readonly client?: InviteClient; readonly recheckIntervalMs?: number } = {},
+) {
+  const errors: unknown[] = [];
+  const unmatched: string[] = [];
+  const tracker = new OperationTracker({
+    client:
+      options.client ?? createInviteClient({ credential: async () => "unused", baseUrl: "http://127.0.0.1:9/v1.0" }),
+    store,
+    queue: new KeyedQueue((error) => errors.push(error)),
+    slices: new TimeSlices(),
+    defaultTimeoutMs: 60_000,
+    recheckIntervalMs: options.recheckIntervalMs ?? 60_000,
+    onChange: () => {},
+    keepUnmatched: async (_callId, reason) => {
+      unmatched.push(reason);
+    },
+  });
+  return { tracker, errors, unmatched };
+}
+
+/**
+ * The record of an invite as a bot writes it, by default one Graph has answered (`running`, with its operation id)
+ * whose deadline is a minute away, at revision 0: ready for `putOperation` to create.
+ */
+export function openRecord(fields: Partial<OperationRecord> = {}): OperationRecord {
+  const now = new Date().toISOString();
+  return {
+    clientContext: randomUUID(),
+    callId: randomUUID(),
+    operationId: randomUUID(),
+    status: "running",
+    request: { participants: [], clientContext: "" },
+    resultInfo: null,
+    error: null,
+    late: false,
+    createdAt: now,
+    updatedAt: now,
+    deadline: new Date(Date.now() + 60_000).toISOString(),
+    revision: 0,
+    history: [{ at: now, event: "sent" }],
+    ...fields,
+  };
+}
+
+const completedBody = example<{ value: Array<Record<string, unknown>> }>(
+  "example-1-invite-one-participant.operation-completed.json",
+);
+
+/**
+ * The reference page's operation notification about `record`'s call and operation, through the real parser, with
+ * `status` and a resultInfo whose code tells it apart. With `idOnly`, it names the operation by id alone, as Graph
+ * may before it has answered the invite.
+ */
+export function parsedOperationNotification(
+  record: Pick<OperationRecord, "callId" | "clientContext" | "operationId">,
+  sent: { readonly status: string; readonly idOnly: boolean; readonly code: number },
+): OperationNotification {
+  const body = structuredClone(completedBody);
+  const notification = body.value[0] as { resourceData: Record<string, unknown> };
+  notification.resourceData["status"] = sent.status;
+  notification.resourceData["id"] = record.operationId;
+  if (sent.idOnly) delete notification.resourceData["clientContext"];
+  else notification.resourceData["clientContext"] = record.clientContext;
+  notification.resourceData["resultInfo"] = { code: sent.code, subcode: 0, message: `sent as ${sent.code}` };
+  const parsed = parseNotifications(JSON.stringify(body).replaceAll(exampleCallId, record.callId));
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  const [classified] = parsed.notifications;
+  if (classified?.kind !== "operation") throw new Error("not an operation notification");
+  return classified;
 }

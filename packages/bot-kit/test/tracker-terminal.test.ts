@@ -2,16 +2,10 @@
 // `running` that was overtaken, the same terminal notification again, or a different terminal status), the record
 // keeps the status and resultInfo of the first terminal notification, and each later terminal one is recorded as a
 // duplicate. The notifications go through the real parser into the tracker over a MemoryStore.
-import { randomUUID } from "node:crypto";
-import { createInviteClient } from "@graph-invite/client";
-import { type OperationNotification, parseNotifications } from "@graph-invite/validator";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { MemoryStore, type OperationRecord } from "../src/index.js";
-import { OperationTracker } from "../src/invite-tracker.js";
-import { KeyedQueue } from "../src/queue.js";
-import { TimeSlices } from "../src/time-slices.js";
-import { example } from "./harness.js";
+import { MemoryStore } from "../src/index.js";
+import { openRecord, parsedOperationNotification, trackerOver } from "./tracker-operations.js";
 
 const statuses = ["notStarted", "running", "completed", "failed"] as const;
 type Status = (typeof statuses)[number];
@@ -25,62 +19,11 @@ interface Sent {
   readonly code: number;
 }
 
-const completedBody = example<{ value: Array<Record<string, unknown>> }>(
-  "example-1-invite-one-participant.operation-completed.json",
-);
-
-/** The reference page's operation notification, for this invite, with `sent`'s status and result. */
-function notificationOf(record: OperationRecord, sent: Sent): OperationNotification {
-  const body = structuredClone(completedBody);
-  const notification = body.value[0] as { resourceData: Record<string, unknown> };
-  notification.resourceData["status"] = sent.status;
-  notification.resourceData["id"] = record.operationId;
-  if (sent.idOnly) delete notification.resourceData["clientContext"];
-  else notification.resourceData["clientContext"] = record.clientContext;
-  notification.resourceData["resultInfo"] = { code: sent.code, subcode: 0, message: `sent as ${sent.code}` };
-  const parsed = parseNotifications(
-    JSON.stringify(body).replaceAll("ab6233a5-20b7-4c5e-bea2-ce56c9776429", record.callId),
-  );
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  const [classified] = parsed.notifications;
-  if (classified?.kind !== "operation") throw new Error("not an operation notification");
-  return classified;
-}
-
 /** A tracker over a fresh MemoryStore, with an invite that Graph has answered (running, with its operation id). */
 async function trackerWithInvite() {
   const store = new MemoryStore();
-  const errors: unknown[] = [];
-  const unmatched: unknown[] = [];
-  const tracker = new OperationTracker({
-    // Never called: the invite is in the store already, as Graph answered it.
-    client: createInviteClient({ credential: async () => "unused", baseUrl: "http://127.0.0.1:9/v1.0" }),
-    store,
-    queue: new KeyedQueue((error) => errors.push(error)),
-    slices: new TimeSlices(),
-    defaultTimeoutMs: 60_000,
-    recheckIntervalMs: 60_000,
-    onChange: () => {},
-    keepUnmatched: async (_callId, reason) => {
-      unmatched.push(reason);
-    },
-  });
-  const now = new Date().toISOString();
-  const record: OperationRecord = {
-    clientContext: randomUUID(),
-    callId: randomUUID(),
-    operationId: randomUUID(),
-    status: "running",
-    request: { participants: [], clientContext: "" },
-    resultInfo: null,
-    error: null,
-    late: false,
-    createdAt: now,
-    updatedAt: now,
-    deadline: new Date(Date.now() + 60_000).toISOString(),
-    revision: 0,
-    history: [{ at: now, event: "sent" }],
-  };
+  const { tracker, errors, unmatched } = trackerOver(store);
+  const record = openRecord();
   expect(await store.putOperation(record)).toBe(true);
   return { store, tracker, record, errors, unmatched };
 }
@@ -117,7 +60,7 @@ describe("an invite's terminal status", () => {
         try {
           const all = [...before, first, ...after];
           // Queued at once, as a burst of deliveries is: the tracker applies them in the order they arrived.
-          await Promise.all(all.map((one) => tracker.onOperation(notificationOf(record, one))));
+          await Promise.all(all.map((one) => tracker.onOperation(parsedOperationNotification(record, one))));
           const stored = await store.operationByContext(record.clientContext);
           expect(errors).toEqual([]);
           expect(unmatched).toEqual([]);
