@@ -15,9 +15,12 @@
 //   pnpm test:mutation bot-kit --sets                    each set of sources in the package's mutation-sets.mjs
 //                                                        with the tests named for it, one after another: the whole
 //                                                        kit in hours rather than days
-//   pnpm test:mutation --report                          print the scores of the last runs without running
+//   pnpm test:mutation --report                          print the scores of the last runs without running: each
+//                                                        file's newest result, whichever run measured it
+//   pnpm test:mutation bot-kit --add ../second/packages/bot-kit/node_modules/.cache/stryker/mutation.json
+//                                                        bring in the report of a run in another clone
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -29,9 +32,10 @@ const dash = args.indexOf("--");
 const options = dash === -1 ? args : args.slice(0, dash);
 const testsAt = options.indexOf("--tests");
 const tests = testsAt === -1 ? "" : (options[testsAt + 1] ?? "");
-const names = options.filter((arg, index) => !arg.startsWith("--") && (testsAt === -1 || index !== testsAt + 1));
+const valueAt = new Set([options.indexOf("--tests") + 1, options.indexOf("--add") + 1].filter((index) => index > 0));
+const names = options.filter((arg, index) => !arg.startsWith("--") && !valueAt.has(index));
 const files = dash === -1 ? [] : args.slice(dash + 1);
-const reportOnly = args.includes("--report");
+const reportOnly = args.includes("--report") || args.includes("--add");
 const bySets = options.includes("--sets");
 const force = options.includes("--force") ? ["--force"] : [];
 const chosen = names.length === 0 ? packages : names;
@@ -43,6 +47,19 @@ for (const name of chosen) {
 }
 
 const stryker = join(root, "node_modules", ".bin", "stryker");
+// Stryker's report holds only the files of its last run; each file's newest result is kept in `results` beside it,
+// so that runs of different files (the sets, or the halves run in two clones and brought in with --add) add up.
+const strykerReport = join("node_modules", ".cache", "stryker", "mutation.json");
+const resultsOf = (name) => join(root, "packages", name, "node_modules", ".cache", "stryker", "results.json");
+const addAt = options.indexOf("--add");
+const added = addAt === -1 ? [] : [[chosen[0], options[addAt + 1] ?? ""]];
+
+/** Puts the files of a Stryker report into the package's kept results, replacing each file's older result. */
+function keepResults(name, report) {
+  const { files } = JSON.parse(readFileSync(report, "utf8"));
+  const kept = existsSync(resultsOf(name)) ? JSON.parse(readFileSync(resultsOf(name), "utf8")) : { files: {} };
+  writeFileSync(resultsOf(name), JSON.stringify({ files: { ...kept.files, ...files } }));
+}
 let failed = false;
 if (!reportOnly) {
   for (const name of chosen) {
@@ -60,9 +77,11 @@ if (!reportOnly) {
         stdio: "inherit",
       });
       if (ran.status !== 0) failed = true;
+      else keepResults(name, join(cwd, strykerReport));
     }
   }
 }
+for (const [name, report] of added) keepResults(name, report);
 
 /**
  * The package's mutation sets (see packages/bot-kit/mutation-sets.mjs). Exits when a source its Stryker config mutates
@@ -110,7 +129,7 @@ const survivedStates = new Set(["Survived", "NoCoverage"]);
 const rows = [];
 const totals = { killed: 0, survived: 0 };
 for (const name of chosen) {
-  const report = join(root, "packages", name, "node_modules", ".cache", "stryker", "mutation.json");
+  const report = resultsOf(name);
   if (!existsSync(report)) continue;
   const { files: results } = JSON.parse(readFileSync(report, "utf8"));
   const sum = { killed: 0, survived: 0 };
