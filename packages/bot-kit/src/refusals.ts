@@ -104,7 +104,7 @@ export class RefusalLog {
   /** The refusals since `since` (epoch milliseconds), by reason, most frequent first. */
   since(since: number): RefusalSummary[] {
     const byReason = new Map<string, { count: number; latest: Entry }>();
-    for (const entry of this.entries) {
+    for (const entry of this.oldestFirst()) {
       if (entry.at < since) continue;
       const summary = byReason.get(entry.refusal.reason);
       if (summary === undefined) byReason.set(entry.refusal.reason, { count: 1, latest: entry });
@@ -116,6 +116,15 @@ export class RefusalLog {
     return [...byReason.values()]
       .sort((a, b) => b.count - a.count)
       .map(({ count, latest: { at, refusal } }) => summarise(refusal, count, at));
+  }
+
+  /**
+   * The entries in the order they were recorded. Once the ring is full, the oldest is the one `next` overwrites:
+   * refusals recorded in the same millisecond are told apart by this order alone.
+   */
+  private *oldestFirst(): Generator<Entry> {
+    const first = this.entries.length < kept ? 0 : this.next;
+    for (let i = 0; i < this.entries.length; i++) yield this.entries[(first + i) % this.entries.length] as Entry;
   }
 
   private log(refusal: RefusedDelivery, now: number): void {

@@ -5,7 +5,6 @@ import { randomUUID } from "node:crypto";
 import { inviteBody, userParticipant } from "@graph-invite/client";
 import { describe, expect, test, vi } from "vitest";
 import type { RefusedDelivery } from "../src/index.js";
-import { RefusalLog } from "../src/refusals.js";
 import { lifecycle, postNotification, recordingLogger, rosterOf, signedHeaders } from "./harness.js";
 
 const { world } = lifecycle();
@@ -92,26 +91,5 @@ describe("refusals", () => {
     expect(outcome.refusedWhileWaiting).toEqual([
       expect.objectContaining({ reason: "notFound", setting: "path", status: 404 }),
     ]);
-  });
-});
-
-describe("the refusal log", () => {
-  test("reports a reason again after a minute, with how many came since and in all", () => {
-    const { logger, lines } = recordingLogger();
-    let now = Date.parse("2026-12-07T00:00:00Z");
-    const log = new RefusalLog(logger, () => now);
-    const refusal = { status: 401, reason: "wrong-audience", message: "not for this bot", setting: "auth.appId" };
-    for (let i = 0; i < 5; i++) log.record(refusal);
-    now += 59_999;
-    log.record(refusal);
-    expect(lines).toHaveLength(1);
-    now += 1;
-    log.record(refusal);
-    expect(lines.map((line) => [line.fields["count"], line.fields["total"]])).toEqual([
-      [1, 1],
-      [6, 7],
-    ]);
-    expect(lines[1]?.message).toMatch(/6 refused for this reason since the last report, 7 in all/);
-    expect(log.since(now - 1)).toEqual([expect.objectContaining({ reason: "wrong-audience", count: 2 })]);
   });
 });
