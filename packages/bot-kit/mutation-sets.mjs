@@ -74,16 +74,16 @@ export default [
     tests: tests("adapters", "adapters-edges", "endpoint-requests", "endpoint-invalid-bodies", "limits", "lifecycle"),
   },
   {
-    mutate: [
-      "src/bot.ts",
-      "src/bot-store.ts",
-      "src/bot-types.ts",
-      "src/graph-types.ts",
-      "src/check.ts",
-      "src/refusals.ts",
-      "src/testing.ts",
-    ],
+    mutate: ["src/bot.ts", "src/bot-store.ts", "src/bot-types.ts", "src/graph-types.ts", "src/testing.ts"],
     tests: tests("processing", "flow", "lifecycle", "self-check", "refusals", "mixed-batch", "exports-documented"),
+  },
+  {
+    mutate: ["src/check.ts"],
+    tests: tests("bot-check"),
+  },
+  {
+    mutate: ["src/refusals.ts"],
+    tests: tests("refusal-log"),
   },
   {
     mutate: ["src/memory-store.ts"],
