@@ -2,7 +2,7 @@
 // fails (how often, how far apart, until when), a script run by its digest with its text sent only when the server
 // lacks it, on one server and on a cluster, the scripts as loaded, and replies read as text or JSON.
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import {
   type RedisCluster,
   type RedisServer,
@@ -219,6 +219,14 @@ describe.skipIf(skipRedisTests)("scripts on a real server", () => {
   });
 
   test("every script of the store compiles as loaded, its includes put in, and is known by its digest", async () => {
+    // One script for each file of the scripts' folder, the shared functions of lib/ aside.
+    const files = readdirSync(new URL("../src/redis/lua/", import.meta.url)).filter((file) => file.endsWith(".lua"));
+    const fileOf = (source: string) => files.find((file) => source === loadScript(file.slice(0, -4)).source);
+    expect(
+      Object.values(scripts)
+        .map(({ source }) => fileOf(source))
+        .sort(),
+    ).toEqual(files.sort());
     for (const [name, script] of Object.entries(scripts)) {
       expect(script.source, name).not.toMatch(/--@include/);
       const digest = await server.command("SCRIPT", "LOAD", script.source);
