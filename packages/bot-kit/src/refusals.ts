@@ -110,7 +110,7 @@ export class RefusalLog {
       if (summary === undefined) byReason.set(entry.refusal.reason, { count: 1, latest: entry });
       else {
         summary.count++;
-        if (entry.at >= summary.latest.at) summary.latest = entry;
+        summary.latest = entry;
       }
     }
     return [...byReason.values()]
@@ -119,12 +119,13 @@ export class RefusalLog {
   }
 
   /**
-   * The entries in the order they were recorded. Once the ring is full, the oldest is the one `next` overwrites:
-   * refusals recorded in the same millisecond are told apart by this order alone.
+   * The entries in the order they were recorded, so that the last of a reason is its latest even among refusals of
+   * one millisecond. The oldest is the one `next` overwrites once the ring is full; until then `next` is the length,
+   * and the order is the array's.
    */
   private *oldestFirst(): Generator<Entry> {
-    const first = this.entries.length < kept ? 0 : this.next;
-    for (let i = 0; i < this.entries.length; i++) yield this.entries[(first + i) % this.entries.length] as Entry;
+    const { length } = this.entries;
+    for (let i = 0; i < length; i++) yield this.entries[(this.next + i) % length] as Entry;
   }
 
   private log(refusal: RefusedDelivery, now: number): void {

@@ -94,11 +94,12 @@ describe("what is logged", () => {
     expect(lines[1]?.fields).not.toHaveProperty("detail");
   });
 
-  test("a refusal's own setting wins over its reason's", () => {
+  test("a refusal's own setting wins over its reason's, in the log and in what is kept", () => {
     const { log, lines } = refusalLog();
     log.record({ ...wrongAudience, setting: "auth.authenticate" });
     expect(lines[0]?.fields["setting"]).toBe("auth.authenticate");
     expect(lines[0]?.message).toMatch(/\(check auth\.authenticate\)$/);
+    expect(log.since(start)).toMatchObject([{ reason: "wrong-audience", setting: "auth.authenticate" }]);
   });
 
   test.each([
@@ -112,7 +113,7 @@ describe("what is logged", () => {
   });
 
   test("rate limits a hundred reasons; one more, from an authenticator of your own, is logged each time", () => {
-    const { log, lines } = refusalLog();
+    const { log, lines, clock } = refusalLog();
     for (let i = 0; i < 100; i++) log.record({ status: 401, reason: `own-${i}`, message: "m" });
     for (let i = 0; i < 100; i++) log.record({ status: 401, reason: `own-${i}`, message: "m" });
     expect(lines).toHaveLength(100);
@@ -123,6 +124,33 @@ describe("what is logged", () => {
       [1, 1],
       [1, 1],
     ]);
+    // A reason tracked before the hundredth is still reported a minute apart, with its counts.
+    clock.now += 60_000;
+    log.record({ status: 401, reason: "own-0", message: "m" });
+    log.record({ status: 401, reason: "own-0", message: "m" });
+    clock.now += 60_000;
+    log.record({ status: 401, reason: "own-0", message: "m" });
+    expect(lines.slice(102).map((line) => [line.fields["reason"], line.fields["count"], line.fields["total"]])).toEqual(
+      [
+        ["own-0", 2, 3],
+        ["own-0", 2, 5],
+      ],
+    );
+  });
+
+  test.each([
+    ["wrong-audience", "auth.appId"],
+    ["wrong-issuer", "auth.issuers"],
+    ["unknown-key", "auth.openIdConfigurationUrl"],
+    ["keys-unavailable", "auth.openIdConfigurationUrl"],
+    ["tenant-not-allowed", "auth.allowedTenants"],
+    ["notFound", "path"],
+    ["payloadTooLarge", "maxBodyBytes"],
+  ])("a refusal for %s names the setting %s", (reason, setting) => {
+    const { log, lines } = refusalLog();
+    log.record({ status: 401, reason, message: "m" });
+    expect(lines[0]?.fields["setting"]).toBe(setting);
+    expect(log.since(start)).toMatchObject([{ reason, setting }]);
   });
 });
 
