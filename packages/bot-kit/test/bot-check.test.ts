@@ -40,6 +40,14 @@ const json =
 
 const appId = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
 
+/** `settled`, or a rejection after two seconds: the time limits under test are far shorter or far longer. */
+function within<T>(settled: Promise<T>): Promise<T> {
+  return Promise.race([
+    settled,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error("still checking after 2 s")), 2000).unref()),
+  ]);
+}
+
 /** OpenID metadata whose jwks_uri serves `keySet` with `status`: the metadata's URL and the key set's. */
 async function metadataWithKeys(keySet: unknown, status = 200): Promise<{ metadata: string; keys: string }> {
   const keys = `${await serve(json(status, keySet))}/keys`;
@@ -109,6 +117,7 @@ describe("the signing keys", () => {
     ["no jwks_uri", {}],
     ["a jwks_uri that is not a URL", { jwks_uri: "keys" }],
     ["a jwks_uri that is not text", { jwks_uri: 7 }],
+    ["a jwks_uri that is a list holding a URL", { jwks_uri: ["http://127.0.0.1:9/keys"] }],
     ["null", null],
   ])("metadata with %s", async (_, metadata) => {
     const url = `${await serve(json(200, metadata))}/metadata`;
@@ -141,6 +150,13 @@ describe("the signing keys", () => {
         `the OpenID metadata at ${url} could not be read (The operation was aborted due to timeout)`,
         "auth.cloud",
       ),
+    ]);
+  });
+
+  test("a bot given neither a cloud nor a metadata URL reads the global cloud's", async () => {
+    const report = await checkBot({ ...target(undefined), auth: { appId } }, { timeoutMs: 1 });
+    expect(report.problems).toMatchObject([
+      { setting: "auth.cloud", message: expect.stringContaining("at https://api.aps.skype.com/v1/.well-known/") },
     ]);
   });
 
@@ -236,6 +252,25 @@ describe("a check cut short", () => {
       setTimeout(() => json(200, {})(_request, _body, response), 50);
     });
     await expect(checkBot(target(`${slow}/metadata`), { signal: controller.signal })).rejects.toBe(reason);
+  });
+
+  test("stops a read that hangs as soon as the signal aborts, and a signal given does not lift the time limit", async () => {
+    // Metadata that never answers.
+    const hanging = `${await serve(() => {})}/metadata`;
+    const controller = new AbortController();
+    const limited = checkBot(target(hanging), { timeoutMs: 300, signal: controller.signal });
+    await expect(within(limited)).resolves.toEqual({
+      ok: false,
+      problems: [
+        {
+          setting: "auth.openIdConfigurationUrl",
+          message: `the signing keys cannot be had, so every notification will be refused with 503: the OpenID metadata at ${hanging} could not be read (The operation was aborted due to timeout)`,
+        },
+      ],
+    });
+    const stopped = checkBot(target(hanging), { timeoutMs: 60_000, signal: controller.signal });
+    setTimeout(() => controller.abort(new Error("stop")), 100);
+    await expect(within(stopped)).rejects.toThrow("stop");
   });
 
   test("stops waiting for a callback server that does not listen", async () => {
