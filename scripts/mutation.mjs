@@ -20,7 +20,7 @@
 //   pnpm test:mutation bot-kit --add ../second/packages/bot-kit/node_modules/.cache/stryker/mutation.json
 //                                                        bring in the report of a run in another clone
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -58,6 +58,7 @@ const added = addAt === -1 ? [] : [[chosen[0], options[addAt + 1] ?? ""]];
 function keepResults(name, report) {
   const { files } = JSON.parse(readFileSync(report, "utf8"));
   const kept = existsSync(resultsOf(name)) ? JSON.parse(readFileSync(resultsOf(name), "utf8")) : { files: {} };
+  mkdirSync(dirname(resultsOf(name)), { recursive: true });
   writeFileSync(resultsOf(name), JSON.stringify({ files: { ...kept.files, ...files } }));
 }
 let failed = false;
