@@ -4,11 +4,14 @@ import { randomUUID } from "node:crypto";
 import { createInviteClient, type InviteClient } from "@graph-invite/client";
 import type { Scenario, Simulator } from "@graph-invite/simulator";
 import { type OperationNotification, parseNotifications } from "@graph-invite/validator";
+import { expect } from "vitest";
 import type { BotStore } from "../src/bot-store.js";
 import type { OperationEvent, OperationRecord } from "../src/index.js";
 import { OperationTracker } from "../src/invite-tracker.js";
+import { MemoryStore } from "../src/memory-store.js";
 import type { StartedBot } from "../src/node/index.js";
 import { KeyedQueue } from "../src/queue.js";
+import type { Telemetry } from "../src/telemetry.js";
 import { TimeSlices } from "../src/time-slices.js";
 import { example, exampleCallId, type World } from "./harness.js";
 
@@ -93,7 +96,7 @@ export function nextStep(bot: StartedBot, clientContext: string, event: Step): P
  */
 export function trackerOver(
   store: BotStore,
-  options: { readonly client?: InviteClient; readonly recheckIntervalMs?: number } = {},
+  options: { readonly client?: InviteClient; readonly recheckIntervalMs?: number; readonly telemetry?: Telemetry } = {},
 ) {
   const errors: unknown[] = [];
   const unmatched: string[] = [];
@@ -109,6 +112,7 @@ export function trackerOver(
     keepUnmatched: async (_callId, reason) => {
       unmatched.push(reason);
     },
+    ...(options.telemetry !== undefined && { telemetry: options.telemetry }),
   });
   return { tracker, errors, unmatched };
 }
@@ -162,4 +166,63 @@ export function parsedOperationNotification(
   const [classified] = parsed.notifications;
   if (classified?.kind !== "operation") throw new Error("not an operation notification");
   return classified;
+}
+
+type Interest = Parameters<NonNullable<BotStore["follow"]>>[0];
+type FollowOptions = Parameters<NonNullable<BotStore["follow"]>>[1];
+
+/**
+ * A MemoryStore that says it is shared, counting the tracker's reads and recording its wishes to hear of changes
+ * (`onFollow` runs inside each `follow`, as a change written meanwhile by another instance). `rewrite` is another
+ * instance's write: it goes past the counters, and the tracker hears nothing of it.
+ */
+export function sharedStore(onFollow?: (interest: Interest) => Promise<void>) {
+  const store = new MemoryStore();
+  const byContext = store.operationByContext.bind(store);
+  const pending = store.pendingOperations.bind(store);
+  const calls = { operationByContext: 0, pendingOperations: 0 };
+  const follows: Array<{ readonly interest: Interest; readonly options: FollowOptions }> = [];
+  Object.assign(store, {
+    watch: () => () => {},
+    async follow(interest: Interest, options?: FollowOptions) {
+      follows.push({ interest, options });
+      await onFollow?.(interest);
+    },
+    operationByContext(clientContext: string) {
+      calls.operationByContext++;
+      return byContext(clientContext);
+    },
+    pendingOperations(dueBy?: number) {
+      calls.pendingOperations++;
+      return pending(dueBy);
+    },
+  });
+  async function rewrite(clientContext: string, fields: Partial<OperationRecord>): Promise<OperationRecord> {
+    const record = await byContext(clientContext);
+    if (record === undefined) throw new Error(`no record of ${clientContext}`);
+    const changed = { ...record, ...fields, updatedAt: new Date().toISOString() };
+    expect(await store.putOperation(changed)).toBe(true);
+    return { ...changed, revision: changed.revision + 1 };
+  }
+  /** From now on the store has no record of any invite, as when records outlive their retention. */
+  const forget = () => Object.assign(store, { operationByContext: async () => undefined });
+  const statusOf = async (clientContext: string) => (await byContext(clientContext))?.status;
+  return { store, calls, follows, rewrite, forget, statusOf };
+}
+
+export const completed = { status: "completed", resultInfo: { code: 200, subcode: 0, message: "joined" } } as const;
+
+/** An invite of another instance in the store: running unless `fields` say otherwise. */
+export async function inviteInStore(store: BotStore, fields: Partial<OperationRecord> = {}): Promise<OperationRecord> {
+  const record = openRecord(fields);
+  expect(await store.putOperation(record)).toBe(true);
+  return record;
+}
+
+/** `outcome`, or a rejection once `ms` pass: every invite here has a deadline a minute away unless a test sets it. */
+export function within<T>(outcome: Promise<T>, ms = 2000): Promise<T> {
+  return Promise.race([
+    outcome,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms).unref()),
+  ]);
 }

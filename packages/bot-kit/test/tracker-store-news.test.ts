@@ -10,9 +10,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { BotStore } from "../src/bot-store.js";
 import { MemoryStore, type OperationRecord, UnknownInvite } from "../src/index.js";
 import type { OperationTracker } from "../src/invite-tracker.js";
-import { inviteRequests, openRecord, parsedOperationNotification, trackerOver } from "./tracker-operations.js";
-
-type Interest = Parameters<NonNullable<BotStore["follow"]>>[0];
+import {
+  completed,
+  inviteInStore,
+  inviteRequests,
+  parsedOperationNotification,
+  sharedStore,
+  trackerOver,
+  within,
+} from "./tracker-operations.js";
 
 let sim: Simulator;
 const trackers: OperationTracker[] = [];
@@ -36,60 +42,6 @@ function instance(store: BotStore, options: Parameters<typeof trackerOver>[1] = 
   const made = trackerOver(store, options);
   trackers.push(made.tracker);
   return made;
-}
-
-/**
- * A MemoryStore that says it is shared, counting the tracker's reads and recording its wishes to hear of changes
- * (`onFollow` runs inside each `follow`, as a change written meanwhile by another instance). `rewrite` is another
- * instance's write: it goes past the counters, and the tracker hears nothing of it.
- */
-function sharedStore(onFollow?: (interest: Interest) => Promise<void>) {
-  const store = new MemoryStore();
-  const byContext = store.operationByContext.bind(store);
-  const pending = store.pendingOperations.bind(store);
-  const calls = { operationByContext: 0, pendingOperations: 0 };
-  const follows: Interest[] = [];
-  Object.assign(store, {
-    watch: () => () => {},
-    async follow(interest: Interest) {
-      follows.push(interest);
-      await onFollow?.(interest);
-    },
-    operationByContext(clientContext: string) {
-      calls.operationByContext++;
-      return byContext(clientContext);
-    },
-    pendingOperations(dueBy?: number) {
-      calls.pendingOperations++;
-      return pending(dueBy);
-    },
-  });
-  async function rewrite(clientContext: string, fields: Partial<OperationRecord>): Promise<OperationRecord> {
-    const record = await byContext(clientContext);
-    if (record === undefined) throw new Error(`no record of ${clientContext}`);
-    const changed = { ...record, ...fields, updatedAt: new Date().toISOString() };
-    expect(await store.putOperation(changed)).toBe(true);
-    return { ...changed, revision: changed.revision + 1 };
-  }
-  const statusOf = async (clientContext: string) => (await byContext(clientContext))?.status;
-  return { store, calls, follows, rewrite, statusOf };
-}
-
-const completed = { status: "completed", resultInfo: { code: 200, subcode: 0, message: "joined" } } as const;
-
-/** An invite of another instance in the store: running unless `fields` say otherwise. */
-async function inviteInStore(store: BotStore, fields: Partial<OperationRecord> = {}): Promise<OperationRecord> {
-  const record = openRecord(fields);
-  expect(await store.putOperation(record)).toBe(true);
-  return record;
-}
-
-/** `outcome`, or a rejection once `ms` pass: every invite here has a deadline a minute away unless a test sets it. */
-function within<T>(outcome: Promise<T>, ms = 2000): Promise<T> {
-  return Promise.race([
-    outcome,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms).unref()),
-  ]);
 }
 
 describe("news of another instance's change", () => {
@@ -134,16 +86,17 @@ describe("news of another instance's change", () => {
     expect(calls.operationByContext).toBe(0);
   });
 
-  test("about an invite the store no longer has wakes nobody and reports nothing", async () => {
-    const { store, calls } = sharedStore();
+  test("about an invite the store no longer has wakes nobody and reports nothing, nor does a resync", async () => {
+    const { store, calls, forget } = sharedStore();
     const { tracker, errors } = instance(store);
     const invite = await inviteInStore(store);
     const settled: string[] = [];
     const outcome = tracker.waitFor(invite.clientContext).then(({ status }) => void settled.push(status));
     await expect.poll(() => calls.operationByContext).toBe(2);
     // Past its retention on the store's side, say: every read from now on finds nothing.
-    Object.assign(store, { operationByContext: async () => undefined });
+    forget();
     await tracker.onStoreChange({ kind: "operation", clientContext: invite.clientContext, operationId: null });
+    await tracker.onStoreChange({ kind: "resync" });
     expect(errors).toEqual([]);
     expect(settled).toEqual([]);
     tracker.close();
@@ -294,7 +247,7 @@ describe("waitFor", () => {
     const { tracker } = instance(shared.store);
     invite = await inviteInStore(shared.store);
     await expect(within(tracker.waitFor(invite.clientContext))).resolves.toMatchObject({ status: "completed" });
-    expect(shared.follows).toEqual([{ clientContext: invite.clientContext }]);
+    expect(shared.follows).toEqual([{ interest: { clientContext: invite.clientContext }, options: undefined }]);
   });
 });
 
