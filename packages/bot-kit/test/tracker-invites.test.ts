@@ -96,6 +96,10 @@ describe("an invite sent again with its clientContext", () => {
       await expect(within(again)).resolves.toMatchObject({ clientContext, operation: { status: "running" } });
     }
     expect(inviteRequests(sim, callId)).toEqual([200]);
+    // Nobody waits on it any more, on either instance: later news of it is dropped unread.
+    for (const { tracker } of [first, other]) {
+      expect(tracker.onStoreChange({ kind: "operation", clientContext, operationId: null })).toBeUndefined();
+    }
     // Once answered, another retry has its answer at once.
     await expect(within(other.tracker.invite(callId, body))).resolves.toMatchObject({
       operation: { status: "running", operationId: operation.operationId },

@@ -71,9 +71,12 @@ describe("news of another instance's change", () => {
     const outcome = tracker.waitFor(invite.clientContext);
     await expect.poll(() => calls.operationByContext).toBe(2);
     await rewrite(invite.clientContext, completed);
-    await tracker.onStoreChange({ kind: "operation", clientContext: invite.clientContext, operationId: null });
+    const news = { kind: "operation", clientContext: invite.clientContext, operationId: null } as const;
+    await tracker.onStoreChange(news);
     expect(calls.operationByContext).toBe(3);
     await expect(within(outcome)).resolves.toMatchObject({ status: "completed" });
+    // Nobody waits on it any more: later news of it is dropped unread.
+    expect(tracker.onStoreChange(news)).toBeUndefined();
   });
 
   test("about an invite nobody here waits on, and no held notification names, is dropped unread", async () => {
