@@ -22,6 +22,7 @@ export default [
       "tracker-refusals",
       "tracker-terminal",
       "tracker-store-news",
+      "tracker-invites",
       "invite-waiters",
       "held-notifications",
     ),
