@@ -88,7 +88,7 @@ export default [
   },
   {
     mutate: ["src/memory-store.ts"],
-    tests: tests("store-contract", "memory-retention"),
+    tests: tests("store-contract", "memory-retention", "memory-store-bounds"),
   },
   {
     // How the Redis store talks to Redis, each piece with unit tests of its own: fast enough for every mutant.
