@@ -47,8 +47,9 @@ for (const name of chosen) {
 }
 
 const stryker = join(root, "node_modules", ".bin", "stryker");
-// Stryker's report holds only the files of its last run; each file's newest result is kept in `results` beside it,
-// so that runs of different files (the sets, or the halves run in two clones and brought in with --add) add up.
+// Stryker's report holds the files of its clone's incremental file, not those measured in another clone; each file's
+// newest result is kept in `results` beside it, so that runs of different files (the sets, or the halves run in two
+// clones and brought in with --add) add up.
 const strykerReport = join("node_modules", ".cache", "stryker", "mutation.json");
 const resultsOf = (name) => join(root, "packages", name, "node_modules", ".cache", "stryker", "results.json");
 const addAt = options.indexOf("--add");
