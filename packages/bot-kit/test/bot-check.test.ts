@@ -40,11 +40,11 @@ const json =
 
 const appId = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
 
-/** `settled`, or a rejection after two seconds: the time limits under test are far shorter or far longer. */
+/** `settled`, or a rejection after five seconds: the time limits under test are far shorter or far longer. */
 function within<T>(settled: Promise<T>): Promise<T> {
   return Promise.race([
     settled,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error("still checking after 2 s")), 2000).unref()),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error("still checking after 5 s")), 5000).unref()),
   ]);
 }
 
@@ -142,15 +142,20 @@ describe("the signing keys", () => {
   });
 
   test("a bot of a cloud, given no metadata URL, reads the cloud's and names the cloud setting", async () => {
-    // A millisecond is too short for any answer over a network: the read fails, whether the cloud is in reach or not.
+    // A millisecond is too short for any answer over a network: the read fails, whether the cloud is in reach or not
+    // (cut by the time limit, or, where the name does not resolve, by that first).
     const report = await checkBot({ ...target(undefined), auth: { appId, cloud: "global" } }, { timeoutMs: 1 });
     const url = "https://api.aps.skype.com/v1/.well-known/OpenIdConfiguration";
-    expect(report.problems).toEqual([
-      keysProblem(
-        `the OpenID metadata at ${url} could not be read (The operation was aborted due to timeout)`,
-        "auth.cloud",
+    const [problem] = report.problems;
+    expect(report.problems).toEqual([{ setting: "auth.cloud", message: expect.any(String) }]);
+    expect(problem?.message).toMatch(
+      /^the signing keys cannot be had, so every notification will be refused with 503: the OpenID metadata at /,
+    );
+    expect(problem?.message.slice(problem.message.indexOf(" at ") + 4)).toMatch(
+      new RegExp(
+        `^${url.replaceAll(".", "\\.")} could not be read \\((The operation was aborted due to timeout|fetch failed: .+)\\)$`,
       ),
-    ]);
+    );
   });
 
   test("a bot given neither a cloud nor a metadata URL reads the global cloud's", async () => {
@@ -230,9 +235,11 @@ describe("the callback route", () => {
     const begun = Date.now();
     const report = await checkBot(target(await withKeys()), { callbackUrl, timeoutMs: 600 });
     expect(Date.now() - begun).toBeGreaterThanOrEqual(600);
-    expect(report.problems).toEqual([
-      { setting: "callbackUrl", message: expect.stringContaining(`POST ${callbackUrl} failed (fetch failed: `) },
-    ]);
+    // The last try fails as the others did (connection refused), or, on a loaded machine, is cut by what was left of
+    // the time given.
+    const failure = /\((fetch failed: connect ECONNREFUSED [\d.:]+|The operation was aborted due to timeout)\)\./;
+    expect(report.problems).toEqual([{ setting: "callbackUrl", message: expect.stringMatching(failure) }]);
+    expect(report.problems[0]?.message).toContain(`: POST ${callbackUrl} failed (`);
   });
 
   test("a problem with the keys and one with the route are both reported, keys first", async () => {

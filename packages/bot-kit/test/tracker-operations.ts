@@ -219,8 +219,11 @@ export async function inviteInStore(store: BotStore, fields: Partial<OperationRe
   return record;
 }
 
-/** `outcome`, or a rejection once `ms` pass: every invite here has a deadline a minute away unless a test sets it. */
-export function within<T>(outcome: Promise<T>, ms = 2000): Promise<T> {
+/**
+ * `outcome`, or a rejection once `ms` pass: every invite here has a deadline a minute away unless a test sets it, so
+ * this only turns a wait that would last that minute into a quick failure.
+ */
+export function within<T>(outcome: Promise<T>, ms = 5000): Promise<T> {
   return Promise.race([
     outcome,
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms).unref()),

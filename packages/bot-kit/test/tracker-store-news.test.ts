@@ -158,7 +158,7 @@ describe("the recheck every recheckIntervalMs", () => {
     await tracker.start();
     // Written after this instance started, so only the recheck can find it.
     const invite = await inviteInStore(store, { deadline: new Date(Date.now() - 1).toISOString() });
-    await expect.poll(() => statusOf(invite.clientContext), { timeout: 2000 }).toBe("timed-out");
+    await expect.poll(() => statusOf(invite.clientContext), { timeout: 5000 }).toBe("timed-out");
   });
 
   test("applies a held notification once another instance's write names its operation, with no news of it", async () => {
@@ -170,7 +170,7 @@ describe("the recheck every recheckIntervalMs", () => {
     const idOnly = { ...invite, operationId };
     await tracker.onOperation(parsedOperationNotification(idOnly, { status: "failed", idOnly: true, code: 500 }));
     await rewrite(invite.clientContext, { status: "running", operationId });
-    await expect.poll(() => statusOf(invite.clientContext), { timeout: 2000 }).toBe("failed");
+    await expect.poll(() => statusOf(invite.clientContext), { timeout: 5000 }).toBe("failed");
     expect(unmatched).toEqual([]);
   });
 
@@ -195,11 +195,11 @@ describe("starting", () => {
     const { store, statusOf } = sharedStore();
     const { tracker } = instance(store);
     // From before a restart: nobody waits on them, and the recheck is a minute away.
-    const soon = await inviteInStore(store, { deadline: new Date(Date.now() + 100).toISOString() });
+    const soon = await inviteInStore(store, { deadline: new Date(Date.now() + 1000).toISOString() });
     const later = await inviteInStore(store, { deadline: new Date(Date.now() + 30_000).toISOString() });
     await tracker.start();
     expect(await statusOf(soon.clientContext)).toBe("running");
-    await expect.poll(() => statusOf(soon.clientContext), { timeout: 2000 }).toBe("timed-out");
+    await expect.poll(() => statusOf(soon.clientContext), { timeout: 5000 }).toBe("timed-out");
     expect(await statusOf(later.clientContext)).toBe("running");
   });
 });
