@@ -4,13 +4,10 @@
 // fails the answer's write; records the store no longer has; what an invite costs the store; and how often an
 // invite is counted as ended.
 import { randomUUID } from "node:crypto";
-import { createInviteClient, type InviteClient, inviteBody, userParticipant } from "@graph-invite/client";
-import { type Simulator, start } from "@graph-invite/simulator";
+import { type InviteClient, inviteBody, userParticipant } from "@graph-invite/client";
 import * as api from "@opentelemetry/api";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import type { BotStore } from "../src/bot-store.js";
+import { describe, expect, test } from "vitest";
 import { ClientContextInUse, MemoryStore } from "../src/index.js";
-import type { OperationTracker } from "../src/invite-tracker.js";
 import { Telemetry } from "../src/telemetry.js";
 import { count, useSdk } from "./telemetry-sdk.js";
 import {
@@ -18,39 +15,17 @@ import {
   inviteRequests,
   parsedOperationNotification,
   sharedStore,
-  trackerOver,
+  trackersBesideSimulator,
   within,
 } from "./tracker-operations.js";
 
 useSdk();
-let sim: Simulator;
-const trackers: OperationTracker[] = [];
-
-beforeAll(async () => {
-  sim = await start();
-  // Graph's notifications go nowhere: each test hands the tracker the ones it is about.
-  sim.setScenario({ delivery: { drop: ["operation", "roster"] } });
-});
-
-afterEach(() => {
-  for (const tracker of trackers.splice(0)) tracker.close();
-});
-
-afterAll(async () => {
-  await sim.close();
-});
-
-function instance(store: BotStore, options: Parameters<typeof trackerOver>[1] = {}) {
-  const made = trackerOver(store, { client: simulatorClient(), ...options });
-  trackers.push(made.tracker);
-  return made;
-}
-
-const simulatorClient = (): InviteClient => createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl });
+const world = trackersBesideSimulator({ simulatorByDefault: true });
+const { instance } = world;
 
 /** A client whose answers from the simulator are held until `release`; `operationIds` are those answered so far. */
 function holdingAnswers() {
-  const client = simulatorClient();
+  const client = world.client();
   const operationIds: string[] = [];
   let release: () => void = () => {};
   const released = new Promise<void>((resolve) => {
@@ -69,7 +44,7 @@ function holdingAnswers() {
 }
 
 function newInvite() {
-  const call = sim.createCall({ kind: "group", callbackUri: "https://127.0.0.1:9/callback" });
+  const call = world.sim.createCall({ kind: "group", callbackUri: "https://127.0.0.1:9/callback" });
   const body = { ...inviteBody(userParticipant(randomUUID())), clientContext: randomUUID() };
   return { callId: call.id, body, clientContext: body.clientContext };
 }
@@ -95,7 +70,7 @@ describe("an invite sent again with its clientContext", () => {
     for (const again of [againHere, againThere]) {
       await expect(within(again)).resolves.toMatchObject({ clientContext, operation: { status: "running" } });
     }
-    expect(inviteRequests(sim, callId)).toEqual([200]);
+    expect(inviteRequests(world.sim, callId)).toEqual([200]);
     // Nobody waits on it any more, on either instance: later news of it is dropped unread.
     for (const { tracker } of [first, other]) {
       expect(tracker.onStoreChange({ kind: "operation", clientContext, operationId: null })).toBeUndefined();
@@ -104,7 +79,7 @@ describe("an invite sent again with its clientContext", () => {
     await expect(within(other.tracker.invite(callId, body))).resolves.toMatchObject({
       operation: { status: "running", operationId: operation.operationId },
     });
-    expect(inviteRequests(sim, callId)).toEqual([200]);
+    expect(inviteRequests(world.sim, callId)).toEqual([200]);
   });
 
   test("by another invite (another body or call) is refused, and nothing is sent", async () => {
@@ -113,10 +88,10 @@ describe("an invite sent again with its clientContext", () => {
     await tracker.invite(callId, body);
     const otherBody = { ...inviteBody(userParticipant(randomUUID())), clientContext };
     await expect(tracker.invite(callId, otherBody)).rejects.toBeInstanceOf(ClientContextInUse);
-    const otherCall = sim.createCall({ kind: "group", callbackUri: "https://127.0.0.1:9/callback" });
+    const otherCall = world.sim.createCall({ kind: "group", callbackUri: "https://127.0.0.1:9/callback" });
     await expect(tracker.invite(otherCall.id, body)).rejects.toBeInstanceOf(ClientContextInUse);
-    expect(inviteRequests(sim, callId)).toEqual([200]);
-    expect(inviteRequests(sim, otherCall.id)).toEqual([]);
+    expect(inviteRequests(world.sim, callId)).toEqual([200]);
+    expect(inviteRequests(world.sim, otherCall.id)).toEqual([]);
   });
 
   test("as a record kept from before fingerprints were kept is a retry, told by the request it keeps", async () => {
@@ -131,7 +106,7 @@ describe("an invite sent again with its clientContext", () => {
     });
     const otherBody = { ...inviteBody(userParticipant(randomUUID())), clientContext };
     await expect(tracker.invite(callId, otherBody)).rejects.toBeInstanceOf(ClientContextInUse);
-    expect(inviteRequests(sim, callId)).toEqual([]);
+    expect(inviteRequests(world.sim, callId)).toEqual([]);
   });
 });
 
@@ -259,6 +234,6 @@ describe("the invites counted as ended", () => {
       ...before,
       rejected: before.rejected + 1,
     });
-    expect(inviteRequests(sim, callId)).toEqual([200]);
+    expect(inviteRequests(world.sim, callId)).toEqual([200]);
   });
 });

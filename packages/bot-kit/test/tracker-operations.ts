@@ -2,9 +2,9 @@
 // notifications about an operation as Graph sends them, and a tracker on its own over a store.
 import { randomUUID } from "node:crypto";
 import { createInviteClient, type InviteClient } from "@graph-invite/client";
-import type { Scenario, Simulator } from "@graph-invite/simulator";
+import { type Scenario, type Simulator, start } from "@graph-invite/simulator";
 import { type OperationNotification, parseNotifications } from "@graph-invite/validator";
-import { expect } from "vitest";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import type { BotStore } from "../src/bot-store.js";
 import type { OperationEvent, OperationRecord } from "../src/index.js";
 import { OperationTracker } from "../src/invite-tracker.js";
@@ -228,4 +228,34 @@ export function within<T>(outcome: Promise<T>, ms = 5000): Promise<T> {
     outcome,
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms).unref()),
   ]);
+}
+
+/**
+ * Registers, for a test file, a simulator in Graph's place whose own notifications go nowhere (each test hands the
+ * tracker the ones it is about), and closes after each test the trackers `instance` made. `instance` gives a
+ * tracker over `store`; with `simulatorByDefault`, its client reaches the simulator unless the options give one.
+ */
+export function trackersBesideSimulator(options: { readonly simulatorByDefault?: boolean } = {}) {
+  const trackers: OperationTracker[] = [];
+  const world = {
+    sim: undefined as unknown as Simulator,
+    client: (): InviteClient => createInviteClient({ credential: world.sim.credential(), baseUrl: world.sim.graphUrl }),
+    instance(store: BotStore, trackerOptions: Parameters<typeof trackerOver>[1] = {}) {
+      const defaults = options.simulatorByDefault === true ? { client: world.client() } : {};
+      const made = trackerOver(store, { ...defaults, ...trackerOptions });
+      trackers.push(made.tracker);
+      return made;
+    },
+  };
+  beforeAll(async () => {
+    world.sim = await start();
+    world.sim.setScenario({ delivery: { drop: ["operation", "roster"] } });
+  });
+  afterEach(() => {
+    for (const tracker of trackers.splice(0)) tracker.close();
+  });
+  afterAll(async () => {
+    await world.sim?.close();
+  });
+  return world;
 }

@@ -4,45 +4,21 @@
 // is a MemoryStore that says it is shared (it has `watch` and `follow`); the news that the Redis store's feed would
 // bring is handed to `onStoreChange` by the test, so each test decides exactly what an instance hears and when.
 import { randomUUID } from "node:crypto";
-import { createInviteClient, type InviteClient, inviteBody, userParticipant } from "@graph-invite/client";
-import { type Simulator, start } from "@graph-invite/simulator";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import type { BotStore } from "../src/bot-store.js";
+import { type InviteClient, inviteBody, userParticipant } from "@graph-invite/client";
+import { describe, expect, test } from "vitest";
 import { MemoryStore, type OperationRecord, UnknownInvite } from "../src/index.js";
-import type { OperationTracker } from "../src/invite-tracker.js";
 import {
   completed,
   inviteInStore,
   inviteRequests,
   parsedOperationNotification,
   sharedStore,
-  trackerOver,
+  trackersBesideSimulator,
   within,
 } from "./tracker-operations.js";
 
-let sim: Simulator;
-const trackers: OperationTracker[] = [];
-
-beforeAll(async () => {
-  sim = await start();
-  // Graph's notifications go nowhere: each test hands the tracker the ones it is about.
-  sim.setScenario({ delivery: { drop: ["operation", "roster"] } });
-});
-
-afterEach(() => {
-  for (const tracker of trackers.splice(0)) tracker.close();
-});
-
-afterAll(async () => {
-  await sim.close();
-});
-
-/** A tracker over `store`, closed after the test. */
-function instance(store: BotStore, options: Parameters<typeof trackerOver>[1] = {}) {
-  const made = trackerOver(store, options);
-  trackers.push(made.tracker);
-  return made;
-}
+const world = trackersBesideSimulator();
+const { instance } = world;
 
 describe("news of another instance's change", () => {
   test("wakes a waiter with the record the news carries, which may be newer than a read would give", async () => {
@@ -255,13 +231,11 @@ describe("waitFor", () => {
 });
 
 describe("an invite sent again to another instance", () => {
-  const client = (): InviteClient => createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl });
-
   test("waits there for the first one's outcome, sending nothing", async () => {
     const { store, calls } = sharedStore();
-    const first = instance(store, { client: client() });
-    const second = instance(store, { client: client() });
-    const call = sim.createCall({ kind: "group", callbackUri: "https://127.0.0.1:9/callback" });
+    const first = instance(store, { client: world.client() });
+    const second = instance(store, { client: world.client() });
+    const call = world.sim.createCall({ kind: "group", callbackUri: "https://127.0.0.1:9/callback" });
     const body = { ...inviteBody(userParticipant(randomUUID())), clientContext: randomUUID() };
     const started = await first.tracker.invite(call.id, body);
     expect(started.operation.status).toBe("running");
@@ -275,13 +249,13 @@ describe("an invite sent again to another instance", () => {
     const { operationId } = started.operation;
     await second.tracker.onStoreChange({ kind: "operation", clientContext: body.clientContext, operationId });
     await expect(within(retried)).resolves.toMatchObject({ status: "completed", operationId });
-    expect(inviteRequests(sim, call.id)).toEqual([200]);
+    expect(inviteRequests(world.sim, call.id)).toEqual([200]);
     expect([...first.errors, ...second.errors]).toEqual([]);
   });
 
   test("hands the caller's signal to the client that sends it", async () => {
     const signals: Array<AbortSignal | undefined> = [];
-    const sending = client();
+    const sending = world.client();
     const recording: InviteClient = {
       ...sending,
       invite: (callId, body, options) => {
@@ -290,7 +264,7 @@ describe("an invite sent again to another instance", () => {
       },
     };
     const { tracker } = instance(new MemoryStore(), { client: recording });
-    const call = sim.createCall({ kind: "group", callbackUri: "https://127.0.0.1:9/callback" });
+    const call = world.sim.createCall({ kind: "group", callbackUri: "https://127.0.0.1:9/callback" });
     const controller = new AbortController();
     await tracker.invite(call.id, inviteBody(userParticipant(randomUUID())), { signal: controller.signal });
     expect(signals).toHaveLength(1);
