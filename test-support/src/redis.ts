@@ -141,9 +141,20 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   };
 }
 
+export interface StartRedisClusterOptions extends StartRedisOptions {
+  /**
+   * Replicas of each primary, as a cluster of a managed offering has them. Default 0. With replicas, the cluster is
+   * resolved once every node lists them (CLUSTER SLOTS) and each has its primary's data (`master_link_status:up`), so
+   * that a client made with `useReplicas: true` finds them and can read from them at once.
+   */
+  readonly replicasPerPrimary?: number;
+}
+
 export interface RedisCluster {
-  /** The primaries, in the order they were started. */
+  /** The three primaries, in the order they were started. */
   readonly nodes: readonly RedisServer[];
+  /** The replicas, none unless asked for with {@link StartRedisClusterOptions.replicasPerPrimary}. */
+  readonly replicas: readonly RedisServer[];
   /** For `createCluster({ rootNodes })`. */
   readonly rootNodes: ReadonlyArray<{ readonly url: string }>;
   /** The primary that serves `key`'s slot. */
@@ -153,24 +164,49 @@ export interface RedisCluster {
 }
 
 /**
- * A real Redis Cluster of three primaries (no replicas): three `redis-server --cluster-enabled yes` on free loopback
- * ports, joined by `redis-cli --cluster create`, resolved once every node reports `cluster_state:ok`. With
- * `persistent`, each node keeps an append-only file, so that a node restarted comes back with its data.
+ * A real Redis Cluster of three primaries: `redis-server --cluster-enabled yes` on free loopback ports, joined by
+ * `redis-cli --cluster create`, resolved once every node reports `cluster_state:ok`. No replicas unless asked for.
+ * With `persistent`, each node keeps an append-only file, so that a node restarted comes back with its data.
  */
-export async function startRedisCluster(options: StartRedisOptions = {}): Promise<RedisCluster> {
+export async function startRedisCluster(options: StartRedisClusterOptions = {}): Promise<RedisCluster> {
   const cli = findRedisServer(options.searchPath, "redis-cli");
+  const replicasPerPrimary = options.replicasPerPrimary ?? 0;
+  const started: RedisServer[] = [];
+  const stop = () => Promise.all(started.map((node) => node.stop())).then(() => undefined);
   const nodes: RedisServer[] = [];
-  const stop = () => Promise.all(nodes.map((node) => node.stop())).then(() => undefined);
+  const replicas: RedisServer[] = [];
   try {
-    for (let index = 0; index < 3; index++) nodes.push(await startRedis({ ...options, clusterNode: true }));
-    const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
-    await runCli(cli, ["--cluster", "create", ...addresses, "--cluster-replicas", "0", "--cluster-yes"]);
+    for (let index = 0; index < 3 * (1 + replicasPerPrimary); index++) {
+      started.push(await startRedis({ ...options, clusterNode: true }));
+    }
+    const addresses = started.map((node) => `127.0.0.1:${node.port}`);
+    await runCli(cli, [
+      "--cluster",
+      "create",
+      ...addresses,
+      "--cluster-replicas",
+      String(replicasPerPrimary),
+      "--cluster-yes",
+    ]);
     const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
-    for (const node of nodes) {
-      while (!/cluster_state:ok/.test(await node.command("CLUSTER", "INFO"))) {
+    const waitFor = async (node: RedisServer, ready: (reply: string) => boolean, ...command: string[]) => {
+      while (!ready(await node.command(...command))) {
         if (Date.now() > deadline) throw new Error(`the cluster on ${addresses.join(", ")} did not become ready`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+    };
+    // A client learns the nodes from the one it asks first (CLUSTER SLOTS), which lists a replica only a little after
+    // it has joined: every node must list every other.
+    const ids = await Promise.all(started.map(async (node) => (await node.command("CLUSTER", "MYID")).trim()));
+    for (const node of started) {
+      await waitFor(node, (info) => /cluster_state:ok/.test(info), "CLUSTER", "INFO");
+      await waitFor(node, (slots) => ids.every((id) => slots.includes(id)), "CLUSTER", "SLOTS");
+    }
+    // redis-cli chooses which nodes become replicas: each node says what it is.
+    for (const node of started) {
+      const replica = /^role:slave\r?$/m.test(await node.command("INFO", "replication"));
+      (replica ? replicas : nodes).push(node);
+      if (replica) await waitFor(node, (info) => /^master_link_status:up\r?$/m.test(info), "INFO", "replication");
     }
   } catch (error) {
     await stop();
@@ -178,6 +214,7 @@ export async function startRedisCluster(options: StartRedisOptions = {}): Promis
   }
   return {
     nodes,
+    replicas,
     rootNodes: nodes.map((node) => ({ url: node.url })),
     async nodeFor(key) {
       const [first] = nodes;

@@ -147,13 +147,18 @@ describe("what the store writes", () => {
 describe.skipIf(skipRedisTests)("scripts on a real server", () => {
   let server: RedisServer;
   let cluster: RedisCluster;
+  let replicated: RedisCluster;
   const clients: Array<{ destroy(): unknown }> = [];
   beforeAll(async () => {
-    [server, cluster] = await Promise.all([startRedis(), startRedisCluster()]);
+    [server, cluster, replicated] = await Promise.all([
+      startRedis(),
+      startRedisCluster(),
+      startRedisCluster({ replicasPerPrimary: 1 }),
+    ]);
   });
   afterAll(async () => {
     for (const client of clients) client.destroy();
-    await Promise.all([server?.stop(), cluster?.stop()]);
+    await Promise.all([server?.stop(), cluster?.stop(), replicated?.stop()]);
   });
 
   async function connected<Client extends AnyRedisConnection & { connect(): Promise<unknown> }>(client: Client) {
@@ -216,6 +221,31 @@ describe.skipIf(skipRedisTests)("scripts on a real server", () => {
       const ran = cluster.nodes.filter((_, index) => (after[index] as number) > (before[index] as number));
       expect(ran).toEqual([serving]);
     }
+  });
+
+  test("on a cluster client that reads from replicas, every script still goes to a primary, where it may write", async () => {
+    // Managed clusters have replicas, and a client made with useReplicas sends what it is told is read-only to them,
+    // in turn with the primary; a replica refuses a script's writes.
+    const client = await connected(createCluster({ rootNodes: [...replicated.rootNodes], useReplicas: true }));
+    const gets = async (node: RedisServer) =>
+      Number(/cmdstat_get:calls=(\d+)/.exec(await node.command("INFO", "commandstats"))?.[1] ?? 0);
+    const sum = (counts: readonly number[]) => counts.reduce((total, count) => total + count, 0);
+    const write = new Script("redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])");
+    const send = senderOf(client);
+    for (const tag of ["a", "b", "c", "d", "e", "f"]) {
+      const key = `{${tag}}written`;
+      for (const value of ["first", "second"]) {
+        expect(await write.run(send, [key], [`${tag}-${value}`])).toBe(`${tag}-${value}`);
+        expect(await (await replicated.nodeFor(key)).command("GET", key)).toBe(`${tag}-${value}`);
+      }
+    }
+    // The client does read from the replicas: what it is told is read-only reaches them (a slot's primary and its
+    // replica in turn).
+    const before = sum(await Promise.all(replicated.replicas.map(gets)));
+    for (const tag of ["a", "a", "b", "b"])
+      await client.sendCommand(`{${tag}}written`, true, ["GET", `{${tag}}written`]);
+    expect(replicated.replicas).toHaveLength(3);
+    expect(sum(await Promise.all(replicated.replicas.map(gets)))).toBeGreaterThan(before);
   });
 
   test("every script of the store compiles as loaded, its includes put in, and is known by its digest", async () => {

@@ -49,7 +49,11 @@ export type AnyRedisConnection = RedisConnection | RedisClusterConnection;
 /** Sends one command; `key` is any key it touches (all of the store's keys are in one slot). */
 export type Send = (key: string, args: string[]) => Promise<unknown>;
 
-/** How to send commands through `client`, whichever kind it is. */
+/**
+ * How to send commands through `client`, whichever kind it is. On a cluster, nothing is sent as read-only: a client
+ * made with `useReplicas` would send it to a replica, which refuses a script's writes and may answer a read with what
+ * the primary held before this instance's last write.
+ */
 export function senderOf(client: AnyRedisConnection): Send {
   if (isCluster(client)) return (key, args) => client.sendCommand(key, false, args);
   return (_key, args) => client.sendCommand(args);
