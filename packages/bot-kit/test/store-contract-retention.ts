@@ -2,7 +2,7 @@
 // store-contract.ts.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { expect, test } from "vitest";
+import { expect, test, vi } from "vitest";
 import type { RosterState } from "../src/index.js";
 import { emptyRoster } from "../src/testing.js";
 import { contexts, member, operation, type StoreUnderTest } from "./store-contract-fixtures.js";
@@ -88,6 +88,24 @@ export function retentionContract(subject: StoreUnderTest): void {
       await store.recordUnmatched({ at: new Date().toISOString(), callId: "c", reason: `${n}`, notification: n });
     }
     expect((await store.unmatched()).map((entry) => entry.reason)).toEqual(["3", "4", "5", "6"]);
+  });
+
+  test("rosters written within one millisecond are forgotten least recently changed first", async () => {
+    const store = await subject.open({ rosters: { maxCount: 2 } });
+    // The clock alone, so that the store's client still runs on real timers.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.parse("2026-01-01T00:00:00.000Z") });
+    try {
+      // Not in the order of their names: a store that ordered writes of one millisecond by key would forget another.
+      for (const callId of ["r3", "r2"]) await store.putRoster(emptyRoster(callId), []);
+      const r3 = (await store.roster("r3")) as RosterState;
+      expect(await store.putRoster(r3, [])).toBe(true);
+      await store.putRoster(emptyRoster("r1"), []);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await store.roster("r2")).toBeUndefined();
+    expect(await store.roster("r3")).toMatchObject({ revision: 2 });
+    expect(await store.roster("r1")).toBeDefined();
   });
 
   test("unmatched entries are bounded by bytes: 40 refused 1 MiB bodies keep at most the budget", async () => {
