@@ -2,13 +2,14 @@
 // as behind a failing proxy: the changes written meanwhile by other instances all reach it once it is back, in order
 // and none skipped, and it reports a resync, so that whoever waits reads the store again in case entries were trimmed.
 // The reader is held off by a password set on the server after every other connection authenticated: a real server
-// refusing only the new connection.
+// refusing only the new connection. And a reader stopped while it waits on the server ends there.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type RedisServer, skipRedisTests, startRedis } from "@graph-invite/test-support/redis";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { StoreChange } from "../src/index.js";
+import { FeedReader } from "../src/redis/feed.js";
 import { RedisStore } from "../src/redis/index.js";
 import { operation, until } from "./store-contract.js";
 
@@ -79,5 +80,17 @@ describe.skipIf(skipRedisTests)("the change feed across a lost connection", () =
     } finally {
       stop();
     }
+  });
+
+  test("a reader stopped while it waits on the server ends its loop and gives up its connection", async () => {
+    const admin = await connect();
+    const key = `feed-${randomUUID()}`;
+    const reader = new FeedReader({ connection: admin, key, origin: "me", onChange: () => {}, blockMs: 10_000 });
+    const reading = async () => / cmd=xread\b/.test(String(await admin.sendCommand(["CLIENT", "LIST"])));
+    await until(reading);
+    // A loop that went on would try its destroyed connection again and again, and stop() would never resolve.
+    const stopped = reader.stop().then(() => "stopped");
+    expect(await Promise.race([stopped, sleep(2000, "still reading")])).toBe("stopped");
+    await until(async () => !(await reading()));
   });
 });

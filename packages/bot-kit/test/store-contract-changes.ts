@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import { expect, test } from "vitest";
-import type { OperationRecord, RosterEvent, StoreChange } from "../src/index.js";
+import type { CallStateEvent, OperationRecord, RosterEvent, RosterState, StoreChange } from "../src/index.js";
 import { emptyRoster } from "../src/testing.js";
 import { member, operation, type StoreUnderTest, until, update } from "./store-contract-fixtures.js";
 
@@ -82,7 +82,11 @@ export function changesContract(subject: StoreUnderTest): void {
         participant: member("p-1").participant,
       };
       await store.putRoster(emptyRoster("call-w"), [event]);
-      await until(() => heard.following.length >= 2 && heard.broadcast.length >= 1);
+      // A change of the call's own state goes with its roster's write.
+      const ended: CallStateEvent = { callId: "call-w", changeType: "deleted", state: "terminated", resultInfo: null };
+      const written = (await store.roster("call-w")) as RosterState;
+      await store.putRoster({ ...written, ended: true }, [], [ended]);
+      await until(() => heard.following.length >= 2 && heard.broadcast.length >= 2);
       await sleep(300);
       // The record may come along, as written: then the follower need not read it again.
       const withoutRecord = ({ record, ...change }: StoreChange & { record?: OperationRecord }) => {
@@ -95,7 +99,10 @@ export function changesContract(subject: StoreUnderTest): void {
         { kind: "operation", clientContext: followed.clientContext, operationId: "op-w" },
         { kind: "operation", clientContext: named.clientContext, operationId: "op-named" },
       ]);
-      expect(heard.broadcast).toEqual([{ kind: "roster", callId: "call-w", events: [event] }]);
+      expect(heard.broadcast).toEqual([
+        { kind: "roster", callId: "call-w", events: [event] },
+        { kind: "roster", callId: "call-w", events: [], calls: [ended] },
+      ]);
       expect(heard.idle).toEqual([]);
       expect(echoed).toEqual([]);
       // An invite that has ended has nobody waiting: later writes wake nobody.
