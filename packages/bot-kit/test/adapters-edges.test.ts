@@ -1,6 +1,8 @@
 // The edges of the receiver's contract through every host: a body of exactly maxBodyBytes is accepted and one byte
 // more is refused, whether the sender declares its length or streams it chunked; and a callback URL that carries a
-// query string (Graph keeps whatever the bot gave as callbackUri) still reaches the bot.
+// query string (Graph keeps whatever the bot gave as callbackUri) still reaches the bot. And bot.fetch's own answer, a
+// Web Response: no body where there is nothing to say, a connection closed whose body was left unread, and a body held
+// to the limit whatever length its Request declares.
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -35,7 +37,13 @@ async function origin(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-function overHttp(server: Server): { send: Send; close: () => Promise<void> } {
+/** A host: how to send to the bot through it, and how to close it. */
+interface Host {
+  readonly send: Send;
+  readonly close: () => Promise<void>;
+}
+
+function overHttp(server: Server): Host {
   return {
     async send(target, body, headers) {
       const init = { method: "POST", headers, body, ...(typeof body !== "string" && { duplex: "half" }) };
@@ -51,7 +59,7 @@ function overHttp(server: Server): { send: Send; close: () => Promise<void> } {
   };
 }
 
-const hosts: Record<string, (bot: Bot) => { send: Send; close: () => Promise<void> }> = {
+const hosts: Record<string, (bot: Bot) => Host> = {
   "node:http": (bot) => overHttp(createServer(nodeHandler(bot)).listen(0, "127.0.0.1")),
   "Express 5": (bot) => {
     const app = express();
@@ -133,6 +141,53 @@ describe.each(Object.entries(hosts))("through %s", (_name, host) => {
     const other = randomUUID();
     expect(await server.send(path, as(rosterOfSize(other, maxBodyBytes + 1)), await signedHeaders(sim))).toBe(413);
     expect(await members(bot, other)).toEqual([]);
+  });
+});
+
+describe("the answer of bot.fetch, a Web Response", () => {
+  test("has no body and no Content-Type when there is nothing to say, and closes a connection whose body was left unread", async () => {
+    const bot = createBot({
+      client: createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl }),
+      auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
+      maxBodyBytes,
+      selfCheck: false,
+    });
+    try {
+      const post = async (body: string) =>
+        bot.fetch(new Request(`http://bot.test${path}`, { method: "POST", headers: await signedHeaders(sim), body }));
+      const accepted = await post(rosterOf(randomUUID()));
+      expect(accepted.status).toBe(202);
+      expect(accepted.body).toBeNull();
+      expect(accepted.headers.get("content-type")).toBeNull();
+      expect(accepted.headers.get("connection")).toBeNull();
+      expect(await accepted.text()).toBe("");
+      const tooLarge = await post(rosterOfSize(randomUUID(), maxBodyBytes + 1));
+      expect(tooLarge.status).toBe(413);
+      expect(tooLarge.headers.get("connection")).toBe("close");
+      await bot.idle();
+    } finally {
+      bot.stopWaiting();
+    }
+  });
+
+  test("holds a body longer than its declared length to maxBodyBytes", async () => {
+    // A Request built by code in front of the bot may declare any length: only the network enforces it.
+    const bot = createBot({
+      client: createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl }),
+      auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
+      maxBodyBytes,
+      selfCheck: false,
+    });
+    try {
+      const callId = randomUUID();
+      const headers = { ...(await signedHeaders(sim)), "Content-Length": "100" };
+      const body = rosterOfSize(callId, maxBodyBytes + 1);
+      const response = await bot.fetch(new Request(`http://bot.test${path}`, { method: "POST", headers, body }));
+      expect(response.status).toBe(413);
+      expect(await members(bot, callId)).toEqual([]);
+    } finally {
+      bot.stopWaiting();
+    }
   });
 });
 
