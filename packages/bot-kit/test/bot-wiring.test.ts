@@ -1,0 +1,75 @@
+// How createBot puts its parts together, where no flow test looks: an authenticator of the bot's own is the one
+// asked, and work the bot does in the background that fails is reported as an `error` event rather than lost.
+import { randomUUID } from "node:crypto";
+import { createInviteClient } from "@graph-invite/client";
+import { type Simulator, start } from "@graph-invite/simulator";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { type AuthResult, type Bot, createBot, MemoryStore } from "../src/index.js";
+import { rosterOf } from "./harness.js";
+
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await start();
+});
+afterAll(() => sim.close());
+
+const bots: Bot[] = [];
+afterAll(async () => {
+  for (const bot of bots.splice(0)) {
+    await bot.idle();
+    bot.stopWaiting();
+  }
+});
+
+const client = () => createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl });
+
+function post(bot: Bot, body: string, authorization: string): Promise<Response> {
+  const headers = { authorization, "content-type": "application/json" };
+  return bot.fetch(new Request("http://bot.test/api/calls", { method: "POST", headers, body }));
+}
+
+test("an authenticator of the bot's own is the one asked: what it allows is processed, what it refuses is refused", async () => {
+  const seen: Array<string | null | undefined> = [];
+  const bot = createBot({
+    client: client(),
+    auth: {
+      authenticate: async (authorization): Promise<AuthResult> => {
+        seen.push(authorization);
+        return authorization === "Bearer ours"
+          ? { ok: true, tenantId: randomUUID(), claims: {} }
+          : { ok: false, status: 401, reason: "invalid-token", message: "not ours" };
+      },
+    },
+    selfCheck: false,
+  });
+  bots.push(bot);
+  const callId = randomUUID();
+  expect((await post(bot, rosterOf(callId), "Bearer ours")).status).toBe(202);
+  await bot.idle();
+  expect((await bot.roster(callId)).participants).toHaveLength(1);
+  const refused = await post(bot, rosterOf(randomUUID()), "Bearer theirs");
+  expect(refused.status).toBe(401);
+  expect(seen).toEqual(["Bearer ours", "Bearer theirs"]);
+});
+
+test("a failure of the bot's background work (taking over another instance's deliveries) is an error event", async () => {
+  const failure = new Error("the store cannot list unfinished deliveries");
+  class FailingStore extends MemoryStore {
+    async takeUnfinishedDeliveries(): Promise<never> {
+      throw failure;
+    }
+  }
+  const bot = createBot({
+    client: client(),
+    auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
+    store: new FailingStore(),
+    recheckIntervalMs: 50,
+    selfCheck: false,
+  });
+  bots.push(bot);
+  const errors: unknown[] = [];
+  bot.on("error", (error) => errors.push(error));
+  const deadline = Date.now() + 5000;
+  while (errors.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(errors[0]).toBe(failure);
+});
