@@ -1,5 +1,6 @@
 // How createBot puts its parts together, where no flow test looks: an authenticator of the bot's own is the one
-// asked, and work the bot does in the background that fails is reported as an `error` event rather than lost.
+// asked, work the bot does in the background that fails is reported as an `error` event rather than lost, and a call
+// it has heard nothing of has an empty roster that has not ended.
 import { randomUUID } from "node:crypto";
 import { createInviteClient } from "@graph-invite/client";
 import { type Simulator, start } from "@graph-invite/simulator";
@@ -72,4 +73,15 @@ test("a failure of the bot's background work (taking over another instance's del
   const deadline = Date.now() + 5000;
   while (errors.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   expect(errors[0]).toBe(failure);
+});
+
+test("the roster of a call the bot has heard nothing of is empty and not ended", async () => {
+  const bot = createBot({
+    client: client(),
+    auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
+    selfCheck: false,
+  });
+  bots.push(bot);
+  const callId = randomUUID();
+  expect(await bot.roster(callId)).toEqual({ callId, participants: [], ended: false });
 });
