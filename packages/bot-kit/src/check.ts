@@ -28,8 +28,14 @@ export interface CheckOptions {
    * a token and expects the bot's own `401 missing-token`. Default: the bot's `callbackUrl` option.
    */
   readonly callbackUrl?: string;
-  /** How long each step may take; a callback URL that refuses connections is tried again until then. Default 5 s. */
+  /** How long each step may take. Default 5 s. */
   readonly timeoutMs?: number;
+  /**
+   * How long a callback URL that refuses connections is tried again, for a server that starts listening after the
+   * bot is made. Default: `timeoutMs`. `startBot`, whose server listens before it checks, gives 0: a refused
+   * connection is reported at once.
+   */
+  readonly waitForListenerMs?: number;
   /** Stops the check, which then rejects with the signal's reason. */
   readonly signal?: AbortSignal;
 }
@@ -61,7 +67,8 @@ export async function checkBot(target: CheckTarget, options: CheckOptions = {}):
     if (keys !== undefined) problems.push(keys);
   }
   if (options.callbackUrl !== undefined) {
-    const route = await checkRoute(options.callbackUrl, target, timeoutMs, options.signal);
+    const waitMs = Math.min(options.waitForListenerMs ?? timeoutMs, timeoutMs);
+    const route = await checkRoute(options.callbackUrl, target, { timeoutMs, waitMs }, options.signal);
     if (route !== undefined) problems.push(route);
   }
   // A check cut short found nothing worth reporting.
@@ -112,7 +119,7 @@ async function fetchJson(url: string, timeoutMs: number, signal: AbortSignal | u
 async function checkRoute(
   callbackUrl: string,
   { path, selfCheckToken }: CheckTarget,
-  timeoutMs: number,
+  { timeoutMs, waitMs }: { readonly timeoutMs: number; readonly waitMs: number },
   signal: AbortSignal | undefined,
 ): Promise<CheckProblem | undefined> {
   const problem = (what: string): CheckProblem => ({
@@ -120,6 +127,7 @@ async function checkRoute(
     message: `Graph's notifications will not reach the bot: ${what}. Mount the bot's handler at the callback URL's path (its path option is ${path}; Express, Connect and Fastify mounts are seen through), before any body parser or authentication of your own`,
   });
   const until = Date.now() + timeoutMs;
+  const waitUntil = Date.now() + waitMs;
   for (;;) {
     let response: Response;
     try {
@@ -131,7 +139,7 @@ async function checkRoute(
       });
     } catch (error) {
       // At start, the server may not be listening yet.
-      if (Date.now() < until && !signal?.aborted) {
+      if (Date.now() < waitUntil && !signal?.aborted) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         continue;
       }

@@ -55,8 +55,9 @@ export async function startBot(options: BotOptions & ListenOptions): Promise<Sta
   const callbackUrl = `${url}${receiverOf(bot).path}`;
   let closed = false;
   if (options.selfCheck !== false) {
-    // Rejects only when the bot stopped first.
-    bot.check({ callbackUrl: options.callbackUrl ?? callbackUrl }).then(
+    // Rejects only when the bot stopped first. The server listens already: a callback URL that refuses connections
+    // is reported at once rather than tried again.
+    bot.check({ callbackUrl: options.callbackUrl ?? callbackUrl, waitForListenerMs: 0 }).then(
       (report) => {
         if (!closed) logProblems(options.logger ?? stderrLogger, report);
       },
