@@ -1,12 +1,18 @@
-// startBot, the kit's own server: where it listens and the URLs it gives, and its self-check, which runs once the
-// server listens and warns of a misconfiguration within a second, naming the setting, unless told not to check.
+// startBot, the kit's own server: where it listens and the URLs it gives; its self-check, which runs once the server
+// listens and warns of a misconfiguration within a second, naming the setting, unless told not to check; and
+// OpenTelemetry's API, which it finds on its own, unless told not to.
+import { randomUUID } from "node:crypto";
 import { createInviteClient } from "@graph-invite/client";
 import { type Simulator, start } from "@graph-invite/simulator";
 import { freePort } from "@graph-invite/test-support/ports";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Logger } from "../src/index.js";
 import { startBot } from "../src/node/index.js";
+import { rosterOf, signedHeaders } from "./harness.js";
 import { until } from "./store-contract-fixtures.js";
+import { count, useSdk } from "./telemetry-sdk.js";
+
+useSdk();
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -75,4 +81,38 @@ test("says nothing of the same misconfiguration with selfCheck: false", async ()
   } finally {
     await bot.close();
   }
+});
+
+describe("OpenTelemetry", () => {
+  const accepted = () => count("graph_invite.deliveries", { "graph_invite.delivery.outcome": "accepted" });
+  const deliver = async (url: string) => {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: await signedHeaders(sim),
+      body: rosterOf(randomUUID()),
+    });
+    return response.status;
+  };
+
+  test("found on its own: a delivery it accepts is counted by the SDK the app registered", async () => {
+    const bot = await startBot({ ...setUp(), selfCheck: false });
+    try {
+      const before = await accepted();
+      expect(await deliver(bot.callbackUrl)).toBe(202);
+      expect(await accepted()).toBe(before + 1);
+    } finally {
+      await bot.close();
+    }
+  });
+
+  test("with openTelemetry: false, nothing is recorded", async () => {
+    const bot = await startBot({ ...setUp(), selfCheck: false, openTelemetry: false });
+    try {
+      const before = await accepted();
+      expect(await deliver(bot.callbackUrl)).toBe(202);
+      expect(await accepted()).toBe(before);
+    } finally {
+      await bot.close();
+    }
+  });
 });
