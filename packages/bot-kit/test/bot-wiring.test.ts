@@ -1,12 +1,13 @@
 // How createBot puts its parts together, where no flow test looks: an authenticator of the bot's own is the one
-// asked, work the bot does in the background that fails is reported as an `error` event rather than lost, and a call
-// it has heard nothing of has an empty roster that has not ended.
+// asked, work the bot does in the background that fails is reported as an `error` event rather than lost, a call it
+// has heard nothing of has an empty roster that has not ended, and a call's state costs a roster write only to a bot
+// that broadcasts its events.
 import { randomUUID } from "node:crypto";
 import { createInviteClient } from "@graph-invite/client";
 import { type Simulator, start } from "@graph-invite/simulator";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { type AuthResult, type Bot, createBot, MemoryStore } from "../src/index.js";
-import { rosterOf } from "./harness.js";
+import { type AuthResult, type Bot, type CallStateEvent, createBot, MemoryStore } from "../src/index.js";
+import { rosterOf, signedHeaders } from "./harness.js";
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -84,4 +85,37 @@ test("the roster of a call the bot has heard nothing of is empty and not ended",
   bots.push(bot);
   const callId = randomUUID();
   expect(await bot.roster(callId)).toEqual({ callId, participants: [], ended: false });
+});
+
+test("without broadcastEvents, a call's state that does not end it is announced without writing its roster", async () => {
+  // Broadcast call events travel with a roster write: only a bot that broadcasts pays for one.
+  const store = new MemoryStore();
+  const bot = createBot({
+    client: client(),
+    auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
+    store,
+    selfCheck: false,
+  });
+  bots.push(bot);
+  const callId = randomUUID();
+  const headers = await signedHeaders(sim);
+  const send = (body: string) => bot.fetch(new Request("http://bot.test/api/calls", { method: "POST", headers, body }));
+  expect((await send(rosterOf(callId))).status).toBe(202);
+  await bot.idle();
+  const before = await store.roster(callId);
+  const calls: CallStateEvent[] = [];
+  bot.on("call", (event) => calls.push(event));
+  const established = {
+    value: [
+      {
+        changeType: "updated",
+        resource: `/app/calls/${callId}`,
+        resourceData: { "@odata.type": "#microsoft.graph.call", state: "established" },
+      },
+    ],
+  };
+  expect((await send(JSON.stringify(established))).status).toBe(202);
+  await bot.idle();
+  expect(calls).toEqual([expect.objectContaining({ callId, state: "established" })]);
+  expect(await store.roster(callId)).toEqual(before);
 });
