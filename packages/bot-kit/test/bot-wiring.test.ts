@@ -1,12 +1,13 @@
 // How createBot puts its parts together, where no flow test looks: an authenticator of the bot's own is the one
 // asked, work the bot does in the background that fails is reported as an `error` event rather than lost, a call it
-// has heard nothing of has an empty roster that has not ended, and a call's state costs a roster write only to a bot
-// that broadcasts its events.
+// has heard nothing of has an empty roster that has not ended, a call's state costs a roster write only to a bot that
+// broadcasts its events, and the invites waited on are read again at the interval the bot was given.
 import { randomUUID } from "node:crypto";
-import { createInviteClient } from "@graph-invite/client";
+import { createInviteClient, inviteBody, userParticipant } from "@graph-invite/client";
 import { type Simulator, start } from "@graph-invite/simulator";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type AuthResult, type Bot, type CallStateEvent, createBot, MemoryStore } from "../src/index.js";
+import { startBot } from "../src/node/index.js";
 import { rosterOf, signedHeaders } from "./harness.js";
 
 let sim: Simulator;
@@ -118,4 +119,23 @@ test("without broadcastEvents, a call's state that does not end it is announced 
   await bot.idle();
   expect(calls).toEqual([expect.objectContaining({ callId, state: "established" })]);
   expect(await store.roster(callId)).toEqual(before);
+});
+
+test("an invite whose end another instance heard is read again every recheckIntervalMs", async () => {
+  // Two bots over one store: the one that invites hears nothing (the calls' callbacks go to the other), and the
+  // store tells it nothing, so only its re-read of the store ends its wait; at the default 5 s it would end later.
+  const store = new MemoryStore();
+  const auth = { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl };
+  const inviter = createBot({ client: client(), auth, store, recheckIntervalMs: 100, selfCheck: false });
+  bots.push(inviter);
+  const hearing = await startBot({ client: client(), auth, store, selfCheck: false });
+  try {
+    const call = sim.createCall({ kind: "group", callbackUri: hearing.callbackUrl });
+    const started = Date.now();
+    const outcome = await inviter.inviteAndWait(call.id, inviteBody(userParticipant(randomUUID())));
+    expect(outcome.status).toBe("completed");
+    expect(Date.now() - started).toBeLessThan(2500);
+  } finally {
+    await hearing.close();
+  }
 });
