@@ -2,7 +2,8 @@
 // more is refused, whether the sender declares its length or streams it chunked; and a callback URL that carries a
 // query string (Graph keeps whatever the bot gave as callbackUri) still reaches the bot. And bot.fetch's own answer, a
 // Web Response: no body where there is nothing to say, a connection closed whose body was left unread, and a body held
-// to the limit whatever length its Request declares.
+// to the limit whatever length its Request declares. And a store that cannot claim a delivery gets the sender a 500 on
+// a closed connection, so that Graph sends it again, with the failure reported.
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,7 +13,7 @@ import { serve } from "@hono/node-server";
 import express from "express";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Bot, createBot } from "../src/index.js";
+import { type Bot, createBot, MemoryStore } from "../src/index.js";
 import { nodeHandler } from "../src/node/index.js";
 import { exampleMember, rosterOf, signedHeaders } from "./harness.js";
 
@@ -141,6 +142,45 @@ describe.each(Object.entries(hosts))("through %s", (_name, host) => {
     const other = randomUUID();
     expect(await server.send(path, as(rosterOfSize(other, maxBodyBytes + 1)), await signedHeaders(sim))).toBe(413);
     expect(await members(bot, other)).toEqual([]);
+  });
+});
+
+describe("a store that fails to claim a delivery, through node:http", () => {
+  test("gets 500 with no body and the connection closed, and the error is reported: Graph sends it again", async () => {
+    const failure = new Error("the store cannot claim the delivery");
+    class FailingClaims extends MemoryStore {
+      override async claimDelivery(): Promise<boolean> {
+        throw failure;
+      }
+    }
+    const bot = createBot({
+      client: createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl }),
+      auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
+      store: new FailingClaims(),
+      selfCheck: false,
+    });
+    const errors: unknown[] = [];
+    bot.on("error", (error) => errors.push(error));
+    const server = createServer(nodeHandler(bot)).listen(0, "127.0.0.1");
+    try {
+      const headers = { ...(await signedHeaders(sim)), "X-Microsoft-Skype-Message-Id": randomUUID() };
+      const response = await fetch(`${await origin(server)}${path}`, {
+        method: "POST",
+        headers,
+        body: rosterOf(randomUUID()),
+        signal: AbortSignal.timeout(5000),
+      });
+      expect(response.status).toBe(500);
+      expect(response.headers.get("connection")).toBe("close");
+      expect(await response.text()).toBe("");
+      expect(errors).toEqual([failure]);
+    } finally {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      bot.stopWaiting();
+    }
   });
 });
 
