@@ -72,11 +72,29 @@ export default [
   },
   {
     mutate: ["src/web.ts", "src/node/*.ts", "!src/node/index.ts", "src/bot-receiver.ts"],
-    tests: tests("adapters", "adapters-edges", "endpoint-requests", "endpoint-invalid-bodies", "limits", "lifecycle"),
+    tests: tests(
+      "adapters",
+      "adapters-edges",
+      "endpoint-requests",
+      "endpoint-invalid-bodies",
+      "limits",
+      "lifecycle",
+      "start-bot",
+      "slow-clients",
+    ),
   },
   {
     mutate: ["src/bot.ts", "src/bot-store.ts", "src/bot-types.ts", "src/graph-types.ts", "src/testing.ts"],
-    tests: tests("processing", "flow", "lifecycle", "self-check", "refusals", "mixed-batch", "exports-documented"),
+    tests: tests(
+      "processing",
+      "flow",
+      "lifecycle",
+      "self-check",
+      "refusals",
+      "mixed-batch",
+      "exports-documented",
+      "bot-wiring",
+    ),
   },
   {
     mutate: ["src/check.ts"],
