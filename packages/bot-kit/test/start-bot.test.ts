@@ -36,7 +36,7 @@ function warnings(): Logger & { readonly seen: Array<{ setting: unknown; message
   };
 }
 
-test("listens on 127.0.0.1 unless told otherwise, and gives its URL and the callback URL under it", async () => {
+test("listens on 127.0.0.1 unless told otherwise, gives its URL and the callback URL under it, and stops on close", async () => {
   const bot = await startBot({ ...setUp(), selfCheck: false });
   try {
     expect(bot.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -45,6 +45,7 @@ test("listens on 127.0.0.1 unless told otherwise, and gives its URL and the call
   } finally {
     await bot.close();
   }
+  await expect(fetch(bot.callbackUrl)).rejects.toThrow("fetch failed");
 });
 
 test("on an IPv6 address, its URL has the address in brackets, and reaches it", async () => {
