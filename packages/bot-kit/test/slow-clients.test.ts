@@ -15,7 +15,7 @@ import fastify from "fastify";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Bot, createBot } from "../src/index.js";
-import { fastifyHook, hardenServer, nodeHandler } from "../src/node/index.js";
+import { fastifyHook, hardenServer, nodeHandler, serverTimeouts } from "../src/node/index.js";
 import { recordingLogger } from "./harness.js";
 
 const timeouts = { headersTimeoutMs: 1000, requestTimeoutMs: 2000 };
@@ -129,4 +129,16 @@ describe.each(Object.entries(hosts))("%s, given hardenServer", (_name, host) => 
     const held = await trickle(port, head, 1000, 3500);
     expect(held).toBeGreaterThanOrEqual(1900);
   });
+});
+
+test("the timeouts are checked at a tenth of the shorter, at least every second and at most every 100 ms", () => {
+  expect(serverTimeouts()).toEqual({
+    headersTimeout: 10_000,
+    requestTimeout: 30_000,
+    connectionsCheckingInterval: 1000,
+  });
+  expect(serverTimeouts({ headersTimeoutMs: 5000, requestTimeoutMs: 3000 }).connectionsCheckingInterval).toBe(300);
+  expect(serverTimeouts({ headersTimeoutMs: 4000, requestTimeoutMs: 6000 }).connectionsCheckingInterval).toBe(400);
+  expect(serverTimeouts({ headersTimeoutMs: 500 }).connectionsCheckingInterval).toBe(100);
+  expect(serverTimeouts({ headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 }).connectionsCheckingInterval).toBe(1000);
 });
