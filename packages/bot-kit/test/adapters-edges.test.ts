@@ -146,7 +146,7 @@ describe.each(Object.entries(hosts))("through %s", (_name, host) => {
 });
 
 describe("a store that fails to claim a delivery, through node:http", () => {
-  test("gets 500 with no body and the connection closed, and the error is reported: Graph sends it again", async () => {
+  test("gets 500 with no body and the connection closed, and the error is reported; an accepted delivery keeps its connection", async () => {
     const failure = new Error("the store cannot claim the delivery");
     class FailingClaims extends MemoryStore {
       override async claimDelivery(): Promise<boolean> {
@@ -174,6 +174,15 @@ describe("a store that fails to claim a delivery, through node:http", () => {
       expect(response.headers.get("connection")).toBe("close");
       expect(await response.text()).toBe("");
       expect(errors).toEqual([failure]);
+      // Only that answer closes its connection: one the bot accepts keeps it for Graph's next delivery.
+      const accepted = await fetch(`${await origin(server)}${path}`, {
+        method: "POST",
+        headers: await signedHeaders(sim),
+        body: rosterOf(randomUUID()),
+        signal: AbortSignal.timeout(5000),
+      });
+      expect(accepted.status).toBe(202);
+      expect(accepted.headers.get("connection")).toBe("keep-alive");
     } finally {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
