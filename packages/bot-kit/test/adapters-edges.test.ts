@@ -13,7 +13,7 @@ import { serve } from "@hono/node-server";
 import express from "express";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Bot, createBot, MemoryStore } from "../src/index.js";
+import { type Bot, type BotOptions, createBot, MemoryStore } from "../src/index.js";
 import { nodeHandler } from "../src/node/index.js";
 import { exampleMember, rosterOf, signedHeaders } from "./harness.js";
 
@@ -91,6 +91,16 @@ function rosterOfSize(callId: string, bytes: number): string {
   return `${body}${" ".repeat(padding)}`;
 }
 
+/** A bot of the simulator's app, with `options` on top; its self-check off unless they turn it on. */
+function simulatorBot(options: Partial<BotOptions> = {}): Bot {
+  return createBot({
+    client: createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl }),
+    auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
+    selfCheck: false,
+    ...options,
+  });
+}
+
 /** The text as a stream of small chunks, so that no Content-Length is sent and the limit is met while reading. */
 function streamed(text: string): ReadableStream<Uint8Array> {
   const bytes = new TextEncoder().encode(text);
@@ -153,12 +163,7 @@ describe("a store that fails to claim a delivery, through node:http", () => {
         throw failure;
       }
     }
-    const bot = createBot({
-      client: createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl }),
-      auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
-      store: new FailingClaims(),
-      selfCheck: false,
-    });
+    const bot = simulatorBot({ store: new FailingClaims() });
     const errors: unknown[] = [];
     bot.on("error", (error) => errors.push(error));
     const server = createServer(nodeHandler(bot)).listen(0, "127.0.0.1");
@@ -195,12 +200,7 @@ describe("a store that fails to claim a delivery, through node:http", () => {
 
 describe("the answer of bot.fetch, a Web Response", () => {
   test("has no body and no Content-Type when there is nothing to say, and closes a connection whose body was left unread", async () => {
-    const bot = createBot({
-      client: createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl }),
-      auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
-      maxBodyBytes,
-      selfCheck: false,
-    });
+    const bot = simulatorBot({ maxBodyBytes });
     try {
       const post = async (body: string) =>
         bot.fetch(new Request(`http://bot.test${path}`, { method: "POST", headers: await signedHeaders(sim), body }));
@@ -221,12 +221,7 @@ describe("the answer of bot.fetch, a Web Response", () => {
 
   test("holds a body longer than its declared length to maxBodyBytes", async () => {
     // A Request built by code in front of the bot may declare any length: only the network enforces it.
-    const bot = createBot({
-      client: createInviteClient({ credential: sim.credential(), baseUrl: sim.graphUrl }),
-      auth: { appId: sim.app.appId, openIdConfigurationUrl: sim.openIdConfigurationUrl },
-      maxBodyBytes,
-      selfCheck: false,
-    });
+    const bot = simulatorBot({ maxBodyBytes });
     try {
       const callId = randomUUID();
       const headers = { ...(await signedHeaders(sim)), "Content-Length": "100" };
